@@ -1,0 +1,17 @@
+"""The one error class users see.
+
+Anything raised as :class:`EmvbError` is a problem with the user's input (a file, a parameter, an
+option), not a bug: the CLI prints its message as a single line and exits with status 2.
+"""
+
+
+class EmvbError(Exception):
+    """A user-facing problem, reported as one line and exit status 2 by the CLI."""
+
+
+class ParamError(EmvbError, ValueError):
+    """Mixture parameters outside the parameter space (non-finite, pi1 not in (0, 1), sigma <= 0)."""
+
+
+class DataError(EmvbError, ValueError):
+    """Data that cannot be used: missing, empty, non-numeric, non-finite, too few or too few distinct values."""
