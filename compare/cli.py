@@ -17,7 +17,7 @@ import sys
 from models.errors import EmvbError
 
 #: Subcommands in the order ``emvb --help`` lists them.
-COMMANDS = ("simulate", "em", "sample", "run", "validate", "pitfalls")
+COMMANDS = ("simulate", "inspect", "em", "sample", "run", "validate", "pitfalls")
 
 
 class OneLineParser(argparse.ArgumentParser):

@@ -1,0 +1,124 @@
+"""Data I/O: round trips keep the bytes, and every bad input is one line on stderr with exit 2."""
+
+import json
+
+import numpy as np
+import pytest
+
+from models.data import Dataset, fingerprint, load_data, save_dataset, sidecar_path
+from models.errors import DataError, EmvbError
+from models.simulate import simulate
+
+
+def test_save_load_round_trip_keeps_bytes_and_fingerprint(tmp_path):
+    ds = simulate(n=1000, seed=11)
+    path = save_dataset(ds, tmp_path / "d.csv")
+    back = load_data(path)
+    assert back.values.tobytes() == ds.values.tobytes()
+    assert back.sha256 == ds.sha256 == json.loads(sidecar_path(path).read_text())["sha256"]
+    assert back.truth == ds.truth and back.seed == 11
+
+
+def test_save_refuses_to_overwrite(tmp_path):
+    ds = simulate(n=50, seed=1)
+    save_dataset(ds, tmp_path / "d.csv")
+    with pytest.raises(EmvbError, match="already exists"):
+        save_dataset(ds, tmp_path / "d.csv")
+    save_dataset(simulate(n=60, seed=2), tmp_path / "d.csv", force=True)
+    assert load_data(tmp_path / "d.csv").n == 60
+
+
+def test_edited_csv_is_detected(tmp_path):
+    path = save_dataset(simulate(n=100, seed=3), tmp_path / "d.csv")
+    lines = path.read_text().splitlines()
+    lines[5] = "12.5"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match="differ from the fingerprint"):
+        load_data(path)
+
+
+def test_npy_and_plain_text_and_column_choice(tmp_path):
+    x = np.random.default_rng(0).normal(size=30)
+    np.save(tmp_path / "a.npy", x)
+    assert load_data(tmp_path / "a.npy").sha256 == fingerprint(x)
+    (tmp_path / "b.txt").write_text("\n".join(f"{v:.17g}" for v in x) + "\n\n")
+    assert load_data(tmp_path / "b.txt").sha256 == fingerprint(x)
+    rows = ["id,label,value,other"] + [f"{i},a,{v:.17g},{2 * v:.17g}" for i, v in enumerate(x)]
+    (tmp_path / "c.csv").write_text("\n".join(rows) + "\n")
+    assert load_data(tmp_path / "c.csv", column="value").sha256 == fingerprint(x)
+    with pytest.raises(DataError, match="several numeric columns.*--column"):
+        load_data(tmp_path / "c.csv")
+    rows = ["label,value"] + [f"a,{v:.17g}" for v in x]
+    (tmp_path / "d.csv").write_text("\n".join(rows) + "\n")
+    assert load_data(tmp_path / "d.csv").sha256 == fingerprint(x)  # the only numeric column
+
+
+def test_dataset_is_read_only():
+    ds = Dataset(np.arange(10.0))
+    with pytest.raises(ValueError):
+        ds.values[0] = 1.0
+
+
+def _write(tmp_path, name, content):
+    p = tmp_path / name
+    if isinstance(content, np.ndarray):
+        np.save(p, content)
+    else:
+        p.write_text(content)
+    return p
+
+
+GOOD = "\n".join(str(v) for v in np.linspace(0, 1, 12))
+BAD_INPUTS = [
+    ("missing.csv", None, "no such file"),
+    ("empty.csv", "", "file is empty"),
+    ("header_only.csv", "x\n", "no data rows"),
+    ("word.csv", "x\n1\n2\nabc\n" + GOOD, "line 4: 'abc' in column 'x' is not a number"),
+    ("blank.csv", "x\n1\n2\n\n" + GOOD, "line 4: an empty cell"),
+    ("nan.csv", "x\n1\nnan\n2\ninf\n" + GOOD, "2 value(s) are NaN or infinite (first at line 3"),
+    ("few.csv", "x\n1\n2\n3\n", "only 3 data points"),
+    ("two.csv", "x\n" + "1\n2\n" * 10, "only 2 distinct value(s); with fewer than 3 the likelihood is unbounded"),
+    ("twod.npy", np.ones((10, 2)), "expected a 1-D array, got shape (10, 2)"),
+    ("nan.npy", np.r_[np.linspace(0, 1, 12), np.nan], "1 value(s) are NaN or infinite (first at index 12"),
+    ("text.npy", "not numpy", "not a readable .npy file"),
+    ("ragged.csv", "a,b\n1,2\n3\n" + "4,5\n" * 10, "line 3 has 1 cells, expected 2"),
+    ("strs.csv", "a,b\nx,y\nz,w\n", "no numeric column"),
+]
+
+
+@pytest.mark.parametrize("name, content, message", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+def test_bad_input_is_one_line_exit_2(tmp_path, cli, name, content, message):
+    path = tmp_path / name if content is None else _write(tmp_path, name, content)
+    r = cli("inspect", "--data", path)
+    assert r.returncode == 2, r.stderr
+    assert r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert message in lines[0] and name in lines[0]
+    assert "Traceback" not in r.stderr
+
+
+def test_unknown_column_lists_the_columns(tmp_path, cli):
+    path = _write(tmp_path, "c.csv", "a,b\n" + "\n".join(f"{i},{i * i}" for i in range(12)))
+    r = cli("inspect", "--data", path, "--column", "z")
+    assert r.returncode == 2 and "no column 'z'; columns are: a, b" in r.stderr
+
+
+def test_simulate_cli_writes_once_and_reproducibly(tmp_path, cli):
+    out = tmp_path / "data.csv"
+    r = cli("simulate", "--n", 500, "--truth", "0.3,5,15,2", "--seed", 9, "--out", out)
+    assert r.returncode == 0, r.stderr
+    assert load_data(out).sha256 == simulate(n=500, seed=9).sha256
+    before = out.read_bytes()
+    r = cli("simulate", "--n", 400, "--seed", 9, "--out", out)
+    assert r.returncode == 2 and "already exists" in r.stderr and out.read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("truth, message", [("1.2,5,15,2", "pi1 must be in (0, 1)"),
+                                            ("0.3,5,15,-1", "sigma must be > 0"),
+                                            ("0.3,5,15", "expected 4"), ("0.3,5,nan,2", "must be finite")])
+def test_simulate_cli_refuses_bad_truth(tmp_path, cli, truth, message):
+    r = cli("simulate", "--truth", truth, "--out", tmp_path / "x.csv")
+    assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "x.csv").exists()
