@@ -15,6 +15,12 @@ from pathlib import Path
 from .errors import EmvbError
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def check_writable(path, force: bool) -> Path:
     """Refuse an existing ``path`` unless ``force``; return it as a :class:`Path`."""
     path = Path(path)
@@ -34,6 +40,7 @@ def atomic_write(path, writer: Callable[[Path], None]) -> Path:
     tmp = Path(tmp)
     try:
         writer(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; results are ordinary files
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -57,6 +64,7 @@ def atomic_dir(path, writer: Callable[[Path], None], force: bool) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
         writer(tmp)
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700
         if path.exists():
             old = path.with_name(f".{path.name}.old-{os.getpid()}")
             os.replace(path, old)

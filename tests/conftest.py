@@ -21,6 +21,6 @@ def run_cli(*args, cwd=None, timeout=600) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def cli():
     return run_cli

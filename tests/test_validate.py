@@ -1,0 +1,91 @@
+"""`emvb validate`: verdicts and exit codes on the mission's data and the original bug-hunt estimate."""
+
+import json
+
+import numpy as np
+import pytest
+
+import em
+from compare.validate import distance_to, mahalanobis, swap_cov, validate
+from models.data import save_dataset
+from models.params import MixtureParams
+from models.simulate import simulate
+
+BUG_HUNT = "0.0705,0.0430,0.0407,0.1252"  # METHODS §6: where the student's EM stopped
+
+
+@pytest.fixture(scope="module")
+def data_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("validate") / "default.csv"
+    save_dataset(simulate(n=2000, seed=3), path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def mle(data_file):
+    from models.data import load_data
+
+    return em.fit(load_data(data_file).values)
+
+
+def _json(cli, *args):
+    r = cli("validate", *args, "--json")
+    assert r.stderr == "" or "Traceback" not in r.stderr
+    return r.returncode, json.loads(r.stdout)
+
+
+def test_our_mle_is_the_global_max_in_either_labelling(cli, data_file, mle):
+    for p in (mle.params, mle.params.swapped()):
+        est = ",".join(repr(v) for v in p.to_array().tolist())
+        code, out = _json(cli, "--data", data_file, "--estimate", est)
+        assert code == 0 and out["verdict"] == "global_max", out["reasons"]
+        assert out["distance_to_mle_se"] < 1e-3 and out["em_step_se"] < 1e-3
+        assert all(v < 0 for v in out["hessian_eigenvalues_scaled"])
+        assert out["labelling"] == ("as_mle" if p is mle.params else "swapped")
+
+
+def test_bug_hunt_estimate_is_not_a_max(cli, data_file):
+    code, out = _json(cli, "--data", data_file, "--estimate", BUG_HUNT)
+    assert code == 1 and out["verdict"] == "not_a_max"
+    assert out["loglik_gap"] > 1e4                       # millions of log-likelihood units below the MLE
+    assert out["distance_to_mle_se"] > 100               # hundreds of standard errors away
+    assert max(out["hessian_eigenvalues_scaled"]) > 0    # not even a local maximum's curvature
+
+
+def test_a_point_one_step_short_of_the_mle_is_not_a_max(data_file, mle):
+    # Half a standard error off in mu1: close, but EM moves it and the gradient is far from zero.
+    from models.data import load_data
+
+    x = load_data(data_file).values
+    p = mle.params
+    off = MixtureParams(p.pi1, p.mu1 + 0.5 * mle.se.mu1, p.mu2, p.sigma)
+    v = validate(x, off, best=mle)
+    assert v.verdict == "not_a_max"
+    # Mahalanobis distance of a 0.5 SE shift in one coordinate is 0.5 / sqrt(1 - R^2) >= 0.5.
+    assert v.distance_se >= 0.5 - 1e-9
+    assert v.em_step_se > 0.05
+
+
+def test_swap_cov_matches_the_swapped_fit(mle):
+    # The covariance of the swapped labelling is J cov J^T: same SEs with mu1 and mu2 exchanged.
+    c = swap_cov(mle.cov)
+    se = np.sqrt(np.diag(c))
+    np.testing.assert_allclose(se, mle.se.to_array()[[0, 2, 1, 3]], rtol=1e-12)
+    assert mahalanobis(mle.params, mle.params, mle.cov) == 0.0
+    d, lab = distance_to(mle.params.swapped(), mle.params, mle.cov)
+    assert d < 1e-6 and lab == "swapped"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--estimate", "1.2,5,15,2"], "pi1 must be in (0, 1)"),
+    (["--estimate", "0.3,5,15,0"], "sigma must be > 0"),
+    (["--estimate", "0.3,5,15"], "expected 4"),
+])
+def test_bad_estimate_exit_2(cli, data_file, args, message):
+    r = cli("validate", "--data", data_file, *args)
+    assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_missing_data_exit_2(cli, tmp_path):
+    r = cli("validate", "--data", tmp_path / "nope.csv", "--estimate", BUG_HUNT)
+    assert r.returncode == 2 and "nope.csv: no such file" in r.stderr and "Traceback" not in r.stderr
