@@ -38,7 +38,7 @@ class RunSettings:
     seed: int = 2026
     sampler: str = "nutpie"
     n_init: int = 10
-    em_fits: int = 400           # EM runs of the "em" relabelling (thinned draws)
+    em_fits: int = 1000          # EM runs of the "em" relabelling (thinned draws; ESS is bounded by it)
     ci_prob: float = CI_PROB
 
 

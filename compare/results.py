@@ -1,0 +1,187 @@
+"""Everything of one comparison in one netCDF DataTree, and reading it back with its fingerprint checked.
+
+Layout of the file::
+
+    /                      attrs: data_sha256, data_n, data_name, truth (JSON or ""), format
+    /observed_data         x (obs): the data both fits saw
+    /em                    estimate (parameter), se (parameter), cov (parameter, parameter_),
+                           loglik_trace (iteration), params_trace (iteration, parameter);
+                           attrs loglik, n, data_sha256, fit (JSON)
+    /posteriors/<variant>/posterior     each posterior variant (and its sample_stats, if any)
+    /posteriors/<variant>/relabelling   label_swapped (chain, draw), for relabelled variants
+    /table                 the comparison table, one entry per row along ``row``
+
+The data's sha256 is written once at the root and must match the EM fit's and every posterior's
+(``data_sha256`` attribute); anything else is refused with a one-line :class:`EmvbError`, on
+saving and again on loading (where the stored data are fingerprinted afresh).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from models.data import Dataset, fingerprint
+from models.errors import EmvbError
+from models.fileio import atomic_write, check_writable
+from models.params import PARAM_NAMES
+
+from .relabel_core import Relabelled
+from .table import BOOL_COLUMNS, STRING_COLUMNS, check_fingerprints, data_sha256_of
+
+FORMAT = "emvb-comparison-1"
+ENGINE = "h5netcdf"
+#: Groups of a sampler's DataTree that are kept; log_likelihood and posterior_predictive are
+#: (chain, draw, N) arrays, 320 MB each for N = 10^4 (API crib §0), and are recomputable.
+KEPT_GROUPS = ("posterior", "sample_stats")
+
+
+def _em_dataset(em_result) -> xr.Dataset:
+    se = em_result.se
+    trace = getattr(em_result, "trace", None)
+    trace_ll = np.asarray(getattr(trace, "loglik", []), dtype=float).ravel()
+    trace_p = np.asarray(getattr(trace, "params", np.empty((0, 4))), dtype=float).reshape(-1, 4)
+    coords = {"parameter": list(PARAM_NAMES), "parameter_": list(PARAM_NAMES)}
+    fit = em_result.to_json_dict() if hasattr(em_result, "to_json_dict") else {}
+    return xr.Dataset(
+        {
+            "estimate": ("parameter", em_result.params.to_array()),
+            "se": ("parameter", np.array([float(getattr(se, k)) for k in PARAM_NAMES])),
+            "cov": (("parameter", "parameter_"), np.asarray(em_result.cov, dtype=float)),
+            "loglik_trace": ("iteration", trace_ll),
+            "params_trace": (("iteration", "parameter"), trace_p),
+        },
+        coords=coords,
+        attrs={"loglik": float(em_result.loglik), "n": int(em_result.n),
+               "data_sha256": str(em_result.sha256), "fit": json.dumps(fit, default=str)},
+    )
+
+
+def _table_dataset(table: pd.DataFrame) -> xr.Dataset:
+    """Strings as strings, booleans (possibly unknown) as float 1/0/NaN: netCDF has no bool or None."""
+    out = {}
+    for col in table.columns:
+        v = table[col]
+        if col in STRING_COLUMNS:
+            out[col] = ("row", v.astype(str).to_numpy())
+        elif col in BOOL_COLUMNS:
+            out[col] = ("row", np.array([np.nan if b is None or b is pd.NA else float(bool(b)) for b in v]))
+        else:
+            out[col] = ("row", v.to_numpy(dtype=float))
+    return xr.Dataset(out, coords={"row": np.arange(len(table))},
+                      attrs={"bool_columns": json.dumps([c for c in BOOL_COLUMNS if c in table.columns])})
+
+
+def table_from_results(tree: xr.DataTree) -> pd.DataFrame:
+    """The comparison table of a loaded results tree, with booleans (None where unknown) restored."""
+    ds = tree["table"].to_dataset()
+    df = pd.DataFrame({c: ds[c].values for c in ds.data_vars})
+    for col in json.loads(ds.attrs.get("bool_columns", "[]")):
+        df[col] = [None if np.isnan(v) else bool(v) for v in df[col]]
+    for col in STRING_COLUMNS:
+        if col in df:
+            df[col] = df[col].astype(str)
+    return df
+
+
+def posteriors_from_results(tree: xr.DataTree) -> dict[str, xr.DataTree]:
+    """``{variant: DataTree with a posterior group}`` from a loaded results tree."""
+    return {name: node.copy() for name, node in tree["posteriors"].children.items()}
+
+
+def _variant_tree(post) -> xr.DataTree:
+    perm = None
+    if isinstance(post, Relabelled):
+        perm, index, post = post.perm, post.draw_index, post.posterior
+    groups = {g: post[g].to_dataset() for g in KEPT_GROUPS if g in post.children}
+    if "posterior" not in groups:
+        groups["posterior"] = post.to_dataset()
+    if perm is not None:
+        pds = groups["posterior"]
+        groups["relabelling"] = xr.Dataset(
+            {"label_swapped": (("chain", "draw"), perm.astype(np.int8))},
+            coords={"chain": pds["chain"].values, "draw": pds["draw"].values},
+            attrs={"draw_index": json.dumps(np.asarray(index).tolist())},
+        )
+    tree = xr.DataTree.from_dict(groups)
+    tree.attrs = dict(post.attrs)
+    return tree
+
+
+def save_results(path, *, data, em_result, posteriors: dict, table: pd.DataFrame,
+                 force: bool = False) -> Path:
+    """Write one comparison as a netCDF DataTree (layout in the module note).
+
+    Parameters
+    ----------
+    path : the ``.nc`` file; refused if it exists unless ``force``; written atomically
+    data : :class:`models.Dataset` or array, the data both fits saw
+    em_result : the EM fit
+    posteriors : {variant: DataTree or :class:`Relabelled`}
+    table : from :func:`compare.table.compare_fits`
+
+    Raises
+    ------
+    EmvbError
+        If the data, the EM fit and every posterior do not share one sha256 (one line).
+    """
+    path = check_writable(path, force)
+    values = data.values if isinstance(data, Dataset) else np.asarray(data, dtype=float).ravel()
+    sha = fingerprint(values)
+    if str(em_result.sha256) != sha:
+        raise EmvbError(f"EM fit was made on data with sha256 {str(em_result.sha256)[:12]}..., these data "
+                        f"have {sha[:12]}...: refusing to save fits of different data")
+    trees = {k: (v.posterior if isinstance(v, Relabelled) else v) for k, v in posteriors.items()}
+    check_fingerprints(em_result, trees, require=True)
+    truth = getattr(data, "truth", None)
+    root = xr.DataTree(dataset=xr.Dataset(attrs={
+        "format": FORMAT, "data_sha256": sha, "data_n": int(values.size),
+        "data_name": str(getattr(data, "name", "data")),
+        "truth": json.dumps(truth.to_dict()) if truth is not None else "",
+    }))
+    root["observed_data"] = xr.Dataset({"x": ("obs", values)}, coords={"obs": np.arange(values.size)})
+    root["em"] = _em_dataset(em_result)
+    root["posteriors"] = xr.DataTree()
+    for name, post in posteriors.items():
+        if "/" in name or not name:
+            raise EmvbError(f"posterior variant name {name!r} cannot be a group name")
+        root["posteriors"][name] = _variant_tree(post)
+    root["table"] = _table_dataset(table)
+    atomic_write(path, lambda tmp: root.to_netcdf(tmp, engine=ENGINE))
+    return path
+
+
+def load_results(path) -> xr.DataTree:
+    """Read a comparison saved by :func:`save_results`, refusing it unless all fingerprints agree.
+
+    The stored data are fingerprinted again, so a file whose data were altered is refused too.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise EmvbError(f"{path}: no such results file")
+    try:
+        tree = xr.open_datatree(path, engine=ENGINE)
+        tree.load()
+        tree.close()
+    except (OSError, ValueError) as e:
+        raise EmvbError(f"{path}: not a readable netCDF results file ({type(e).__name__})") from None
+    groups = {"observed_data", "em", "posteriors", "table"}
+    if tree.attrs.get("format") != FORMAT or not groups <= set(tree.children):
+        raise EmvbError(f"{path}: not an emvb comparison (format {tree.attrs.get('format')!r})")
+    sha = str(tree.attrs["data_sha256"])
+    actual = fingerprint(tree["observed_data"]["x"].values)
+    if actual != sha:
+        raise EmvbError(f"{path}: stored data have sha256 {actual[:12]}..., the file records {sha[:12]}...")
+    if str(tree["em"].attrs.get("data_sha256")) != sha:
+        raise EmvbError(f"{path}: the EM fit was made on other data (sha256 "
+                        f"{str(tree['em'].attrs.get('data_sha256'))[:12]}...)")
+    for name, node in tree["posteriors"].children.items():
+        got = data_sha256_of(node)
+        if got != sha:
+            raise EmvbError(f"{path}: posterior {name!r} was fitted to other data "
+                            f"(sha256 {str(got)[:12]}...)")
+    return tree

@@ -1,0 +1,109 @@
+"""save_results / load_results: one netCDF DataTree, exact round trip, fingerprints enforced."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import xarray as xr
+from test_labels_synthetic import SEPARATED, dataset, known_perm, normal_draws, swap, to_tree
+
+from compare.relabel import relabel
+from compare.results import load_results, posteriors_from_results, save_results, table_from_results
+from compare.table import compare_fits
+from models.data import Dataset
+from models.errors import EmvbError
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    x, fit = dataset()
+    theta = normal_draws(fit, 2, 200, seed=6)
+    perm = known_perm(2, 200)
+    raw = to_tree(swap(theta, perm), fit.sha256, x)
+    raw["sample_stats"] = xr.Dataset({"diverging": (("chain", "draw"), np.zeros((2, 200), bool))})
+    rel = relabel(raw, "pivot", em_result=fit)
+    posts = {"unordered-raw": raw, "pivot": rel}
+    table = compare_fits(fit, {"unordered-raw": raw, "pivot": rel.posterior}, truth=SEPARATED)
+    return Dataset(x, name="sim", truth=SEPARATED), fit, posts, table
+
+
+def test_round_trip_is_exact(comparison, tmp_path):
+    data, fit, posts, table = comparison
+    path = save_results(tmp_path / "cmp.nc", data=data, em_result=fit, posteriors=posts, table=table)
+    tree = load_results(path)
+    assert tree.attrs["data_sha256"] == data.sha256 and tree.attrs["data_n"] == data.n
+    assert np.array_equal(tree["observed_data"]["x"].values, data.values)
+    em = tree["em"]
+    assert np.array_equal(em["estimate"].values, fit.params.to_array())
+    assert np.array_equal(em["cov"].values, fit.cov)
+    assert np.array_equal(em["loglik_trace"].values, fit.trace.loglik)
+    assert em.attrs["loglik"] == fit.loglik
+    back = table_from_results(tree)
+    assert back.equals(table)
+    got = posteriors_from_results(tree)
+    assert set(got) == {"unordered-raw", "pivot"}
+    for name, src in (("unordered-raw", posts["unordered-raw"]), ("pivot", posts["pivot"].posterior)):
+        for v in ("pi1", "mu", "sigma"):
+            assert np.array_equal(got[name]["posterior"][v].values, src["posterior"][v].values)
+    swapped = got["pivot"]["relabelling"]["label_swapped"].values.astype(bool)
+    assert np.array_equal(swapped, posts["pivot"].perm)
+    assert "sample_stats" in got["unordered-raw"].children
+
+
+def test_truth_unknown_round_trips_as_missing(comparison, tmp_path):
+    data, fit, posts, table = comparison
+    t2 = compare_fits(fit, {"unordered-raw": posts["unordered-raw"]})
+    path = save_results(tmp_path / "c.nc", data=data.values, em_result=fit,
+                        posteriors={"unordered-raw": posts["unordered-raw"]}, table=t2)
+    back = table_from_results(load_results(path))
+    assert back.truth.isna().all() and all(v is None for v in back.truth_in_hdi)
+
+
+def test_never_overwrites_silently(comparison, tmp_path):
+    data, fit, posts, table = comparison
+    path = save_results(tmp_path / "c.nc", data=data, em_result=fit, posteriors=posts, table=table)
+    with pytest.raises(EmvbError, match="already exists"):
+        save_results(path, data=data, em_result=fit, posteriors=posts, table=table)
+    save_results(path, data=data, em_result=fit, posteriors=posts, table=table, force=True)
+
+
+def test_mismatched_fingerprints_are_refused_in_one_line(comparison, tmp_path):
+    data, fit, posts, table = comparison
+    other = Dataset(data.values[::-1])
+    bad = posts["unordered-raw"].copy()
+    bad["posterior"].attrs["data_sha256"] = other.sha256
+    bad.attrs["data_sha256"] = other.sha256
+    no_sha = posts["unordered-raw"].copy()
+    no_sha.attrs.pop("data_sha256")
+    no_sha["posterior"].attrs.pop("data_sha256")
+    cases = [
+        (dict(data=other, em_result=fit, posteriors=posts), "EM fit was made on data"),
+        (dict(data=data, em_result=fit, posteriors={"bad": bad}), "refusing to compare"),
+        (dict(data=data, em_result=fit, posteriors={"anon": no_sha}), "no data fingerprint"),
+    ]
+    for kwargs, msg in cases:
+        with pytest.raises(EmvbError, match=msg) as e:
+            save_results(tmp_path / "x.nc", table=table, **kwargs)
+        assert "\n" not in str(e.value)
+    assert not (tmp_path / "x.nc").exists()
+
+
+def test_load_refuses_altered_or_foreign_files(comparison, tmp_path):
+    data, fit, posts, table = comparison
+    path = save_results(tmp_path / "c.nc", data=data, em_result=fit, posteriors=posts, table=table)
+    tree = xr.open_datatree(path, engine="h5netcdf").load()
+    tree.close()
+    tampered = tree.copy()
+    x = tampered["observed_data"]["x"].values.copy()
+    x[0] += 1e-9
+    tampered["observed_data"] = xr.Dataset({"x": ("obs", x)})
+    tampered.to_netcdf(tmp_path / "t.nc", engine="h5netcdf")
+    with pytest.raises(EmvbError, match="stored data have sha256") as e:
+        load_results(tmp_path / "t.nc")
+    assert "\n" not in str(e.value)
+    xr.DataTree(xr.Dataset({"a": ("i", [1.0])})).to_netcdf(tmp_path / "f.nc", engine="h5netcdf")
+    with pytest.raises(EmvbError, match="not an emvb comparison"):
+        load_results(tmp_path / "f.nc")
+    (tmp_path / "junk.nc").write_text("not netcdf")
+    with pytest.raises(EmvbError, match="not a readable"):
+        load_results(tmp_path / "junk.nc")
