@@ -44,9 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     for name, module in _available_commands():
-        # argparse %-formats help strings: a literal "95%" must reach it as "95%%".
-        help_, desc = (t.replace("%", "%%") for t in (module.HELP, getattr(module, "DESCRIPTION", module.HELP)))
-        p = sub.add_parser(name, help=help_, description=desc)
+        # argparse %-formats a subcommand's help (not its description): "95%" must reach it as "95%%".
+        p = sub.add_parser(name, help=module.HELP.replace("%", "%%"),
+                           description=getattr(module, "DESCRIPTION", module.HELP))
         module.add_arguments(p)
         p.set_defaults(_run=module.run)
     return parser

@@ -1,0 +1,172 @@
+"""``em.fit``: EM from several starts, the best run, its trace and standard errors.
+
+The estimator only loops (:mod:`em.iterate`); the math is in :mod:`em.kernel` (fused pass),
+:mod:`em.steps` (reference E/M steps) and :mod:`em.information` (Louis' SEs).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from models.errors import DataError
+from models.params import MixtureParams
+
+from .data import as_data
+from .information import observed_information
+from .iterate import RunPath, run_em
+from .kernel import sums_numba, sums_numpy
+from .result import EMResult, Optimum, ParamRecord, RunRecord, Runs, Trace
+from .scaling import Scaling
+from .starts import Start, make_starts, user_start
+
+ENGINES = {"numba": sums_numba, "numpy": sums_numpy}
+#: Two end points are the same optimum when their ordered standardised (mu1, mu2, sigma) differ by
+#: less than this many data sds. pi1 is left out: near mu1 == mu2 (the one-normal stationary set)
+#: it is unidentified, and elsewhere it is pinned down by the means and sigma.
+SAME_OPTIMUM = 1e-2
+
+
+def _ordered_u(u: np.ndarray) -> np.ndarray:
+    return u if u[1] <= u[2] else np.array([-u[0], u[2], u[1], u[3]])
+
+
+def _group_optima(paths: list[RunPath], scaling: Scaling, n: int) -> tuple[list[int], list[Optimum]]:
+    """Cluster end points (ordered, standardised ``(mu1, mu2, sigma)``) that agree within
+    :data:`SAME_OPTIMUM`; optima are listed best log-likelihood first, each represented by its best run."""
+    def key(i: int) -> float:
+        return -paths[i].loglik_std if math.isfinite(paths[i].loglik_std) else math.inf
+
+    reps: list[tuple[np.ndarray, int]] = []
+    counts: list[int] = []
+    label = [0] * len(paths)
+    for i in sorted(range(len(paths)), key=key):
+        u = _ordered_u(paths[i].u)
+        point = np.array([u[1], u[2], math.exp(u[3])])
+        for j, (rep, _) in enumerate(reps):
+            if np.max(np.abs(point - rep)) < SAME_OPTIMUM:
+                label[i] = j
+                counts[j] += 1
+                break
+        else:
+            label[i] = len(reps)
+            reps.append((point, i))
+            counts.append(1)
+    optima = [Optimum(scaling.from_u(_ordered_u(paths[i].u)), scaling.loglik(paths[i].loglik_std, n),
+                      counts[j]) for j, (_, i) in enumerate(reps)]
+    return label, optima
+
+
+def fit(x, *, init: MixtureParams | None = None, n_init: int = 10, tol: float = 1e-10,
+        max_iter: int = 10_000, accelerate: bool = True, seed: int = 0, xtol: float | None = None,
+        engine: str = "numba") -> EMResult:
+    """Maximum-likelihood estimate of ``(pi1, mu1, mu2, sigma)`` by EM from several starts.
+
+    Parameters
+    ----------
+    x : array_like (n,) or :class:`models.data.Dataset`
+    init : MixtureParams or 4 numbers (pi1, mu1, mu2, sigma), optional
+        A start of your own, run first. With ``n_init == 1`` it is the *only* start (no other work:
+        this is how EM is run from individual posterior draws). ``mu1 == mu2`` is perturbed (a fixed
+        point of EM; see :mod:`em.starts`).
+    n_init : int
+        Number of starts in total (quantile splits and random data points, see :mod:`em.starts`).
+    tol : float
+        Stop when one EM step raises the mean log-likelihood per point by at most ``tol``, i.e.
+        ``L_t - L_{t-1} <= tol * n`` for the total ``L`` (see :mod:`em.iterate`; the quantity
+        scikit-learn's ``tol`` uses).
+    max_iter : int
+        Iterations per start (SQUAREM iterations when ``accelerate``; each costs up to 4 EM maps).
+    accelerate : bool
+        SQUAREM (Varadhan & Roland 2008) with the monotone safeguard; plain EM otherwise.
+    seed : int
+        Seeds the random-data-point starts.
+    xtol : float, optional
+        Also require the EM step (largest change of ``(logit pi1, mu1, mu2, log sigma)`` in
+        standardised units) to be at most ``xtol`` before stopping. The log-likelihood rule alone
+        leaves parameters uncertain to about ``sqrt(eps)`` when EM is slow; use e.g. ``xtol=1e-12``
+        (with a small ``tol``) for estimates accurate to ~1e-10 (see :mod:`em.iterate`).
+    engine : {"numba", "numpy"}
+        The fused compiled pass (default) or the numpy reference pass built on :mod:`models.density`.
+
+    Returns
+    -------
+    EMResult
+        The best run's (highest log-likelihood) estimate, labelled ``mu1 <= mu2``, its trace, every
+        run, Louis SEs and covariance. ``converged`` is False, with the reason, when the best run hit
+        ``max_iter``, emptied a component, or stalled near ``mu1 == mu2`` (see :mod:`em.iterate`).
+
+    Raises
+    ------
+    DataError
+        Data EM cannot fit (not 1-D, NaN/inf, fewer than 3 distinct values).
+    ValueError
+        Bad settings (``n_init < 1``, ``tol < 0``, ``max_iter < 1``, ``xtol < 0``, unknown engine).
+    """
+    values, sha = as_data(x)
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {sorted(ENGINES)}, got {engine!r}")
+    if xtol is not None and not xtol >= 0.0:
+        raise ValueError(f"xtol must be >= 0, got {xtol}")
+    if int(n_init) < 1:
+        raise ValueError(f"n_init must be >= 1, got {n_init}")
+    if not (tol >= 0.0 and math.isfinite(tol)):
+        raise ValueError(f"tol must be a finite number >= 0, got {tol}")
+    if int(max_iter) < 1:
+        raise ValueError(f"max_iter must be >= 1, got {max_iter}")
+    sums = ENGINES[engine]
+    scaling, xs = Scaling.standardized(values)
+    n = xs.size
+    rng = np.random.default_rng(seed)
+    starts: list[Start] = []
+    if init is not None:
+        init = init if isinstance(init, MixtureParams) else MixtureParams.from_array(init)
+        starts.append(user_start(init, scaling))
+    if len(starts) < n_init:
+        starts.extend(make_starts(xs, int(n_init) - len(starts), rng))
+    paths = [run_em(xs, s.u, tol=tol, max_iter=int(max_iter), accelerate=accelerate, xtol=xtol, sums=sums)
+             for s in starts]
+    finite = [i for i, p in enumerate(paths) if math.isfinite(p.loglik_std)]
+    if not finite:
+        raise DataError("EM failed from every start (log-likelihood not finite)")
+    best = max(finite, key=lambda i: paths[i].loglik_std)
+    labels, optima = _group_optima(paths, scaling, n)
+    records = tuple(
+        RunRecord(kind=s.kind, init=scaling.from_u(s.u), final=scaling.from_u(_ordered_u(p.u)),
+                  loglik=scaling.loglik(p.loglik_std, n), n_iter=p.n_iter, converged=p.converged,
+                  reason=p.reason, n_map_evals=p.n_map_evals, optimum=labels[i])
+        for i, (s, p) in enumerate(zip(starts, paths, strict=True))
+    )
+    bp = paths[best]
+    params = scaling.from_u(bp.u)
+    trace_params = np.array([scaling.u_to_array(u) for u in bp.trace_u])
+    if params.mu1 > params.mu2:  # report mu1 <= mu2; relabel the whole path the same way
+        params = params.swapped()
+        trace_params = np.column_stack([1.0 - trace_params[:, 0], trace_params[:, 2], trace_params[:, 1],
+                                        trace_params[:, 3]])
+    trace_loglik = bp.trace_loglik_std - n * math.log(scaling.scale)
+    cov, se = covariance(values, params)
+    for a in (trace_loglik, trace_params, cov):  # a frozen result: its arrays are read-only too
+        a.setflags(write=False)
+    trace = Trace(loglik=trace_loglik, params=trace_params)
+    return EMResult(
+        params=params, loglik=scaling.loglik(bp.loglik_std, n), n_iter=bp.n_iter, converged=bp.converged,
+        reason=bp.reason, n_map_evals=bp.n_map_evals, trace=trace,
+        runs=Runs(starts=records, optima=tuple(optima), best=best),
+        se=se, cov=cov, n=n, sha256=sha, tol=float(tol),
+        accelerate=bool(accelerate),
+    )
+
+
+def covariance(x, params: MixtureParams) -> tuple[np.ndarray, ParamRecord]:
+    """``cov = inv(I_obs)`` (Louis) and ``se = sqrt(diag(cov))``; NaN if the information is singular
+    or a variance comes out non-positive (not at a maximum)."""
+    info = observed_information(x, params)
+    try:
+        cov = np.linalg.inv(info)
+    except np.linalg.LinAlgError:
+        cov = np.full((4, 4), np.nan)
+    d = np.diag(cov)
+    se = np.where(d > 0, np.sqrt(np.where(d > 0, d, 1.0)), np.nan)
+    return cov, ParamRecord.from_array(se)

@@ -1,0 +1,171 @@
+"""Frozen result records of :func:`em.fit` and :func:`em.bootstrap`.
+
+:meth:`EMResult.to_json_dict` is the one place the ``emvb em --json`` object (also the report's
+``summary.json`` entry) is defined.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import numpy as np
+
+from models.params import PARAM_NAMES, MixtureParams
+
+
+@dataclass(frozen=True)
+class ParamRecord:
+    """Four numbers named like the parameters (standard errors, bootstrap SDs); NaN if undefined."""
+
+    pi1: float
+    mu1: float
+    mu2: float
+    sigma: float
+
+    @classmethod
+    def from_array(cls, a) -> ParamRecord:
+        return cls(*(float(v) for v in np.asarray(a, dtype=float).ravel()))
+
+    def to_array(self) -> np.ndarray:
+        return np.array([self.pi1, self.mu1, self.mu2, self.sigma])
+
+    def to_dict(self) -> dict[str, float]:
+        return {k: getattr(self, k) for k in PARAM_NAMES}
+
+
+@dataclass(frozen=True, eq=False)  # holds arrays: == would be ambiguous
+class Trace:
+    """The best run's path, original scale: ``loglik[t]`` and ``params[t] = (pi1, mu1, mu2, sigma)``
+    at iteration ``t = 0..n_iter`` (row 0 is the start), in the labelling of the reported estimate."""
+
+    loglik: np.ndarray
+    params: np.ndarray
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One start: how it was made, where it began and ended, and which optimum it reached."""
+
+    kind: str
+    init: MixtureParams
+    final: MixtureParams  # ordered, mu1 <= mu2
+    loglik: float
+    n_iter: int
+    converged: bool
+    reason: str
+    n_map_evals: int
+    optimum: int  # index into Runs.optima
+
+
+@dataclass(frozen=True)
+class Optimum:
+    """A distinct end point (ordered params), its log-likelihood and how many starts reached it."""
+
+    params: MixtureParams
+    loglik: float
+    count: int
+
+
+@dataclass(frozen=True)
+class Runs:
+    """Every start (``starts``) and the distinct optima (``optima``, best log-likelihood first)."""
+
+    starts: tuple[RunRecord, ...]
+    optima: tuple[Optimum, ...]
+    best: int  # index into starts of the run reported
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __iter__(self):
+        return iter(self.starts)
+
+
+def _json_float(v: float):
+    return float(v) if math.isfinite(v) else None
+
+
+@dataclass(frozen=True, eq=False)  # holds arrays: == would be ambiguous
+class EMResult:
+    """Maximum-likelihood fit of the shared-sigma two-component mixture by EM.
+
+    Attributes
+    ----------
+    params : MixtureParams, labelled so that ``mu1 <= mu2``
+    loglik : total log-likelihood of the data at ``params``
+    n_iter, converged, reason : iterations of the best run, whether it met ``tol``, and why it stopped
+    n_map_evals : EM-map evaluations (data passes) of the best run
+    trace : :class:`Trace` of the best run
+    runs : :class:`Runs`, every start and the distinct optima
+    se : :class:`ParamRecord` of standard errors, ``sqrt(diag(cov))`` (NaN where undefined)
+    cov : (4, 4) inverse of Louis' observed information at ``params``, order (pi1, mu1, mu2, sigma)
+    n, sha256 : size and fingerprint of the data (:func:`models.data.fingerprint`)
+    tol, accelerate : the settings used
+    """
+
+    params: MixtureParams
+    loglik: float
+    n_iter: int
+    converged: bool
+    reason: str
+    n_map_evals: int
+    trace: Trace
+    runs: Runs
+    se: ParamRecord
+    cov: np.ndarray
+    n: int
+    sha256: str
+    tol: float
+    accelerate: bool
+
+    def ci(self, level: float = 0.95) -> dict[str, tuple[float, float]]:
+        """Wald intervals; for pi1 and sigma on ``logit(pi1)`` and ``log(sigma)`` then mapped back.
+
+        ``logit(pi1) +/- z se(pi1) / (pi1 (1 - pi1))`` and ``log(sigma) +/- z se(sigma) / sigma``
+        (delta method) stay inside (0, 1) and (0, inf); ``mu_k +/- z se(mu_k)``.
+        ``z`` is the ``(1 + level)/2`` normal quantile.
+        """
+        if not 0.0 < level < 1.0:
+            raise ValueError(f"level must be in (0, 1), got {level}")
+        z = NormalDist().inv_cdf(0.5 * (1.0 + level))
+        p, se = self.params, self.se
+        lo_pi = math.log(p.pi1) - math.log1p(-p.pi1)
+        h_pi = z * se.pi1 / (p.pi1 * (1.0 - p.pi1))
+        h_sig = z * se.sigma / p.sigma
+
+        def expit(v: float) -> float:
+            return 1.0 / (1.0 + math.exp(-v)) if v >= 0 else math.exp(v) / (1.0 + math.exp(v))
+
+        return {
+            "pi1": (expit(lo_pi - h_pi), expit(lo_pi + h_pi)),
+            "mu1": (p.mu1 - z * se.mu1, p.mu1 + z * se.mu1),
+            "mu2": (p.mu2 - z * se.mu2, p.mu2 + z * se.mu2),
+            "sigma": (p.sigma * math.exp(-h_sig), p.sigma * math.exp(h_sig)),
+        }
+
+    def to_json_dict(self) -> dict:
+        """The ``emvb em --json`` object: ``pi1, mu1, mu2, sigma, loglik, n_iter, converged, n,
+        sha256, se`` (``se`` an object with ``pi1, mu1, mu2, sigma``; an undefined SE is null)."""
+        d = {k: float(v) for k, v in self.params.to_dict().items()}
+        d.update(loglik=float(self.loglik), n_iter=int(self.n_iter), converged=bool(self.converged),
+                 n=int(self.n), sha256=self.sha256,
+                 se={k: _json_float(v) for k, v in self.se.to_dict().items()})
+        return d
+
+
+@dataclass(frozen=True, eq=False)  # holds arrays: == would be ambiguous
+class BootstrapResult:
+    """Parametric bootstrap: ``estimates`` (n_boot, 4) refitted on data simulated from the estimate.
+
+    ``se`` and ``cov`` are the sample SD and covariance (ddof=1) of the refits that converged;
+    ``n_converged`` says how many did.
+    """
+
+    estimates: np.ndarray
+    se: ParamRecord
+    cov: np.ndarray
+    n_boot: int
+    n_converged: int
+    seed: int

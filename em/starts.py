@@ -1,0 +1,111 @@
+"""Starting values for EM, in standardised unconstrained coordinates ``u`` (see :mod:`em.scaling`).
+
+The first generated start is the *2-means* split (Lloyd's algorithm in 1-D from the median split:
+the threshold moves to the midpoint of the two group means until it stops moving), the usual EM
+start (scikit-learn's default). Then two families, interleaved: *quantile splits* (points below the
+q-quantile form component 1: ``pi1 = q``, the two group means, their pooled within-group sd) for
+``q = 0.25, 0.75, 0.1, 0.9, 0.5``, and *random data points* (two distinct data values as the means,
+``pi1 = 1/2``, ``sigma`` half the data's sd). A user's start goes first.
+
+A poor split gives a large pooled sd, and from there EM can drift to the one-normal stationary set
+``mu1 == mu2`` (see :mod:`em.iterate`); restarts exist to expose exactly that.
+
+``mu1 == mu2`` is a fixed point of EM (the responsibilities then equal pi1 for every point and the
+means never separate; METHODS §1), so such a start is perturbed symmetrically to
+``mu -/+ 0.25 sigma`` and flagged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.params import MixtureParams
+
+from .scaling import Scaling
+
+QUANTILES = (0.25, 0.75, 0.1, 0.9, 0.5)
+_SUBSAMPLE = 100_000  # starts need no precision: at most this many (evenly strided) points are used
+_TIE = 1e-9  # |mu1 - mu2| below this (in data sds) counts as a symmetric start
+
+
+@dataclass(frozen=True)
+class Start:
+    """A starting point: how it was made and its ``u``."""
+
+    kind: str
+    u: np.ndarray
+
+
+def _u(pi1: float, mu1: float, mu2: float, sigma: float) -> np.ndarray:
+    return np.array([np.log(pi1) - np.log1p(-pi1), mu1, mu2, np.log(sigma)])
+
+
+def _split_start(sorted_xs: np.ndarray, k: int) -> np.ndarray:
+    """Component 1 = the ``k`` smallest points: ``pi1 = k/m``, group means, pooled within-group sd."""
+    m = sorted_xs.size
+    lo, hi = sorted_xs[:k], sorted_xs[k:]
+    mu1, mu2 = float(lo.mean()), float(hi.mean())
+    within = (float(((lo - mu1) ** 2).sum()) + float(((hi - mu2) ** 2).sum())) / m
+    sigma = np.sqrt(within) if within > 1e-12 else 0.5  # ties within both groups: fall back to sd/2
+    if mu2 - mu1 < _TIE:  # heavy ties at the split: fall back to mean -/+ sd/2
+        mu1, mu2 = -0.5, 0.5
+    return _u(k / m, mu1, mu2, sigma)
+
+
+def quantile_start(sorted_xs: np.ndarray, q: float) -> np.ndarray:
+    """Split the sorted standardised data at the q-quantile (see module note)."""
+    m = sorted_xs.size
+    return _split_start(sorted_xs, min(max(int(round(q * m)), 1), m - 1))
+
+
+def kmeans_start(sorted_xs: np.ndarray, max_steps: int = 200) -> np.ndarray:
+    """2-means split of sorted data by Lloyd's algorithm from the median (prefix sums: O(log m) a step)."""
+    m = sorted_xs.size
+    csum = np.concatenate([[0.0], np.cumsum(sorted_xs)])
+    k = m // 2
+    for _ in range(max_steps):
+        mid = 0.5 * (csum[k] / k + (csum[m] - csum[k]) / (m - k))
+        k_new = min(max(int(np.searchsorted(sorted_xs, mid, side="right")), 1), m - 1)
+        if k_new == k:
+            break
+        k = k_new
+    return _split_start(sorted_xs, k)
+
+
+def random_start(sub: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Two distinct random data values as the means, ``pi1 = 1/2``, ``sigma = 0.5`` data sd."""
+    for _ in range(100):
+        a, b = sub[rng.integers(sub.size, size=2)]
+        if abs(a - b) > _TIE:
+            break
+    else:  # >= 3 distinct values are guaranteed, but a heavily tied sample may keep colliding
+        a, b = float(sub.min()), float(sub.max())
+    return _u(0.5, min(a, b), max(a, b), 0.5)
+
+
+def user_start(init: MixtureParams, scaling: Scaling) -> Start:
+    """The user's start in ``u``; a symmetric one (``mu1 == mu2``) is perturbed and flagged."""
+    u = scaling.to_u(init)
+    if abs(u[1] - u[2]) < _TIE:
+        half = 0.25 * np.exp(u[3])
+        mid = 0.5 * (u[1] + u[2])
+        u[1], u[2] = mid - half, mid + half
+        return Start("user (perturbed: mu1 == mu2 is a fixed point of EM)", u)
+    return Start("user", u)
+
+
+def make_starts(xs: np.ndarray, n_init: int, rng: np.random.Generator) -> list[Start]:
+    """``n_init`` generated starts: 2-means, then quantile splits and random data points, interleaved."""
+    step = max(1, xs.size // _SUBSAMPLE)
+    sub = np.sort(xs[::step])
+    starts: list[Start] = [Start("2-means split", kmeans_start(sub))]
+    qs = iter(QUANTILES)
+    while len(starts) < n_init:
+        q = next(qs, None) if len(starts) % 2 == 0 else None
+        if q is not None:
+            starts.append(Start(f"quantile split q={q:g}", quantile_start(sub, q)))
+        else:
+            starts.append(Start("random data points", random_start(sub, rng)))
+    return starts

@@ -1,0 +1,78 @@
+"""``emvb em`` as a user runs it: a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import em
+from models import MixtureParams, load_data, save_dataset, simulate
+
+
+@pytest.fixture(scope="module")
+def data_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("em") / "d.csv"
+    save_dataset(simulate(MixtureParams(0.3, 5.0, 15.0, 2.0), 1500, 5), path)
+    return path
+
+
+def test_json_is_one_object_equal_to_the_in_process_fit(cli, data_file):
+    r = cli("em", "--data", data_file, "--json", "--n-init", "4", "--seed", "3")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)  # exactly one JSON document on stdout
+    assert r.stdout.strip().count("\n") == 0
+    expect = em.fit(load_data(data_file), n_init=4, seed=3).to_json_dict()
+    assert d.keys() == expect.keys() and d["se"].keys() == expect["se"].keys()
+    assert d["sha256"] == expect["sha256"] and d["n"] == 1500 and d["converged"] is True
+    for k in ("pi1", "mu1", "mu2", "sigma", "loglik"):
+        assert d[k] == pytest.approx(expect[k], rel=1e-12)
+
+
+def test_table_shows_estimate_se_ci_and_convergence(cli, data_file):
+    r = cli("em", "--data", data_file)
+    assert r.returncode == 0, r.stderr
+    res = em.fit(load_data(data_file))
+    lines = r.stdout.splitlines()
+    row = next(line for line in lines if line.startswith("mu2"))
+    lo, hi = res.ci()["mu2"]
+    assert f"{res.params.mu2:.6g}" in row and f"{res.se.mu2:.4g}" in row and f"[{lo:.6g}, {hi:.6g}]" in row
+    assert "converged after" in r.stdout and "95% CI" in r.stdout
+
+
+def test_column_option(cli, tmp_path):
+    x = simulate(MixtureParams(0.4, 0.0, 6.0, 1.0), 400, 2).values
+    path = tmp_path / "two.csv"
+    np.savetxt(path, np.column_stack([np.arange(x.size), x]), delimiter=",", header="id,value", comments="")
+    r = cli("em", "--data", path, "--column", "value", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["mu1"] == pytest.approx(em.fit(x).params.mu1, rel=1e-12)
+
+
+@pytest.mark.parametrize("content,needle", [
+    (None, "no such file"),
+    ("x\n1\n2\nabc\n" + "3\n" * 10, "not a number"),
+    ("x\n" + "1\n2\n" * 10, "distinct"),
+])
+def test_bad_data_exits_2_with_one_line(cli, tmp_path, content, needle):
+    path = tmp_path / "bad.csv"
+    if content is not None:
+        path.write_text(content)
+    r = cli("em", "--data", path)
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.count("\n") == 1 and needle in r.stderr and "Traceback" not in r.stderr
+
+
+def test_bad_option_exits_2(cli):
+    r = cli("em", "--data", "x.csv", "--n-init", "0")
+    assert r.returncode == 2 and "n-init" in r.stderr
+
+
+def test_import_em_pulls_in_neither_pymc_nor_sklearn():
+    code = ("import sys, em; bad = [m for m in ('pymc', 'pytensor', 'sklearn', 'arviz') if m in sys.modules];"
+            " assert not bad, bad")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
