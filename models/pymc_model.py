@@ -1,0 +1,246 @@
+"""The PyMC model of the shared-sigma two-component mixture: priors and model construction.
+
+The likelihood is the one of :mod:`models.density` (one definition of the math; the tests check
+the PyMC log density against :func:`models.loglik` at random points)::
+
+    x_i ~ pi1 N(mu1, sigma^2) + (1 - pi1) N(mu2, sigma^2)
+
+Variables: ``pi1`` (scalar), ``mu`` (dim ``component`` with coordinates ``[1, 2]``, so ArviZ
+summaries read ``mu[1]``, ``mu[2]`` like the EM table's ``mu1``, ``mu2``), ``sigma`` (scalar), and
+the observed ``x`` (dim ``obs``).
+
+Two variants (see ../shared/METHODS.md §4):
+
+- **unordered**: ``mu`` exchangeable; with the default symmetric priors the posterior is symmetric
+  under the label swap ``(pi1, mu1, mu2) -> (1 - pi1, mu2, mu1)`` and label switching is shown as
+  it is.
+- **ordered**: ``mu`` carries PyMC's ``ordered`` transform (``mu1 < mu2``), the a-priori
+  identifying constraint. PyMC cannot start it at its default initial point ``[m, -inf]`` on the
+  transformed scale, so :func:`models.pymc_sample.sample` always passes explicit start values.
+
+Two likelihood implementations of the same density: ``"closed"`` (the closed logistic form of
+METHODS §1 as a ``pm.CustomDist``, :mod:`models.pymc_likelihood`) and ``"mixture"``
+(``pm.NormalMixture``, the readable reference). They agree to 1e-9 (tested).
+
+This module, :mod:`models.pymc_likelihood` and :mod:`models.pymc_sample` are the only places that
+import pymc; ``import models`` does not.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pymc as pm
+from pymc.distributions.transforms import ordered as ordered_transform
+
+from .data import Dataset, check_values
+from .errors import ParamError
+from .pymc_likelihood import ClosedFormMixture
+
+#: Coordinates of the ``component`` dimension of ``mu``: ``mu[1]``, ``mu[2]`` as in the EM table.
+COMPONENTS = [1, 2]
+LIKELIHOODS = ("closed", "mixture")
+#: The likelihood used unless asked otherwise: on the default scenario the closed form evaluated
+#: logp + gradient 1.64x as fast as pm.NormalMixture and sampled 1.6x as fast with nutpie (same
+#: posterior, same number of leapfrog steps; benchmarks/sampler_speed.py).
+DEFAULT_LIKELIHOOD = "closed"
+OBSERVED = "x"
+
+
+@dataclass(frozen=True)
+class Priors:
+    """Priors of the mixture, symmetric in the two labels by construction.
+
+    ``pi1 ~ Beta(pi1_alpha, pi1_beta)``; ``mu1, mu2 ~ Normal(mu_mean, mu_sd)`` independently, or
+    ``Flat`` when ``mu_sd`` is None; ``sigma ~ HalfNormal(sigma_sd)``, or ``HalfFlat`` when
+    ``sigma_sd`` is None. The label swap maps ``pi1 -> 1 - pi1``, so the prior is symmetric in the
+    labels exactly when ``pi1_alpha == pi1_beta`` (required, see :meth:`symmetric`).
+
+    Use :meth:`default_for` (weakly informative on the data's scale) or :meth:`flat` (under which
+    the posterior mode is the maximum-likelihood estimate, METHODS §5).
+    """
+
+    pi1_alpha: float
+    pi1_beta: float
+    mu_mean: float = 0.0
+    mu_sd: float | None = None
+    sigma_sd: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("pi1_alpha", "pi1_beta", "mu_mean", "mu_sd", "sigma_sd"):
+            v = getattr(self, name)
+            if v is None and name in ("mu_sd", "sigma_sd"):
+                continue
+            if not isinstance(v, int | float | np.floating | np.integer) or not math.isfinite(v):
+                raise ParamError(f"prior {name} must be a finite number, got {v!r}")
+            object.__setattr__(self, name, float(v))
+            if name != "mu_mean" and not v > 0:
+                raise ParamError(f"prior {name} must be > 0, got {v!r}")
+        if self.pi1_alpha != self.pi1_beta:
+            raise ParamError(
+                f"prior Beta({self.pi1_alpha:g}, {self.pi1_beta:g}) on pi1 is not symmetric in the labels; "
+                "use equal parameters (an asymmetric prior would hide label switching)"
+            )
+
+    @classmethod
+    def default_for(cls, x) -> Priors:
+        """Weakly informative on the data's scale: ``Beta(1, 1)``, ``Normal(mean x, 2 sd x)``,
+        ``HalfNormal(2 sd x)`` (sd with ddof=1).
+
+        Why these scales: the data variance is ``sigma^2 + pi1 (1 - pi1) (mu1 - mu2)^2``, so sigma
+        is at most one data sd (half a prior sd), and a component of weight ``pi_k`` has its mean
+        at most ``sqrt((1 - pi_k) / pi_k)`` data sd from the data mean: 1.5 sd (0.76 prior sd) for
+        ``pi_k = 0.3``, 3 sd (1.5 prior sd) for ``pi_k = 0.1``. Neither prior constrains the default
+        scenario noticeably (see the MAP-vs-MLE shift in the tests).
+        """
+        x = _values(x)
+        m, s = float(np.mean(x)), float(np.std(x, ddof=1))
+        return cls(pi1_alpha=1.0, pi1_beta=1.0, mu_mean=m, mu_sd=2.0 * s, sigma_sd=2.0 * s)
+
+    @classmethod
+    def flat(cls) -> Priors:
+        """``pi1 ~ Uniform(0, 1)`` (= Beta(1, 1)), ``mu ~ Flat``, ``sigma ~ HalfFlat``: MAP = MLE."""
+        return cls(pi1_alpha=1.0, pi1_beta=1.0)
+
+    @property
+    def is_flat(self) -> bool:
+        """True when the prior density is constant on the parameter space."""
+        return self.pi1_alpha == self.pi1_beta == 1.0 and self.mu_sd is None and self.sigma_sd is None
+
+    @property
+    def proper(self) -> bool:
+        """True when every prior is a proper distribution (so it can be sampled from)."""
+        return self.mu_sd is not None and self.sigma_sd is not None
+
+    def to_dict(self) -> dict:
+        """The fields plus ``"description"`` (None means Flat / HalfFlat)."""
+        return asdict(self) | {"description": self.describe()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Priors:
+        """Inverse of :meth:`to_dict` (``description`` is ignored)."""
+        return cls(**{k: d[k] for k in ("pi1_alpha", "pi1_beta", "mu_mean", "mu_sd", "sigma_sd") if k in d})
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as JSON (netCDF attributes cannot hold None or dicts)."""
+        return json.dumps(self.to_dict())
+
+    def describe(self) -> str:
+        """One line, e.g. ``pi1 ~ Beta(1, 1); mu1, mu2 ~ Normal(10.3, 10.1) iid; sigma ~ ...``."""
+        a, b = self.pi1_alpha, self.pi1_beta
+        p = f"Beta({a:.4g}, {b:.4g})" + (" = Uniform(0, 1)" if a == b == 1.0 else "")
+        m = "Flat" if self.mu_sd is None else f"Normal({self.mu_mean:.4g}, {self.mu_sd:.4g}) iid"
+        s = "HalfFlat" if self.sigma_sd is None else f"HalfNormal({self.sigma_sd:.4g})"
+        return f"pi1 ~ {p}; mu1, mu2 ~ {m}; sigma ~ {s}"
+
+    def draw(self, rng: np.random.Generator, *, ordered: bool) -> dict[str, np.ndarray]:
+        """One draw ``{"pi1", "mu", "sigma"}`` from the prior (sorted ``mu`` if ``ordered``).
+
+        For the ordered model the prior is that of the sorted pair, i.e. the iid prior restricted to
+        ``mu1 < mu2``, so sorting an iid draw is an exact draw from it.
+        """
+        if not self.proper:
+            raise ParamError(f"cannot draw start points from an improper prior ({self.describe()})")
+        pi1 = rng.beta(self.pi1_alpha, self.pi1_beta)
+        mu = rng.normal(self.mu_mean, self.mu_sd, size=2)
+        sigma = abs(rng.normal(0.0, self.sigma_sd))
+        return {"pi1": np.float64(pi1), "mu": np.sort(mu) if ordered else mu, "sigma": np.float64(sigma)}
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What a built model is: recorded in the attributes of every posterior sampled from it."""
+
+    sha256: str
+    n: int
+    data_name: str
+    priors: Priors
+    ordered: bool
+    likelihood: str
+
+    @property
+    def variant(self) -> str:
+        return "ordered" if self.ordered else "unordered"
+
+    def attrs(self) -> dict[str, str | int]:
+        """netCDF-safe attributes (strings and ints only)."""
+        return {
+            "data_sha256": self.sha256,
+            "data_n": self.n,
+            "data_name": self.data_name,
+            "priors": self.priors.to_json(),
+            "priors_description": self.priors.describe(),
+            "model_variant": self.variant,
+            "likelihood": self.likelihood,
+        }
+
+
+def _values(data) -> np.ndarray:
+    if isinstance(data, Dataset):
+        return data.values
+    return check_values(np.asarray(data), "data")
+
+
+def build_model(data, *, priors: Priors | str | None = None, ordered: bool,
+                likelihood: str = DEFAULT_LIKELIHOOD) -> pm.Model:
+    """The PyMC model of the shared-sigma two-component mixture for ``data``.
+
+    Parameters
+    ----------
+    data : array (n,) or :class:`models.Dataset`
+    priors : :class:`Priors`, ``"default"`` / None (``Priors.default_for(data)``) or ``"flat"``
+    ordered : if True, ``mu`` has the ``ordered`` transform (``mu1 < mu2``)
+    likelihood : ``"closed"`` (closed logistic form, ``pm.CustomDist``) or ``"mixture"``
+        (``pm.NormalMixture``); the same density.
+
+    Returns
+    -------
+    pm.Model
+        With free variables ``pi1``, ``mu`` (dim ``component`` = [1, 2]), ``sigma`` and observed
+        ``x``; :func:`model_spec` gives its :class:`ModelSpec`.
+    """
+    if likelihood not in LIKELIHOODS:
+        raise ParamError(f"unknown likelihood {likelihood!r}; choose one of {', '.join(LIKELIHOODS)}")
+    ds = data if isinstance(data, Dataset) else Dataset(_values(data), name="data")
+    x = ds.values
+    priors = resolve_priors(priors, x)
+    coords = {"component": COMPONENTS, "obs": np.arange(x.size)}
+    # `transform=` chains after the default transform; Normal and Flat have none, so this is plain
+    # Ordered (API crib §0).
+    mu_kw = {"dims": "component", "transform": ordered_transform} if ordered else {"dims": "component"}
+    with pm.Model(coords=coords) as model:
+        pi1 = pm.Beta("pi1", priors.pi1_alpha, priors.pi1_beta)
+        if priors.mu_sd is None:
+            mu = pm.Flat("mu", **mu_kw)
+        else:
+            mu = pm.Normal("mu", priors.mu_mean, priors.mu_sd, **mu_kw)
+        sigma = pm.HalfFlat("sigma") if priors.sigma_sd is None else pm.HalfNormal("sigma", priors.sigma_sd)
+        if likelihood == "closed":
+            ClosedFormMixture(OBSERVED, pi1, mu[0], mu[1], sigma, observed=x, dims="obs")
+        else:
+            pm.NormalMixture(OBSERVED, w=pm.math.stack([pi1, 1.0 - pi1]), mu=mu, sigma=sigma,
+                             observed=x, dims="obs")
+    model.emvb_spec = ModelSpec(ds.sha256, ds.n, ds.name, priors, bool(ordered), likelihood)
+    return model
+
+
+def resolve_priors(priors: Priors | str | None, x) -> Priors:
+    """``None``/``"default"`` -> :meth:`Priors.default_for`, ``"flat"`` -> :meth:`Priors.flat`."""
+    if isinstance(priors, Priors):
+        return priors
+    if priors is None or priors == "default":
+        return Priors.default_for(x)
+    if priors == "flat":
+        return Priors.flat()
+    raise ParamError(f"unknown priors {priors!r}; pass a Priors, 'default' or 'flat'")
+
+
+def model_spec(model: pm.Model) -> ModelSpec:
+    """The :class:`ModelSpec` of a model made by :func:`build_model`."""
+    spec = getattr(model, "emvb_spec", None)
+    if spec is None:
+        raise ParamError("this model was not built by models.pymc_model.build_model")
+    return spec
