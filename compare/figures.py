@@ -13,6 +13,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 from scipy import stats  # noqa: E402
 
 from models.density import pdf  # noqa: E402
@@ -134,6 +135,9 @@ def param_densities(posterior, em_result, truth: MixtureParams | None = None, ci
         ax.set_xlim(xl)
     first = axes_of["pi1"].item()
     handles, labels = first.get_legend_handles_labels()
+    post_line = pc.viz["dist"]["pi1"].item()  # ArviZ's own KDE line: reuse its colour in the legend
+    handles.insert(0, Line2D([], [], color=post_line.get_color(), lw=1.5))
+    labels.insert(0, "posterior (ArviZ KDE)")
     fig = pc.viz["figure"].item()
     fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9, frameon=False)
     fig.suptitle(title or "Posterior (ArviZ) with the EM estimate, its normal approximation and the truth",

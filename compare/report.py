@@ -36,13 +36,19 @@ def _em_section(c, s) -> str:
                 f"[{_g(ci[k][0], 5)}, {_g(ci[k][1], 5)}]"]
         rows.append(row)
     header = ["parameter"] + (["truth"] if truth else []) + ["EM estimate", "SE (Louis)", f"{level}% Wald CI"]
-    optima = em.runs.optima
+    maxima = [o for o in em.runs.optima if o.is_max]
+    saddles = sum(o.count for o in em.runs.optima if not o.is_max)
     text = "## 1. Maximum likelihood by EM\n\n" + _table(header, rows)
     text += (f"\nLog-likelihood {em.loglik:.4f}. The best of {len(em.runs)} starts took {em.n_iter} "
              f"iterations ({em.n_map_evals} EM-map evaluations with SQUAREM) and stopped because: "
-             f"*{em.reason}*. The starts reached {len(optima)} distinct optim{'um' if len(optima) == 1 else 'a'}: "
+             f"*{em.reason}*. The starts reached {len(maxima)} distinct maxim{'um' if len(maxima) == 1 else 'a'}: "
              + "; ".join(f"log-likelihood {o.loglik:.4f} ({o.count} start{'s' if o.count != 1 else ''})"
-                         for o in optima) + ".\n")
+                         for o in maxima) + ".")
+    if saddles:
+        text += (f" {saddles} start{'s' if saddles != 1 else ''} stopped on the one-normal ridge mu1 ~ mu2, "
+                 "where EM creeps (its rate is 1 there) and the log-likelihood rule fires although the point "
+                 "is a saddle (observed information not positive definite); they are not counted as maxima.")
+    text += "\n"
     text += (f"From the same start, plain EM needed {c.em_plain.n_iter} iterations and SQUAREM "
              f"{c.em_accel.n_iter} ({c.em_plain.n_map_evals} vs {c.em_accel.n_map_evals} passes over the data); "
              "intervals for pi1 and sigma are computed on logit(pi1) and log(sigma) and mapped back.\n")
@@ -108,7 +114,7 @@ def _comparison_section(c) -> str:
 def _convergence_section(c, s) -> str:
     text = "## 4. Convergence facts\n\n"
     rows = []
-    for name, dt in ((RAW, c.unordered), (ORDERED, c.ordered)):
+    for name in (RAW, ORDERED):
         sub = c.table[c.table.variant == name]
         a = s["sampling"][name]
         rows.append([name, str(a["sampler"]), f"{a['chains']} x {a['draws']} (+{a['tune']} warm-up)",
@@ -137,14 +143,46 @@ def _lessons(c) -> str:
                    f"depend on the labels, has R-hat {d.rhat_invariant.get('sigma', float('nan')):.3g}. "
                    "The chains are fine; only the labels differ.")
     elif d.verdict == "within_chain":
-        out.append(f"- **The sampler switched labels inside chains**: the two labellings are only "
-                   f"{d.separation:.2g} standard errors apart, so the posterior's two mirror images touch. "
-                   "Relabelling is then uncertain; check how often the methods agree (section 2).")
+        out.append(f"- **The sampler switched labels inside chains**: the EM components are only "
+                   f"{d.component_gap:.2g} sigma apart, so the posterior's two mirror images touch and NUTS "
+                   "walks from one to the other. R-hat cannot see this (every chain visits both), the "
+                   "share of draws in the other labelling can (section 2).")
     else:
         out.append("- No label switching was seen in the unordered model: every chain stayed in one labelling.")
-    out.append(f"- **Relabelling or an ordering constraint recovers the per-component posterior.** Ordered model: "
-               f"pi1 {o.loc['pi1', 'mean']:.4f} +/- {o.loc['pi1', 'sd']:.4f}, mu1 {o.loc['mu1', 'mean']:.4f}, "
-               f"mu2 {o.loc['mu2', 'mean']:.4f}, sigma {o.loc['sigma', 'mean']:.4f}.")
+    relab = t[t.variant.str.startswith(RELABEL_PREFIX)].set_index("parameter")
+    agree = c.agreement.values[np.triu_indices(len(c.agreement), 1)]
+    if d.verdict == "within_chain" and agree.size and agree.min() < 0.99:
+        out.append(f"- **Relabelling is uncertain when components overlap.** The five methods agree on "
+                   f"{100 * agree.min():.0f}% to {100 * agree.max():.0f}% of draws, and the relabelled posterior "
+                   f"mean of pi1 ranges from {relab.loc['pi1', 'mean'].min():.3f} to "
+                   f"{relab.loc['pi1', 'mean'].max():.3f} across methods ({o.loc['pi1', 'mean']:.3f} in the "
+                   "ordered model): per-component answers depend on a convention the data cannot settle.")
+    else:
+        out.append(f"- **Relabelling or an ordering constraint recovers the per-component posterior.** "
+                   f"Ordered model: pi1 {o.loc['pi1', 'mean']:.4f} +/- {o.loc['pi1', 'sd']:.4f}, "
+                   f"mu1 {o.loc['mu1', 'mean']:.4f}, mu2 {o.loc['mu2', 'mean']:.4f}, sigma {o.loc['sigma', 'mean']:.4f}"
+                   + (f"; all {len(c.relabelled)} relabelling methods chose the same labels for every draw."
+                      if agree.size and agree.min() == 1.0 else "."))
+    for name, dt in ((RAW, c.unordered), (ORDERED, c.ordered)):
+        sub = t[t.variant == name]
+        rh = sub.r_hat.max() if name == ORDERED else max(d.rhat_invariant.values())
+        div = int(dt.attrs.get("n_divergent", 0))
+        ess = sub.ess_bulk.min() if name == ORDERED else float("inf")
+        if div > 0 or rh > 1.01 or ess < 400:
+            which = "ordered model" if name == ORDERED else "unordered model"
+            out.append(f"- **The {which} did not sample cleanly**: {div} divergent transitions, largest R-hat "
+                       f"{rh:.3g}" + (f", smallest bulk ESS {ess:.0f}" if np.isfinite(ess) else "") + ". "
+                       + ("With overlapping components the ordering constraint's boundary mu1 = mu2 cuts through "
+                          "posterior mass and NUTS struggles there; prefer the relabelled unordered posterior "
+                          "and report the disagreement." if name == ORDERED else
+                          "Treat its summaries with care."))
+    saddles = sum(x.count for x in c.em.runs.optima if not x.is_max)
+    n_max = sum(1 for x in c.em.runs.optima if x.is_max)
+    if saddles or n_max > 1:
+        out.append(f"- **EM needs several starts.** Of {len(c.em.runs)} starts, "
+                   + (f"{saddles} stopped on the one-normal ridge (a saddle)" if saddles else "none stalled")
+                   + (f" and the rest reached {n_max} different maxima" if n_max > 1 else "")
+                   + "; a single EM run can report any of these as 'converged' by the log-likelihood rule alone.")
     ratio = o.sd_ratio
     if (ratio.between(0.8, 1.25)).all() and (np.abs(o.z_mean_mle) < 0.5).all():
         out.append(f"- **EM and the posterior agree** here: posterior sd / Louis SE lies in "
@@ -178,7 +216,8 @@ def render_report(c, summary: dict, figures: dict, command: str = "") -> str:
              f"- **Sampling**: {st.chains} chains x {st.draws} draws after {st.tune} warm-up, sampler {st.sampler}, "
              f"seed {st.seed}. Unordered model: half the chains start at the EM estimate and half at its label swap; "
              "ordered model: all chains at the EM estimate.",
-             "- EM and both posteriors were fitted to the same bytes (the sha256 above is checked when results are saved)."]
+             "- EM and both posteriors were fitted to the same bytes "
+             "(the sha256 above is checked when results are saved)."]
     figs = "## 6. Figures\n\n" + "\n".join(f"**{desc}**\n\n![{desc}]({name})\n" for name, desc in figures.items())
     return "\n".join(head + ["## Scenario\n", "\n".join(facts) + "\n", _em_section(c, summary), _labels_section(c),
                              _comparison_section(c), _convergence_section(c, summary), _lessons(c), figs])

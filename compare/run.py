@@ -18,7 +18,6 @@ import pandas as pd
 
 from models.data import Dataset
 from models.fileio import atomic_dir, atomic_write_text
-from models.params import PARAM_NAMES
 
 from .progress import Stages
 

@@ -6,16 +6,17 @@ The estimator only loops (:mod:`em.iterate`); the math is in :mod:`em.kernel` (f
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 
-from models.errors import DataError
+from models.errors import DataError, ParamError
 from models.params import MixtureParams
 
 from .data import as_data
 from .information import observed_information
-from .iterate import RunPath, run_em
+from .iterate import REASON_NOT_MAX, RunPath, run_em
 from .kernel import sums_numba, sums_numpy
 from .result import EMResult, Optimum, ParamRecord, RunRecord, Runs, Trace
 from .scaling import Scaling
@@ -32,7 +33,38 @@ def _ordered_u(u: np.ndarray) -> np.ndarray:
     return u if u[1] <= u[2] else np.array([-u[0], u[2], u[1], u[3]])
 
 
-def _group_optima(paths: list[RunPath], scaling: Scaling, n: int) -> tuple[list[int], list[Optimum]]:
+def is_strict_max(x, params: MixtureParams) -> bool:
+    """Whether ``params`` is a strict local maximum: Louis' observed information positive definite.
+
+    Tested on the correlation-scaled matrix ``D I D`` (``D = diag(I)^(-1/2)``), whose eigenvalues do
+    not depend on the units of the parameters. EM's log-likelihood rule also stops on the one-normal
+    ridge ``mu1 ~ mu2``, where EM creeps (rate 1 along the ridge); there the information has a
+    negative eigenvalue (a saddle), while every maximum seen has its smallest eigenvalue above 0.02.
+    """
+    info = observed_information(x, params)
+    d = np.diag(info)
+    if not np.all(np.isfinite(info)) or np.any(d <= 0):
+        return False
+    s = 1.0 / np.sqrt(d)
+    return bool(np.linalg.eigvalsh(s[:, None] * info * s[None, :])[0] > 0)
+
+
+def _is_max_u(xs: np.ndarray, u) -> bool:
+    """:func:`is_strict_max` at standardised unconstrained ``u`` (the test is scale-free)."""
+    try:
+        return is_strict_max(xs, Scaling(0.0, 1.0).from_u(u))
+    except ParamError:  # pi1 rounded to 0 or 1: a boundary, not an interior maximum
+        return False
+
+
+def _check_maximum(path: RunPath, xs: np.ndarray, scaling: Scaling) -> RunPath:
+    """A run that met the stopping rule at a point that is not a maximum did not converge."""
+    if path.converged and not _is_max_u(xs, path.u):
+        return dataclasses.replace(path, converged=False, reason=REASON_NOT_MAX)
+    return path
+
+
+def _group_optima(paths: list[RunPath], scaling: Scaling, xs: np.ndarray) -> tuple[list[int], list[Optimum]]:
     """Cluster end points (ordered, standardised ``(mu1, mu2, sigma)``) that agree within
     :data:`SAME_OPTIMUM`; optima are listed best log-likelihood first, each represented by its best run."""
     def key(i: int) -> float:
@@ -53,8 +85,9 @@ def _group_optima(paths: list[RunPath], scaling: Scaling, n: int) -> tuple[list[
             label[i] = len(reps)
             reps.append((point, i))
             counts.append(1)
+    n = xs.size
     optima = [Optimum(scaling.from_u(_ordered_u(paths[i].u)), scaling.loglik(paths[i].loglik_std, n),
-                      counts[j]) for j, (_, i) in enumerate(reps)]
+                      counts[j], _is_max_u(xs, paths[i].u)) for j, (_, i) in enumerate(reps)]
     return label, optima
 
 
@@ -125,13 +158,14 @@ def fit(x, *, init: MixtureParams | None = None, n_init: int = 10, tol: float = 
         starts.append(user_start(init, scaling))
     if len(starts) < n_init:
         starts.extend(make_starts(xs, int(n_init) - len(starts), rng))
-    paths = [run_em(xs, s.u, tol=tol, max_iter=int(max_iter), accelerate=accelerate, xtol=xtol, sums=sums)
+    paths = [_check_maximum(run_em(xs, s.u, tol=tol, max_iter=int(max_iter), accelerate=accelerate,
+                                   xtol=xtol, sums=sums), xs, scaling)
              for s in starts]
     finite = [i for i, p in enumerate(paths) if math.isfinite(p.loglik_std)]
     if not finite:
         raise DataError("EM failed from every start (log-likelihood not finite)")
     best = max(finite, key=lambda i: paths[i].loglik_std)
-    labels, optima = _group_optima(paths, scaling, n)
+    labels, optima = _group_optima(paths, scaling, xs)
     records = tuple(
         RunRecord(kind=s.kind, init=scaling.from_u(s.u), final=scaling.from_u(_ordered_u(p.u)),
                   loglik=scaling.loglik(p.loglik_std, n), n_iter=p.n_iter, converged=p.converged,

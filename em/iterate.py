@@ -51,6 +51,8 @@ REASON_EMPTY = "a component emptied (weight < 1e-6 points): EM is heading to pi1
 REASON_BAD_START = "log-likelihood not finite at the start"
 REASON_STALLED = ("stalled near mu1 == mu2 (the one-normal stationary set, where EM's rate is 1 "
                   "and it creeps): not shown to be a maximum")
+REASON_NOT_MAX = ("stopped where the observed information is not positive definite: a saddle on the "
+                  "one-normal ridge (mu1 ~ mu2, EM's rate ~ 1), not a maximum")
 #: A stop with |mu1 - mu2| below this many sigmas is reported as stalled, not converged.
 STALL = 1e-2
 

@@ -61,11 +61,14 @@ class RunRecord:
 
 @dataclass(frozen=True)
 class Optimum:
-    """A distinct end point (ordered params), its log-likelihood and how many starts reached it."""
+    """A distinct end point (ordered params), its log-likelihood, how many starts reached it, and
+    whether it is a strict local maximum (observed information positive definite; the one-normal
+    ridge mu1 ~ mu2, where EM creeps and can stop, is a saddle)."""
 
     params: MixtureParams
     loglik: float
     count: int
+    is_max: bool = True
 
 
 @dataclass(frozen=True)

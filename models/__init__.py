@@ -4,7 +4,7 @@ Importing this package never imports pymc.
 """
 
 from .data import Dataset, check_values, fingerprint, load_data, save_dataset
-from .density import eta, logpdf, loglik, pdf, responsibilities, softplus
+from .density import eta, loglik, logpdf, pdf, responsibilities, softplus
 from .errors import DataError, EmvbError, ParamError
 from .params import DEFAULT_N, DEFAULT_SEED, DEFAULT_TRUTH, PARAM_NAMES, MixtureParams
 from .simulate import draw, simulate

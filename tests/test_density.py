@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from scipy import integrate, stats
 from scipy.special import logsumexp
 
-from models.density import logpdf, loglik, pdf, responsibilities
+from models.density import loglik, logpdf, pdf, responsibilities
 from models.params import DEFAULT_TRUTH, MixtureParams
 
 params_st = st.builds(

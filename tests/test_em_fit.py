@@ -214,3 +214,22 @@ def test_bad_settings_are_refused(ds):
 def test_dataset_input_keeps_its_fingerprint():
     d = Dataset(values=np.linspace(0, 1, 50) ** 2, name="t")
     assert em.fit(d, n_init=2).sha256 == d.sha256
+
+
+def test_runs_that_stop_on_the_one_normal_ridge_are_not_converged():
+    # EM creeps along mu1 ~ mu2 (rate 1) and its log-likelihood rule can fire there; such an end
+    # point has an observed information with a negative eigenvalue and must not count as a maximum.
+    from em.fit import is_strict_max
+    from models.params import MixtureParams
+    from models.simulate import simulate
+
+    ds = simulate(MixtureParams(0.3, 0.0, 1.5, 1.0), 200, 2026)
+    fit = em.fit(ds.values, n_init=10, seed=0)
+    assert fit.converged and is_strict_max(ds.values, fit.params)
+    ridge = [r for r in fit.runs.starts if abs(r.final.mu1 - r.final.mu2) < 0.2 * r.final.sigma]
+    assert ridge, "this seed has starts that end on the ridge"
+    for r in ridge:
+        assert not r.converged and "not positive definite" in r.reason
+        assert not fit.runs.optima[r.optimum].is_max
+        assert r.loglik < fit.loglik
+    assert fit.runs.optima[0].is_max

@@ -89,3 +89,21 @@ def test_bad_estimate_exit_2(cli, data_file, args, message):
 def test_missing_data_exit_2(cli, tmp_path):
     r = cli("validate", "--data", tmp_path / "nope.csv", "--estimate", BUG_HUNT)
     assert r.returncode == 2 and "nope.csv: no such file" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_local_max_and_ridge_saddle_are_told_apart(cli, tmp_path):
+    # Overlapping components (gap 1 sigma, n = 200, seed 1): the likelihood has a global maximum, a
+    # separate local maximum, and EM starts that stop on the one-normal ridge mu1 ~ mu2 (a saddle).
+    ds = simulate(MixtureParams(0.5, 0.0, 1.0, 1.0), 200, 1)
+    fit = em.fit(ds.values)
+    maxima = [o for o in fit.runs.optima if o.is_max]
+    saddles = [o for o in fit.runs.optima if not o.is_max]
+    assert len(maxima) == 2 and saddles, fit.runs.optima
+    glob, local = maxima
+    assert glob.loglik > local.loglik + 0.1
+    path = save_dataset(ds, tmp_path / "overlap.csv")
+    expected = [(glob, 0, "global_max"), (local, 1, "local_max"), (saddles[0], 1, "not_a_max")]
+    for opt, code, verdict in expected:
+        est = ",".join(repr(v) for v in opt.params.to_array().tolist())
+        got_code, out = _json(cli, "--data", path, "--estimate", est)
+        assert (got_code, out["verdict"]) == (code, verdict), out["reasons"]
