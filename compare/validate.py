@@ -159,10 +159,8 @@ def validate(data, estimate: MixtureParams, *, n_init: int = 10, seed: int = 0, 
     D = np.diag(se_here)
     eig = np.sort(np.linalg.eigvalsh(-(D @ info @ D)))
     neg_def = bool(np.all(eig < 0))
-    try:
-        newton = float(g @ np.linalg.solve(info, g)) / 2.0
-    except np.linalg.LinAlgError:
-        newton = float("inf")
+    # g^T (-H)^{-1} g / 2 is the gain of a Newton step only where -H is positive definite.
+    newton = float(g @ np.linalg.solve(info, g)) / 2.0 if neg_def else float("nan")
     step = _safe(em_map, x, estimate)
     step_se = mahalanobis(step, estimate, cov_here) if step is not None else float("inf")
 

@@ -107,3 +107,15 @@ def test_local_max_and_ridge_saddle_are_told_apart(cli, tmp_path):
         est = ",".join(repr(v) for v in opt.params.to_array().tolist())
         got_code, out = _json(cli, "--data", path, "--estimate", est)
         assert (got_code, out["verdict"]) == (code, verdict), out["reasons"]
+
+
+def test_bayes_places_the_mle_centrally_and_the_bug_hunt_outside(cli, data_file, mle):
+    # Bernstein-von Mises (separated components, n = 2000): the MLE sits near the posterior's
+    # centre, so each marginal quantile is far from 0 and 1 and many draws lie farther out.
+    est = ",".join(repr(v) for v in mle.params.to_array().tolist())
+    code, out = _json(cli, "--data", data_file, "--estimate", est, "--bayes", "--seed", 1)
+    assert code == 0 and out["bayes"]["draws"] == 4000
+    assert all(0.1 < q < 0.9 for q in out["bayes"]["quantiles"].values()), out["bayes"]
+    assert out["bayes"]["tail_probability"] > 0.2 and out["bayes"]["mahalanobis"] < 2.0
+    code, out = _json(cli, "--data", data_file, "--estimate", BUG_HUNT, "--bayes", "--seed", 1)
+    assert code == 1 and out["bayes"]["tail_probability"] == 0.0 and out["bayes"]["mahalanobis"] > 100
