@@ -84,7 +84,8 @@ def run_comparison(data: Dataset, settings: RunSettings = RunSettings(), stages:
         start = fit.runs.starts[fit.runs.best].init
         plain = em.fit(x, init=start, n_init=1, accelerate=False, seed=settings.seed)
         accel = em.fit(x, init=start, n_init=1, accelerate=True, seed=settings.seed)
-    stages.note(f"{fit.params}; {fit.n_iter} iterations, {fit.reason}")
+    stages.note(f"MLE {fit.params}")
+    stages.note(f"{fit.n_iter} iterations: {fit.reason}")
 
     from models.pymc_model import Priors, build_model
     from models.pymc_sample import sample
