@@ -50,7 +50,7 @@ def _em_section(c, s) -> str:
                  "is a saddle (observed information not positive definite); they are not counted as maxima.")
     text += "\n"
     text += (f"From the same start, plain EM needed {c.em_plain.n_iter} iterations and SQUAREM "
-             f"{c.em_accel.n_iter} ({c.em_plain.n_map_evals} vs {c.em_accel.n_map_evals} passes over the data); "
+             f"{c.em.n_iter} ({c.em_plain.n_map_evals} vs {c.em.n_map_evals} passes over the data); "
              "intervals for pi1 and sigma are computed on logit(pi1) and log(sigma) and mapped back.\n")
     return text
 

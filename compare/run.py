@@ -48,8 +48,7 @@ class Comparison:
     data: Dataset
     settings: RunSettings
     em: object                     # em.EMResult (multi-start, SQUAREM)
-    em_plain: object               # plain EM from the best run's start (for the convergence figure)
-    em_accel: object               # SQUAREM from the same start
+    em_plain: object               # plain EM from the best run's start (``em``'s trace is SQUAREM's)
     priors: object                 # models.pymc_model.Priors
     unordered: object              # DataTree, init="dispersed"
     ordered: object                # DataTree
@@ -83,7 +82,6 @@ def run_comparison(data: Dataset, settings: RunSettings = RunSettings(), stages:
         fit = em.fit(x, n_init=settings.n_init, seed=settings.seed)
         start = fit.runs.starts[fit.runs.best].init
         plain = em.fit(x, init=start, n_init=1, accelerate=False, seed=settings.seed)
-        accel = em.fit(x, init=start, n_init=1, accelerate=True, seed=settings.seed)
     stages.note(f"MLE {fit.params}")
     stages.note(f"{fit.n_iter} iterations: {fit.reason}")
 
@@ -108,7 +106,7 @@ def run_comparison(data: Dataset, settings: RunSettings = RunSettings(), stages:
     with stages.stage("relabelling: order, pivot, Stephens, ECR, EM", "relabel"):
         relabelled = relabel_all(unordered, em_result=fit, data=x, seed=settings.seed, max_fits=settings.em_fits)
         agree = agreement(relabelled)
-    comp = Comparison(data=data, settings=settings, em=fit, em_plain=plain, em_accel=accel, priors=priors,
+    comp = Comparison(data=data, settings=settings, em=fit, em_plain=plain, priors=priors,
                       unordered=unordered, ordered=ordered, diagnosis=diagnosis, relabelled=relabelled,
                       agreement=agree, table=pd.DataFrame(), timings=stages.timings)
     with stages.stage("comparison table (ArviZ summaries beside EM)", "table"):
@@ -169,8 +167,6 @@ def versions() -> dict:
     import arviz
     import pymc
 
-    import em  # noqa: F401
-
     return {"python": platform.python_version(), "numpy": np.__version__, "pymc": pymc.__version__,
             "arviz": arviz.__version__}
 
@@ -193,7 +189,7 @@ def write_figures(c: Comparison, folder: Path) -> None:
 
     truth = c.data.truth
     F.save(F.data_fit(c.data.values, c.em.params, c.ordered, truth, band=c.settings.ci_prob), folder / "data_fit.png")
-    F.save(F.em_trace(c.em_plain, c.em_accel), folder / "em_convergence.png")
+    F.save(F.em_trace(c.em_plain, c.em), folder / "em_convergence.png")
     F.save(F.trace_plot(c.unordered, f"Unordered model as sampled: verdict {c.diagnosis.verdict}"),
            folder / "trace_unordered.png")
     relab = c.relabelled.get("pivot") or next(iter(c.relabelled.values()))
