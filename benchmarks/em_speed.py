@@ -29,12 +29,12 @@ import tracemalloc
 
 import numpy as np
 
-import em
-from em.iterate import run_em
-from em.kernel import sums_numba, sums_numpy, update
-from em.scaling import Scaling
-from em.starts import make_starts
-from models import DEFAULT_TRUTH, MixtureParams, loglik, simulate
+from emvb import em
+from emvb.em.iterate import run_em
+from emvb.em.kernel import sums_numba, sums_numpy, update
+from emvb.em.scaling import Scaling
+from emvb.em.starts import make_starts
+from emvb.models import DEFAULT_TRUTH, MixtureParams, loglik, simulate
 
 OVERLAP = MixtureParams(0.3, 0.0, 1.5, 1.0)
 

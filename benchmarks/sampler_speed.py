@@ -28,9 +28,8 @@ import time
 
 import numpy as np
 
-import em
-import models
-from models import DEFAULT_SEED, DEFAULT_TRUTH
+from emvb import em, models
+from emvb.models import DEFAULT_SEED, DEFAULT_TRUTH
 
 
 def logp_grad_rate(model, point, seconds: float = 2.0) -> float:
@@ -65,8 +64,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args(argv)
 
-    from models.pymc_model import build_model
-    from models.pymc_sample import _point, sample
+    from emvb.models.pymc_model import build_model
+    from emvb.sampling.sample import _point, sample
 
     data = models.simulate(DEFAULT_TRUTH, args.n, DEFAULT_SEED)
     mle = em.fit(data.values).params.ordered()
@@ -76,7 +75,7 @@ def main(argv=None) -> int:
           f"init=em, {args.repeats} repeat(s) per configuration\n")
 
     # 0. How far the default priors move the mode from the MLE, in Louis standard errors.
-    from models.pymc_sample import find_map_result
+    from emvb.sampling.map import find_map_result
 
     fit = em.fit(data.values)
     se = np.sqrt(np.diag(np.asarray(fit.cov)))  # Louis (1982) SEs, order (pi1, mu1, mu2, sigma)

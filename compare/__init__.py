@@ -1,1 +1,2 @@
-
+"""One comparison of EM and the posterior on one data set: the pipeline, the table, the results file,
+and ``validate`` for estimates made elsewhere."""

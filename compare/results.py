@@ -25,13 +25,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from models.data import Dataset, fingerprint
-from models.errors import EmvbError
-from models.fileio import atomic_write, check_writable
-from models.params import PARAM_NAMES
-
-from .relabel_core import Relabelled
-from .table import BOOL_COLUMNS, STRING_COLUMNS, check_fingerprints, data_sha256_of
+from ..files.output import atomic_write, check_writable
+from ..labels.draws import Relabelled
+from ..models.data import checked_values, fingerprint, recorded_sha256, require_same_data
+from ..models.errors import EmvbError
+from ..models.params import PARAM_NAMES
+from .table import BOOL_COLUMNS, STRING_COLUMNS, check_fingerprints
 
 FORMAT = "emvb-comparison-1"
 ENGINE = "h5netcdf"
@@ -119,7 +118,7 @@ def save_results(path, *, data, em_result, posteriors: dict, table: pd.DataFrame
     Parameters
     ----------
     path : the ``.nc`` file; refused if it exists unless ``force``; written atomically
-    data : :class:`models.Dataset` or array, the data both fits saw
+    data : :class:`~models.data.Dataset` or array, the data both fits saw
     em_result : the EM fit
     posteriors : {variant: DataTree or :class:`Relabelled`}
     table : from :func:`compare.table.compare_fits`
@@ -130,11 +129,8 @@ def save_results(path, *, data, em_result, posteriors: dict, table: pd.DataFrame
         If the data, the EM fit and every posterior do not share one sha256 (one line).
     """
     path = check_writable(path, force)
-    values = data.values if isinstance(data, Dataset) else np.asarray(data, dtype=float).ravel()
-    sha = fingerprint(values)
-    if str(em_result.sha256) != sha:
-        raise EmvbError(f"EM fit was made on data with sha256 {str(em_result.sha256)[:12]}..., these data "
-                        f"have {sha[:12]}...: refusing to save fits of different data")
+    values, sha = checked_values(data)
+    require_same_data(sha, recorded_sha256(em_result), "the EM fit", require=True)
     trees = {k: (v.posterior if isinstance(v, Relabelled) else v) for k, v in posteriors.items()}
     check_fingerprints(em_result, trees, require=True)
     truth = getattr(data, "truth", None)
@@ -173,15 +169,8 @@ def load_results(path) -> xr.DataTree:
     if tree.attrs.get("format") != FORMAT or not groups <= set(tree.children):
         raise EmvbError(f"{path}: not an emvb comparison (format {tree.attrs.get('format')!r})")
     sha = str(tree.attrs["data_sha256"])
-    actual = fingerprint(tree["observed_data"]["x"].values)
-    if actual != sha:
-        raise EmvbError(f"{path}: stored data have sha256 {actual[:12]}..., the file records {sha[:12]}...")
-    if str(tree["em"].attrs.get("data_sha256")) != sha:
-        raise EmvbError(f"{path}: the EM fit was made on other data (sha256 "
-                        f"{str(tree['em'].attrs.get('data_sha256'))[:12]}...)")
+    require_same_data(sha, fingerprint(tree["observed_data"]["x"].values), f"{path}: the stored data", require=True)
+    require_same_data(sha, recorded_sha256(tree["em"]), f"{path}: the EM fit", require=True)
     for name, node in tree["posteriors"].children.items():
-        got = data_sha256_of(node)
-        if got != sha:
-            raise EmvbError(f"{path}: posterior {name!r} was fitted to other data "
-                            f"(sha256 {str(got)[:12]}...)")
+        require_same_data(sha, recorded_sha256(node), f"{path}: posterior {name!r}", require=True)
     return tree

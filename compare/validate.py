@@ -5,8 +5,9 @@ data:
 
 - the log-likelihood, against the best optimum our EM finds (either labelling gives the same value);
 - the gradient ``g`` (the observed-data score) and, in units of the MLE's standard errors,
-  ``g_j * SE_j``; the Newton decrement ``g^T (-H)^{-1} g / 2``, the log-likelihood a Newton step
-  would still gain;
+  ``g_j * SE_j``; the Newton decrement ``lambda = sqrt(g^T (-H)^{-1} g)``, the distance to the
+  maximum in standard errors to first order (``lambda^2 / 2`` is the log-likelihood a Newton step
+  would still gain; the same quantity as :attr:`sampling.map.MapResult.newton_decrement`);
 - the Hessian ``H = -I_obs`` (Louis 1982 is exact at any theta), scaled to ``D H D`` with
   ``D = diag(SE)`` so its eigenvalues are unit-free; all negative means a local maximum's curvature;
 - how far one EM step moves it, ``F(theta_hat) - theta_hat``, in standard errors (zero at a fixed
@@ -26,11 +27,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from em import fit, observed_information, score
-from em.steps import em_map
-from models.density import loglik
-from models.errors import EmvbError
-from models.params import PARAM_NAMES, MixtureParams
+from ..em import fit, observed_information, score
+from ..em.steps import em_map
+from ..models.density import loglik
+from ..models.errors import EmvbError
+from ..models.params import PARAM_NAMES, MixtureParams
 
 #: An estimate within this many standard errors of the optimum it climbs to counts as that optimum
 #: (estimates are usually reported to a few digits; 0.05 SE is far below any statistical resolution).
@@ -159,8 +160,8 @@ def validate(data, estimate: MixtureParams, *, n_init: int = 10, seed: int = 0, 
     D = np.diag(se_here)
     eig = np.sort(np.linalg.eigvalsh(-(D @ info @ D)))
     neg_def = bool(np.all(eig < 0))
-    # g^T (-H)^{-1} g / 2 is the gain of a Newton step only where -H is positive definite.
-    newton = float(g @ np.linalg.solve(info, g)) / 2.0 if neg_def else float("nan")
+    # lambda = sqrt(g^T (-H)^{-1} g) is defined only where -H is positive definite.
+    newton = float(np.sqrt(max(g @ np.linalg.solve(info, g), 0.0))) if neg_def else float("nan")
     step = _safe(em_map, x, estimate)
     step_se = mahalanobis(step, estimate, cov_here) if step is not None else float("inf")
 

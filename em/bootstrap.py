@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.simulate import draw
-
-from .fit import fit
+from ..models.errors import SettingError
+from ..models.simulate import draw
+from .fit import climb
 from .result import BootstrapResult, EMResult, ParamRecord
 
 
@@ -25,18 +25,18 @@ def bootstrap(x, result: EMResult, n_boot: int = 200, seed: int = 0) -> Bootstra
     """
     n = int(np.size(getattr(x, "values", x)))
     if n != result.n:
-        raise ValueError(f"x has {n} points but the result was fitted to {result.n}")
+        raise SettingError(f"x has {n} points but the result was fitted to {result.n}")
     if int(n_boot) < 2:
-        raise ValueError(f"n_boot must be >= 2, got {n_boot}")
+        raise SettingError(f"n_boot must be >= 2, got {n_boot}")
     rng = np.random.default_rng(seed)
-    est = np.empty((int(n_boot), 4))
+    est = np.full((int(n_boot), 4), np.nan)
     ok = np.zeros(int(n_boot), dtype=bool)
     for b in range(int(n_boot)):
         xb, _ = draw(result.params, n, rng)
-        rb = fit(xb, init=result.params, n_init=1, tol=result.tol, accelerate=result.accelerate,
-                 seed=seed + b)
-        est[b] = rb.params.to_array()
-        ok[b] = rb.converged
+        rb = climb(xb, result.params, tol=result.tol, accelerate=result.accelerate)
+        ok[b] = rb.converged and rb.params is not None
+        if ok[b]:
+            est[b] = rb.params.ordered().to_array()
     good = est[ok]
     if good.shape[0] >= 2:
         cov = np.cov(good, rowvar=False, ddof=1)

@@ -1,4 +1,5 @@
-"""``em.fit``: EM from several starts, the best run, its trace and standard errors.
+"""``em.fit``: EM from several starts, the best run, its trace and standard errors; ``em.climb``: one
+lean run from one start.
 
 The estimator only loops (:mod:`em.iterate`); the math is in :mod:`em.kernel` (fused pass),
 :mod:`em.steps` (reference E/M steps) and :mod:`em.information` (Louis' SEs).
@@ -11,14 +12,13 @@ import math
 
 import numpy as np
 
-from models.errors import DataError, ParamError
-from models.params import MixtureParams
-
-from .data import as_data
+from ..models.data import checked_values
+from ..models.errors import DataError, ParamError, SettingError
+from ..models.params import MixtureParams
 from .information import observed_information
 from .iterate import REASON_NOT_MAX, RunPath, run_em
 from .kernel import sums_numba, sums_numpy
-from .result import EMResult, Optimum, ParamRecord, RunRecord, Runs, Trace
+from .result import Climb, EMResult, Optimum, ParamRecord, RunRecord, Runs, Trace
 from .scaling import Scaling
 from .starts import Start, make_starts, user_start
 
@@ -133,21 +133,14 @@ def fit(x, *, init: MixtureParams | None = None, n_init: int = 10, tol: float = 
     Raises
     ------
     DataError
-        Data EM cannot fit (not 1-D, NaN/inf, fewer than 3 distinct values).
-    ValueError
+        Data EM cannot fit (:func:`models.data.check_values`).
+    SettingError
         Bad settings (``n_init < 1``, ``tol < 0``, ``max_iter < 1``, ``xtol < 0``, unknown engine).
     """
-    values, sha = as_data(x)
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {sorted(ENGINES)}, got {engine!r}")
-    if xtol is not None and not xtol >= 0.0:
-        raise ValueError(f"xtol must be >= 0, got {xtol}")
+    values, sha = checked_values(x)
+    _check_settings(tol=tol, max_iter=max_iter, xtol=xtol, engine=engine)
     if int(n_init) < 1:
-        raise ValueError(f"n_init must be >= 1, got {n_init}")
-    if not (tol >= 0.0 and math.isfinite(tol)):
-        raise ValueError(f"tol must be a finite number >= 0, got {tol}")
-    if int(max_iter) < 1:
-        raise ValueError(f"max_iter must be >= 1, got {max_iter}")
+        raise SettingError(f"n_init must be >= 1, got {n_init}")
     sums = ENGINES[engine]
     scaling, xs = Scaling.standardized(values)
     n = xs.size
@@ -175,7 +168,8 @@ def fit(x, *, init: MixtureParams | None = None, n_init: int = 10, tol: float = 
     bp = paths[best]
     params = scaling.from_u(bp.u)
     trace_params = np.array([scaling.u_to_array(u) for u in bp.trace_u])
-    if params.mu1 > params.mu2:  # report mu1 <= mu2; relabel the whole path the same way
+    swapped = params.mu1 > params.mu2
+    if swapped:  # report mu1 <= mu2; relabel the whole path the same way
         params = params.swapped()
         trace_params = np.column_stack([1.0 - trace_params[:, 0], trace_params[:, 2], trace_params[:, 1],
                                         trace_params[:, 3]])
@@ -189,8 +183,42 @@ def fit(x, *, init: MixtureParams | None = None, n_init: int = 10, tol: float = 
         reason=bp.reason, n_map_evals=bp.n_map_evals, trace=trace,
         runs=Runs(starts=records, optima=tuple(optima), best=best),
         se=se, cov=cov, n=n, sha256=sha, tol=float(tol),
-        accelerate=bool(accelerate),
+        accelerate=bool(accelerate), swapped=bool(swapped),
     )
+
+
+def _check_settings(*, tol: float, max_iter: int, xtol: float | None, engine: str) -> None:
+    if engine not in ENGINES:
+        raise SettingError(f"engine must be one of {sorted(ENGINES)}, got {engine!r}")
+    if xtol is not None and not xtol >= 0.0:
+        raise SettingError(f"xtol must be >= 0, got {xtol}")
+    if not (tol >= 0.0 and math.isfinite(tol)):
+        raise SettingError(f"tol must be a finite number >= 0, got {tol}")
+    if int(max_iter) < 1:
+        raise SettingError(f"max_iter must be >= 1, got {max_iter}")
+
+
+def climb(x, start: MixtureParams, *, tol: float = 1e-10, max_iter: int = 10_000, accelerate: bool = True,
+          scaling: Scaling | None = None, xs: np.ndarray | None = None) -> Climb:
+    """EM from ``start`` alone, with nothing else: no restarts, no fingerprint, no standard errors.
+
+    The optimum is reported **in the labelling of ``start``** (EM never swaps labels itself), for
+    relabelling by the mode a draw leads to and for bootstrap refits. ``x`` is checked like any data;
+    callers that climb many times on the same data pass its ``scaling`` and standardised ``xs``
+    (from :meth:`em.scaling.Scaling.standardized`) to skip that work.
+    """
+    _check_settings(tol=tol, max_iter=max_iter, xtol=None, engine="numba")
+    if xs is None or scaling is None:
+        values, _ = checked_values(x)
+        scaling, xs = Scaling.standardized(values)
+    path = _check_maximum(run_em(xs, scaling.to_u(start), tol=tol, max_iter=int(max_iter), accelerate=accelerate,
+                                 sums=sums_numba), xs, scaling)
+    try:
+        params = scaling.from_u(path.u)
+    except ParamError:  # a component emptied on the way: pi1 rounded to 0 or 1
+        params = None
+    return Climb(params=params, loglik=scaling.loglik(path.loglik_std, xs.size), converged=path.converged,
+                 reason=path.reason, n_iter=path.n_iter)
 
 
 def covariance(x, params: MixtureParams) -> tuple[np.ndarray, ParamRecord]:

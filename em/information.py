@@ -1,7 +1,7 @@
 """Score and information matrices of the shared-sigma mixture at any ``theta``.
 
 Order of parameters: ``(pi1, mu1, mu2, sigma)``. For a point ``x`` with label ``k`` the complete-data
-score ``S_k`` and minus the complete-data Hessian ``B_k`` are (METHODS §2)::
+score ``S_k`` and minus the complete-data Hessian ``B_k`` are (docs/methods.md §2)::
 
     S_k = ( [k=1]/pi1 - [k=2]/(1-pi1),  [k=1](x-mu1)/s2,  [k=2](x-mu2)/s2,  -1/sigma + (x-mu_k)^2/sigma^3 )
     B_k: pi1,pi1 = [k=1]/pi1^2 + [k=2]/(1-pi1)^2;  mu_j,mu_j = [k=j]/s2;
@@ -30,13 +30,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from models.params import MixtureParams
-
-from .kernel import (
-    _BLOCK,
-    _SHIFTER_BITS,
-    _exp_neg_abs_compiled,  # noqa: F401 - global of the compiled loop
-)
+from ..models.params import MixtureParams
+from .kernel import _BLOCK, _SHIFTER_BITS, _exp_neg_abs_compiled  # noqa: F401 - global of the compiled loop
 from .steps import e_step
 
 _CHUNK = 1 << 16
@@ -101,7 +96,7 @@ def complete_information_numpy(x, params: MixtureParams) -> np.ndarray:
     """Expected complete-data information ``sum_i sum_k r_ik B_ik`` (4, 4): ``I_oc`` in Louis' notation.
 
     EM's linear rate is the largest eigenvalue of ``I - I_oc^{-1} I_obs`` (the fraction of missing
-    information, METHODS §2).
+    information, docs/methods.md §2).
     """
     x = np.asarray(x, dtype=float)
     p = params
@@ -245,7 +240,7 @@ def complete_information(x, params: MixtureParams) -> np.ndarray:
     """Expected complete-data information ``I_oc = sum_i sum_k r_ik B_ik`` (4, 4).
 
     EM's linear rate is the largest eigenvalue of ``I - I_oc^{-1} I_obs`` (the fraction of missing
-    information, METHODS §2).
+    information, docs/methods.md §2).
     """
     x = np.asarray(x, dtype=float)
     return _matrices(information_sums(x, params), x.size, params)[1]

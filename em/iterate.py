@@ -22,7 +22,7 @@ means (linearise r1 about pi1: the new separation equals the old), so EM creeps 
 fires long before any maximum. A stop with ``|mu1 - mu2| < STALL * sigma`` is therefore reported as
 *stalled*, ``converged=False``.
 
-SQUAREM (Varadhan & Roland 2008, Scand. J. Stat. 35:335-353; METHODS §3), one iteration::
+SQUAREM (Varadhan & Roland 2008, Scand. J. Stat. 35:335-353; docs/methods.md §3), one iteration::
 
     u1 = F(u0); u2 = F(u1); r = u1 - u0; v = u2 - u1 - r; alpha = -|r|/|v| clamped to [-step_max, -1]
     u' = u0 - 2 alpha r + alpha^2 v;  u'' = F(u')

@@ -2,7 +2,7 @@
 *and* the sufficient statistics of ``F(theta)``.
 
 Per point, with ``d_k = x - mu_k`` and ``eta = logit(pi1) + (mu1 - mu2)(x - (mu1 + mu2)/2) / sigma^2``
-(METHODS §1), ``t = exp(-|eta|)``::
+(docs/methods.md §1), ``t = exp(-|eta|)``::
 
     r_dominant = 1 / (1 + t),   r_other = t / (1 + t)
     log p(x)   = a_k(x) + log(1 + t),   a_k = log pi_k - d_k^2 / (2 sigma^2) - log sigma - log sqrt(2 pi)
@@ -32,9 +32,8 @@ import math
 import numba  # installed with PyMC (a dependency); no pymc import needed
 import numpy as np
 
-from models.density import logpdf, responsibilities
-from models.params import MixtureParams
-
+from ..models.density import logpdf, responsibilities
+from ..models.params import MixtureParams
 from .scaling import expit
 
 LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)

@@ -12,7 +12,8 @@ from statistics import NormalDist
 
 import numpy as np
 
-from models.params import PARAM_NAMES, MixtureParams
+from ..models.errors import SettingError
+from ..models.params import PARAM_NAMES, MixtureParams
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,9 @@ class EMResult:
     cov : (4, 4) inverse of Louis' observed information at ``params``, order (pi1, mu1, mu2, sigma)
     n, sha256 : size and fingerprint of the data (:func:`models.data.fingerprint`)
     tol, accelerate : the settings used
+    swapped : whether ``params`` is the label swap of the best run's own labelling (EM ran with
+        ``mu1 > mu2`` from its start and the result was relabelled to ``mu1 <= mu2``; ``trace`` is
+        relabelled the same way)
     """
 
     params: MixtureParams
@@ -122,6 +126,11 @@ class EMResult:
     sha256: str
     tol: float
     accelerate: bool
+    swapped: bool = False
+
+    def in_start_labels(self) -> MixtureParams:
+        """The estimate in the labelling the best run started in (undoes the ``mu1 <= mu2`` report)."""
+        return self.params.swapped() if self.swapped else self.params
 
     def ci(self, level: float = 0.95) -> dict[str, tuple[float, float]]:
         """Wald intervals; for pi1 and sigma on ``logit(pi1)`` and ``log(sigma)`` then mapped back.
@@ -131,7 +140,7 @@ class EMResult:
         ``z`` is the ``(1 + level)/2`` normal quantile.
         """
         if not 0.0 < level < 1.0:
-            raise ValueError(f"level must be in (0, 1), got {level}")
+            raise SettingError(f"level must be in (0, 1), got {level}")
         z = NormalDist().inv_cdf(0.5 * (1.0 + level))
         p, se = self.params, self.se
         lo_pi = math.log(p.pi1) - math.log1p(-p.pi1)
@@ -156,6 +165,24 @@ class EMResult:
                  n=int(self.n), sha256=self.sha256,
                  se={k: _json_float(v) for k, v in self.se.to_dict().items()})
         return d
+
+
+@dataclass(frozen=True)
+class Climb:
+    """One EM run from one start (:func:`em.climb`).
+
+    Attributes
+    ----------
+    params : where it stopped, in the labelling of its start; None if a component emptied
+    loglik : log-likelihood there
+    converged, reason, n_iter : as for :class:`EMResult`
+    """
+
+    params: MixtureParams | None
+    loglik: float
+    converged: bool
+    reason: str
+    n_iter: int
 
 
 @dataclass(frozen=True, eq=False)  # holds arrays: == would be ambiguous

@@ -1,6 +1,6 @@
 """Internal standardisation and the unconstrained parametrisation EM iterates in.
 
-EM runs on ``xs = (x - c) / s`` (``c`` the mean, ``s`` the sd of the data; METHODS §1), so its
+EM runs on ``xs = (x - c) / s`` (``c`` the mean, ``s`` the sd of the data; docs/methods.md §1), so its
 sums never cancel catastrophically for data far from 0 and all parameters are O(1), which also
 makes SQUAREM's step lengths scale-free. The iterate is stored unconstrained,
 ``u = (logit pi1, mu1_s, mu2_s, log sigma_s)`` (Varadhan & Roland 2008 extrapolate in such a space),
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from models.errors import DataError
-from models.params import MixtureParams
+from ..models.errors import DataError
+from ..models.params import MixtureParams
 
 
 def _standardize_loop(x, out):

@@ -11,7 +11,7 @@ A poor split gives a large pooled sd, and from there EM can drift to the one-nor
 ``mu1 == mu2`` (see :mod:`em.iterate`); restarts exist to expose exactly that.
 
 ``mu1 == mu2`` is a fixed point of EM (the responsibilities then equal pi1 for every point and the
-means never separate; METHODS §1), so such a start is perturbed symmetrically to
+means never separate; docs/methods.md §1), so such a start is perturbed symmetrically to
 ``mu -/+ 0.25 sigma`` and flagged.
 """
 
@@ -21,8 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.params import MixtureParams
-
+from ..models.params import MixtureParams
 from .scaling import Scaling
 
 QUANTILES = (0.25, 0.75, 0.1, 0.9, 0.5)

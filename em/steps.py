@@ -1,6 +1,6 @@
 """The E-step, the M-step and the EM map, in plain numpy (the reference path).
 
-Shared-sigma two-component mixture, ``theta = (pi1, mu1, mu2, sigma)`` (../shared/METHODS.md §1;
+Shared-sigma two-component mixture, ``theta = (pi1, mu1, mu2, sigma)`` (docs/methods.md §1;
 Dempster, Laird & Rubin 1977, JRSS-B 39:1-38). These functions are written for clarity and are the
 definition the fast fused kernel (:mod:`em.kernel`) is tested against; the teaching material and
 ``emvb validate`` use them directly.
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.density import responsibilities
-from models.errors import ParamError
-from models.params import MixtureParams
+from ..models.density import responsibilities
+from ..models.errors import ParamError
+from ..models.params import MixtureParams
 
 
 def e_step(x, params: MixtureParams) -> np.ndarray:
@@ -42,7 +42,7 @@ def m_step(x, r1) -> MixtureParams:
         mu1   = sum r1 x / N1          mu2 = sum r2 x / N2
         sigma^2 = ( sum r1 (x - mu1)^2 + sum r2 (x - mu2)^2 ) / N
 
-    Both components' residuals enter sigma (the student bug in METHODS §6.3 used component 1's only).
+    Both components' residuals enter sigma (the student bug in docs/methods.md §6.3 used component 1's only).
     The variance is computed from centred residuals (two passes), so data far from 0 lose no digits.
 
     Raises

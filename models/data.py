@@ -1,39 +1,119 @@
-"""Data sets: values with a fingerprint, saved as CSV + JSON sidecar, and loading of user data.
+"""What counts as data, and whether two results saw the same data: validation and fingerprints.
 
-The sha256 fingerprint of the float64 bytes is what makes "EM and the posterior saw identical data"
-a guarantee: every fit records it and the comparison refuses fits whose fingerprints differ.
+This module is the one home of both questions:
 
-Every problem with a user's file is a :class:`~models.errors.DataError` whose message names the
-file and the problem in one line (the CLI turns it into exit status 2).
+- :func:`check_values` decides what every fit accepts (1-D, real, finite, at least
+  :data:`MIN_POINTS` points and :data:`MIN_DISTINCT` distinct values). The loaders, the EM, the
+  PyMC model and the relabelling all call it, so ``emvb inspect`` checks exactly what the fits check.
+- :func:`fingerprint` is the sha256 of the values as little-endian float64 bytes. It is what makes
+  "EM and the posterior saw identical data" a guarantee: every fit records it
+  (:func:`recorded_sha256` reads it back from any result) and :func:`require_same_data` refuses to
+  put together results whose fingerprints differ.
+
+Every problem is a :class:`~models.errors.DataError` whose message names the data and the problem
+in one line (the CLI turns it into exit status 2).
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import json
+import math
 from dataclasses import dataclass, field
-from pathlib import Path
 
+import numba
 import numpy as np
 
 from .errors import DataError
-from .fileio import atomic_write, atomic_write_text, check_writable
 from .params import MixtureParams
 
 MIN_POINTS = 10
-MIN_DISTINCT = 3  # Hathaway (1985): with fewer distinct values the shared-sigma likelihood is unbounded
+#: With fewer distinct values the shared-sigma likelihood is unbounded (Hathaway 1985, Ann. Stat.
+#: 13:795-800; docs/methods.md §1).
+MIN_DISTINCT = 3
 
 
 def fingerprint(values) -> str:
-    """sha256 hex digest of the values as contiguous little-endian float64 bytes."""
+    """sha256 hex digest of the values as contiguous little-endian float64 bytes (hashed in place)."""
     a = np.ascontiguousarray(np.asarray(values, dtype="<f8"))
-    return hashlib.sha256(a.tobytes()).hexdigest()
+    return hashlib.sha256(memoryview(a).cast("B")).hexdigest()
+
+
+# -- validation: one compiled O(N) scan, never a sort -------------------------------------------
+
+
+def _scan_loop(x):
+    """Count of non-finite values, the first one's index, min and max of the finite ones."""
+    n_bad = 0
+    first_bad = -1
+    lo = math.inf
+    hi = -math.inf
+    for i in range(x.size):
+        v = x[i]
+        if not math.isfinite(v):
+            if n_bad == 0:
+                first_bad = i
+            n_bad += 1
+        else:
+            lo = min(lo, v)
+            hi = max(hi, v)
+    return n_bad, first_bad, lo, hi
+
+
+def _between_loop(x, lo, hi):
+    """Whether some value lies strictly between ``lo`` and ``hi`` (stops at the first)."""
+    for i in range(x.size):
+        if lo < x[i] < hi:
+            return True
+    return False
+
+
+_scan = numba.njit(cache=True, nogil=True)(_scan_loop)
+_between = numba.njit(cache=True, nogil=True)(_between_loop)
+
+
+def check_values(values, where: str = "data", line_of=None) -> np.ndarray:
+    """Refuse data EM and the posterior cannot use; return it as a 1-D float64 array (no copy if it is one).
+
+    Checks, in this order: 1-D, not empty, real numbers, all finite (count and first position of
+    NaN/inf), at least :data:`MIN_POINTS` points, at least :data:`MIN_DISTINCT` distinct values.
+    The checks are one compiled pass (count of non-finite values, min, max) and a search, stopped at
+    the first hit, for a value strictly between min and max; they cost less than one EM iteration.
+
+    Parameters
+    ----------
+    values : array_like
+    where : what to name in the message (a file name, "data")
+    line_of : optional line numbers of the values in their file, for the message
+    """
+    v = np.asarray(values)
+    if v.ndim != 1:
+        raise DataError(f"{where}: expected a 1-D array, got shape {v.shape}")
+    if v.size == 0:
+        raise DataError(f"{where}: no data (0 values)")
+    if not np.issubdtype(v.dtype, np.number) or np.issubdtype(v.dtype, np.complexfloating):
+        raise DataError(f"{where}: values are not real numbers (dtype {v.dtype})")
+    v = np.ascontiguousarray(v, dtype=np.float64)
+    n_bad, first_bad, lo, hi = _scan(v)
+    if n_bad:
+        pos = f"line {line_of[first_bad]}" if line_of is not None else f"index {first_bad}"
+        raise DataError(f"{where}: {n_bad} value(s) are NaN or infinite (first at {pos}: {v[first_bad]})")
+    if v.size < MIN_POINTS:
+        raise DataError(f"{where}: only {v.size} data points; at least {MIN_POINTS} are needed")
+    if not _between(v, lo, hi):
+        distinct = 1 if lo == hi else 2
+        raise DataError(
+            f"{where}: only {distinct} distinct value(s); with fewer than {MIN_DISTINCT} "
+            "the likelihood is unbounded (Hathaway 1985)"
+        )
+    return v
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """A 1-D float64 data set with its fingerprint.
+    """A checked 1-D float64 data set with its fingerprint.
+
+    The values are validated by :func:`check_values` and copied into a read-only array, so the
+    fingerprint stays true for the life of the object.
 
     Attributes
     ----------
@@ -51,9 +131,7 @@ class Dataset:
     sha256: str = field(init=False)
 
     def __post_init__(self) -> None:
-        v = np.array(self.values, dtype=np.float64).ravel() if np.ndim(self.values) <= 1 else None
-        if v is None:
-            raise DataError(f"{self.name}: expected 1-D data, got shape {np.shape(self.values)}")
+        v = np.array(check_values(self.values, self.name), dtype=np.float64)
         v.setflags(write=False)
         object.__setattr__(self, "values", v)
         object.__setattr__(self, "sha256", fingerprint(v))
@@ -73,170 +151,58 @@ class Dataset:
         }
 
 
-def sidecar_path(path) -> Path:
-    """``data.csv -> data.meta.json``."""
-    path = Path(path)
-    return path.with_name(path.stem + ".meta.json")
+def as_dataset(data, name: str = "data") -> Dataset:
+    """``data`` as a :class:`Dataset` (a Dataset is returned as it is; an array is checked and copied)."""
+    return data if isinstance(data, Dataset) else Dataset(data, name=name)
 
 
-def save_dataset(ds: Dataset, path, *, force: bool = False) -> Path:
-    """Write ``ds`` as CSV (header ``x``, 17 significant digits: exact round trip) + JSON sidecar.
+def checked_values(data, where: str = "data") -> tuple[np.ndarray, str]:
+    """Values and fingerprint without a copy: a Dataset's own, or an array checked by :func:`check_values`.
 
-    Refuses to overwrite either file unless ``force``; both are written atomically.
+    For the fits' hot paths (EM at N = 10^7 must not copy the data); the caller must not change the
+    array while the result is in use.
     """
-    path = check_writable(path, force)
-    side = check_writable(sidecar_path(path), force)
-
-    def write_csv(tmp: Path) -> None:
-        with open(tmp, "w") as f:
-            f.write("x\n")
-            np.savetxt(f, ds.values, fmt="%.17g")
-
-    atomic_write(path, write_csv)
-    atomic_write_text(side, json.dumps(ds.meta(), indent=2) + "\n")
-    return path
+    if isinstance(data, Dataset):
+        return data.values, data.sha256
+    values = check_values(data, where)
+    return values, fingerprint(values)
 
 
-# -- loading ----------------------------------------------------------------------------------
+# -- "did they see the same data?" --------------------------------------------------------------
 
 
-def _parse_float(cell: str) -> float | None:
-    try:
-        return float(cell)
-    except ValueError:
+def recorded_sha256(obj) -> str | None:
+    """The data fingerprint a result records, or None.
+
+    Reads a ``sha256`` attribute (EM results, Datasets) or the ``data_sha256`` attribute of a
+    DataTree's root and ``posterior`` group. If those disagree, both are returned joined by
+    ``" != "``, so that no comparison with a single fingerprint can succeed.
+    """
+    sha = getattr(obj, "sha256", None)
+    if isinstance(sha, str):
+        return sha
+    found = []
+    children = getattr(obj, "children", {})
+    for node in (obj, children.get("posterior") if hasattr(children, "get") else None):
+        attrs = getattr(node, "attrs", {})
+        if node is not None and "data_sha256" in attrs:
+            found.append(str(attrs["data_sha256"]))
+    if not found:
         return None
+    return found[0] if len(set(found)) == 1 else " != ".join(found)
 
 
-def _read_table(path: Path) -> tuple[list[str] | None, list[tuple[int, list[str]]]]:
-    """Rows of a CSV or one-number-per-line text file as ``(line_number, cells)``; header if any."""
-    try:
-        text = path.read_text()
-    except UnicodeDecodeError:
-        raise DataError(f"{path}: not a text file (CSV, one number per line) or .npy") from None
-    rows: list[tuple[int, list[str]]] = []
-    lines = text.splitlines()
-    while lines and not lines[-1].strip():  # trailing blank lines are not data
-        lines.pop()
-    dialect = csv.excel_tab if path.suffix.lower() in (".tsv", ".tab") else csv.excel
-    for lineno, cells in enumerate(csv.reader(lines, dialect=dialect), start=1):
-        if lineno == 1 or cells:
-            rows.append((lineno, [c.strip() for c in cells]))
-        else:
-            rows.append((lineno, [""]))
-    rows = [r for r in rows if not (r[1] and r[1][0].startswith("#"))]
-    if not rows:
-        raise DataError(f"{path}: file is empty")
-    header = None
-    first_line, first = rows[0]
-    if any(_parse_float(c) is None for c in first):
-        header = first
-        rows = rows[1:]
-        if len(set(header)) != len(header):
-            raise DataError(f"{path}: duplicate column names in the header: {', '.join(header)}")
-    if not rows:
-        raise DataError(f"{path}: no data rows (only a header)")
-    return header, rows
+def require_same_data(expected: str | None, got: str | None, what: str, *, require: bool = False) -> None:
+    """Refuse (one-line :class:`DataError`) when ``got`` differs from ``expected``.
 
-
-def _column_values(path: Path, header, rows, column: str | None) -> tuple[np.ndarray, np.ndarray]:
-    ncol = len(header) if header is not None else max(len(c) for _, c in rows)
-    names = header if header is not None else [str(i + 1) for i in range(ncol)]
-    for lineno, cells in rows:
-        if len(cells) != ncol:
-            raise DataError(f"{path}: line {lineno} has {len(cells)} cells, expected {ncol}")
-    if column is not None:
-        if column not in names:
-            raise DataError(f"{path}: no column {column!r}; columns are: {', '.join(names)}")
-        j = names.index(column)
-    elif ncol == 1:
-        j = 0
-    else:
-        numeric = [
-            k for k in range(ncol) if sum(_parse_float(c[k]) is not None for _, c in rows) > len(rows) / 2
-        ]
-        if len(numeric) != 1:
-            what = "no numeric column" if not numeric else "several numeric columns"
-            raise DataError(f"{path}: {what}; choose one with --column (columns: {', '.join(names)})")
-        j = numeric[0]
-    out = np.empty(len(rows))
-    for i, (lineno, cells) in enumerate(rows):
-        v = _parse_float(cells[j])
-        if v is None:
-            shown = repr(cells[j]) if cells[j] else "an empty cell"
-            raise DataError(f"{path}: line {lineno}: {shown} in column {names[j]!r} is not a number")
-        out[i] = v
-    line_of = np.array([lineno for lineno, _ in rows])
-    return out, line_of
-
-
-def check_values(values: np.ndarray, where: str, line_of=None) -> np.ndarray:
-    """Refuse data EM and the posterior cannot use; return it as 1-D float64.
-
-    Checks, in this order: 1-D, not empty, all finite (count and first position of NaN/inf), at least
-    :data:`MIN_POINTS` points, at least :data:`MIN_DISTINCT` distinct values.
+    ``what`` names the thing checked (e.g. ``"posterior 'ordered'"``). A missing ``got`` is refused
+    only when ``require``; a missing ``expected`` accepts anything.
     """
-    v = np.asarray(values)
-    if v.ndim != 1:
-        raise DataError(f"{where}: expected a 1-D array, got shape {v.shape}")
-    if v.size == 0:
-        raise DataError(f"{where}: no data (0 values)")
-    if not np.issubdtype(v.dtype, np.number) or np.issubdtype(v.dtype, np.complexfloating):
-        raise DataError(f"{where}: values are not real numbers (dtype {v.dtype})")
-    v = v.astype(np.float64)
-    bad = ~np.isfinite(v)
-    if bad.any():
-        i = int(np.argmax(bad))
-        pos = f"line {line_of[i]}" if line_of is not None else f"index {i}"
-        raise DataError(f"{where}: {int(bad.sum())} value(s) are NaN or infinite (first at {pos}: {v[i]})")
-    if v.size < MIN_POINTS:
-        raise DataError(f"{where}: only {v.size} data points; at least {MIN_POINTS} are needed")
-    distinct = np.unique(v).size
-    if distinct < MIN_DISTINCT:
-        raise DataError(
-            f"{where}: only {distinct} distinct value(s); with fewer than {MIN_DISTINCT} "
-            "the likelihood is unbounded (Hathaway 1985)"
-        )
-    return v
-
-
-def load_data(path, column: str | None = None) -> Dataset:
-    """Load user data: CSV/TSV (``column`` or the only numeric one), one number per line, or ``.npy``.
-
-    A CSV written by :func:`save_dataset` comes with a sidecar; its fingerprint is checked and the
-    truth and seed are restored. Any problem raises :class:`DataError` naming the file.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: no such file")
-    if path.is_dir():
-        raise DataError(f"{path}: is a folder, not a data file")
-    if path.stat().st_size == 0:
-        raise DataError(f"{path}: file is empty")
-    line_of = None
-    if path.suffix.lower() == ".npy":
-        if column is not None:
-            raise DataError(f"{path}: --column applies to CSV files, not .npy")
-        try:
-            arr = np.load(path, allow_pickle=False)
-        except Exception as e:  # numpy raises several types for corrupt files
-            raise DataError(f"{path}: not a readable .npy file ({type(e).__name__})") from None
-        values = check_values(arr, str(path))
-    else:
-        header, rows = _read_table(path)
-        raw, line_of = _column_values(path, header, rows, column)
-        values = check_values(raw, str(path), line_of)
-    truth = seed = None
-    side = sidecar_path(path)
-    if side.exists() and path.suffix.lower() != ".npy":
-        try:
-            meta = json.loads(side.read_text())
-        except json.JSONDecodeError:
-            raise DataError(f"{side}: sidecar is not valid JSON") from None
-        if meta.get("sha256") != fingerprint(values):
-            raise DataError(
-                f"{path}: contents differ from the fingerprint in {side.name} (edited after it was written?); "
-                "remove the sidecar to use the file as it is"
-            )
-        truth = MixtureParams.from_dict(meta["truth"]) if meta.get("truth") else None
-        seed = meta.get("seed")
-    return Dataset(values=values, name=path.name, truth=truth, seed=seed)
+    if got is None:
+        if require:
+            raise DataError(f"{what} records no data fingerprint (data_sha256); cannot prove it saw the same data")
+        return
+    if expected and got != expected:
+        shown = got if " != " in got else f"{got[:12]}..."
+        raise DataError(f"{what}: data fingerprint (sha256) {shown} differs from {expected[:12]}...; "
+                        "refusing to combine fits of different data")

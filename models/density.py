@@ -1,7 +1,7 @@
 """The model's math, defined once: responsibilities, per-point log density, total log-likelihood.
 
 Because sigma is shared, the quadratic terms cancel and the responsibility of component 1 is a
-logistic function of x (../shared/METHODS.md §1)::
+logistic function of x (docs/methods.md §1)::
 
     eta(x) = logit(pi1) + (mu1 - mu2) (x - (mu1 + mu2)/2) / sigma^2
     r1(x)  = sigmoid(eta(x))

@@ -1,7 +1,8 @@
-"""The one error class users see.
+"""The error classes users see.
 
-Anything raised as :class:`EmvbError` is a problem with the user's input (a file, a parameter, an
-option), not a bug: the CLI prints its message as a single line and exits with status 2.
+Anything raised as :class:`EmvbError` is a problem with the user's input (a file, a parameter, a
+setting), not a bug: the CLI prints its message as a single line and exits with status 2. Each
+subclass is also a ``ValueError``, so library callers can catch either.
 """
 
 
@@ -15,3 +16,7 @@ class ParamError(EmvbError, ValueError):
 
 class DataError(EmvbError, ValueError):
     """Data that cannot be used: missing, empty, non-numeric, non-finite, too few or too few distinct values."""
+
+
+class SettingError(EmvbError, ValueError):
+    """A setting of an algorithm out of range or unknown (tolerances, counts, sampler choices, levels)."""

@@ -1,7 +1,7 @@
 """The shared-sigma mixture likelihood in closed logistic form, as a PyMC ``CustomDist``.
 
 Because both components share sigma, the quadratic terms cancel in the log-odds of component 1 and
-the per-point log density is one Gaussian term plus a softplus (../shared/METHODS.md §1, the same
+the per-point log density is one Gaussian term plus a softplus (docs/methods.md §1, the same
 algebra as :mod:`models.density`)::
 
     eta(x)   = logit(pi1) + (mu1 - mu2) (x - (mu1 + mu2)/2) / sigma^2

@@ -9,45 +9,39 @@ Variables: ``pi1`` (scalar), ``mu`` (dim ``component`` with coordinates ``[1, 2]
 summaries read ``mu[1]``, ``mu[2]`` like the EM table's ``mu1``, ``mu2``), ``sigma`` (scalar), and
 the observed ``x`` (dim ``obs``).
 
-Two variants (see ../shared/METHODS.md §4):
+Two variants (docs/methods.md §4):
 
 - **unordered**: ``mu`` exchangeable; with the default symmetric priors the posterior is symmetric
   under the label swap ``(pi1, mu1, mu2) -> (1 - pi1, mu2, mu1)`` and label switching is shown as
   it is.
 - **ordered**: ``mu`` carries PyMC's ``ordered`` transform (``mu1 < mu2``), the a-priori
   identifying constraint. PyMC cannot start it at its default initial point ``[m, -inf]`` on the
-  transformed scale, so :func:`models.pymc_sample.sample` always passes explicit start values.
+  transformed scale, so :func:`sampling.sample.sample` always passes explicit start values.
 
 Two likelihood implementations of the same density: ``"closed"`` (the closed logistic form of
-METHODS §1 as a ``pm.CustomDist``, :mod:`models.pymc_likelihood`) and ``"mixture"``
+docs/methods.md as a ``pm.CustomDist``, :mod:`models.pymc_likelihood`) and ``"mixture"``
 (``pm.NormalMixture``, the readable reference). They agree to 1e-9 (tested).
 
-This module, :mod:`models.pymc_likelihood` and :mod:`models.pymc_sample` are the only places that
-import pymc; ``import models`` does not.
+:func:`build_model` returns a :class:`MixtureModel`: the ``pm.Model``, its :class:`ModelSpec` and a
+cache for compiled samplers, so nothing is attached to PyMC's own object. This module and
+:mod:`models.pymc_likelihood` are the only modules of this package that import pymc; ``import
+emvb.models`` does not.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pymc as pm
 from pymc.distributions.transforms import ordered as ordered_transform
 
-from .data import Dataset, check_values
-from .errors import ParamError
+from .data import as_dataset
+from .errors import ParamError, SettingError
+from .names import COMPONENTS, DEFAULT_LIKELIHOOD, LIKELIHOODS, OBSERVED
 from .pymc_likelihood import ClosedFormMixture
-
-#: Coordinates of the ``component`` dimension of ``mu``: ``mu[1]``, ``mu[2]`` as in the EM table.
-COMPONENTS = [1, 2]
-LIKELIHOODS = ("closed", "mixture")
-#: The likelihood used unless asked otherwise: on the default scenario the closed form evaluated
-#: logp + gradient 1.64x as fast as pm.NormalMixture and sampled 1.6x as fast with nutpie (same
-#: posterior, same number of leapfrog steps; benchmarks/sampler_speed.py).
-DEFAULT_LIKELIHOOD = "closed"
-OBSERVED = "x"
 
 
 @dataclass(frozen=True)
@@ -60,7 +54,7 @@ class Priors:
     labels exactly when ``pi1_alpha == pi1_beta`` (required, see :meth:`symmetric`).
 
     Use :meth:`default_for` (weakly informative on the data's scale) or :meth:`flat` (under which
-    the posterior mode is the maximum-likelihood estimate, METHODS §5).
+    the posterior mode is the maximum-likelihood estimate, docs/methods.md §5).
     """
 
     pi1_alpha: float
@@ -96,7 +90,7 @@ class Priors:
         ``pi_k = 0.3``, 3 sd (1.5 prior sd) for ``pi_k = 0.1``. Neither prior constrains the default
         scenario noticeably (see the MAP-vs-MLE shift in the tests).
         """
-        x = _values(x)
+        x = as_dataset(x).values
         m, s = float(np.mean(x)), float(np.std(x, ddof=1))
         return cls(pi1_alpha=1.0, pi1_beta=1.0, mu_mean=m, mu_sd=2.0 * s, sigma_sd=2.0 * s)
 
@@ -178,14 +172,30 @@ class ModelSpec:
         }
 
 
-def _values(data) -> np.ndarray:
-    if isinstance(data, Dataset):
-        return data.values
-    return check_values(np.asarray(data), "data")
+@dataclass(frozen=True, eq=False)
+class MixtureModel:
+    """A built PyMC model with what it is and, once compiled, its compiled samplers.
+
+    Attributes
+    ----------
+    pymc : the ``pm.Model`` (use ``with model.pymc:`` for PyMC calls)
+    spec : its :class:`ModelSpec`
+    compiled : cache of compiled samplers, filled by :mod:`sampling` (a second ``sample`` of the
+        same model skips the compile)
+    """
+
+    pymc: pm.Model
+    spec: ModelSpec
+    compiled: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def observed(self) -> np.ndarray:
+        """The data the model was built on."""
+        return np.asarray(self.pymc.rvs_to_values[self.pymc[OBSERVED]].data)
 
 
 def build_model(data, *, priors: Priors | str | None = None, ordered: bool,
-                likelihood: str = DEFAULT_LIKELIHOOD) -> pm.Model:
+                likelihood: str = DEFAULT_LIKELIHOOD) -> MixtureModel:
     """The PyMC model of the shared-sigma two-component mixture for ``data``.
 
     Parameters
@@ -198,13 +208,13 @@ def build_model(data, *, priors: Priors | str | None = None, ordered: bool,
 
     Returns
     -------
-    pm.Model
-        With free variables ``pi1``, ``mu`` (dim ``component`` = [1, 2]), ``sigma`` and observed
-        ``x``; :func:`model_spec` gives its :class:`ModelSpec`.
+    MixtureModel
+        ``.pymc`` has free variables ``pi1``, ``mu`` (dim ``component`` = [1, 2]), ``sigma`` and
+        observed ``x``; ``.spec`` is its :class:`ModelSpec`.
     """
     if likelihood not in LIKELIHOODS:
-        raise ParamError(f"unknown likelihood {likelihood!r}; choose one of {', '.join(LIKELIHOODS)}")
-    ds = data if isinstance(data, Dataset) else Dataset(_values(data), name="data")
+        raise SettingError(f"unknown likelihood {likelihood!r}; choose one of {', '.join(LIKELIHOODS)}")
+    ds = as_dataset(data)
     x = ds.values
     priors = resolve_priors(priors, x)
     coords = {"component": COMPONENTS, "obs": np.arange(x.size)}
@@ -223,8 +233,7 @@ def build_model(data, *, priors: Priors | str | None = None, ordered: bool,
         else:
             pm.NormalMixture(OBSERVED, w=pm.math.stack([pi1, 1.0 - pi1]), mu=mu, sigma=sigma,
                              observed=x, dims="obs")
-    model.emvb_spec = ModelSpec(ds.sha256, ds.n, ds.name, priors, bool(ordered), likelihood)
-    return model
+    return MixtureModel(model, ModelSpec(ds.sha256, ds.n, ds.name, priors, bool(ordered), likelihood))
 
 
 def resolve_priors(priors: Priors | str | None, x) -> Priors:
@@ -235,12 +244,4 @@ def resolve_priors(priors: Priors | str | None, x) -> Priors:
         return Priors.default_for(x)
     if priors == "flat":
         return Priors.flat()
-    raise ParamError(f"unknown priors {priors!r}; pass a Priors, 'default' or 'flat'")
-
-
-def model_spec(model: pm.Model) -> ModelSpec:
-    """The :class:`ModelSpec` of a model made by :func:`build_model`."""
-    spec = getattr(model, "emvb_spec", None)
-    if spec is None:
-        raise ParamError("this model was not built by models.pymc_model.build_model")
-    return spec
+    raise SettingError(f"unknown priors {priors!r}; pass a Priors, 'default' or 'flat'")

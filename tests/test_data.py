@@ -5,9 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from models.data import Dataset, fingerprint, load_data, save_dataset, sidecar_path
-from models.errors import DataError, EmvbError
-from models.simulate import simulate
+from emvb.files.datafile import load_data, save_dataset, sidecar_path
+from emvb.models.data import Dataset, fingerprint
+from emvb.models.errors import DataError, EmvbError
+from emvb.models.simulate import simulate
 
 
 def test_save_load_round_trip_keeps_bytes_and_fingerprint(tmp_path):

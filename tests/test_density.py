@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from scipy import integrate, stats
 from scipy.special import logsumexp
 
-from models.density import loglik, logpdf, pdf, responsibilities
-from models.params import DEFAULT_TRUTH, MixtureParams
+from emvb.models.density import loglik, logpdf, pdf, responsibilities
+from emvb.models.params import DEFAULT_TRUTH, MixtureParams
 
 params_st = st.builds(
     MixtureParams,

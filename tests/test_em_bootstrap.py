@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import em
-from models import MixtureParams, simulate
+from emvb import em
+from emvb.models import MixtureParams, simulate
 
 
 def test_bootstrap_se_matches_louis():

@@ -9,8 +9,9 @@ import sys
 import numpy as np
 import pytest
 
-import em
-from models import MixtureParams, load_data, save_dataset, simulate
+from emvb import em
+from emvb.files.datafile import load_data, save_dataset
+from emvb.models import MixtureParams, simulate
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +73,7 @@ def test_bad_option_exits_2(cli):
 
 
 def test_import_em_pulls_in_neither_pymc_nor_sklearn():
-    code = ("import sys, em; bad = [m for m in ('pymc', 'pytensor', 'sklearn', 'arviz') if m in sys.modules];"
+    code = ("import sys, emvb.em; bad = [m for m in ('pymc', 'pytensor', 'sklearn', 'arviz') if m in sys.modules];"
             " assert not bad, bad")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr

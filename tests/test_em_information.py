@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import em
-from models import MixtureParams, loglik, simulate
+from emvb import em
+from emvb.models import MixtureParams, loglik, simulate
 
 TRUTH = MixtureParams(0.3, 5.0, 15.0, 2.0)
 OVERLAP = MixtureParams(0.3, 0.0, 1.5, 1.0)
@@ -124,7 +124,7 @@ def test_missing_information_predicts_em_rate():
     (MixtureParams(0.4, 0.0, 1e6, 1.0), MixtureParams(0.4, 1.0, 1e6 - 1.0, 1.5)),
 ], ids=["default", "far-from-0", "extreme-separation"])
 def test_compiled_information_equals_numpy_reference(truth, at):
-    from em import information as inf
+    from emvb.em import information as inf
 
     x = simulate(truth, 3001, 9).values
     scale = np.sqrt(np.abs(np.outer(np.diag(inf.complete_information_numpy(x, at)),

@@ -6,13 +6,13 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import em
-from em.iterate import run_em
-from em.kernel import sums_numba, sums_numpy
-from em.scaling import Scaling
-from models import MixtureParams, loglik
-from models.errors import ParamError
-from models.simulate import draw
+from emvb import em
+from emvb.em.iterate import run_em
+from emvb.em.kernel import sums_numba, sums_numpy
+from emvb.em.scaling import Scaling
+from emvb.models import MixtureParams, loglik
+from emvb.models.errors import ParamError
+from emvb.models.simulate import draw
 
 params = st.builds(
     MixtureParams,
@@ -33,7 +33,7 @@ def test_loglik_never_decreases(truth, start, n, seed, accelerate, engine):
     path = run_em(xs, sc.to_u(start), tol=0.0, max_iter=60, accelerate=accelerate, sums=engine)
     trace = path.trace_loglik_std
     assert np.all(np.isfinite(trace))
-    # METHODS §1: diff(loglik) >= -1e-10 |loglik| (rounding only)
+    # docs/methods.md §1: diff(loglik) >= -1e-10 |loglik| (rounding only)
     assert np.all(np.diff(trace) >= -1e-10 * np.abs(trace[1:]))
 
 

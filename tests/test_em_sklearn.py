@@ -1,6 +1,6 @@
 """Same answer as an independent implementation: scikit-learn's tied-covariance GaussianMixture.
 
-``GaussianMixture(2, covariance_type="tied", reg_covar=0)`` fits exactly our model (METHODS §1).
+``GaussianMixture(2, covariance_type="tied", reg_covar=0)`` fits exactly our model (docs/methods.md §1).
 Two checks. (1) Free runs (``tol=1e-12``, ``n_init=5``): estimates equal to 1e-6 relative and total
 log-likelihoods to 1e-6 absolute. Where EM is slow (overlapping components, rate ~0.99) sklearn's
 stopping rule (mean log-likelihood change < 1e-12) leaves *its* estimate ~1e-4 relative short of the
@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import em
-from models import MixtureParams, loglik, simulate
+from emvb import em
+from emvb.models import MixtureParams, loglik, simulate
 
 sklearn_mixture = pytest.importorskip("sklearn.mixture")
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-import em
-from em.kernel import sums_numba, sums_numpy, update
-from em.scaling import Scaling
-from models import MixtureParams, loglik, simulate
+from emvb import em
+from emvb.em.kernel import sums_numba, sums_numpy, update
+from emvb.em.scaling import Scaling
+from emvb.models import MixtureParams, loglik, simulate
 
 TRUTH = MixtureParams(0.3, 5.0, 15.0, 2.0)
 
@@ -57,7 +57,7 @@ def test_m_step_maximises_q_with_pooled_sigma(x):
             e = np.zeros(4)
             e[j] = sign * 1e-3 * abs(new[j])
             assert _q(x, r1, new + e) < q0
-    # the one-component bug (METHODS §6.3) gives a different sigma: the test can tell them apart
+    # the one-component bug (docs/methods.md §6.3) gives a different sigma: the test can tell them apart
     mu1 = np.dot(r1, x) / r1.sum()
     buggy = math.sqrt(np.dot(r1, (x - mu1) ** 2) / r1.sum())
     assert abs(buggy - new[3]) > 1e-3
@@ -107,7 +107,7 @@ def test_fused_pass_equals_numpy_reference(name, truth, at):
 
 
 def test_vectorised_exp_is_accurate_to_a_few_ulp():
-    from em.kernel import exp_neg_abs
+    from emvb.em.kernel import exp_neg_abs
 
     v = np.concatenate([np.linspace(-708, 708, 200_001), np.geomspace(1e-300, 1.0, 1001), [0.0, -0.0]])
     got, want = exp_neg_abs(v), np.exp(-np.abs(v))

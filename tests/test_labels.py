@@ -11,10 +11,10 @@ import xarray as xr
 from scipy.special import ndtr
 from test_labels_synthetic import OVERLAPPING, dataset, normal_draws, swap, to_tree
 
-from compare.labels import diagnose_labels
-from models.density import loglik
-from models.errors import EmvbError
-from models.params import MixtureParams
+from emvb.labels.diagnose import diagnose_labels
+from emvb.models.density import loglik
+from emvb.models.errors import EmvbError
+from emvb.models.params import MixtureParams
 
 C, D = 4, 500
 
@@ -82,7 +82,7 @@ def test_loglik_from_log_likelihood_group_when_no_data(separated):
     x, fit, theta = separated
     th = theta[:, :50]
     dt = to_tree(th, fit.sha256)
-    from models.density import logpdf
+    from emvb.models.density import logpdf
 
     pointwise = np.array([[logpdf(x, MixtureParams(*th[c, j])) for j in range(50)] for c in range(C)])
     assert "loglik" not in diagnose_labels(dt, fit).rhat_invariant
@@ -95,7 +95,7 @@ def test_overlapping_labellings_raise_the_threshold():
     """A chain that never switches puts ~Phi(-delta/2) of its draws on the far side by chance."""
     x, fit = dataset(OVERLAPPING, n=400, seed=3)
     # Inflate the covariance (and the draws' spread) so the two labellings are delta ~ 3 apart.
-    from compare.relabel_pivot import mode_separation
+    from emvb.labels.pivot import mode_separation
 
     k = (mode_separation(fit.params, fit.cov) / 3.0) ** 2
     wide = dataclasses.replace(fit, cov=k * fit.cov)
@@ -130,11 +130,11 @@ def test_bad_posterior_is_a_one_line_error(separated):
 @pytest.mark.slow
 def test_real_posterior_dispersed_starts_switch_between_chains(tmp_path):
     """The unordered PyMC model, chains started at the EM estimate and its swap (init="dispersed")."""
-    import em
-    from compare.relabel import agreement, relabel_all
-    from models.pymc_model import build_model
-    from models.pymc_sample import sample
-    from models.simulate import simulate
+    from emvb import em
+    from emvb.labels.relabel import agreement, relabel_all
+    from emvb.models.pymc_model import build_model
+    from emvb.models.simulate import simulate
+    from emvb.sampling.sample import sample
 
     ds = simulate(MixtureParams(0.3, 5.0, 15.0, 2.0), 500, 4)
     fit = em.fit(ds)
@@ -151,8 +151,8 @@ def test_real_posterior_dispersed_starts_switch_between_chains(tmp_path):
     assert s["r_hat"].max() < 1.01
     assert s["ess_bulk"].min() > 400
     # A real sampler's tree (nutpie sample_stats included) survives the netCDF round trip.
-    from compare.results import load_results, save_results
-    from compare.table import compare_fits
+    from emvb.compare.results import load_results, save_results
+    from emvb.compare.table import compare_fits
 
     posts = {"unordered-raw": dt, "stephens": rel["stephens"]}
     table = compare_fits(fit, {k: getattr(v, "posterior", v) for k, v in posts.items()})

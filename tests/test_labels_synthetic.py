@@ -11,10 +11,10 @@ from __future__ import annotations
 import arviz as az
 import numpy as np
 
-import em
-from models.data import fingerprint
-from models.params import MixtureParams
-from models.simulate import simulate
+from emvb import em
+from emvb.models.data import fingerprint
+from emvb.models.params import MixtureParams
+from emvb.models.simulate import simulate
 
 SEPARATED = MixtureParams(0.3, 5.0, 15.0, 2.0)
 OVERLAPPING = MixtureParams(0.5, 0.0, 1.5, 1.0)

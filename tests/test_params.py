@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from models.errors import ParamError
-from models.params import DEFAULT_TRUTH, MixtureParams
+from emvb.models.errors import ParamError
+from emvb.models.params import DEFAULT_TRUTH, MixtureParams
 
 
 @pytest.mark.parametrize(

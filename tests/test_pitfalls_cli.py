@@ -2,7 +2,7 @@
 
 import json
 
-from compare.pitfalls_report import FIGURES
+from emvb.teaching.figures import FIGURES
 
 
 def test_pitfalls_cli_writes_refuses_and_forces(cli, tmp_path):

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from scipy.special import ndtr
 
-import em
-from em import faulty
-from models.density import loglik, pdf
-from models.params import DEFAULT_TRUTH, MixtureParams
-from models.simulate import draw
+from emvb import em
+from emvb.models.density import loglik, pdf
+from emvb.models.params import DEFAULT_TRUTH, MixtureParams
+from emvb.models.simulate import draw
+from emvb.teaching import faulty
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -110,7 +110,7 @@ def test_faulty_m_step_differs_from_the_real_one_only_in_sigma():
 
 
 def test_faulty_m_step_source_is_em_m_step_with_one_line_changed():
-    from compare.pitfalls_report import m_step_diff
+    from emvb.teaching.source import m_step_diff
 
     changed = [ln for ln in m_step_diff().splitlines()
                if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
@@ -122,7 +122,8 @@ def test_faulty_m_step_source_is_em_m_step_with_one_line_changed():
 
 def test_faulty_map_can_decrease_the_loglik_and_real_map_never_does():
     # Unequal spreads (sd 1 and 3): the faulty update has no monotonicity guarantee and loses it here.
-    from compare.pitfalls import draw_unequal_spread, quartile_start
+    from emvb.teaching.pitfalls import draw_unequal_spread
+    from emvb.teaching.runs import quartile_start
 
     x = draw_unequal_spread(DEFAULT_TRUTH, (1.0, 3.0), 2000, np.random.default_rng(6))
     p_bad = p_ok = quartile_start(x)
@@ -131,7 +132,7 @@ def test_faulty_map_can_decrease_the_loglik_and_real_map_never_does():
         p_bad, p_ok = faulty.em_step_one_component(x, p_bad), em.em_map(x, p_ok)
         l_bad.append(loglik(x, p_bad))
         l_ok.append(loglik(x, p_ok))
-    slack = 1e-10 * np.abs(np.array(l_ok[1:]))  # METHODS §1: rounding slack of a sum of N terms
+    slack = 1e-10 * np.abs(np.array(l_ok[1:]))  # docs/methods.md §1: rounding slack of a sum of N terms
     assert np.all(np.diff(l_ok) >= -slack)
     assert np.any(np.diff(l_bad) < -1.0)  # a drop of more than one log-likelihood unit
 
@@ -140,19 +141,18 @@ def test_faulty_map_can_decrease_the_loglik_and_real_map_never_does():
 
 
 def test_importing_em_does_not_load_the_faulty_module():
-    code = "import sys, em, compare.cli; assert 'em.faulty' not in sys.modules"
+    code = "import sys, emvb.em, emvb.cli.main; assert 'emvb.teaching.faulty' not in sys.modules"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr
 
 
 def test_only_teaching_code_imports_the_faulty_module():
-    allowed = {"em/faulty.py", "compare/pitfalls.py", "compare/pitfalls_report.py"}
     offenders = []
-    for pkg in ("models", "em", "compare"):
+    for pkg in ("api", "models", "em", "files", "sampling", "labels", "compare", "report", "cli"):
         for path in (ROOT / pkg).rglob("*.py"):
             rel = path.relative_to(ROOT).as_posix()
             text = path.read_text()
             uses = any(s in text for s in ("em.faulty", "import faulty", "from .faulty"))
-            if rel not in allowed and uses:
+            if uses:
                 offenders.append(rel)
     assert offenders == []

@@ -6,7 +6,10 @@ import numpy as np
 import pytest
 from scipy.stats import chi2
 
-from compare.pitfalls import (
+from emvb.models.density import pdf
+from emvb.models.params import DEFAULT_TRUTH, MixtureParams
+from emvb.teaching.figures import FIGURES
+from emvb.teaching.pitfalls import (
     REPORTED,
     pitfall_density_values,
     pitfall_one_component_sigma,
@@ -14,9 +17,7 @@ from compare.pitfalls import (
     pitfall_randn_labels,
     run_all,
 )
-from compare.pitfalls_report import FIGURES, write_report
-from models.density import pdf
-from models.params import DEFAULT_TRUTH, MixtureParams
+from emvb.teaching.report import write_report
 
 SEED = 11
 
@@ -75,8 +76,8 @@ def test_real_em_map_reaches_the_mle_monotonically_faulty_map_does_not(sigma_run
 
 
 def test_faulty_fixed_point_is_not_a_fixed_point_of_em(sigma_run):
-    import em
-    from em import faulty
+    from emvb import em
+    from emvb.teaching import faulty
 
     x, p = sigma_run.x, sigma_run.faulty.params
     step_bad = faulty.em_step_one_component(x, p).to_array() - p.to_array()
@@ -154,7 +155,7 @@ def test_report_files_and_numbers(tmp_path):
 
 
 def test_run_counts_decreases_by_iteration_with_rounding_slack():
-    from compare.pitfalls import Run
+    from emvb.teaching.runs import Run
 
     p = DEFAULT_TRUTH
     trace = np.array([-100.0, -90.0, -95.0, -95.0 - 1e-12, -80.0, -81.0])

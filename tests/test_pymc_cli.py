@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-import models
-from models.data import save_dataset
+from emvb.files.datafile import load_data, save_dataset
+from emvb.models import DEFAULT_TRUTH, simulate
 
 
 @pytest.fixture(scope="module")
 def data_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("cli") / "data.csv"
-    save_dataset(models.simulate(models.DEFAULT_TRUTH, 600, seed=31), path)
+    save_dataset(simulate(DEFAULT_TRUTH, 600, seed=31), path)
     return path
 
 
@@ -55,7 +55,7 @@ def test_sample_writes_a_datatree_arviz_opens(cli, data_file, tmp_path):
     dt = az.from_netcdf(out)
     assert set(dt.children) >= {"posterior", "sample_stats", "observed_data"}
     assert dt["posterior"]["mu"].shape == (2, 100, 2)
-    ds = models.load_data(data_file)
+    ds = load_data(data_file)
     assert dt.attrs["data_sha256"] == ds.sha256 and dt.attrs["model_variant"] == "unordered"
     assert dt.attrs["start_source"] == "em.fit" and dt.attrs["seed"] == 5
     mu = dt["posterior"]["mu"].values
@@ -63,13 +63,3 @@ def test_sample_writes_a_datatree_arviz_opens(cli, data_file, tmp_path):
     np.testing.assert_array_equal(dt["observed_data"]["x"].values, ds.values)
     assert "divergences" in r.stdout and "sha256" in r.stdout and "priors: pi1 ~ Beta(1, 1)" in r.stdout
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary left behind
-
-
-def test_cli_choices_match_the_library():
-    from compare import cli_sample
-    from models import pymc_model, pymc_sample
-
-    assert cli_sample.SAMPLERS == pymc_sample.SAMPLERS
-    assert cli_sample.INITS == pymc_sample.INITS
-    assert cli_sample.LIKELIHOODS == pymc_model.LIKELIHOODS
-    assert cli_sample.MASS_MATRICES == pymc_sample.MASS_MATRICES

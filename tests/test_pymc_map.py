@@ -1,4 +1,4 @@
-"""MAP of the PyMC model: with flat priors it is the MLE (METHODS §5); default priors barely move it."""
+"""MAP of the PyMC model: with flat priors it is the MLE (docs/methods.md §5); default priors barely move it."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from scipy import optimize, stats
 
-import models
-from models import MixtureParams
+from emvb import models
+from emvb.models import MixtureParams
 
 pytest.importorskip("pymc")
-from models.pymc_model import Priors  # noqa: E402
-from models.pymc_sample import find_map, find_map_result  # noqa: E402
+from emvb.models.pymc_model import Priors  # noqa: E402
+from emvb.sampling.map import find_map, find_map_result  # noqa: E402
 
 N = 1000
 
@@ -41,8 +41,8 @@ def scipy_mle(x, start: MixtureParams) -> MixtureParams:
 
 
 def test_flat_map_equals_em_mle(data, flat_map):
-    """METHODS §5: with flat priors the posterior mode is EM's maximum-likelihood estimate."""
-    import em
+    """docs/methods.md §5: with flat priors the posterior mode is EM's maximum-likelihood estimate."""
+    from emvb import em
 
     mle = em.fit(data.values).params
     np.testing.assert_allclose(flat_map.params.to_array(), mle.ordered().to_array(), rtol=1e-6)

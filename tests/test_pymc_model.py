@@ -12,13 +12,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
-import models
-from models import MixtureParams
-from models.errors import ParamError
+from emvb import models
+from emvb.models import MixtureParams
+from emvb.models.errors import ParamError, SettingError
 
 pm = pytest.importorskip("pymc")
-from models.pymc_likelihood import closed_form_mixture_dist  # noqa: E402
-from models.pymc_model import COMPONENTS, Priors, build_model, model_spec  # noqa: E402
+from emvb.models.names import COMPONENTS  # noqa: E402
+from emvb.models.pymc_likelihood import closed_form_mixture_dist  # noqa: E402
+from emvb.models.pymc_model import Priors, build_model  # noqa: E402
 
 N = 500
 # Float64 sums of N terms of size ~|logp| (about 3e3 here): rounding leaves ~1e-12 relative.
@@ -67,8 +68,8 @@ def prior_logpdf(pri: Priors, p: MixtureParams) -> float:
 @pytest.mark.parametrize("ordered", [False, True])
 @pytest.mark.parametrize("priors", ["default", "flat"])
 def test_model_logp_is_loglik_plus_priors(data, likelihood, ordered, priors):
-    model = build_model(data, priors=priors, ordered=ordered, likelihood=likelihood)
-    pri = model_spec(model).priors
+    built = build_model(data, priors=priors, ordered=ordered, likelihood=likelihood)
+    model, pri = built.pymc, built.spec.priors
     logp = model.compile_logp(jacobian=False)
     rng = np.random.default_rng(1)
     for p in random_points(rng, 6, data.values):
@@ -87,7 +88,7 @@ def test_closed_form_and_normal_mixture_agree_point_by_point(data):
     x = data.values
     fns = {}
     for lik in ("closed", "mixture"):
-        m = build_model(data, priors="default", ordered=False, likelihood=lik)
+        m = build_model(data, priors="default", ordered=False, likelihood=lik).pymc
         fns[lik] = (m, m.compile_fn(m.logp(vars=[m["x"]], sum=False)[0], on_unused_input="ignore"))
     rng = np.random.default_rng(2)
     pts = random_points(rng, 8, x) + [MixtureParams(0.5, x.min() - 50, x.max() + 50, 1.0),
@@ -101,7 +102,7 @@ def test_closed_form_and_normal_mixture_agree_point_by_point(data):
 
 def test_default_priors_are_symmetric_in_the_labels(data):
     """Unordered model: log p(theta | x) = log p(swap(theta) | x), so label switching is honest."""
-    model = build_model(data, ordered=False)
+    model = build_model(data, ordered=False).pymc
     logp = model.compile_logp(jacobian=True)
     for p in random_points(np.random.default_rng(3), 4, data.values):
         a, b = logp(value_point(model, p, False)), logp(value_point(model, p.swapped(), False))
@@ -109,18 +110,19 @@ def test_default_priors_are_symmetric_in_the_labels(data):
 
 
 def test_build_model_variables_coords_and_spec(data):
-    model = build_model(data.values, ordered=True)
+    built = build_model(data.values, ordered=True)
+    model = built.pymc
     assert [v.name for v in model.free_RVs] == ["pi1", "mu", "sigma"]
     assert list(model.coords["component"]) == COMPONENTS == [1, 2]
     assert [v.name for v in model.observed_RVs] == ["x"]
-    spec = model_spec(model)
+    spec = built.spec
     assert spec.sha256 == data.sha256 and spec.n == N and spec.variant == "ordered"
     assert spec.priors == Priors.default_for(data.values) and spec.likelihood == "closed"
     attrs = spec.attrs()
     assert all(isinstance(v, str | int) for v in attrs.values())  # netCDF-safe
-    with pytest.raises(ParamError, match="likelihood"):
+    with pytest.raises(SettingError, match="likelihood"):
         build_model(data, ordered=True, likelihood="nope")
-    with pytest.raises(ParamError, match="priors"):
+    with pytest.raises(SettingError, match="priors"):
         build_model(data, ordered=True, priors="wide")
 
 
@@ -179,7 +181,7 @@ def test_closed_form_draws_follow_the_mixture():
 
 def test_prior_predictive_runs_through_the_custom_dist(data):
     model = build_model(data, ordered=True)
-    with model:
+    with model.pymc:
         dt = pm.sample_prior_predictive(draws=50, random_seed=6)
     y = dt["prior_predictive"]["x"].values
     assert y.shape == (1, 50, N) and np.isfinite(y).all()
@@ -198,7 +200,7 @@ def test_closed_likelihood_uses_its_own_logp_not_the_inferred_one(data):
     from pytensor.graph.traversal import ancestors
 
     def op_names(lik):
-        m = build_model(data, ordered=False, likelihood=lik)
+        m = build_model(data, ordered=False, likelihood=lik).pymc
         nodes = [v.owner.op for v in ancestors([m.logp(vars=[m["x"]])]) if v.owner]
         return {type(getattr(op, "scalar_op", op)).__name__ for op in nodes}
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from test_labels_synthetic import OVERLAPPING, dataset, known_perm, normal_draws, swap, to_tree
 
-from compare.relabel import METHODS, agreement, relabel, relabel_all
-from compare.relabel_core import Relabelled, draws_of
-from models.errors import EmvbError
+from emvb.labels.draws import Relabelled, draws_of
+from emvb.labels.relabel import METHODS, agreement, relabel, relabel_all
+from emvb.models.errors import EmvbError
 
 C, D = 4, 300
 
@@ -69,7 +69,7 @@ def dense_stephens(x, draws, init, max_iter=100):
     """Stephens (2000) written directly: the whole (T, N, 2) probability array, both permutations."""
     from scipy.special import xlogy
 
-    from models.density import responsibilities
+    from emvb.models.density import responsibilities
 
     flat = [draws.flat_block(0, draws.pi1.size)]
     r1 = responsibilities(x, flat[0])
@@ -94,7 +94,7 @@ def test_stephens_equals_a_dense_implementation_on_overlapping_draws():
     theta[..., 0] = np.clip(theta[..., 0], 0.02, 0.98)
     theta[..., 3] = np.abs(theta[..., 3])
     draws = draws_of(to_tree(theta))
-    from compare.relabel_stephens import stephens_perm
+    from emvb.labels.stephens import stephens_perm
 
     expected = dense_stephens(x, draws, np.zeros(draws.shape, bool))
     got, info = stephens_perm(x, draws, block_bytes=8 * x.size)
@@ -110,7 +110,7 @@ def test_stephens_equals_a_dense_implementation_on_overlapping_draws():
 
 def test_ecr_result_does_not_depend_on_the_block_size(scrambled):
     x, fit, theta, perm, dt = scrambled
-    from compare.relabel_ecr import ecr_perm
+    from emvb.labels.ecr import ecr_perm
 
     draws = draws_of(dt)
     a, ia = ecr_perm(x, draws, fit.params, seed=4, block_bytes=8 * x.size * 7)
@@ -142,8 +142,8 @@ def test_chunked_relabelling_never_holds_a_draws_by_points_array():
 
 def test_em_keeps_the_sign_of_mu1_minus_mu2():
     """The lemma behind method 'em' (Chebyshev's sum inequality): one EM map never flips mu order."""
-    from em.steps import em_map
-    from models.params import MixtureParams
+    from emvb.em.steps import em_map
+    from emvb.models.params import MixtureParams
 
     x, fit = dataset(OVERLAPPING, n=200, seed=8)
     rng = np.random.default_rng(0)
@@ -155,30 +155,33 @@ def test_em_keeps_the_sign_of_mu1_minus_mu2():
 
 
 def test_em_method_labels_like_ordering_where_plain_em_reaches_the_global_optimum():
-    from compare.relabel_em import em_perm
-    from compare.relabel_pivot import order_perm
+    from emvb.labels.em_mode import em_perm
+    from emvb.labels.pivot import order_perm
 
     x, fit = dataset(OVERLAPPING, n=200, seed=8)
     theta = normal_draws(fit, 2, 60, seed=3)
     theta[..., 0] = np.clip(theta[..., 0], 0.02, 0.98)
     theta[..., 3] = np.abs(theta[..., 3])
     draws = draws_of(to_tree(theta))
-    perm, info = em_perm(x, draws, fit, max_fits=120, fit_kwargs={"accelerate": False})
+    perm, info = em_perm(x, draws, fit, max_fits=120, climb_kwargs={"accelerate": False})
     glob = info["reached_global"]
     assert glob.sum() >= 10
     assert np.array_equal(perm[glob], order_perm(draws)[glob])
 
 
-def test_in_start_labels_reads_the_labelling_from_the_trace():
-    import em
-    from compare.relabel_em import in_start_labels
+def test_climb_and_fit_report_the_labelling_they_used():
+    """em.climb keeps its start's labels; em.fit reports mu1 <= mu2 and says whether it swapped."""
+    from emvb import em
 
     x, fit = dataset()
-    start = fit.params.swapped()  # mu1 > mu2: em.fit reports the ordered labelling
+    start = fit.params.swapped()  # mu1 > mu2
+    c = em.climb(x, start)
+    assert c.converged and c.params.mu1 > c.params.mu2
+    np.testing.assert_allclose(c.params.to_array(), fit.params.swapped().to_array(), rtol=1e-6)
     res = em.fit(x, init=start, n_init=1)
-    assert res.params.mu1 < res.params.mu2
-    assert in_start_labels(res, start) == res.params.swapped()
-    assert in_start_labels(res, fit.params) == res.params
+    assert res.params.mu1 < res.params.mu2 and res.swapped
+    assert res.in_start_labels() == res.params.swapped()
+    assert not em.fit(x, init=fit.params, n_init=1).swapped
 
 
 def test_agreement_counts_matching_draws():
@@ -201,7 +204,7 @@ def test_errors_are_one_line(scrambled):
         relabel(bare, "stephens", em_result=fit)
     with pytest.raises(EmvbError, match="unknown relabelling method") as e2:
         relabel(dt, "sorting", em_result=fit)
-    with pytest.raises(EmvbError, match="fingerprint") as e3:
+    with pytest.raises(EmvbError, match="data fingerprint") as e3:
         relabel(bare, "ecr", em_result=fit, data=x[::-1])
     for e in (e1, e2, e3):
         assert "\n" not in str(e.value)

@@ -7,11 +7,11 @@ import pytest
 import xarray as xr
 from test_labels_synthetic import SEPARATED, dataset, known_perm, normal_draws, swap, to_tree
 
-from compare.relabel import relabel
-from compare.results import load_results, posteriors_from_results, save_results, table_from_results
-from compare.table import compare_fits
-from models.data import Dataset
-from models.errors import EmvbError
+from emvb.compare.results import load_results, posteriors_from_results, save_results, table_from_results
+from emvb.compare.table import compare_fits
+from emvb.labels.relabel import relabel
+from emvb.models.data import Dataset
+from emvb.models.errors import EmvbError
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +77,8 @@ def test_mismatched_fingerprints_are_refused_in_one_line(comparison, tmp_path):
     no_sha.attrs.pop("data_sha256")
     no_sha["posterior"].attrs.pop("data_sha256")
     cases = [
-        (dict(data=other, em_result=fit, posteriors=posts), "EM fit was made on data"),
-        (dict(data=data, em_result=fit, posteriors={"bad": bad}), "refusing to compare"),
+        (dict(data=other, em_result=fit, posteriors=posts), "the EM fit: data fingerprint"),
+        (dict(data=data, em_result=fit, posteriors={"bad": bad}), "refusing to combine"),
         (dict(data=data, em_result=fit, posteriors={"anon": no_sha}), "no data fingerprint"),
     ]
     for kwargs, msg in cases:
@@ -98,7 +98,7 @@ def test_load_refuses_altered_or_foreign_files(comparison, tmp_path):
     x[0] += 1e-9
     tampered["observed_data"] = xr.Dataset({"x": ("obs", x)})
     tampered.to_netcdf(tmp_path / "t.nc", engine="h5netcdf")
-    with pytest.raises(EmvbError, match="stored data have sha256") as e:
+    with pytest.raises(EmvbError, match="the stored data: data fingerprint") as e:
         load_results(tmp_path / "t.nc")
     assert "\n" not in str(e.value)
     xr.DataTree(xr.Dataset({"a": ("i", [1.0])})).to_netcdf(tmp_path / "f.nc", engine="h5netcdf")

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from models.data import save_dataset
-from models.simulate import simulate
+from emvb.files.datafile import save_dataset
+from emvb.models.simulate import simulate
 
 SMALL = ["--chains", 2, "--draws", 200, "--tune", 200, "--quiet"]
 FILES = ["report.md", "results.nc", "comparison.csv", "comparison.json", "comparison.md", "summary.json",

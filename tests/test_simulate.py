@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from models.params import DEFAULT_TRUTH, MixtureParams
-from models.simulate import draw, simulate
+from emvb.models.params import DEFAULT_TRUTH, MixtureParams
+from emvb.models.simulate import draw, simulate
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3, 2026])

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 from test_labels_synthetic import SEPARATED, dataset, normal_draws, swap, to_tree
 
-from compare.table import COLUMNS, compare_fits, write_table
-from models.errors import EmvbError
+from emvb.compare.table import COLUMNS, compare_fits
+from emvb.models.errors import EmvbError
+from emvb.report.tables import write_table
 
 C, D = 4, 500
 
@@ -89,7 +90,7 @@ def test_mismatched_fingerprint_is_refused(fits):
     fit, posts = fits
     other = posts["relabelled"].copy()
     other["posterior"].attrs["data_sha256"] = "0" * 64
-    with pytest.raises(EmvbError, match="refusing to compare") as e:
+    with pytest.raises(EmvbError, match="refusing to combine") as e:
         compare_fits(fit, {"ok": posts["relabelled"], "other": other})
     assert "\n" not in str(e.value) and "'other'" in str(e.value)
 

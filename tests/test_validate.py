@@ -5,13 +5,13 @@ import json
 import numpy as np
 import pytest
 
-import em
-from compare.validate import distance_to, mahalanobis, swap_cov, validate
-from models.data import save_dataset
-from models.params import MixtureParams
-from models.simulate import simulate
+from emvb import em
+from emvb.compare.validate import distance_to, mahalanobis, swap_cov, validate
+from emvb.files.datafile import save_dataset
+from emvb.models.params import MixtureParams
+from emvb.models.simulate import simulate
 
-BUG_HUNT = "0.0705,0.0430,0.0407,0.1252"  # METHODS §6: where the student's EM stopped
+BUG_HUNT = "0.0705,0.0430,0.0407,0.1252"  # docs/methods.md §6: where the student's EM stopped
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def data_file(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def mle(data_file):
-    from models.data import load_data
+    from emvb.files.datafile import load_data
 
     return em.fit(load_data(data_file).values)
 
@@ -54,7 +54,7 @@ def test_bug_hunt_estimate_is_not_a_max(cli, data_file):
 
 def test_a_point_one_step_short_of_the_mle_is_not_a_max(data_file, mle):
     # Half a standard error off in mu1: close, but EM moves it and the gradient is far from zero.
-    from models.data import load_data
+    from emvb.files.datafile import load_data
 
     x = load_data(data_file).values
     p = mle.params

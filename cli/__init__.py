@@ -1,0 +1,1 @@
+"""The ``emvb`` command line: one module per subcommand (:mod:`cli.main` lists them)."""

@@ -1,0 +1,56 @@
+"""Argument types shared by the subcommands: each rejects bad values with a one-line usage error."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..models.errors import ParamError
+from ..models.params import MixtureParams
+
+
+def positive_int(text: str) -> int:
+    """An integer >= 1."""
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {v}")
+    return v
+
+
+def nonneg_int(text: str) -> int:
+    """An integer >= 0 (seeds, tuning steps)."""
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {v}")
+    return v
+
+
+def params_arg(text: str) -> MixtureParams:
+    """``PI1,MU1,MU2,SIGMA``, validated (0 < pi1 < 1, sigma > 0, finite)."""
+    try:
+        return MixtureParams.parse(text, what="value")
+    except ParamError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def add_data_arguments(p: argparse.ArgumentParser, required: bool = True) -> None:
+    """``--data FILE [--column NAME]``."""
+    p.add_argument("--data", metavar="FILE", required=required,
+                   help="data file: CSV/TSV (one numeric column, or pick one with --column), "
+                   "one number per line, or .npy")
+    p.add_argument("--column", metavar="NAME", help="CSV column to use (default: the only numeric column)")
+
+
+def add_simulation_arguments(p: argparse.ArgumentParser) -> None:
+    """``--n --truth --seed`` with the mission's defaults."""
+    from ..models.params import DEFAULT_N, DEFAULT_SEED, DEFAULT_TRUTH
+
+    p.add_argument("--n", type=positive_int, default=DEFAULT_N, help=f"number of points (default {DEFAULT_N})")
+    p.add_argument("--truth", type=params_arg, default=DEFAULT_TRUTH, metavar="PI1,MU1,MU2,SIGMA",
+                   help="true parameters (default 0.3,5,15,2)")
+    p.add_argument("--seed", type=nonneg_int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")

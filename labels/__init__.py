@@ -1,0 +1,1 @@
+"""Label switching: diagnosis (:mod:`labels.diagnose`) and relabelling methods (:mod:`labels.relabel`)."""

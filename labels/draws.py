@@ -1,0 +1,233 @@
+"""What every relabelling method shares: reading the draws, swapping labels, chunked densities.
+
+A posterior of the two-component mixture is stored as ``pi1 (chain, draw)``, ``mu (chain, draw,
+component)`` with 2 components, and ``sigma (chain, draw)``. With K = 2 a relabelling is, per draw,
+one bit: keep the labels or apply the swap ``(pi1, mu1, mu2, sigma) -> (1 - pi1, mu2, mu1, sigma)``
+(docs/methods.md §4). This module turns DataTrees into numpy arrays and back, applies such a
+``(chain, draw)`` boolean array, and evaluates the responsibilities of many draws over the data in
+blocks of draws so that a draws x points array is never held at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import xarray as xr
+
+from ..models.density import eta, logpdf, softplus
+from ..models.errors import EmvbError
+from ..models.params import MixtureParams
+
+SAMPLE_DIMS = ("chain", "draw")
+
+#: Working-memory budget for one block of ``draws x points`` float64 values (bytes). The density
+#: code makes a handful of temporaries of this size, so the peak is a small multiple of it.
+DEFAULT_BLOCK_BYTES = 8 * 2**20
+
+
+# -- reading a posterior ------------------------------------------------------------------------
+
+
+def posterior_dataset(posterior) -> xr.Dataset:
+    """The posterior group as an :class:`xarray.Dataset`.
+
+    Accepts a whole DataTree (with a ``posterior`` child), the posterior node itself, or a Dataset.
+    """
+    if isinstance(posterior, xr.Dataset):
+        return posterior
+    if isinstance(posterior, xr.DataTree):
+        if "posterior" in posterior.children:
+            return posterior["posterior"].to_dataset()
+        return posterior.to_dataset()
+    raise EmvbError(f"expected a posterior DataTree, got {type(posterior).__name__}")
+
+
+def component_dim(ds: xr.Dataset) -> str:
+    """Name of ``mu``'s component dimension (whatever the sampler called it); it must have size 2."""
+    if "mu" not in ds.data_vars:
+        raise EmvbError("posterior has no variable 'mu' (expected pi1, mu, sigma)")
+    missing = [d for d in SAMPLE_DIMS if d not in ds["mu"].dims]
+    extra = [d for d in ds["mu"].dims if d not in SAMPLE_DIMS]
+    if missing or len(extra) != 1 or ds.sizes[extra[0]] != 2:
+        raise EmvbError("posterior 'mu' must have dims (chain, draw, <component of size 2>), "
+                        f"got {ds['mu'].dims}")
+    return extra[0]
+
+
+@dataclass(frozen=True)
+class Draws:
+    """The four parameters of every draw as ``(chain, draw)`` float arrays (component 1 = position 0)."""
+
+    pi1: np.ndarray
+    mu1: np.ndarray
+    mu2: np.ndarray
+    sigma: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.pi1.shape
+
+    def stack(self) -> np.ndarray:
+        """``(chain, draw, 4)`` array in the order (pi1, mu1, mu2, sigma)."""
+        return np.stack([self.pi1, self.mu1, self.mu2, self.sigma], axis=-1)
+
+    def swapped_where(self, perm) -> Draws:
+        """The draws with the label swap applied where ``perm`` is True."""
+        perm = np.asarray(perm, dtype=bool)
+        return Draws(
+            np.where(perm, 1.0 - self.pi1, self.pi1),
+            np.where(perm, self.mu2, self.mu1),
+            np.where(perm, self.mu1, self.mu2),
+            self.sigma,
+        )
+
+    def flat_block(self, start: int, stop: int) -> ParamBlock:
+        """Draws ``start:stop`` of the chain-major flattening, shaped ``(n, 1)`` to broadcast over points."""
+        def col(a):
+            return a.reshape(-1)[start:stop, None]
+
+        return ParamBlock(col(self.pi1), col(self.mu1), col(self.mu2), col(self.sigma))
+
+    def point(self, chain: int, draw: int) -> MixtureParams:
+        return MixtureParams(self.pi1[chain, draw], self.mu1[chain, draw], self.mu2[chain, draw],
+                             self.sigma[chain, draw])
+
+
+def draws_of(posterior) -> Draws:
+    """Read ``pi1``, ``mu`` (2 components, by position) and ``sigma`` as ``(chain, draw)`` arrays."""
+    ds = posterior_dataset(posterior)
+    for name in ("pi1", "sigma"):
+        if name not in ds.data_vars:
+            raise EmvbError(f"posterior has no variable {name!r} (expected pi1, mu, sigma)")
+    comp = component_dim(ds)
+    mu = ds["mu"].transpose(*SAMPLE_DIMS, comp).values.astype(float)
+    pi1 = ds["pi1"].transpose(*SAMPLE_DIMS).values.astype(float)
+    sigma = ds["sigma"].transpose(*SAMPLE_DIMS).values.astype(float)
+    return Draws(pi1, mu[..., 0], mu[..., 1], sigma)
+
+
+# -- applying a relabelling ---------------------------------------------------------------------
+
+
+def swap_dataset(ds: xr.Dataset, perm) -> xr.Dataset:
+    """Apply the label swap to every draw where ``perm (chain, draw)`` is True.
+
+    Variables with the component dimension are reversed along it; ``pi1`` becomes ``1 - pi1``
+    (and is exchanged with ``pi2`` if the sampler stored one); everything else (sigma, the
+    log-likelihood, sampler statistics) is label-invariant and left as it is.
+    """
+    comp = component_dim(ds)
+    flag = xr.DataArray(np.asarray(perm, dtype=bool), dims=SAMPLE_DIMS,
+                        coords={d: ds[d] for d in SAMPLE_DIMS if d in ds.coords})
+    out = ds.copy()
+    for name, var in ds.data_vars.items():
+        if comp in var.dims:
+            flipped = var.isel({comp: slice(None, None, -1)}).assign_coords({comp: var[comp]})
+            out[name] = xr.where(flag, flipped, var, keep_attrs=True).transpose(*var.dims)
+    if "pi1" in ds and "pi2" in ds:
+        out["pi1"] = xr.where(flag, ds["pi2"], ds["pi1"], keep_attrs=True)
+        out["pi2"] = xr.where(flag, ds["pi1"], ds["pi2"], keep_attrs=True)
+    elif "pi1" in ds:
+        out["pi1"] = xr.where(flag, 1.0 - ds["pi1"], ds["pi1"], keep_attrs=True).transpose(*ds["pi1"].dims)
+    out.attrs = dict(ds.attrs)
+    return out
+
+
+def relabelled_tree(posterior, perm, method: str, draw_index=None) -> xr.DataTree:
+    """A copy of ``posterior`` (same groups) whose posterior group has ``perm`` applied.
+
+    ``draw_index`` (positions along ``draw``) keeps only those draws in every group that has a
+    ``draw`` dimension, for methods that label a thinned subset.
+    """
+    if isinstance(posterior, xr.Dataset):
+        posterior = xr.DataTree(dataset=posterior)
+    tree = posterior.copy()
+    if draw_index is not None:
+        draw_index = np.asarray(draw_index)
+        for node in tree.subtree:
+            own = node.to_dataset(inherit=False)
+            if "draw" in own.dims:
+                node.dataset = own.isel(draw=draw_index)
+    target = tree["posterior"] if "posterior" in tree.children else tree
+    new = swap_dataset(target.to_dataset(), perm)
+    new.attrs["relabelled_by"] = method
+    target.dataset = new
+    return tree
+
+
+# -- responsibilities of many draws, in blocks --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParamBlock:
+    """Parameters of a block of draws as ``(n, 1)`` arrays.
+
+    Has the attributes of :class:`~models.params.MixtureParams`, so the one definition of the model's
+    math in :mod:`models.density` evaluates it for all draws at once by broadcasting
+    (``(n, 1)`` against points ``(N,)`` gives ``(n, N)``).
+    """
+
+    pi1: np.ndarray
+    mu1: np.ndarray
+    mu2: np.ndarray
+    sigma: np.ndarray
+
+    def swapped(self) -> ParamBlock:
+        return ParamBlock(1.0 - self.pi1, self.mu2, self.mu1, self.sigma)
+
+
+def block_rows(n_points: int, block_bytes: int = DEFAULT_BLOCK_BYTES) -> int:
+    """Number of draws per block so that one ``draws x points`` float64 array fits ``block_bytes``."""
+    return max(1, int(block_bytes) // (8 * max(1, int(n_points))))
+
+
+def iter_blocks(n_draws: int, rows: int):
+    """``(start, stop)`` of consecutive blocks covering ``range(n_draws)``."""
+    for start in range(0, n_draws, rows):
+        yield start, min(n_draws, start + rows)
+
+
+def block_responsibilities(x: np.ndarray, block: ParamBlock) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(r1, r2, eta)`` of shape ``(n, N)``: ``r1 = sigmoid(eta)``, ``r2 = sigmoid(-eta)``.
+
+    Same formula as :func:`models.density.responsibilities` (``sigmoid(e) = exp(-softplus(-e))``),
+    with ``eta`` computed once for both labels; ``r2`` is not ``1 - r1`` so that both keep full
+    relative precision when a point is many sigma inside one component.
+    """
+    e = eta(x, block)
+    return np.exp(-softplus(-e)), np.exp(-softplus(e)), e
+
+
+def draw_logliks(x, draws: Draws, block_bytes: int = DEFAULT_BLOCK_BYTES) -> np.ndarray:
+    """Log-likelihood ``sum_i log p(x_i | theta_t)`` of every draw, ``(chain, draw)``; label-invariant."""
+    x = np.asarray(x, dtype=float)
+    total = draws.pi1.size
+    out = np.empty(total)
+    for start, stop in iter_blocks(total, block_rows(x.size, block_bytes)):
+        out[start:stop] = logpdf(x, draws.flat_block(start, stop)).sum(axis=1)
+    return out.reshape(draws.shape)
+
+
+@dataclass(frozen=True)
+class Relabelled:
+    """A relabelled posterior.
+
+    Attributes
+    ----------
+    posterior : DataTree with the same groups as the input, labels swapped where ``perm`` is True
+    perm : bool array (chain, draw): True where the draw's labels were swapped
+    method : "order", "pivot", "stephens", "ecr" or "em"
+    draw_index : positions along ``draw`` that were labelled (all draws unless the method thins)
+    info : method-specific details (iterations, objective, share reaching the global optimum, ...)
+    """
+
+    posterior: xr.DataTree
+    perm: np.ndarray
+    method: str
+    draw_index: np.ndarray
+    info: dict = field(default_factory=dict)
+
+    @property
+    def share_swapped(self) -> float:
+        return float(np.mean(self.perm))

@@ -1,0 +1,1 @@
+"""The report of one comparison: markdown, figures, tables and the output folder."""

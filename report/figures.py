@@ -1,0 +1,149 @@
+"""Figures of one comparison (PNG). ArviZ draws the posterior plots; matplotlib the rest.
+
+Each function takes arrays or fitted objects and returns a matplotlib ``Figure``; nothing here
+fits or samples. :func:`report.folder.write_figures` writes the set that ``emvb run`` puts in a report. Only public
+ArviZ API is used (``PlotCollection.get_viz``/``get_target``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.lines import Line2D
+from scipy import stats
+
+from ..labels.draws import draws_of
+from ..models.density import pdf
+from ..models.params import PARAM_NAMES, MixtureParams
+
+COLORS = {"truth": "black", "em": "C3", "posterior": "C0", "normal": "C1"}
+DPI = 100
+
+
+def _thin(a: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
+    """At most ``k`` rows of ``a``, chosen evenly (deterministic)."""
+    if a.shape[0] <= k:
+        return a
+    return a[np.linspace(0, a.shape[0] - 1, k).round().astype(int)]
+
+
+def data_fit(x, em_params: MixtureParams, posterior=None, truth: MixtureParams | None = None,
+             band: float = 0.95, max_draws: int = 400, title: str = "") -> plt.Figure:
+    """Histogram of the data with the true, EM and posterior-mean densities and a posterior band.
+
+    The band is the pointwise central ``band`` interval of the mixture density ``p(x | theta)``
+    over (thinned) posterior draws: the uncertainty of the fitted density, label-invariant.
+    """
+    x = np.asarray(x, dtype=float)
+    lo, hi = np.quantile(x, [0.0005, 0.9995])
+    pad = 0.08 * (hi - lo)
+    grid = np.linspace(lo - pad, hi + pad, 400)
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    bins = int(np.clip(np.sqrt(x.size), 20, 120))
+    ax.hist(x, bins=bins, range=(grid[0], grid[-1]), density=True, color="0.85", edgecolor="0.7",
+            lw=0.4, label=f"data (n={x.size})")
+    if posterior is not None:
+        d = draws_of(posterior).stack().reshape(-1, 4)
+        d = _thin(d, max_draws)
+        dens = np.array([pdf(grid, MixtureParams(*row)) for row in d])
+        q = np.quantile(dens, [(1 - band) / 2, (1 + band) / 2], axis=0)
+        ax.fill_between(grid, q[0], q[1], color=COLORS["posterior"], alpha=0.3, lw=0,
+                        label=f"posterior {int(band * 100)}% band of the density")
+        ax.plot(grid, dens.mean(axis=0), color=COLORS["posterior"], lw=1.5, label="posterior mean density")
+    ax.plot(grid, pdf(grid, em_params), color=COLORS["em"], lw=1.5, ls="--", label="EM (MLE) density")
+    if truth is not None:
+        ax.plot(grid, pdf(grid, truth), color=COLORS["truth"], lw=1, ls=":", label="true density")
+    ax.set_xlabel("x")
+    ax.set_ylabel("density")
+    ax.set_title(title or "Data and fitted mixture densities")
+    ax.legend(fontsize=8, loc="best", frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def em_trace(plain, accelerated, title: str = "") -> plt.Figure:
+    """Log-likelihood gap to the optimum along plain EM and SQUAREM, against EM-map evaluations.
+
+    ``plain``/``accelerated`` are :class:`em.EMResult` from the same start. Plain EM evaluates the
+    map once per iteration; a SQUAREM iteration evaluates it three times.
+    """
+    best = max(plain.loglik, accelerated.loglik, np.max(plain.trace.loglik), np.max(accelerated.trace.loglik))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    for res, label, color in ((plain, "plain EM", "C0"), (accelerated, "SQUAREM", "C3")):
+        ll = np.asarray(res.trace.loglik)
+        evals = np.linspace(0, res.n_map_evals, ll.size)
+        gap = np.maximum(best - ll, 1e-12)
+        axes[0].plot(np.arange(ll.size), ll, color=color, marker=".", ms=3, lw=1,
+                     label=f"{label}: {res.n_iter} iterations")
+        axes[1].semilogy(evals, gap, color=color, marker=".", ms=3, lw=1,
+                         label=f"{label}: {res.n_map_evals} map evaluations")
+    axes[0].set_xlabel("iteration")
+    axes[0].set_ylabel("log-likelihood")
+    axes[0].set_title("Log-likelihood (never decreases)", fontsize=10)
+    axes[1].set_xlabel("EM-map evaluations (passes over the data)")
+    axes[1].set_ylabel("gap to the optimum")
+    axes[1].set_title("Distance to the optimum (log scale)", fontsize=10)
+    for ax in axes:
+        ax.legend(fontsize=8, frameon=False)
+    fig.suptitle(title or "EM convergence from the same start", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def trace_plot(posterior, title: str):
+    """ArviZ's density + trace plot of pi1, mu, sigma, one colour per chain."""
+    import arviz as az
+
+    pc = az.plot_trace_dist(posterior, var_names=["pi1", "mu", "sigma"], compact=False,
+                            figure_kwargs={"figsize": (10, 7.5)})
+    fig = pc.get_viz("figure")
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    return fig
+
+
+def param_densities(posterior, em_result, truth: MixtureParams | None = None, ci_prob: float = 0.95,
+                    title: str = "") -> plt.Figure:
+    """Each parameter's posterior density (ArviZ ``plot_dist``) with the EM estimate, its normal
+    approximation ``N(MLE, SE^2)`` and the truth drawn on the same axes."""
+    import arviz as az
+
+    pc = az.plot_dist(posterior, var_names=["pi1", "mu", "sigma"], ci_prob=ci_prob,
+                      figure_kwargs={"figsize": (12, 3.4)})
+    em = em_result.params.to_dict()
+    se = em_result.se.to_dict()
+    truth_d = truth.to_dict() if truth is not None else None
+    for name in PARAM_NAMES:
+        var, sel = ("mu", {"component": int(name[-1])}) if name.startswith("mu") else (name, {})
+        ax = pc.get_target(var, sel)
+        m, s = em[name], se[name]
+        xl = ax.get_xlim()
+        grid = np.linspace(min(xl[0], m - 4 * s), max(xl[1], m + 4 * s), 300)
+        top = ax.get_ylim()[1]
+        ax.plot(grid, stats.norm.pdf(grid, m, s), color=COLORS["normal"], lw=1.2, ls="--",
+                label="N(MLE, SE²)")
+        ax.axvline(m, color=COLORS["em"], lw=1.2, label="EM estimate")
+        if truth_d is not None:
+            ax.axvline(truth_d[name], color=COLORS["truth"], lw=1, ls=":", label="truth")
+        ax.set_ylim(0, max(top, 1.05 * stats.norm.pdf(m, m, s)))
+        ax.set_xlim(xl)
+    first = pc.get_target("pi1", {})
+    handles, labels = first.get_legend_handles_labels()
+    post_line = pc.get_viz("dist", "pi1")  # ArviZ's own KDE line: reuse its colour in the legend
+    handles.insert(0, Line2D([], [], color=post_line.get_color(), lw=1.5))
+    labels.insert(0, "posterior (ArviZ KDE)")
+    fig = pc.get_viz("figure")
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9, frameon=False)
+    fig.suptitle(title or "Posterior (ArviZ) with the EM estimate, its normal approximation and the truth",
+                 fontsize=11)
+    fig.tight_layout(rect=(0, 0.08, 1, 0.93))
+    return fig
+
+
+def save(fig, path: Path) -> Path:
+    """Save and close (figures are many and large; closing keeps memory flat)."""
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path

@@ -1,0 +1,195 @@
+"""Sampling the PyMC mixture model with NUTS (nutpie or PyMC's own) from chosen start points.
+
+Start points: :mod:`sampling.starts`. With nutpie the chains are grouped by start point and each
+group is sampled by its own ``nutpie.sample`` call from one compiled model (:mod:`sampling.nutpie_starts`),
+one group after the other, each group running its chains in parallel; the groups are then joined
+along ``chain`` in the original chain order. With 4 chains on 2 cores, ``"dispersed"`` (2 groups of
+2) loses no parallelism; ``"prior"`` (one group per chain) runs one chain at a time.
+``sampler="pymc"`` takes the per-chain start points directly (``pm.sample(initvals=[...])``).
+
+**Mass matrix.** ``mass_matrix="dense"`` (the default) adapts a mass matrix that captures
+correlations: nutpie's ``adaptation="low_rank"`` (low-rank plus diagonal), PyMC's
+``init="adapt_full"``; ``"diag"`` is each sampler's usual diagonal adaptation. The ordered transform
+samples ``(mu1, log(mu2 - mu1))``, which are strongly correlated (mu2 is pinned down by the larger
+component, so a higher mu1 means a smaller log-difference), and a diagonal metric cannot follow
+that; benchmarks/sampler_speed.py measures the difference in ESS per second. Both libraries label
+the dense variants experimental; the choice is recorded in the ``mass_matrix`` attribute, and
+``"diag"`` remains available.
+
+The returned ``xarray.DataTree`` has ``posterior``, ``sample_stats`` (all divergences and tree
+depths kept, under both samplers' names ``diverging``, ``tree_depth``, ``reached_max_treedepth``)
+and ``observed_data``; its root and ``posterior`` attributes record the data's sha256, the priors,
+the model variant, likelihood, sampler, init, mass matrix, seed, the per-chain starts, and the
+compile, sampling and wall times in seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import numpy as np
+import pymc as pm
+import xarray as xr
+
+from ..models.errors import SettingError
+from ..models.names import OBSERVED
+from ..models.params import MixtureParams
+from ..models.pymc_model import MixtureModel
+from .known_warnings import silenced
+from .nutpie_starts import compiled_per_group
+from .options import DEFAULT_MASS_MATRIX, DEFAULT_SAMPLER, INITS, MASS_MATRICES, SAMPLERS
+from .starts import chain_starts, crude_start
+
+
+def _check_args(chains, draws, tune, sampler, init, seed, target_accept, mass_matrix) -> None:
+    for name, value, allowed in (("mass_matrix", mass_matrix, MASS_MATRICES), ("sampler", sampler, SAMPLERS),
+                                 ("init", init, INITS)):
+        if value not in allowed:
+            raise SettingError(f"unknown {name} {value!r}; choose one of {', '.join(allowed)}")
+    for name, v, low in (("chains", chains, 1), ("draws", draws, 1), ("tune", tune, 0), ("seed", seed, 0)):
+        if not isinstance(v, int | np.integer) or isinstance(v, bool) or v < low:
+            raise SettingError(f"{name} must be a whole number >= {low}, got {v!r}")
+    if not 0.0 < target_accept < 1.0:
+        raise SettingError(f"target_accept must be in (0, 1), got {target_accept!r}")
+
+
+def available_cores() -> int:
+    """Cores this process may use: its CPU affinity where the OS has one (Linux), else ``os.cpu_count()``."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    if affinity is not None:
+        return max(1, len(affinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def _n_cores(chains: int) -> int:
+    return max(1, min(chains, available_cores()))
+
+
+def sample(model: MixtureModel, *, chains: int = 4, draws: int = 1000, tune: int = 1000, seed: int,
+           sampler: str = DEFAULT_SAMPLER, init: str = "dispersed", start: MixtureParams | None = None,
+           progressbar: bool = False, target_accept: float = 0.8,
+           mass_matrix: str = DEFAULT_MASS_MATRIX) -> xr.DataTree:
+    """Sample the posterior of a model from :func:`models.pymc_model.build_model` with NUTS.
+
+    Parameters
+    ----------
+    model : :class:`~models.pymc_model.MixtureModel` from ``build_model``
+    chains, draws, tune : chains, kept draws per chain, warm-up steps per chain (always explicit:
+        PyMC's defaults depend on the sampler and the number of cores)
+    seed : seeds the sampler (and the prior start points)
+    sampler : ``"nutpie"`` (default) or ``"pymc"``
+    init : ``"dispersed"``, ``"em"`` or ``"prior"`` (:mod:`sampling.starts`)
+    start : the EM estimate; None uses :func:`~sampling.starts.crude_start`
+    target_accept : NUTS step-size adaptation target
+    mass_matrix : ``"dense"`` (default) or ``"diag"`` mass-matrix adaptation (module note)
+
+    Returns
+    -------
+    xarray.DataTree
+        ``posterior`` (``pi1``, ``mu`` (chain, draw, component), ``sigma``), ``sample_stats``,
+        ``observed_data``; attributes as in the module note. Divergences are counted in
+        the ``n_divergent`` attribute and never dropped.
+
+    Raises
+    ------
+    SettingError
+        Unknown sampler, init or mass matrix; counts out of range; a model not from ``build_model``.
+    """
+    if not isinstance(model, MixtureModel):
+        raise SettingError("sample() takes the MixtureModel that models.pymc_model.build_model returns")
+    _check_args(chains, draws, tune, sampler, init, seed, target_accept, mass_matrix)
+    spec = model.spec
+    x = model.observed
+    start = crude_start(x) if start is None else start
+    starts = chain_starts(chains=chains, init=init, ordered=spec.ordered, start=start,
+                          priors=spec.priors, seed=seed)
+    wall0 = time.perf_counter()
+    run = _sample_pymc if sampler == "pymc" else _sample_nutpie
+    dt, sampling_time, compile_time = run(model, starts, draws, tune, seed, progressbar, target_accept,
+                                          mass_matrix)
+    wall = time.perf_counter() - wall0
+    if sampler == "pymc":
+        compile_time = wall - sampling_time  # PyMC compiles inside pm.sample: wall minus sampling
+    else:
+        dt["observed_data"] = xr.Dataset({OBSERVED: ("obs", x)}, coords={"obs": np.arange(x.size)})
+    ss = _netcdf_safe(_common_stat_names(dt["sample_stats"].to_dataset()))
+    dt["sample_stats"] = ss
+    attrs = spec.attrs() | {
+        "sampler": sampler, "init": init, "seed": int(seed), "chains": int(chains), "draws": int(draws),
+        "tune": int(tune), "target_accept": float(target_accept), "mass_matrix": mass_matrix,
+        "start": json.dumps([{k: np.asarray(v).tolist() for k, v in s.items()} for s in starts]),
+        "start_estimate": json.dumps(start.to_dict()),
+        "sampling_time": float(sampling_time), "compile_time": float(compile_time), "wall_time": float(wall),
+        "n_divergent": int(ss["diverging"].sum()),
+        "n_max_treedepth": int(ss["reached_max_treedepth"].sum()),
+        "pymc_version": pm.__version__,
+    }
+    dt.attrs = dict(attrs)
+    dt["posterior"].attrs = dict(dt["posterior"].attrs) | attrs
+    return dt
+
+
+def _sample_pymc(model, starts, draws, tune, seed, progressbar, target_accept, mass_matrix):
+    with silenced("full_adapt_experimental", "fork_with_threads"):
+        init = "adapt_full" if mass_matrix == "dense" else "adapt_diag"  # no jitter (sampling.starts)
+        dt = pm.sample(draws=draws, tune=tune, chains=len(starts), cores=_n_cores(len(starts)),
+                       random_seed=int(seed), initvals=starts, init=init, nuts_sampler="pymc",
+                       progressbar=progressbar, quiet=True, compute_convergence_checks=False,
+                       nuts={"target_accept": target_accept}, model=model.pymc)
+    return dt, float(dt["posterior"].attrs["sampling_time"]), 0.0
+
+
+def _group_seed(seed: int, g: int, n_groups: int) -> int:
+    return int(seed) if n_groups == 1 else int(np.random.SeedSequence([int(seed), g]).generate_state(1)[0])
+
+
+def _start_groups(starts: list[dict]) -> list[list[int]]:
+    """Chain indices grouped by identical start point, in order of first appearance."""
+    groups: dict[str, list[int]] = {}
+    for c, s in enumerate(starts):
+        groups.setdefault(json.dumps({k: np.asarray(v).tolist() for k, v in s.items()}), []).append(c)
+    return list(groups.values())
+
+
+def _sample_nutpie(model, starts, draws, tune, seed, progressbar, target_accept, mass_matrix):
+    import nutpie
+
+    groups = _start_groups(starts)
+    compiled, compile_time = compiled_per_group(model, [starts[g[0]] for g in groups])
+    posts, stats = [], []
+    sampling_time = 0.0
+    for g, (chain_ids, cm) in enumerate(zip(groups, compiled, strict=True)):
+        t1 = time.perf_counter()
+        tr = nutpie.sample(cm, draws=draws, tune=tune, chains=len(chain_ids), cores=_n_cores(len(chain_ids)),
+                           seed=_group_seed(seed, g, len(groups)), progress_bar=progressbar,
+                           save_warmup=False, target_accept=target_accept,
+                           adaptation="low_rank" if mass_matrix == "dense" else "diag")
+        sampling_time += time.perf_counter() - t1
+        posts.append(tr["posterior"].to_dataset().assign_coords(chain=chain_ids))
+        stats.append(tr["sample_stats"].to_dataset().assign_coords(chain=chain_ids))
+    post = xr.concat(posts, dim="chain").sortby("chain")
+    ss = xr.concat(stats, dim="chain").sortby("chain")
+    post.attrs = dict(posts[0].attrs) | {"inference_library": "nutpie", "inference_library_version":
+                                         nutpie.__version__}
+    ss.attrs = dict(stats[0].attrs)
+    return xr.DataTree.from_dict({"posterior": post, "sample_stats": ss}), sampling_time, compile_time
+
+
+def _common_stat_names(ss: xr.Dataset) -> xr.Dataset:
+    """Give nutpie's stats PyMC's names too (``tree_depth``, ``reached_max_treedepth``)."""
+    if "tree_depth" not in ss and "depth" in ss:
+        ss["tree_depth"] = ss["depth"]
+    if "reached_max_treedepth" not in ss and "maxdepth_reached" in ss:
+        ss["reached_max_treedepth"] = ss["maxdepth_reached"]
+    return ss
+
+
+def _netcdf_safe(ds: xr.Dataset) -> xr.Dataset:
+    """Object arrays (nutpie's ``divergence_message``, None when no divergence) -> strings."""
+    for name, da in ds.data_vars.items():
+        if da.dtype == object:
+            as_str = np.vectorize(lambda v: "" if v is None else str(v), otypes=[str])
+            ds[name] = da.copy(data=as_str(da.values))
+    return ds

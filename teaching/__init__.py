@@ -1,0 +1,1 @@
+"""Teaching: the original student EM bug hunt, each mistake (:mod:`teaching.faulty`) run beside the right code."""
