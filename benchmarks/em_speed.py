@@ -1,6 +1,7 @@
 """Speed and memory of the hand-written EM, as ratios measured in one process.
 
-Run: ``.venv/bin/python benchmarks/em_speed.py [--quick] [--max-sklearn-n N]``
+Run: ``.venv/bin/python benchmarks/em_speed.py [--quick] [--max-sklearn-n N] [--n N] [--repeats R]
+[--seeds S] [--squarem-n N] [--out PATH | --no-record]``
 
 1. Whole fit at N = 1e6 and 1e7 (default truth, one start, the same stopping rule: the mean
    log-likelihood per point changes by < 1e-10, which is what scikit-learn's ``tol`` measures)
@@ -8,7 +9,7 @@ Run: ``.venv/bin/python benchmarks/em_speed.py [--quick] [--max-sklearn-n N]``
    each (ours is single-threaded; sklearn's k-means start would otherwise use OpenMP). Two views:
    each with its own default start (ours: 2-means on a subsample; sklearn: k-means on all data),
    and sklearn given our start, which isolates the EM loops. Ours includes validation, sha256 and
-   Louis' standard errors. Target: >= 20x.
+   Louis' standard errors. Target: >= 20x (:data:`TARGETS`).
 2. One EM iteration (one fused pass + update) at N = 1e7 against one ``np.exp`` over the same
    array; also the numpy reference pass (with temporaries). Target: <= 3x.
 3. SQUAREM against plain EM on overlapping components (0.3, 0, 1.5, 1), N = 1e4, same start and
@@ -16,7 +17,12 @@ Run: ``.venv/bin/python benchmarks/em_speed.py [--quick] [--max-sklearn-n N]``
 4. Peak memory of ``em.fit`` at N = 1e7 (tracemalloc: numpy and Python allocations made during the
    fit), relative to the data's size. Target: <= 3x.
 
-Times are the best of several repeats (the machine is shared); ratios are what matter.
+Times are the best of several repeats (the machine is shared); ratios are what matter. ``--n``
+replaces the largest N (1e7, or 1e6 with ``--quick``; the whole fit also runs at a tenth of it),
+``--repeats`` the number of timed repeats, ``--seeds`` the number of data sets of item 3; the defaults
+are the full benchmark. The measured figures are printed and written, with the command line, date,
+machine and arguments, to ``benchmarks/results/em_speed.json`` (``--out``; ``--no-record`` writes
+nothing): quote them from there, not from docstrings.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import time
 import tracemalloc
 
 import numpy as np
+from _record import add_record_options, record
 
 from emvb import em
 from emvb.em.iterate import run_em
@@ -36,10 +43,34 @@ from emvb.em.scaling import Scaling
 from emvb.em.starts import make_starts
 from emvb.models import DEFAULT_TRUTH, MixtureParams, loglik, simulate
 
+#: Name of the results file (benchmarks/results/<BENCHMARK>.json).
+BENCHMARK = "em_speed"
+#: Overlapping components, where plain EM is slow (item 3).
 OVERLAP = MixtureParams(0.3, 0.0, 1.5, 1.0)
+#: Largest N of items 1, 2 and 4: full run, and ``--quick``.
+BIG_N, QUICK_BIG_N = 10**7, 10**6
+#: Stopping rule of the whole fit: change in mean log-likelihood per point (scikit-learn's ``tol``).
+FIT_TOL = 1e-10
+#: Timed repeats (the best is kept) of the whole fit and of one iteration.
+FIT_REPEATS, ITERATION_REPEATS = 5, 7
+#: Item 3: data size, number of data sets (full, ``--quick``), and (tol, xtol) stopping rules.
+SQUAREM_N, SQUAREM_SEEDS, QUICK_SQUAREM_SEEDS = 10_000, 10, 3
+SQUAREM_RULES = ((1e-10, None), (1e-14, 1e-12))
+#: Iteration caps: the whole fit's loops, and item 3 (plain EM can need very many steps there).
+FIT_MAX_ITER, SQUAREM_MAX_ITER = 10_000, 100_000
+#: Data seeds, one per item, so the items do not share data.
+FIT_SEED, ITERATION_SEED, MEMORY_SEED, SQUAREM_SEED0 = 1, 2, 3, 100
+#: Where one iteration is evaluated (item 2): a point away from the optimum.
+ITERATION_AT = MixtureParams(0.4, 6.0, 13.0, 2.5)
+#: Size of the fit that loads the compiled kernels before anything is timed.
+WARM_N = 1000
+#: The targets of the module note, recorded beside the figures.
+TARGETS = {"whole_fit_sklearn_over_ours_at_least": 20.0, "iteration_over_exp_at_most": 3.0,
+           "squarem_fewer_maps_at_least": 5.0, "peak_memory_over_data_at_most": 3.0}
 
 
 def best_time(f, repeats: int) -> tuple[float, object]:
+    """Shortest wall time of ``repeats`` calls of ``f`` and the last result."""
     best, out = math.inf, None
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -49,6 +80,7 @@ def best_time(f, repeats: int) -> tuple[float, object]:
 
 
 def sklearn_fit(x: np.ndarray, tol: float, start: MixtureParams | None = None):
+    """Single-threaded tied-covariance ``GaussianMixture(2)``; returns it and its estimate, ``mu1 < mu2``."""
     from sklearn.mixture import GaussianMixture
     from threadpoolctl import threadpool_limits
 
@@ -64,38 +96,64 @@ def sklearn_fit(x: np.ndarray, tol: float, start: MixtureParams | None = None):
     return g, MixtureParams(w[i], m[i], m[j], float(np.sqrt(g.covariances_.ravel()[0])))
 
 
-def whole_fit(n: int, tol: float, repeats: int, max_sklearn_n: int) -> None:
-    x = simulate(DEFAULT_TRUTH, n, 1).values
+def ours_fit(x: np.ndarray, tol: float, repeats: int) -> tuple[dict, object, tuple]:
+    """Our whole fit, then its EM loop alone (SQUAREM and plain) from the same start.
+
+    Returns the figures, the fit, and ``(scaling, start, plain-EM time)`` for the sklearn comparison.
+    """
     t_ours, r = best_time(lambda: em.fit(x, n_init=1, tol=tol), repeats)
-    print(f"\n[1] whole fit, N = {n:.0e}, default truth, one start, tol = {tol:g} per point")
     print(f"    ours: {t_ours:.3f} s  ({r.n_iter} SQUAREM iterations, {r.n_map_evals} EM-map evaluations, "
           f"converged={r.converged}, with sha256 + Louis SEs)")
     sc, xs = Scaling.standardized(x)
     start = make_starts(xs, 1, np.random.default_rng(0))[0]
-    t_loop, path = best_time(lambda: run_em(xs, start.u, tol=tol, max_iter=10_000, accelerate=True), repeats)
+    t_loop, path = best_time(lambda: run_em(xs, start.u, tol=tol, max_iter=FIT_MAX_ITER, accelerate=True),
+                             repeats)
     t_plain, plain = best_time(
-        lambda: run_em(xs, start.u, tol=tol, max_iter=10_000, accelerate=False), repeats)
+        lambda: run_em(xs, start.u, tol=tol, max_iter=FIT_MAX_ITER, accelerate=False), repeats)
     print(f"    ours, EM loop only: SQUAREM {t_loop:.3f} s ({path.n_map_evals} maps), "
           f"plain EM {t_plain:.3f} s ({plain.n_map_evals} maps)")
-    if n > max_sklearn_n:
-        print(f"    sklearn: skipped at N = {n:.0e} (--max-sklearn-n {max_sklearn_n:.0e})")
-        return
+    figures = {"ours_s": t_ours, "ours_iterations": r.n_iter, "ours_map_evals": r.n_map_evals,
+               "ours_converged": r.converged, "loop_squarem_s": t_loop, "loop_squarem_maps": path.n_map_evals,
+               "loop_plain_s": t_plain, "loop_plain_maps": plain.n_map_evals}
+    return figures, r, (sc, start, t_plain)
+
+
+def sklearn_comparison(x: np.ndarray, tol: float, t_ours: float, r, ours_start: tuple) -> dict:
+    """scikit-learn with its own k-means start and with our start; agreement of the estimates in SEs."""
+    sc, start, t_plain = ours_start
     t_sk, (g, p_sk) = best_time(lambda: sklearn_fit(x, tol), 1)
     print(f"    sklearn (own k-means start): {t_sk:.3f} s ({g.n_iter_} iterations)  ->  "
           f"ratio {t_sk / t_ours:.1f}x")
-    ours_start = sc.from_u(start.u)
-    t_sk2, (g2, p_sk2) = best_time(lambda: sklearn_fit(x, tol, ours_start), 1)
+    t_sk2, (g2, _) = best_time(lambda: sklearn_fit(x, tol, sc.from_u(start.u)), 1)
     print(f"    sklearn (given our start):   {t_sk2:.3f} s ({g2.n_iter_} iterations)  ->  ratio "
           f"{t_sk2 / t_ours:.1f}x vs our whole fit, {t_sk2 / t_plain:.1f}x vs our plain-EM loop")
-    l_sk = loglik(x, p_sk)
+    l_diff = r.loglik - loglik(x, p_sk)
     d = np.max(np.abs(p_sk.to_array() - r.params.to_array()) / r.se.to_array())
-    print(f"    agreement: loglik ours - sklearn = {r.loglik - l_sk:.3g} (total), max |diff| = {d:.2g} SE")
+    print(f"    agreement: loglik ours - sklearn = {l_diff:.3g} (total), max |diff| = {d:.2g} SE")
+    return {"sklearn_own_start_s": t_sk, "sklearn_own_start_iterations": g.n_iter_,
+            "sklearn_own_start_over_ours": t_sk / t_ours, "sklearn_our_start_s": t_sk2,
+            "sklearn_our_start_iterations": g2.n_iter_, "sklearn_our_start_over_ours": t_sk2 / t_ours,
+            "sklearn_our_start_over_plain_loop": t_sk2 / t_plain, "loglik_ours_minus_sklearn": l_diff,
+            "max_abs_diff_in_se": d}
 
 
-def one_iteration(n: int, repeats: int) -> None:
-    x = simulate(DEFAULT_TRUTH, n, 2).values
+def whole_fit(n: int, tol: float, repeats: int, max_sklearn_n: int) -> dict:
+    """Item 1 at one N: our fit and EM loops, then scikit-learn unless N > ``max_sklearn_n``."""
+    x = simulate(DEFAULT_TRUTH, n, FIT_SEED).values
+    print(f"\n[1] whole fit, N = {n:.0e}, default truth, one start, tol = {tol:g} per point")
+    figures, r, ours_start = ours_fit(x, tol, repeats)
+    figures = {"n": n, "tol": tol} | figures
+    if n > max_sklearn_n:
+        print(f"    sklearn: skipped at N = {n:.0e} (--max-sklearn-n {max_sklearn_n:.0e})")
+        return figures | {"sklearn": "skipped"}
+    return figures | sklearn_comparison(x, tol, figures["ours_s"], r, ours_start)
+
+
+def one_iteration(n: int, repeats: int) -> dict:
+    """Item 2: one fused EM iteration and the numpy reference pass, against one ``np.exp``."""
+    x = simulate(DEFAULT_TRUTH, n, ITERATION_SEED).values
     sc, xs = Scaling.standardized(x)
-    u = sc.to_u(MixtureParams(0.4, 6.0, 13.0, 2.5))
+    u = sc.to_u(ITERATION_AT)
 
     def fused():
         return update(u, sums_numba(xs, u), n)
@@ -110,33 +168,47 @@ def one_iteration(n: int, repeats: int) -> None:
     print(f"\n[2] one EM iteration at N = {n:.0e}: np.exp {1e3 * t_exp:.1f} ms, "
           f"fused pass {1e3 * t_fused:.1f} ms -> ratio {t_fused / t_exp:.2f}x; "
           f"numpy reference pass {1e3 * t_ref:.1f} ms -> {t_ref / t_exp:.1f}x")
+    return {"n": n, "exp_s": t_exp, "fused_s": t_fused, "fused_over_exp": t_fused / t_exp,
+            "reference_s": t_ref, "reference_over_exp": t_ref / t_exp}
 
 
-def squarem_vs_plain(n: int, seeds: int) -> None:
+def squarem_rule(n: int, seeds: int, tol: float, xtol: float | None) -> dict:
+    """Plain-EM / SQUAREM EM-map evaluations over ``seeds`` data sets, one stopping rule."""
+    ratios, first = [], {}
+    for seed in range(seeds):
+        x = simulate(OVERLAP, n, SQUAREM_SEED0 + seed).values
+        sc, xs = Scaling.standardized(x)
+        u0 = make_starts(xs, 1, np.random.default_rng(0))[0].u
+        a = run_em(xs, u0, tol=tol, max_iter=SQUAREM_MAX_ITER, accelerate=True, xtol=xtol)
+        b = run_em(xs, u0, tol=tol, max_iter=SQUAREM_MAX_ITER, accelerate=False, xtol=xtol)
+        ratios.append(b.n_map_evals / a.n_map_evals)
+        if seed == 0:
+            diff = np.max(np.abs(sc.u_to_array(a.u) - sc.u_to_array(b.u)))
+            l_diff = sc.loglik(a.loglik_std, n) - sc.loglik(b.loglik_std, n)
+            first = {"seed0_plain_maps": b.n_map_evals, "seed0_squarem_maps": a.n_map_evals,
+                     "seed0_loglik_diff": l_diff, "seed0_max_param_diff": diff}
+            print(f"    tol={tol:g}, xtol={xtol}: seed 0: plain {b.n_map_evals} maps, "
+                  f"SQUAREM {a.n_map_evals} "
+                  f"maps; loglik diff {l_diff:.2g}, "
+                  f"max |param diff| {diff:.2g}")
+    ratios = np.array(ratios)
+    print(f"    tol={tol:g}, xtol={xtol}: plain/SQUAREM evaluations over {seeds} data sets: "
+          f"min {ratios.min():.1f}x, median {np.median(ratios):.1f}x, max {ratios.max():.1f}x")
+    return {"tol": tol, "xtol": xtol} | first | {
+        "plain_over_squarem": ratios, "min": ratios.min(), "median": np.median(ratios), "max": ratios.max()}
+
+
+def squarem_vs_plain(n: int, seeds: int) -> dict:
+    """Item 3: SQUAREM against plain EM on overlapping components, for each stopping rule."""
     print(f"\n[3] SQUAREM vs plain EM, overlapping {OVERLAP}, N = {n}, same start, EM-map evaluations")
-    for tol, xtol in ((1e-10, None), (1e-14, 1e-12)):
-        ratios = []
-        for seed in range(seeds):
-            x = simulate(OVERLAP, n, 100 + seed).values
-            sc, xs = Scaling.standardized(x)
-            u0 = make_starts(xs, 1, np.random.default_rng(0))[0].u
-            a = run_em(xs, u0, tol=tol, max_iter=100_000, accelerate=True, xtol=xtol)
-            b = run_em(xs, u0, tol=tol, max_iter=100_000, accelerate=False, xtol=xtol)
-            ratios.append(b.n_map_evals / a.n_map_evals)
-            if seed == 0:
-                diff = np.max(np.abs(sc.u_to_array(a.u) - sc.u_to_array(b.u)))
-                print(f"    tol={tol:g}, xtol={xtol}: seed 0: plain {b.n_map_evals} maps, "
-                      f"SQUAREM {a.n_map_evals} "
-                      f"maps; loglik diff {sc.loglik(a.loglik_std, n) - sc.loglik(b.loglik_std, n):.2g}, "
-                      f"max |param diff| {diff:.2g}")
-        ratios = np.array(ratios)
-        print(f"    tol={tol:g}, xtol={xtol}: plain/SQUAREM evaluations over {seeds} data sets: "
-              f"min {ratios.min():.1f}x, median {np.median(ratios):.1f}x, max {ratios.max():.1f}x")
+    rules = [squarem_rule(n, seeds, tol, xtol) for tol, xtol in SQUAREM_RULES]
+    return {"n": n, "seeds": seeds, "overlap": OVERLAP.to_dict(), "rules": rules}
 
 
-def peak_memory(n: int) -> None:
-    x = simulate(DEFAULT_TRUTH, n, 3).values
-    em.fit(x[:1000], n_init=1)  # load the compiled kernels first
+def peak_memory(n: int) -> dict:
+    """Item 4: memory allocated during ``em.fit`` (tracemalloc) relative to the data's size."""
+    x = simulate(DEFAULT_TRUTH, n, MEMORY_SEED).values
+    em.fit(x[:WARM_N], n_init=1)  # load the compiled kernels first
     tracemalloc.start()
     em.fit(x, n_init=1)
     _, peak = tracemalloc.get_traced_memory()
@@ -146,20 +218,44 @@ def peak_memory(n: int) -> None:
           f"allocated during the fit {peak / 1e6:.0f} MB = {peak / x.nbytes:.2f}x the data "
           f"(data + fit = {(peak + x.nbytes) / x.nbytes:.2f}x); "
           f"process max RSS so far {rss / 1e6:.0f} MB")
+    return {"n": n, "data_bytes": x.nbytes, "peak_bytes": peak, "peak_over_data": peak / x.nbytes,
+            "data_plus_fit_over_data": (peak + x.nbytes) / x.nbytes, "max_rss_bytes": rss}
 
 
-def main() -> None:
+def parse_args(argv=None) -> argparse.Namespace:
+    """Options; ``--n``, ``--repeats`` and ``--seeds`` default to the full benchmark (or ``--quick``)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="N = 1e5/1e6 instead of 1e6/1e7 (a smoke run)")
     ap.add_argument("--max-sklearn-n", type=float, default=1e7, help="skip sklearn above this N")
-    args = ap.parse_args()
-    big = 10**6 if args.quick else 10**7
-    em.fit(simulate(DEFAULT_TRUTH, 1000, 0).values, n_init=1)  # compile / load the numba cache
-    peak_memory(big)
-    one_iteration(big, repeats=7)
-    squarem_vs_plain(10_000, seeds=3 if args.quick else 10)
-    for n in (big // 10, big):
-        whole_fit(n, 1e-10, repeats=5, max_sklearn_n=int(args.max_sklearn_n))
+    ap.add_argument("--n", type=float, default=None,
+                    help=f"largest N (default {BIG_N:.0e}, {QUICK_BIG_N:.0e} with --quick)")
+    ap.add_argument("--repeats", type=int, default=None,
+                    help=f"timed repeats (default {FIT_REPEATS} per fit, {ITERATION_REPEATS} per iteration)")
+    ap.add_argument("--seeds", type=int, default=None,
+                    help=f"data sets of item 3 (default {SQUAREM_SEEDS}, {QUICK_SQUAREM_SEEDS} with --quick)")
+    ap.add_argument("--squarem-n", type=int, default=SQUAREM_N, help="N of item 3")
+    add_record_options(ap, BENCHMARK)
+    args = ap.parse_args(argv)
+    if args.n is None:
+        args.n = QUICK_BIG_N if args.quick else BIG_N
+    args.n = int(args.n)
+    if args.seeds is None:
+        args.seeds = QUICK_SQUAREM_SEEDS if args.quick else SQUAREM_SEEDS
+    args.fit_repeats = args.repeats or FIT_REPEATS
+    args.iteration_repeats = args.repeats or ITERATION_REPEATS
+    return args
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    big = args.n
+    em.fit(simulate(DEFAULT_TRUTH, WARM_N, 0).values, n_init=1)  # compile / load the numba cache
+    results = {"targets": TARGETS, "peak_memory": peak_memory(big),
+               "one_iteration": one_iteration(big, repeats=args.iteration_repeats),
+               "squarem_vs_plain": squarem_vs_plain(args.squarem_n, seeds=args.seeds)}
+    results["whole_fit"] = [whole_fit(n, FIT_TOL, repeats=args.fit_repeats, max_sklearn_n=int(args.max_sklearn_n))
+                            for n in (big // 10, big)]
+    record(BENCHMARK, args, results)
 
 
 if __name__ == "__main__":

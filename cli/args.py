@@ -8,26 +8,24 @@ from ..models.errors import ParamError
 from ..models.params import MixtureParams
 
 
-def positive_int(text: str) -> int:
-    """An integer >= 1."""
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {v}")
-    return v
+def whole_number(low: int):
+    """An argparse type: an integer >= ``low``, else a one-line usage error."""
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if v < low:
+            raise argparse.ArgumentTypeError(f"must be >= {low}, got {v}")
+        return v
+
+    parse.__name__ = f"whole number >= {low}"
+    return parse
 
 
-def nonneg_int(text: str) -> int:
-    """An integer >= 0 (seeds, tuning steps)."""
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {v}")
-    return v
+#: An integer >= 1 (counts); an integer >= 0 (seeds, tuning steps).
+positive_int = whole_number(1)
+nonneg_int = whole_number(0)
 
 
 def params_arg(text: str) -> MixtureParams:

@@ -26,13 +26,13 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     from ..files.output import atomic_dir, check_writable
-    from ..models.errors import EmvbError
+    from ..models.errors import SettingError
     from ..teaching.pitfalls import run_all
     from ..teaching.report import write_report
 
     if args.n < 100:
         # Every pitfall fits a two-component mixture; below ~100 points the SEs swamp the effects shown.
-        raise EmvbError(f"--n {args.n}: the demonstrations need at least 100 points")
+        raise SettingError(f"--n {args.n}: the demonstrations need at least 100 points")
     check_writable(args.out, args.force)  # refuse before minutes of work, not after
     command = f"emvb pitfalls --seed {args.seed} --n {args.n} --out {args.out}"
     result = run_all(args.seed, args.n)

@@ -35,12 +35,12 @@ def run(args) -> int:
     from ..compare.progress import Stages
     from ..files.datafile import load_data
     from ..files.output import check_writable
-    from ..models.errors import EmvbError
+    from ..models.errors import SettingError
     from ..models.simulate import simulate
     from ..report.folder import write_comparison
 
     if args.chains < 2:
-        raise EmvbError("--chains must be at least 2: label switching between chains and R-hat need two")
+        raise SettingError("--chains must be at least 2: label switching between chains and R-hat need two")
     check_writable(args.out, args.force)  # refuse before minutes of work, not after
     stages = Stages(quiet=args.quiet, title=f"emvb run -> {args.out}")
     with stages.stage("data", "data"):

@@ -4,7 +4,7 @@ The likelihood is unchanged by the swap ``(pi1, mu1, mu2, sigma) -> (1 - pi1, mu
 so with symmetric priors the posterior has two mirror-image copies (docs/methods.md §4;
 Jasra, Holmes & Stephens 2005, Stat. Sci. 20:50-67). Each draw is put in one of the two
 labellings of the EM estimate ``theta_hat``: the nearer of ``theta_hat`` and its swap in the metric
-of the EM covariance (:mod:`compare.relabel_pivot`). Then per chain: its majority labelling and the
+of the EM covariance (:mod:`labels.pivot`). Then per chain: its majority labelling and the
 share of its draws in the other one.
 
 Verdict:

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..models.data import checked_values, recorded_sha256, require_same_data
-from ..models.errors import EmvbError
+from ..models.errors import EmvbError, SettingError
 from .draws import DEFAULT_BLOCK_BYTES, Relabelled, draws_of, posterior_dataset, relabelled_tree
 from .ecr import ecr_perm
 from .em_mode import em_perm
@@ -71,7 +71,7 @@ def relabel(posterior, method: str, *, em_result, data=None, seed: int = 0,
 
     Parameters
     ----------
-    posterior : DataTree (from ``models.pymc_sample.sample`` or ``az.from_dict``) with pi1, mu, sigma
+    posterior : DataTree (from ``sampling.sample.sample`` or ``az.from_dict``) with pi1, mu, sigma
     method : "order", "pivot", "stephens", "ecr" or "em"
     em_result : the EM fit (``params``, ``cov``, ``loglik``, ``sha256``)
     data : the observed data (array or :class:`models.Dataset`); taken from the tree's
@@ -87,7 +87,7 @@ def relabel(posterior, method: str, *, em_result, data=None, seed: int = 0,
     Relabelled
     """
     if method not in METHODS:
-        raise EmvbError(f"unknown relabelling method {method!r}; choose from {', '.join(METHODS)}")
+        raise SettingError(f"unknown relabelling method {method!r}; choose from {', '.join(METHODS)}")
     draws = draws_of(posterior)
     x = data_values(data, posterior, em_result)
     if method in NEEDS_DATA and x is None:
@@ -101,7 +101,7 @@ def relabel(posterior, method: str, *, em_result, data=None, seed: int = 0,
         perm = pivot_perm(draws, em_result.params, em_result.cov)
     elif method == "stephens":
         if stephens_init not in ("identity", "order"):
-            raise EmvbError(f"stephens_init must be 'identity' or 'order', got {stephens_init!r}")
+            raise SettingError(f"stephens_init must be 'identity' or 'order', got {stephens_init!r}")
         init = order_perm(draws) if stephens_init == "order" else None
         perm, info = stephens_perm(x, draws, init_perm=init, tol=tol, block_bytes=block_bytes)
         perm, info["global_flip"] = align_to_em(draws, perm)

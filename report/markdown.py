@@ -1,6 +1,6 @@
 """``report.md`` of one comparison: readable on its own, every number taken from this run.
 
-:func:`render_report` only formats; every value comes from the :class:`compare.run.Comparison` and
+:func:`render_report` only formats; every value comes from the :class:`compare.pipeline.Comparison` and
 the ``summary.json`` object built from it, so the report and the JSON cannot disagree.
 """
 

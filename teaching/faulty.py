@@ -1,7 +1,7 @@
 """TEACHING ONLY: the four mistakes of the original bug hunt, kept runnable so they can be shown.
 
 Nothing in this module is used by the real estimator. ``em`` does not import it, and no module outside
-the teaching code (``compare/pitfalls*.py`` and their tests) may import it; a test checks this.
+the teaching code (the rest of ``teaching/`` and its tests) may import it; a test checks this.
 Each function is the faulty twin of a real one and differs from it only in the line marked
 ``# FAULTY``. ``emvb pitfalls`` runs each twin next to the real function on the same seed
 (docs/methods.md §6).

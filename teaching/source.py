@@ -49,7 +49,7 @@ def m_step_diff() -> str:
     """Unified diff of the real :func:`em.m_step` and :func:`teaching.faulty.m_step_one_component` bodies."""
     real, bad = code_body(em.m_step), code_body(faulty.m_step_one_component)
     # One line of context: the diff is about the single changed line, not the shared body.
-    return "\n".join(difflib.unified_diff(real, bad, "em.m_step (real)", "em.faulty.m_step_one_component",
+    return "\n".join(difflib.unified_diff(real, bad, "em.m_step (real)", "teaching.faulty.m_step_one_component",
                                           n=1, lineterm=""))
 
 

@@ -42,7 +42,7 @@ def swap(theta: np.ndarray, where) -> np.ndarray:
 
 
 def to_tree(theta: np.ndarray, sha256: str | None = None, x=None):
-    """A DataTree laid out like ``models.pymc_sample.sample``'s (component coords [1, 2])."""
+    """A DataTree laid out like ``sampling.sample.sample``'s (component coords [1, 2])."""
     groups = {"posterior": {"pi1": theta[..., 0], "mu": theta[..., 1:3], "sigma": theta[..., 3]}}
     if x is not None:
         groups["observed_data"] = {"x": np.asarray(x)}

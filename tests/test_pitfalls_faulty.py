@@ -1,4 +1,4 @@
-"""The teaching module em.faulty: each faulty twin shows its symptom, the real function does not."""
+"""The teaching module teaching.faulty: each faulty twin shows its symptom, the real function does not."""
 
 import subprocess
 import sys

@@ -1,4 +1,4 @@
-"""compare.pitfalls: each experiment's faulty side shows the symptom, its correct side does not."""
+"""teaching.pitfalls: each experiment's faulty side shows the symptom, its correct side does not."""
 
 import json
 

@@ -201,3 +201,17 @@ def test_model_not_from_build_model_is_refused():
         pm.Normal("a")
     with pytest.raises(SettingError, match="build_model"):
         sample(m, seed=0)
+
+
+def test_core_count_falls_back_where_the_os_has_no_affinity(monkeypatch):
+    """macOS and Windows have no os.sched_getaffinity: emvb sample/run must still choose a core count."""
+    import os
+
+    from emvb.sampling import sample as sample_module
+
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    assert sample_module.available_cores() == 3
+    assert sample_module._n_cores(8) == 3 and sample_module._n_cores(2) == 2
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert sample_module.available_cores() == 1
