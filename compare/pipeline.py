@@ -79,7 +79,8 @@ def run_comparison(data: Dataset, settings: RunSettings = RunSettings(), stages:
     stages.note(f"MLE {fit.params}")
     stages.note(f"{fit.n_iter} iterations: {fit.reason}")
 
-    from ..models.pymc_model import Priors, build_model
+    from ..models.priors import Priors
+    from ..models.pymc_model import build_model
     from ..sampling.sample import sample
 
     priors = Priors.default_for(x)

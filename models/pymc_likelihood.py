@@ -46,10 +46,10 @@ def closed_form_logp(value, pi1, mu1, mu2, sigma):
     eta = pt.log(pi1) - pt.log1p(-pi1) + (mu1 - mu2) * (value - 0.5 * (mu1 + mu2)) / s2
     z2 = (value - mu2) / sigma
     # softplus(eta) as max(eta, 0) + log1p(exp(-|eta|)): branch-free, so numba vectorises the loop;
-    # PyTensor's piecewise `softplus` op made logp + gradient about 20% slower at N = 10^4.
+    # PyTensor's piecewise `softplus` op made logp + gradient slower (benchmarks/sampler_speed.py times it).
     softplus = pt.maximum(eta, 0.0) + pt.log1p(pt.exp(-pt.abs(eta)))
     logp = pt.log1p(-pi1) - 0.5 * z2 * z2 - pt.log(sigma) - LOG_SQRT_2PI + softplus
-    # A scalar check, as PyMC's own distributions do: a per-point switch cost ~10% of the evaluation.
+    # A scalar check, as PyMC's own distributions do: a per-point switch costs a share of every evaluation.
     return check_parameters(logp, (pi1 > 0) & (pi1 < 1), sigma > 0,
                             msg="0 < pi1 < 1, sigma > 0")
 

@@ -10,19 +10,10 @@ import numpy as np
 
 from ..compare.pipeline import ORDERED, RAW, RELABEL_PREFIX
 from ..models.params import PARAM_NAMES
+from .labels_section import labels_section
 from .lessons import lessons_section
-
-
-def _g(v, digits: int = 4) -> str:
-    if v is None or (isinstance(v, float) and not np.isfinite(v)):
-        return "n/a"
-    return f"{v:.{digits}g}"
-
-
-def _table(header: list[str], rows: list[list[str]], align: str | None = None) -> str:
-    align = align or ("---" + "|---:" * (len(header) - 1))
-    return "\n".join(["| " + " | ".join(header) + " |", "|" + align + "|"]
-                     + ["| " + " | ".join(r) + " |" for r in rows]) + "\n"
+from .tables import fmt_number as _g
+from .tables import md_table as _table
 
 
 def _em_section(c, s) -> str:
@@ -52,24 +43,6 @@ def _em_section(c, s) -> str:
     text += (f"From the same start, plain EM needed {c.em_plain.n_iter} iterations and SQUAREM "
              f"{c.em.n_iter} ({c.em_plain.n_map_evals} vs {c.em.n_map_evals} passes over the data); "
              "intervals for pi1 and sigma are computed on logit(pi1) and log(sigma) and mapped back.\n")
-    return text
-
-
-def _labels_section(c) -> str:
-    d = c.diagnosis
-    text = "## 2. Label switching in the unordered model\n\n"
-    text += f"**Verdict: `{d.verdict}`.** {d.explain()}\n\n"
-    rows = [[str(ch.chain), ch.labelling, f"{100 * ch.share_other:.1f}%", "yes" if ch.switches else "no"]
-            for ch in d.chains]
-    text += _table(["chain", "labelling (vs EM)", "draws in the other labelling", "switches within"], rows)
-    names = list(c.agreement.index)
-    text += ("\nEach relabelling method chose, per draw, whether to swap the labels. Share of draws on "
-             "which two methods chose the same (the `em` method labels a thinned subset):\n\n")
-    text += _table(["method"] + names,
-                   [[a] + [f"{c.agreement.loc[a, b]:.4f}" for b in names] for a in names])
-    swapped = {m: r.share_swapped for m, r in c.relabelled.items()}
-    text += ("\nShare of draws each method swapped: "
-             + ", ".join(f"{m} {100 * v:.1f}%" for m, v in swapped.items()) + ".\n")
     return text
 
 
@@ -146,5 +119,5 @@ def render_report(c, summary: dict, figures: dict, command: str = "") -> str:
              "- EM and both posteriors were fitted to the same bytes "
              "(the sha256 above is checked when results are saved)."]
     figs = "## 6. Figures\n\n" + "\n".join(f"**{desc}**\n\n![{desc}]({name})\n" for name, desc in figures.items())
-    return "\n".join(head + ["## Scenario\n", "\n".join(facts) + "\n", _em_section(c, summary), _labels_section(c),
+    return "\n".join(head + ["## Scenario\n", "\n".join(facts) + "\n", _em_section(c, summary), labels_section(c),
                              _comparison_section(c), _convergence_section(c, summary), lessons_section(c), figs])

@@ -31,6 +31,20 @@ def _json_value(v):
     return v
 
 
+def fmt_number(v, digits: int = 4) -> str:
+    """``v`` to ``digits`` significant digits; ``n/a`` for None, NaN or inf."""
+    if v is None or (isinstance(v, float) and not np.isfinite(v)):
+        return "n/a"
+    return f"{v:.{digits}g}"
+
+
+def md_table(header: list[str], rows: list[list[str]], align: str | None = None) -> str:
+    """A Markdown table from already formatted cells (first column left-aligned, the rest right)."""
+    align = align or ("---" + "|---:" * (len(header) - 1))
+    return "\n".join(["| " + " | ".join(header) + " |", "|" + align + "|"]
+                     + ["| " + " | ".join(r) + " |" for r in rows]) + "\n"
+
+
 def _numeric(col: pd.Series) -> bool:
     """Right-align numbers in Markdown; text and yes/no columns stay left-aligned."""
     return pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)

@@ -15,7 +15,8 @@ import pymc as pm
 
 from ..models.data import as_dataset
 from ..models.params import MixtureParams
-from ..models.pymc_model import Priors, build_model, resolve_priors
+from ..models.priors import Priors, resolve_priors
+from ..models.pymc_model import build_model
 from .known_warnings import silenced
 from .starts import crude_start, point
 

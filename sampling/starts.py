@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..models.params import MixtureParams
-from ..models.pymc_model import Priors
+from ..models.priors import Priors
 
 #: Stream tag of the prior start points, so they do not depend on the sampler's use of the seed.
 PRIOR_STREAM = 0x5EED

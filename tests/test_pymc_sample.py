@@ -20,7 +20,8 @@ from emvb.models.errors import ParamError, SettingError
 pytest.importorskip("pymc")
 import arviz as az  # noqa: E402
 
-from emvb.models.pymc_model import Priors, build_model  # noqa: E402
+from emvb.models.priors import Priors  # noqa: E402
+from emvb.models.pymc_model import build_model  # noqa: E402
 from emvb.sampling.sample import sample  # noqa: E402
 from emvb.sampling.starts import chain_starts, crude_start  # noqa: E402
 
