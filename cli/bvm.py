@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..sampling.options import DEFAULT_SAMPLER, SAMPLERS
-from .args import nonneg_int, params_arg, positive_int
+from .args import add_sampling_arguments, nonneg_int, params_arg
 
 HELP = "the posterior against EM's normal approximation N(MLE, SE²) as n grows (nested data sets)"
 DESCRIPTION = (
@@ -40,11 +39,7 @@ def add_arguments(p) -> None:
     p.add_argument("--truth", type=params_arg, default=DEFAULT_TRUTH, metavar="PI1,MU1,MU2,SIGMA",
                    help="true parameters (default 0.3,5,15,2)")
     p.add_argument("--seed", type=nonneg_int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
-    p.add_argument("--chains", type=positive_int, default=4, help="chains per posterior (default 4)")
-    p.add_argument("--draws", type=positive_int, default=1000, help="kept draws per chain (default 1000)")
-    p.add_argument("--tune", type=positive_int, default=1000, help="warm-up steps per chain (default 1000)")
-    p.add_argument("--sampler", choices=SAMPLERS, default=DEFAULT_SAMPLER,
-                   help=f"NUTS sampler (default {DEFAULT_SAMPLER})")
+    add_sampling_arguments(p)
     p.add_argument("--out", metavar="FOLDER", required=True, help="report folder to write (refused if it exists)")
     p.add_argument("--force", action="store_true", help="replace an existing report folder")
     p.add_argument("--quiet", action="store_true", help="no progress display")

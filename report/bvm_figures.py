@@ -17,7 +17,7 @@ from scipy import stats
 from ..compare.bvm import standardized
 from ..compare.intervals import KIND_LABELS, draws_dataset
 from ..models.params import PARAM_NAMES
-from .figures import COLORS
+from .figures import COLORS, legend_below
 
 #: Standardised x range drawn: the normal's +-4 SE, widened to the draws' 0.5%-99.5% quantiles, at most +-8.
 Z_VIEW = (4.0, 8.0)
@@ -77,12 +77,9 @@ def standardized_figure(study, title: str = "") -> plt.Figure:
     drawn = [pc.get_viz("dist", PARAM_NAMES[0], {"model": _label(n)}).get_color() for n in study.n_grid]
     handles = [Line2D([], [], color=c, lw=2) for c in drawn] + [Line2D([], [], color="black", ls="--", lw=1.6)]
     labels = [f"posterior, {_label(n)}" for n in study.n_grid] + ["N(0, 1): EM's normal approximation"]
-    fig = pc.get_viz("figure")
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9, frameon=False)
-    fig.suptitle(title or "Posterior in standard-error units, (theta - MLE) / SE, against N(0, 1) as n grows",
-                 fontsize=12)
-    fig.tight_layout(rect=(0, 0.08, 1, 0.95))
-    return fig
+    return legend_below(pc.get_viz("figure"), handles, labels,
+                        title or "Posterior in standard-error units, (theta - MLE) / SE, against N(0, 1) as n grows",
+                        bottom=0.08, top=0.95)
 
 
 def grid_figure(study, title: str = "") -> plt.Figure:
@@ -113,13 +110,10 @@ def grid_figure(study, title: str = "") -> plt.Figure:
     handles = [Line2D([], [], color=drawn, lw=2), Line2D([], [], color="black", ls="--", lw=1.3),
                Line2D([], [], color=COLORS["em"], lw=1.2), Line2D([], [], color="0.4", ls=":", lw=1.2)]
     labels = ["posterior (ArviZ KDE; colour = n)", "N(MLE, SE²)", "MLE (EM)", "truth"]
-    fig = pc.get_viz("figure")
-    fig.legend(handles[: 4 if truth else 3], labels[: 4 if truth else 3], loc="lower center", ncol=4, fontsize=9,
-               frameon=False)
-    fig.suptitle(title or "Posterior and EM's normal approximation at each n (own units; each panel its own scale)",
-                 fontsize=12)
-    fig.tight_layout(rect=(0, 0.04, 1, 0.97))
-    return fig
+    keep = 4 if truth else 3
+    return legend_below(pc.get_viz("figure"), handles[:keep], labels[:keep],
+                        title or "Posterior and N(MLE, SE²) at each n (each panel in its parameter's units and scale)",
+                        bottom=0.04, top=0.97)
 
 
 def intervals_figure(study, title: str = "") -> plt.Figure:
@@ -146,21 +140,20 @@ def intervals_figure(study, title: str = "") -> plt.Figure:
                 if abs(ze) < Z_CLIP:
                     ax.plot([ze, ze], [row - 0.45, row + 0.45], color="0.5", lw=4, alpha=0.6)
         for v in (-z, z):
-            ax.axvline(v, color="0.8", lw=1, zorder=0)
-        ax.axvline(0, color=COLORS["em"], lw=1, zorder=0)
+            ax.axvline(v, color="0.75", lw=1, ls="--", zorder=0)
+        ax.axvline(0, color="black", lw=1, zorder=0)
         ax.set_xlim(-Z_CLIP - 0.3, Z_CLIP + 0.3)
         ax.set_xlabel("(bound - MLE) / SE", fontsize=10)
         ax.set_title(name, fontsize=11)
     axes[0].set_yticks(range(len(study.n_grid)), [_label(n) for n in study.n_grid])
     axes[0].set_ylim(len(study.n_grid) - 0.4, -0.6)  # smallest n on top
     handles = [Line2D([], [], color=INTERVAL_STYLE[k][0], lw=3) for k in kinds]
-    handles.append(Line2D([], [], color="0.5", lw=4, alpha=0.6))
-    labels = [KIND_LABELS[k] for k in kinds] + ["edge of the parameter space"]
-    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=9, frameon=False)
+    handles += [Line2D([], [], color="0.5", lw=4, alpha=0.6), Line2D([], [], color="black", lw=1),
+                Line2D([], [], color="0.75", lw=1, ls="--")]
+    labels = [KIND_LABELS[k] for k in kinds] + ["edge of the parameter space", "MLE", f"± {z:.2f} SE"]
     level = int(round(100 * t.attrs.get("ci_prob", 0.95)))
-    fig.suptitle(title or f"{level}% intervals in standard-error units at each n", fontsize=12)
-    fig.tight_layout(rect=(0, 0.13, 1, 0.95))
-    return fig
+    return legend_below(fig, handles, labels, title or f"{level}% intervals in standard-error units at each n",
+                        bottom=0.18, top=0.95, ncol=3)
 
 
 def _z_of(study) -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..compare.bvm import KS_95, BvMStudy
-from ..compare.thresholds import SD_RATIO_BAND, Z_MAX
+from ..compare.thresholds import ESS_MIN, RHAT_MAX, SD_RATIO_BAND, Z_MAX
 from ..files.output import atomic_dir, atomic_write_text
 from ..models.params import PARAM_NAMES
 from .figures import save
@@ -40,20 +40,18 @@ def outside_space(row) -> list[str]:
     return out
 
 
-def findings(table) -> list[str]:
-    """Plain sentences, each computed from ``table`` (:func:`compare.bvm.bvm_table`)."""
-    ns = sorted(table["n"].unique())
+def _agreement(table, ns) -> list[str]:
+    """From which n on every parameter agrees; at each n where some do not, which and by how much."""
     agree_all = {n: bool(table[table["n"] == n]["agree"].all()) for n in ns}
     from_n = next((n for i, n in enumerate(ns) if all(agree_all[m] for m in ns[i:])), None)
     lo, hi = SD_RATIO_BAND
     rule = (f"posterior mean within {Z_MAX:g} SE of the MLE and posterior sd between {lo:g} and {hi:g} times "
             "the SE")
-    out = []
     if from_n is None:
-        out.append(f"At the largest n ({ns[-1]:,}) the posterior and N(MLE, SE²) still differ for some parameter "
-                   f"(agreement means: {rule}).")
+        out = [f"At the largest n ({ns[-1]:,}) the posterior and N(MLE, SE²) still differ for some parameter "
+               f"(agreement means: {rule})."]
     else:
-        out.append(f"From n = {from_n:,} on, every parameter agrees ({rule}).")
+        out = [f"From n = {from_n:,} on, every parameter agrees ({rule})."]
     for n in ns:
         sub = table[table["n"] == n].set_index("parameter")
         bad = [k for k in PARAM_NAMES if not sub.loc[k, "agree"]]
@@ -62,6 +60,26 @@ def findings(table) -> list[str]:
             out.append(f"At n = {n:,}, {len(bad)} of 4 parameters do not ({', '.join(bad)}); the widest gap is "
                        f"{worst}, whose posterior sd is {_g(sub.loc[worst, 'sd_ratio'], 3)} times its SE and whose "
                        f"posterior mean is {_g(sub.loc[worst, 'z_mean_mle'], 3)} SE from the MLE.")
+    return out
+
+
+def _sampling(table, ns) -> str:
+    """Whether R-hat and the ESS meet the thresholds at every n, and where not."""
+    worst_rhat = table.groupby("n")["r_hat"].max()
+    least_ess = table.groupby("n")["ess_bulk"].min()
+    rough = [n for n in ns if worst_rhat[n] > RHAT_MAX or least_ess[n] < ESS_MIN]
+    text = f"Sampling: R-hat at most {RHAT_MAX:g} and bulk ESS at least {ESS_MIN} for every parameter "
+    if not rough:
+        return text + "at every n."
+    return text + ("except at " + "; ".join(f"n = {n:,} (largest R-hat {worst_rhat[n]:.3g}, smallest ESS "
+                                              f"{least_ess[n]:.0f})" for n in rough)
+                   + ", where the posterior summaries carry more Monte Carlo error.")
+
+
+def findings(table) -> list[str]:
+    """Plain sentences, each computed from ``table`` (:func:`compare.bvm.bvm_table`)."""
+    ns = sorted(table["n"].unique())
+    out = _agreement(table, ns) + [_sampling(table, ns)]
     within = table[table["ks"] <= table["ks_noise"]]
     out.append("The distance between the posterior's distribution function and the normal approximation's (ks) "
                f"is within its Monte Carlo noise ({KS_95:g}/sqrt(ESS)) for {len(within)} of {len(table)} "

@@ -129,8 +129,12 @@ def test_findings_name_the_first_n_from_which_everything_agrees():
     rows = [(n, p, 0.0, 1.0) for n in (20, 100, 1000) for p in emvb.PARAM_NAMES]
     rows[1] = (20, "mu1", 2.0, 3.0)            # n = 20 fails on mu1
     rows[4 + 3] = (100, "sigma", 0.1, 1.4)      # n = 100 fails on sigma (sd ratio above the band)
-    text = findings(_table(rows))
+    table = _table(rows)
+    table.loc[2, "r_hat"] = 1.05                # n = 20, mu2: chains disagree
+    text = findings(table)
     assert text[0].startswith("From n = 1,000 on, every parameter agrees")
+    assert any(s.startswith("Sampling: R-hat at most 1.01") and "except at n = 20 (largest R-hat 1.05, smallest "
+               "ESS 1000)," in s for s in text)
     assert any(s.startswith("At n = 20, 1 of 4 parameters do not (mu1)") for s in text)
     assert any(s.startswith("At n = 100, 1 of 4 parameters do not (sigma)") for s in text)
     assert not any(s.startswith("At n = 1,000") for s in text)
@@ -143,6 +147,7 @@ def test_findings_say_when_even_the_largest_n_disagrees_and_which_interval_leave
     table.loc[0, "wald_plain_lb"] = -0.02    # pi1 at n = 20
     text = findings(table)
     assert text[0].startswith("At the largest n (100) the posterior and N(MLE, SE²) still differ")
+    assert "for every parameter at every n." in text[-3]
     assert "for: pi1 at n = 20; the other intervals: never" in text[-1]
 
 
