@@ -61,7 +61,8 @@ def execute(path, timeout: int = CELL_TIMEOUT):
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
     with tempfile.TemporaryDirectory() as tmp:
-        client = NotebookClient(nb, km=_kernel_manager(Path(tmp)), timeout=timeout,
+        # No per-cell timestamps in the stored file: re-running would change every cell's metadata.
+        client = NotebookClient(nb, km=_kernel_manager(Path(tmp)), timeout=timeout, record_timing=False,
                                 resources={"metadata": {"path": str(path.parent)}})
         t0 = time.perf_counter()
         client.execute(cleanup_kc=True)  # shut our kernel down afterwards (nbclient keeps a km it was given)

@@ -228,6 +228,7 @@ def test_command_writes_the_report_and_reproduces_the_study(tmp_path, cli, study
 
 
 def test_command_refuses_a_bad_grid_in_one_line(cli, tmp_path):
+    assert cli("bvm", "--help").stdout.startswith("usage: emvb bvm")
     r = cli("bvm", "--n-grid", "5,100", "--out", tmp_path / "x")
     assert r.returncode == 2 and "at least 10" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "x").exists()
