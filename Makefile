@@ -1,11 +1,12 @@
 # make demo : create .venv with a Python >= 3.12, install emvb, run the default comparison
 # make test : create .venv the same way, install emvb with its test extras, run pytest
+# make notebooks : re-execute the teaching notebooks in notebooks/ in place (outputs stored in the files)
 SHELL := /bin/bash
 VENV  := .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv bench reports clean
+.PHONY: demo test venv bench reports notebooks clean
 
 venv: $(STAMP)
 
@@ -34,6 +35,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+# Each notebook runs in a kernel started from this venv's Python (notebooks/execute.py), not a system kernel.
+notebooks: $(STAMP)
+	$(PY) notebooks/execute.py
 
 bench: $(STAMP)
 	$(PY) benchmarks/em_speed.py

@@ -9,8 +9,9 @@ the functions that need it import it when called)::
     mle = emvb.fit_em(data)                       # EM: estimate, Louis SEs, Wald intervals
     post = emvb.sample_posterior(data, ordered=True, start=mle.params, seed=1)
     comp = emvb.compare(data)                     # the whole `emvb run` comparison, in memory
+    study = emvb.bvm(n_grid=(20, 100, 1000))      # posterior vs N(MLE, SE^2) on nested data sets
 
-Formulas and algorithms: docs/methods.md.
+Teaching notebooks built on this API: notebooks/. Formulas and algorithms: docs/methods.md.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
 
-from .em import EMResult, climb
+from .compare.thresholds import ESS_MIN, RHAT_MAX
+from .em import EMResult, climb, e_step, em_map, m_step, observed_information
 from .em import fit as fit_em
 from .files.datafile import load_data, save_dataset
 from .models import DEFAULT_TRUTH, PARAM_NAMES, Dataset, MixtureParams, loglik, logpdf, pdf, responsibilities, simulate
 from .models.errors import DataError, EmvbError, ParamError, SettingError
+from .models.priors import Priors
 
 try:
     __version__ = _version("emvb")
@@ -86,8 +89,125 @@ def validate(data, estimate: MixtureParams, **kwargs):
 
 
 __all__ = [
-    "DEFAULT_TRUTH", "PARAM_NAMES", "DataError", "Dataset", "EMResult", "EmvbError", "MixtureParams", "ParamError",
-    "SettingError", "__version__", "build_model", "climb", "compare", "diagnose_labels", "fit_em", "load_data",
-    "loglik", "logpdf", "pdf", "relabel", "responsibilities", "sample_posterior", "save_dataset", "simulate",
-    "validate",
+    "DEFAULT_TRUTH", "DataError", "Dataset", "EMResult", "ESS_MIN", "EmvbError", "MixtureParams", "PARAM_NAMES",
+    "ParamError", "Priors", "RHAT_MAX", "SettingError", "__version__", "build_model", "bvm", "bvm_findings",
+    "climb", "compare", "compare_fits", "diagnose_labels", "e_step", "em_map", "fit_em", "intervals", "load_data",
+    "loglik", "logpdf", "m_step", "nested_datasets", "observed_information", "pdf", "plot_bvm", "prior_draws",
+    "relabel", "relabel_agreement", "relabel_methods", "responsibilities", "sample_posterior", "save_dataset",
+    "simulate", "validate",
 ]
+
+
+# -- teaching: what the notebooks in notebooks/ need ------------------------------------------------
+
+
+def compare_fits(em_result, posteriors: dict, truth: MixtureParams | None = None, ci_prob: float = 0.95):
+    """The EM estimate beside ArviZ summaries of each posterior (:func:`compare.table.compare_fits`)."""
+    from .compare.table import compare_fits as _compare_fits
+
+    return _compare_fits(em_result, posteriors, truth=truth, ci_prob=ci_prob)
+
+
+def intervals(em_result, posterior, ci_prob: float = 0.95):
+    """Wald (plain and as EM reports it), HDI and equal-tailed intervals side by side
+    (:func:`compare.intervals.intervals`)."""
+    from .compare.intervals import intervals as _intervals
+
+    return _intervals(em_result, posterior, ci_prob)
+
+
+def nested_datasets(truth: MixtureParams = DEFAULT_TRUTH, n_grid=None, seed: int = 2026) -> tuple[Dataset, ...]:
+    """The first n points of one simulated sample, for each n of ``n_grid`` (default 20, 100, 1000, 10000)."""
+    from .compare.bvm import DEFAULT_N_GRID
+    from .compare.bvm import nested_datasets as _nested
+
+    return _nested(truth, DEFAULT_N_GRID if n_grid is None else n_grid, seed)
+
+
+def bvm(truth: MixtureParams = DEFAULT_TRUTH, n_grid=None, *, chains: int = 4, draws: int = 1000, tune: int = 1000,
+        seed: int = 2026, priors="default", ci_prob: float = 0.95, sampler: str = "nutpie"):
+    """EM and the ordered posterior on nested data sets: Bernstein-von Mises made visible
+    (:func:`compare.bvm.run_bvm`; ``emvb bvm`` on the command line). Returns a :class:`compare.bvm.BvMStudy`."""
+    from .compare.bvm import DEFAULT_N_GRID, BvMSettings, run_bvm
+
+    settings = BvMSettings(chains=chains, draws=draws, tune=tune, seed=seed, sampler=sampler, ci_prob=ci_prob)
+    return run_bvm(truth, DEFAULT_N_GRID if n_grid is None else n_grid, settings, priors=priors)
+
+
+def bvm_findings(study) -> list[str]:
+    """The sentences ``emvb bvm`` writes about ``study``, each computed from its table."""
+    from .report.bvm_report import findings
+
+    return findings(study.table)
+
+
+def plot_bvm(study, kind: str = "standardized"):
+    """A figure of a :func:`bvm` study: ``"standardized"`` ((theta - MLE)/SE against N(0, 1), one panel per
+    parameter), ``"grid"`` (rows = n, in the parameters' units) or ``"intervals"`` (Wald, HDI, ETI)."""
+    from .report import bvm_figures as _f
+
+    kinds = {"standardized": _f.standardized_figure, "grid": _f.grid_figure, "intervals": _f.intervals_figure}
+    if kind not in kinds:
+        raise SettingError(f"unknown kind {kind!r}; choose one of {', '.join(kinds)}")
+    return kinds[kind](study)
+
+
+def prior_draws(data, *, ordered: bool = True, priors="default", draws: int = 4000, seed: int = 0):
+    """Independent draws from the model's prior, as a DataTree with a ``prior`` group (``pi1``, ``mu``
+    (component 1, 2), ``sigma``), for ArviZ (``group="prior"``).
+
+    The ordered model's prior is the iid prior restricted to ``mu1 < mu2``; sorting iid draws gives
+    exact draws from it (:meth:`models.priors.Priors.draw`). Drawn with numpy: PyMC's forward sampling
+    ignores the ordered transform, so ``pm.sample_prior_predictive`` would return unsorted means.
+    """
+    import numpy as np
+    import xarray as xr
+
+    from .models.priors import resolve_priors
+
+    ds = data if isinstance(data, Dataset) else Dataset(data)
+    rng = np.random.default_rng(seed)
+    p = resolve_priors(priors, ds.values)
+    d = [p.draw(rng, ordered=ordered) for _ in range(int(draws))]
+    post = xr.Dataset({"pi1": (("chain", "draw"), [[v["pi1"] for v in d]]),
+                       "mu": (("chain", "draw", "component"), [[v["mu"] for v in d]]),
+                       "sigma": (("chain", "draw"), [[v["sigma"] for v in d]])},
+                      coords={"chain": [0], "draw": np.arange(len(d)), "component": [1, 2]},
+                      attrs={"priors_description": p.describe(), "ordered": int(ordered)})
+    return xr.DataTree.from_dict({"prior": post})
+
+
+def relabel_methods() -> dict[str, str]:
+    """Every relabelling method of ``labels.relabel.METHODS`` with its one-line description, in that order.
+
+    Read from the method table in the docstring of labels/relabel.py (lines like ````order``  sort each
+    draw by mu``; an indented next line continues the description), so the list follows the code.
+    """
+    import re
+
+    from .labels import relabel as _relabel_module
+
+    lines = (_relabel_module.__doc__ or "").splitlines()
+    found: dict[str, str] = {}
+    row = re.compile(r"^\s*[-*]?\s*`{1,2}(\w+)`{1,2}\s*[:\u2014-]?\s+(\S.*)$")
+    for i, line in enumerate(lines):
+        m = row.match(line)
+        if not m or m.group(1) not in _relabel_module.METHODS or m.group(1) in found:
+            continue
+        text = [m.group(2).strip()]
+        for nxt in lines[i + 1:]:
+            if not nxt.startswith("  ") or not nxt.strip() or row.match(nxt):
+                break
+            text.append(nxt.strip())
+        found[m.group(1)] = " ".join(text)
+    missing = [name for name in _relabel_module.METHODS if name not in found]
+    if missing:
+        raise EmvbError(f"labels/relabel.py: its docstring describes no method {', '.join(missing)}")
+    return {name: found[name] for name in _relabel_module.METHODS}
+
+
+def relabel_agreement(relabelled: dict):
+    """Share of draws on which each pair of relabellings chose the same labels (:func:`labels.relabel.agreement`)."""
+    from .labels.relabel import agreement
+
+    return agreement(relabelled)

@@ -52,3 +52,14 @@ def add_simulation_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--truth", type=params_arg, default=DEFAULT_TRUTH, metavar="PI1,MU1,MU2,SIGMA",
                    help="true parameters (default 0.3,5,15,2)")
     p.add_argument("--seed", type=nonneg_int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+
+
+def add_sampling_arguments(p: argparse.ArgumentParser) -> None:
+    """``--chains --draws --tune --sampler`` with the defaults of every command that samples a posterior."""
+    from ..sampling.options import DEFAULT_SAMPLER, SAMPLERS
+
+    p.add_argument("--chains", type=positive_int, default=4, help="chains per posterior (default 4)")
+    p.add_argument("--draws", type=positive_int, default=1000, help="kept draws per chain (default 1000)")
+    p.add_argument("--tune", type=positive_int, default=1000, help="warm-up steps per chain (default 1000)")
+    p.add_argument("--sampler", choices=SAMPLERS, default=DEFAULT_SAMPLER,
+                   help=f"NUTS sampler (default {DEFAULT_SAMPLER})")

@@ -134,11 +134,18 @@ def param_densities(posterior, em_result, truth: MixtureParams | None = None, ci
     post_line = pc.get_viz("dist", "pi1")  # ArviZ's own KDE line: reuse its colour in the legend
     handles.insert(0, Line2D([], [], color=post_line.get_color(), lw=1.5))
     labels.insert(0, "posterior (ArviZ KDE)")
-    fig = pc.get_viz("figure")
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9, frameon=False)
-    fig.suptitle(title or "Posterior (ArviZ) with the EM estimate, its normal approximation and the truth",
-                 fontsize=11)
-    fig.tight_layout(rect=(0, 0.08, 1, 0.93))
+    return legend_below(pc.get_viz("figure"), handles, labels,
+                        title or "Posterior (ArviZ) with the EM estimate, its normal approximation and the truth",
+                        bottom=0.08, top=0.93, fontsize=11)
+
+
+def legend_below(fig, handles, labels, title: str, *, bottom: float, top: float, ncol: int | None = None,
+                 fontsize: int = 12) -> plt.Figure:
+    """One legend for the whole figure in a strip of height ``bottom`` (figure fraction) under the
+    panels, a title above ``top``, and the panels laid out in between (so nothing overlaps)."""
+    fig.legend(handles, labels, loc="lower center", ncol=ncol or len(labels), fontsize=9, frameon=False)
+    fig.suptitle(title, fontsize=fontsize)
+    fig.tight_layout(rect=(0, bottom, 1, top))
     return fig
 
 

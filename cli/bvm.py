@@ -1,0 +1,73 @@
+"""``emvb bvm``: Bernstein-von Mises made visible, the posterior against N(MLE, SE²) on nested data sets."""
+
+from __future__ import annotations
+
+import argparse
+
+from .args import add_sampling_arguments, nonneg_int, params_arg
+
+HELP = "the posterior against EM's normal approximation N(MLE, SE²) as n grows (nested data sets)"
+DESCRIPTION = (
+    "Simulate one sample from the truth and take its first n points for each n of the grid; fit EM and sample "
+    "the ordered PyMC model on each; write report.md, bvm.csv/json/md and figures of the posterior against "
+    "N(MLE, SE²), one panel per parameter (Bernstein-von Mises made visible)."
+)
+
+
+def n_grid_arg(text: str) -> tuple[int, ...]:
+    """``20,100,1000,10000``: sorted distinct whole numbers, each at least 10 (a one-line usage error otherwise)."""
+    from ..compare.bvm import check_n_grid
+    from ..models.errors import SettingError
+
+    try:
+        values = [int(p) for p in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated whole numbers, got {text!r}") from None
+    try:
+        return check_n_grid(values)
+    except SettingError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def add_arguments(p) -> None:
+    from ..compare.bvm import DEFAULT_N_GRID
+    from ..models.params import DEFAULT_SEED, DEFAULT_TRUTH
+
+    grid = ",".join(str(n) for n in DEFAULT_N_GRID)
+    p.add_argument("--n-grid", type=n_grid_arg, default=DEFAULT_N_GRID, metavar="N1,N2,...",
+                   help=f"sizes of the nested data sets (default {grid})")
+    p.add_argument("--truth", type=params_arg, default=DEFAULT_TRUTH, metavar="PI1,MU1,MU2,SIGMA",
+                   help="true parameters (default 0.3,5,15,2)")
+    p.add_argument("--seed", type=nonneg_int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    add_sampling_arguments(p)
+    p.add_argument("--out", metavar="FOLDER", required=True, help="report folder to write (refused if it exists)")
+    p.add_argument("--force", action="store_true", help="replace an existing report folder")
+    p.add_argument("--quiet", action="store_true", help="no progress display")
+
+
+def run(args) -> int:
+    import sys
+
+    from ..compare.bvm import BvMSettings, run_bvm
+    from ..compare.progress import Stages
+    from ..files.output import check_writable
+    from ..models.errors import SettingError
+    from ..report.bvm_report import write_bvm
+
+    if args.chains < 2:
+        raise SettingError("--chains must be at least 2: R-hat and the ESS need two")
+    check_writable(args.out, args.force)  # refuse before minutes of work, not after
+    stages = Stages(quiet=args.quiet, title=f"emvb bvm -> {args.out}")
+    settings = BvMSettings(chains=args.chains, draws=args.draws, tune=args.tune, seed=args.seed,
+                           sampler=args.sampler)
+    study = run_bvm(args.truth, args.n_grid, settings, stages=stages)
+    grid = ",".join(str(n) for n in args.n_grid)
+    command = (f"emvb bvm --n-grid {grid} --truth {args.truth.pi1:g},{args.truth.mu1:g},{args.truth.mu2:g},"
+               f"{args.truth.sigma:g} --seed {args.seed} --chains {args.chains} --draws {args.draws} "
+               f"--tune {args.tune} --out {args.out}")
+    with stages.stage("figures, tables, report.md", "write"):
+        write_bvm(study, args.out, force=args.force, command=command)
+    if not args.quiet:
+        print(f"wrote {args.out}/report.md (total {stages.total:.1f} s)", file=sys.stderr)
+    print(args.out)
+    return 0
