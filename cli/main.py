@@ -15,7 +15,7 @@ import argparse
 import sys
 
 from ..models.errors import EmvbError
-from . import em, inspect, pitfalls, run, sample, simulate, validate
+from . import em, inspect, pitfalls, run, sample, simulate, study, validate
 
 #: Subcommands in the order ``emvb --help`` lists them: name -> module.
 COMMANDS = {
@@ -26,6 +26,7 @@ COMMANDS = {
     "run": run,
     "validate": validate,
     "pitfalls": pitfalls,
+    "study": study,
 }
 
 
