@@ -37,7 +37,8 @@ def add_arguments(p) -> None:
     from ..study.settings import SCENARIOS
 
     p.add_argument("--scenario", choices=list(SCENARIOS), help="preset truth (default separated: 0.3,5,15,2)")
-    p.add_argument("--truth", type=params_arg, metavar="PI1,MU1,MU2,SIGMA", help="a truth of your own (scenario 'custom')")
+    p.add_argument("--truth", type=params_arg, metavar="PI1,MU1,MU2,SIGMA",
+                   help="a truth of your own (scenario 'custom')")
     p.add_argument("--n", type=int_list, default=(50, 200, 1000, 10000), metavar="N,N,...",
                    help="data sizes (default 50,200,1000,10000)")
     p.add_argument("--replicates", type=int_list, default=(200,), metavar="R[,R,...]",
@@ -55,7 +56,8 @@ def add_arguments(p) -> None:
                    "file (default: Beta(1,1), Normal(m, 2s), HalfNormal(2s) with m, s the true mixture's mean and sd)")
     p.add_argument("--sbc", type=nonneg_int, default=0, metavar="R",
                    help="simulation-based calibration replicates of the ordered model (default 0)")
-    p.add_argument("--sbc-n", type=positive_int, metavar="N", help="data size of the SBC replicates (default: smallest --n)")
+    p.add_argument("--sbc-n", type=positive_int, metavar="N",
+                   help="data size of the SBC replicates (default: smallest --n)")
     p.add_argument("--seed", type=nonneg_int, default=2026, help="study seed (default 2026)")
     p.add_argument("--out", metavar="FOLDER", required=True, help="study folder (store, report, tables, figures)")
     where = p.add_mutually_exclusive_group()

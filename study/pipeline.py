@@ -69,7 +69,7 @@ def _clear(out: Path) -> None:
 def run_study(settings: StudySettings, out, *, workers: int | None = None, scheduler: str | None = None,
               quiet: bool = False, force: bool = False, command: str = "") -> StudyRun:
     """Run (or resume) the study in ``out`` and write its outputs; see the module note."""
-    from .. import __version__
+    from importlib.metadata import version
 
     out = Path(out)
     resuming = check_folder(out, settings, force)
@@ -83,7 +83,7 @@ def run_study(settings: StudySettings, out, *, workers: int | None = None, sched
             _clear(out)
         store = stack.enter_context(Store(out / STORE_NAME))
         if not resuming:
-            store.set_meta(settings=settings.to_dict(), emvb_version=__version__)
+            store.set_meta(settings=settings.to_dict(), emvb_version=version("emvb"))
         if todo:
             done, failed = store.counts()
             with Progress(total_replicates(settings), quiet=quiet, title=f"emvb study -> {out}", already=done,

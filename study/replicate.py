@@ -91,9 +91,10 @@ def run_replicate(settings: StudySettings, part: str, n: int, index: int) -> Rep
     start = fit.params if fit is not None else crude_start(x)
     for model in models_for(settings, part, n, index):
         try:
-            with _timed(seconds, f"sample_{model}"):
-                sampled = sample_model(x, sha, model, settings, start, seeds.sampler)
-            seconds["compile"] = seconds.get("compile", 0.0) + sampled.compile_seconds
+            sampled = sample_model(x, sha, model, settings, start, seeds.sampler)
+            for stage, secs in (("compile", sampled.compile_seconds), ("start", sampled.start_seconds),
+                                (f"sample_{model}", sampled.sample_seconds)):
+                seconds[stage] = seconds.get(stage, 0.0) + secs
             with _timed(seconds, "summarise"):
                 if model == "unordered" and fit is None:
                     raise EmvbError("the label-switching diagnosis needs the EM fit, which failed")

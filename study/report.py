@@ -117,7 +117,8 @@ def render(settings, t: Tables, sbc, *, command: str = "", figures: dict | None 
     """The whole report.md."""
     done = len(t.replicates)
     failed = int((t.replicates["status"] == "failed").sum())
-    learn = (F.coverage_findings(t.coverage) + F.bvm_findings(t.bvm) + F.bias_findings(t.accuracy, settings.truth.to_dict())
+    learn = (F.coverage_findings(t.coverage) + F.bvm_findings(t.bvm)
+             + F.bias_findings(t.accuracy, settings.truth.to_dict())
              + F.optima_findings(t.optima, settings.n_init) + F.switching_findings(t.switching) + F.sbc_findings(sbc))
     out = [f"# Repeated-sampling study: {settings.scenario}\n",
            (f"Made by `{command}`.\n" if command else ""),
@@ -156,8 +157,9 @@ def render(settings, t: Tables, sbc, *, command: str = "", figures: dict | None 
                                        [[r.part, str(r.n), str(r.replicates), str(r.failed)]
                                         for r in t.failures.itertuples()]),
             failure_reasons(t.replicates),
-            "## Time per replicate\n", "Median wall seconds per replicate on a worker (compile: the first "
-            "replicate of each worker and model pays it, later ones swap their data in).\n",
+            "## Time per replicate\n", "Median wall seconds per replicate on a worker: compile is paid by the "
+            "first replicate of each worker and model (later ones swap their data in), start maps the EM "
+            "estimate to the sampler's start point, sample is NUTS itself.\n",
             timing_table(t.replicates)]
     if figures:
         out += ["## Figures\n"] + [f"![{about}](figures/{name})\n" for name, about in figures.items()]

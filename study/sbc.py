@@ -6,7 +6,7 @@ the pooled chains: ``rank = #{thinned draws < truth}`` in ``0..L``. If the poste
 correctly, every parameter's rank is uniform on ``0..L`` across replicates.
 
 Uniformity is judged by the ECDF of the ranks against the simultaneous band of Säilynoja, Bürkner &
-Vehtari (2022), computed by ArviZ (``arviz_stats.ecdf_utils.ecdf_pit``): the ranks are made
+Vehtari (2022), computed by ArviZ (``arviz_stats.ecdf_utils``): the ranks are made
 continuous uniform under the null by ``u = (rank + U) / (L + 1)`` with ``U ~ Uniform(0, 1)`` (seeded),
 and a parameter is "not uniform" when the ECDF of ``u`` leaves the band, which happens with
 probability ``1 - SBC_BAND_PROB`` when the posterior is calibrated.
@@ -15,6 +15,7 @@ probability ``1 - SBC_BAND_PROB`` when the posterior is calibrated.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -65,16 +66,29 @@ class Uniformity:
     worst: float
 
 
-def uniformity(param: str, rank_values, rank_draws: int, seed: int) -> Uniformity:
-    """Säilynoja et al.'s simultaneous-band test of the ranks of one parameter (module note)."""
+@lru_cache(maxsize=32)
+def simultaneous_band(replicates: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Evaluation points and the simultaneous band of the ECDF of ``replicates`` uniform values.
+
+    ArviZ's ``ecdf_pit`` (the simulation method of Säilynoja et al. 2022); the band depends only on
+    the number of values, so it is computed once per study and shared by the parameters.
+    """
     from arviz_stats.ecdf_utils import ecdf_pit
 
-    r = np.asarray(rank_values, dtype=float)
     rng = np.random.default_rng(seed)
-    u = (r + rng.random(r.size)) / (rank_draws + 1)
-    x, ecdf, lower, upper = ecdf_pit(u, SBC_BAND_PROB, SBC_BAND_SIMULATIONS, rng=rng)
-    outside = np.maximum(lower - ecdf, ecdf - upper)
-    worst = float(max(outside.max(), 0.0))
+    x, _, lower, upper = ecdf_pit(np.linspace(0.0, 1.0, replicates), SBC_BAND_PROB, SBC_BAND_SIMULATIONS, rng=rng)
+    return x, lower, upper
+
+
+def uniformity(param: str, rank_values, rank_draws: int, seed: int) -> Uniformity:
+    """Säilynoja et al.'s simultaneous-band test of the ranks of one parameter (module note)."""
+    from arviz_stats.ecdf_utils import compute_ecdf
+
+    r = np.asarray(rank_values, dtype=float)
+    u = (r + np.random.default_rng(seed).random(r.size)) / (rank_draws + 1)
+    x, lower, upper = simultaneous_band(r.size)
+    ecdf = compute_ecdf(u, x)
+    worst = float(max(np.max(np.maximum(lower - ecdf, ecdf - upper)), 0.0))
     return Uniformity(param, int(r.size), int(rank_draws), x, ecdf, lower, upper, worst == 0.0, worst)
 
 

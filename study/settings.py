@@ -132,7 +132,8 @@ class StudySettings:
         if min(self.draws, self.tune) < 1:
             raise SettingError("--draws and --tune must be >= 1")
         if not self.priors.proper:
-            raise SettingError(f"--priors: a study needs a proper prior (SBC draws from it), got {self.priors.describe()}")
+            raise SettingError("--priors: a study needs a proper prior (SBC draws from it), got "
+                               + self.priors.describe())
         if self.sbc and self.sbc_n < MIN_POINTS:
             raise SettingError(f"--sbc-n must be >= {MIN_POINTS}, got {self.sbc_n}")
 

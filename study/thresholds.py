@@ -16,8 +16,8 @@ MAX_DIVERGENT_SHARE = 0.01
 SBC_BAND_PROB = 0.95
 #: Simulations ArviZ uses to calibrate that band.
 SBC_BAND_SIMULATIONS = 2000
-#: Thinned draws the truth is ranked among (ranks 0..SBC_RANK_DRAWS, drawn evenly from the pooled chains; Talts et al. 2018 thin the
-#: chains so that the ranked draws are nearly independent).
+#: Thinned draws the truth is ranked among (ranks 0..SBC_RANK_DRAWS), spread evenly over the pooled
+#: chains: Talts et al. 2018 thin so that the ranked draws are nearly independent.
 SBC_RANK_DRAWS = 100
 #: A share of replicates (EM local optima, label switching) is reported as "rare" below this.
 RARE_SHARE = 0.01
