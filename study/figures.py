@@ -47,22 +47,27 @@ def _series(ax, df, key_col: str, y: str, err, offset_step: float = 0.04):
     ax.set_xscale("log")
 
 
-def coverage_figure(cov) -> plt.Figure:
-    """Coverage of each interval vs N, per parameter, with the nominal line and Wilson intervals at
-    MC_ERRORS errors (a bar misses the line exactly where the tables flag the coverage)."""
-    fig, axes = _panels(f"Coverage of {NOMINAL:.0%} intervals (bars: Wilson intervals at {MC_ERRORS:g} "
-                        "Monte-Carlo errors)")
-    df = cov.assign(series=cov["method"] + "/" + cov["interval"])
+def _by_param(title: str, df, key_col: str, y: str, err, ref: float, ylabel: str) -> plt.Figure:
+    """One panel per parameter: ``y`` against N per value of ``key_col``, with a reference line."""
+    fig, axes = _panels(title)
     for ax, p in zip(axes[0], PARAM_NAMES, strict=True):
-        _series(ax, df[df["param"] == p], "series", "coverage",
-                lambda s: wilson(s["coverage"].to_numpy(), s["replicates"].to_numpy()))
-        ax.axhline(NOMINAL, color="k", lw=0.8, ls="--")
+        _series(ax, df[df["param"] == p], key_col, y, err)
+        ax.axhline(ref, color="k", lw=0.8, ls="--")
         ax.set_title(p)
         ax.set_xlabel("N")
-    axes[0, 0].set_ylabel("coverage")
+    axes[0, 0].set_ylabel(ylabel)
     axes[0, -1].legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def coverage_figure(cov) -> plt.Figure:
+    """Coverage of each interval vs N, per parameter, with the nominal line and Wilson intervals at
+    MC_ERRORS errors (a bar misses the line exactly where the tables flag the coverage)."""
+    return _by_param(f"Coverage of {NOMINAL:.0%} intervals (bars: Wilson intervals at {MC_ERRORS:g} "
+                     "Monte-Carlo errors)", cov.assign(series=cov["method"] + "/" + cov["interval"]), "series",
+                     "coverage", lambda s: wilson(s["coverage"].to_numpy(), s["replicates"].to_numpy()), NOMINAL,
+                     "coverage")
 
 
 def bvm_figure(bvm) -> plt.Figure:
@@ -89,16 +94,8 @@ def bvm_figure(bvm) -> plt.Figure:
 
 def bias_figure(acc) -> plt.Figure:
     """Bias of the MLE, posterior means and medians vs N, per parameter (bars MC_ERRORS MC SE)."""
-    fig, axes = _panels(f"Bias vs N (estimate - truth; bars {MC_ERRORS:g} Monte-Carlo SE)")
-    for ax, p in zip(axes[0], PARAM_NAMES, strict=True):
-        _series(ax, acc[acc["param"] == p], "estimator", "bias", "bias_mc_se")
-        ax.axhline(0.0, color="k", lw=0.8, ls="--")
-        ax.set_title(p)
-        ax.set_xlabel("N")
-    axes[0, 0].set_ylabel("bias")
-    axes[0, -1].legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return _by_param(f"Bias vs N (estimate - truth; bars {MC_ERRORS:g} Monte-Carlo SE)", acc, "estimator", "bias",
+                     "bias_mc_se", 0.0, "bias")
 
 
 def sbc_figure(sbc) -> plt.Figure:

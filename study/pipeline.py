@@ -45,6 +45,9 @@ def check_folder(out: Path, settings: StudySettings, force: bool) -> bool:
     holds this study already (a resume)."""
     if out.exists() and not out.is_dir():
         raise EmvbError(f"{out}: exists and is not a folder")
+    existing = next(p for p in (out, *out.absolute().parents) if p.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise EmvbError(f"{out}: cannot be written ({existing} is not a writable folder)")
     store = out / STORE_NAME
     if store.exists():
         with Store(store) as s:
