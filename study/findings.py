@@ -146,8 +146,8 @@ def switching_findings(sw: pd.DataFrame) -> list[str]:
         return []
     cells = ", ".join(f"{_share(r.switching, r.switching_mc_se)} at N={r.n} ({r.between_chains} between chains, "
                       f"{r.within_chain} within)" for r in sw.itertuples())
-    return [f"The unordered model, every chain started at the EM estimate, switched labels in {cells}. Without "
-            "switching its relabelled summaries equal the ordered model's up to Monte-Carlo error."]
+    return [f"The unordered model, every chain started at the EM estimate, switched labels in {cells}; its "
+            "summaries in the tables are taken after relabelling every draw by ordering mu."]
 
 
 def sbc_findings(sbc) -> list[str]:

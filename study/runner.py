@@ -57,6 +57,7 @@ def plan(settings: StudySettings, done: set | frozenset = frozenset()) -> list[T
 
 
 def total_replicates(settings: StudySettings) -> int:
+    """Replicates the whole study records (main part at every N, and SBC)."""
     return sum(settings.em_replicates) + settings.sbc
 
 
