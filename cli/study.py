@@ -77,7 +77,7 @@ def settings_from(args):
         raise SettingError("give --scenario or --truth, not both")
     scenario = CUSTOM if args.truth else (args.scenario or "separated")
     truth = args.truth or SCENARIOS[scenario].truth
-    ns = tuple(sorted(args.n))
+    ns = tuple(args.n)
     if any(r < 1 for r in args.replicates):
         raise SettingError(f"--replicates must be >= 1, got {','.join(map(str, args.replicates))}")
     reps = per_n(args.replicates, ns, "--replicates")
@@ -90,7 +90,7 @@ def settings_from(args):
     return StudySettings(scenario=scenario, truth=truth, ns=ns, replicates=reps, em_replicates=em_reps,
                          models=tuple(dict.fromkeys(args.models)), priors=priors, seed=args.seed, chains=args.chains,
                          draws=args.draws, tune=args.tune, sbc=args.sbc,
-                         sbc_n=args.sbc_n or (ns[0] if args.sbc else 0))
+                         sbc_n=args.sbc_n or (min(ns) if args.sbc else 0))
 
 
 def run(args) -> int:

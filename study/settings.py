@@ -81,7 +81,7 @@ class StudySettings:
     ----------
     scenario : preset name (:data:`SCENARIOS`) or ``"custom"``
     truth : the parameters every replicate of the main part is simulated from
-    ns : data sizes, increasing
+    ns : data sizes (sorted increasing, each with its counts)
     replicates : per N, replicates fitted by EM *and* the posterior models
     em_replicates : per N, replicates fitted by EM (>= ``replicates``; the extra ones are EM only)
     models : posterior models sampled (:data:`MODELS`); empty for an EM-only study
@@ -115,9 +115,11 @@ class StudySettings:
             raise SettingError(f"--n: every data size must be >= {MIN_POINTS}, got {list(self.ns)}")
         if len(set(self.ns)) != len(self.ns):
             raise SettingError(f"--n: data sizes repeat: {list(self.ns)}")
-        object.__setattr__(self, "ns", tuple(sorted(self.ns)))
         if len(self.replicates) != len(self.ns) or len(self.em_replicates) != len(self.ns):
             raise SettingError("replicate counts must be given per N")
+        order = sorted(range(len(self.ns)), key=lambda k: self.ns[k])  # keep each N with its counts
+        for name in ("ns", "replicates", "em_replicates"):
+            object.__setattr__(self, name, tuple(int(getattr(self, name)[k]) for k in order))
         if any(m < r for r, m in zip(self.replicates, self.em_replicates, strict=True)):
             raise SettingError("--em-replicates: must be >= --replicates for every N (EM fits every replicate)")
         if sum(self.em_replicates) + self.sbc == 0:

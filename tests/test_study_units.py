@@ -52,8 +52,10 @@ def test_settings_refuse_bad_values(kw, words):
 def test_settings_round_trip_and_differences():
     s = settings()
     assert StudySettings.from_dict(s.to_dict()) == s
-    diff = s.differences(settings(seed=2, ns=(200, 50)))  # the order of N does not matter
-    assert diff == ["seed: 1 vs 2"]
+    same = settings(ns=(200, 50), replicates=(2, 2), em_replicates=(450, 5))  # N listed in another order
+    assert same == s and same.em_replicates == (5, 450)
+    assert s.differences(settings(seed=2)) == ["seed: 1 vs 2"]
+    assert s.differences(settings(em_replicates=(450, 5))) == ["em_replicates: [5, 450] vs [450, 5]"]
 
 
 def test_seeds_depend_on_the_key_alone():
