@@ -15,7 +15,7 @@ import argparse
 import sys
 
 from ..models.errors import EmvbError
-from . import bvm, em, inspect, pitfalls, run, sample, simulate, validate
+from . import bvm, em, inspect, pitfalls, run, sample, simulate, study, validate
 
 #: Subcommands in the order ``emvb --help`` lists them: name -> module.
 COMMANDS = {
@@ -27,6 +27,7 @@ COMMANDS = {
     "validate": validate,
     "pitfalls": pitfalls,
     "bvm": bvm,
+    "study": study,
 }
 
 

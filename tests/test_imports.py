@@ -9,9 +9,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Top-level folders installed as subpackages of `emvb` (api/ is `emvb` itself); see pyproject.toml.
-PACKAGES = ("models", "em", "files", "sampling", "labels", "compare", "report", "teaching", "cli")
+PACKAGES = ("models", "em", "files", "sampling", "labels", "compare", "report", "teaching", "study", "cli")
 #: Allowed direction of imports between packages: a package may import only those listed before it.
-LAYERS = ("models", "files", "em", "sampling", "labels", "compare", "report", "teaching", "cli")
+LAYERS = ("models", "files", "em", "sampling", "labels", "compare", "report", "teaching", "study", "cli")
 
 
 def _modules():
@@ -104,7 +104,7 @@ def test_help_lists_every_command_module():
         assert f"    {name} " in text or f"    {name}\n" in text, name
 
 
-@pytest.mark.parametrize("command", ["simulate", "inspect", "em", "sample", "run", "validate", "pitfalls"])
+@pytest.mark.parametrize("command", ["simulate", "inspect", "em", "sample", "run", "validate", "pitfalls", "study"])
 def test_each_command_has_help(cli, command):
     r = cli(command, "--help")
     assert r.returncode == 0 and r.stdout.startswith(f"usage: emvb {command}"), r.stderr

@@ -1,0 +1,178 @@
+"""The report's plain-words findings: each sentence computed from the study's tables and the named
+thresholds of :mod:`study.thresholds`, so the words can never contradict the numbers beside them."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..models.params import PARAM_NAMES
+from ..report.tables import fmt_number
+from .thresholds import MC_ERRORS, NOMINAL, RARE_SHARE, SBC_BAND_PROB, SD_RATIO_BAND, Z_MAX
+
+INTERVAL_NAMES = {("em", "wald"): "EM's Wald intervals", ("ordered", "hdi"): "the ordered posterior's HDIs",
+                  ("ordered", "eti"): "the ordered posterior's equal-tailed intervals",
+                  ("unordered", "hdi"): "the relabelled unordered posterior's HDIs",
+                  ("unordered", "eti"): "the relabelled unordered posterior's equal-tailed intervals"}
+ESTIMATOR_NAMES = {"mle": "the MLE", "ordered_mean": "the ordered posterior mean",
+                   "ordered_median": "the ordered posterior median",
+                   "unordered_mean": "the relabelled unordered posterior mean",
+                   "unordered_median": "the relabelled unordered posterior median"}
+
+
+def pm(value: float, se: float, digits: int = 3) -> str:
+    """``0.948 ± 0.015``."""
+    return f"{fmt_number(value, digits)} ± {fmt_number(se, 2)}"
+
+
+def _cells(df: pd.DataFrame, value: str, se: str) -> str:
+    return ", ".join(f"N={r.n} {r.param} {pm(getattr(r, value), getattr(r, se))}" for r in df.itertuples())
+
+
+def coverage_findings(cov: pd.DataFrame) -> list[str]:
+    """One sentence per (method, interval): covered as advertised, or where not (and in which direction)."""
+    out = []
+    for (method, interval), name in INTERVAL_NAMES.items():
+        d = cov[(cov["method"] == method) & (cov["interval"] == interval)]
+        if d.empty:
+            continue
+        lo, hi = d["coverage"].min(), d["coverage"].max()
+        flagged = d[d["flag"]]
+        if flagged.empty:
+            out.append(f"{name[0].upper() + name[1:]} cover the truth {NOMINAL:.0%} of the time at every N and for "
+                       f"every parameter, within {MC_ERRORS:g} Monte-Carlo errors (observed {lo:.3f} to {hi:.3f}).")
+            continue
+        under, over = flagged[flagged["coverage"] < NOMINAL], flagged[flagged["coverage"] > NOMINAL]
+        parts = []
+        if not under.empty:
+            parts.append(f"too rarely at {_cells(under, 'coverage', 'mc_se')}")
+        if not over.empty:
+            parts.append(f"too often (too wide) at {_cells(over, 'coverage', 'mc_se')}")
+        out.append(f"{name[0].upper() + name[1:]} cover the truth " + "; and ".join(parts)
+                   + f": {NOMINAL:.0%} lies more than {MC_ERRORS:g} Monte-Carlo errors away. Elsewhere they are "
+                   "within.")
+    return out
+
+
+def _agrees(r) -> bool:
+    return SD_RATIO_BAND[0] <= r.sd_over_se <= SD_RATIO_BAND[1] and r.mean_abs_z <= Z_MAX
+
+
+def _first_n_from_which(d: pd.DataFrame) -> int | None:
+    """Smallest N from which every larger N agrees, or None."""
+    ok = [_agrees(r) for r in d.itertuples()]
+    for k in range(len(ok)):
+        if all(ok[k:]):
+            return int(d["n"].iloc[k])
+    return None
+
+
+def bvm_findings(bvm: pd.DataFrame) -> list[str]:
+    """Per model: how posterior sd / SE and mean |z| move with N, and from which N the posterior agrees
+    with N(MLE, SE^2) by the comparison's thresholds (for each parameter)."""
+    out = []
+    for model in dict.fromkeys(bvm["model"]):
+        d = bvm[bvm["model"] == model]
+        moves, agree, never = [], [], []
+        for p in PARAM_NAMES:
+            s = d[d["param"] == p].sort_values("n")
+            if s.empty:
+                continue
+            a, b = s.iloc[0], s.iloc[-1]
+            moves.append(f"{p} {a.sd_over_se:.2f} -> {b.sd_over_se:.2f} (|z| {a.mean_abs_z:.2f} -> {b.mean_abs_z:.2f})")
+            first = _first_n_from_which(s)
+            (agree if first is not None else never).append(p if first is None else f"{p} from N={first}")
+        n0, n1 = int(d["n"].min()), int(d["n"].max())
+        text = (f"The {model} posterior: mean sd / mean SE and mean |z| from N={n0} to N={n1}: " + "; ".join(moves)
+                + f". Bernstein-von Mises predicts 1 and 0. Counting sd / SE within [{SD_RATIO_BAND[0]:g}, "
+                f"{SD_RATIO_BAND[1]:g}] and mean |z| <= {Z_MAX:g} as agreement with N(MLE, SE²): ")
+        if agree:
+            text += "it agrees for " + ", ".join(agree) + " on"
+        if never:
+            text += ("; " if agree else "") + "it does not agree by N=" + str(n1) + " for " + ", ".join(never) + \
+                " (the normal approximation at the MLE is not yet what the posterior looks like)"
+        out.append(text + ".")
+    return out
+
+
+def bias_findings(acc: pd.DataFrame, truth: dict | None) -> list[str]:
+    """Per estimator: where its bias is detectable (beyond MC_ERRORS MC errors), with its size."""
+    out = []
+    for est in dict.fromkeys(acc["estimator"]):
+        d = acc[acc["estimator"] == est]
+        sig = d[(d["bias"].abs() > MC_ERRORS * d["bias_mc_se"])]
+        name = ESTIMATOR_NAMES.get(est, est)
+        if sig.empty:
+            out.append(f"No bias of {name} is detectable at this precision (every |bias| is within {MC_ERRORS:g} "
+                       "Monte-Carlo errors of 0).")
+            continue
+        cells = []
+        for r in sig.itertuples():
+            rel = f", {100 * r.bias / abs(truth[r.param]):+.1f}% of the truth" if truth and truth[r.param] else ""
+            cells.append(f"N={r.n} {r.param} {pm(r.bias, r.bias_mc_se)}{rel}")
+        out.append(f"{name[0].upper() + name[1:]} is biased (beyond {MC_ERRORS:g} Monte-Carlo errors) at "
+                   + "; ".join(cells) + ".")
+    return out
+
+
+def _share(v: float, se: float) -> str:
+    return f"{100 * v:.1f}% ± {100 * se:.1f}%"
+
+
+def optima_findings(opt: pd.DataFrame, n_init: int) -> list[str]:
+    """How often EM's usual start misses the best optimum, other maxima exist, or a run stops on the ridge."""
+    if opt.empty:
+        return []
+    worst = float(opt["first_start_missed"].max())
+    if worst == 0.0:
+        first = ("EM's usual single start (the 2-means split) reached the best optimum the other starts found in "
+                 "every replicate at every N")
+    elif worst < RARE_SHARE:
+        first = (f"EM's usual single start (the 2-means split) reached the best optimum the other starts found in "
+                 f"all but at most {100 * worst:.1f}% of replicates at every N")
+    else:
+        first = ("EM's usual single start (the 2-means split) missed the best optimum found by the other starts in "
+                 + ", ".join(f"{_share(r.first_start_missed, r.first_start_missed_mc_se)} (N={r.n})"
+                             for r in opt.itertuples()) + " of replicates")
+    local = ", ".join(f"{_share(r.local_optima, r.local_optima_mc_se)} (N={r.n})" for r in opt.itertuples())
+    ridge = ", ".join(f"{r.ridge_stops:.2f} ± {r.ridge_stops_mc_se:.2f} (N={r.n})" for r in opt.itertuples())
+    return [first + f". Some start ended at another strict local maximum in {local} of replicates. On average "
+            f"{ridge} of the {n_init} starts stopped on the one-normal ridge mu1 ~ mu2 (a saddle, not a maximum). "
+            "Multiple starts are what protects the estimate from both."]
+
+
+def switching_findings(sw: pd.DataFrame) -> list[str]:
+    """How often the unordered model's chains (all started at the EM estimate) switched labels."""
+    if sw.empty:
+        return []
+    cells = ", ".join(f"{_share(r.switching, r.switching_mc_se)} at N={r.n} ({r.between_chains} between chains, "
+                      f"{r.within_chain} within)" for r in sw.itertuples())
+    return [f"The unordered model, every chain started at the EM estimate, switched labels in {cells}; its "
+            "summaries in the tables are taken after relabelling every draw by ordering mu."]
+
+
+def sbc_findings(sbc) -> list[str]:
+    """SBC verdicts per parameter, with the caveats the counts call for."""
+    if sbc is None or not sbc.tests:
+        return []
+    bad = [t.param for t in sbc.tests if not t.uniform]
+    head = (f"Simulation-based calibration ({sbc.replicates} replicates at N={sbc.n}, truths drawn from the fixed "
+            "prior): ")
+    if not bad:
+        text = (head + "the ranks of every parameter stay inside the "
+                f"{SBC_BAND_PROB:.0%} simultaneous band, so no miscalibration of the ordered model's posterior is "
+                "detectable at this number of replicates.")
+    else:
+        text = (head + f"the ranks of {', '.join(bad)} leave the {SBC_BAND_PROB:.0%} simultaneous band (not uniform): "
+                "the posterior is miscalibrated there, or the ranked draws are not independent. With "
+                f"{len(sbc.tests)} parameters each tested at {SBC_BAND_PROB:.0%}, one such verdict arises by chance "
+                f"with probability about {1 - SBC_BAND_PROB ** len(sbc.tests):.0%}.")
+    notes = []
+    if sbc.divergent:
+        notes.append(f"{sbc.divergent} replicate(s) had divergences over the limit; their ranks are kept, since "
+                     "dropping them would select replicates by their posterior")
+    if sbc.low_ess:
+        notes.append(f"{sbc.low_ess} replicate(s) had a bulk ESS below the number of ranked draws, which makes "
+                     "ranks pile up")
+    if sbc.without_ranks:
+        notes.append(f"{sbc.without_ranks} replicate(s) failed to sample and have no rank")
+    return [text + (" " + "; ".join(notes) + "." if notes else "")]
