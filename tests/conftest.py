@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def run_cli(*args, cwd=None, timeout=600) -> subprocess.CompletedProcess:
     """Run ``emvb ARGS`` in a fresh interpreter, as a user would; returns the completed process."""
-    env = dict(os.environ, PYTHONWARNINGS="default")
+    env = dict(os.environ, PYTHONWARNINGS="error")
     return subprocess.run(
         [sys.executable, "-m", "emvb.cli", *map(str, args)],
         capture_output=True, text=True, cwd=cwd or ROOT, env=env, timeout=timeout,
