@@ -44,9 +44,10 @@ _BLOCK = 1 << 24
 _SNIFF = 1 << 16
 #: A blank line: a line end, spaces or tabs, a line end (``\r\n`` counts as one line end).
 _BLANK_LINE = re.compile(rb"(?:\r\n|\r(?!\n)|\n)[ \t]*(?:\r\n|\r|\n)")
-#: Bytes the exact reader treats differently from the C parser (comment, NUL, vertical tab, form feed,
-#: separators that end a line for Python).
-_ODD_BYTES = (b"#", b"\x00", b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e")
+#: Bytes the exact reader treats differently from the C parser: comment, NUL, vertical tab, form feed,
+#: separators that end a line for Python; and the C parser reads True/TRUE/true as 1 and
+#: False/FALSE/false as 0 even into a float column (a fuzz of 18,000 short strings found no other word).
+_ODD_BYTES = (b"#", b"\x00", b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"rue", b"RUE", b"alse", b"ALSE")
 #: Line feed, and the bytes after one that may start a blank line (tab, LF, CR, space). A file with
 #: carriage returns only has one "row" by the line-feed count, so the row check sends it to the exact reader.
 _LF = 10
@@ -247,33 +248,41 @@ def _head(path: Path, encoding: str, delim: str) -> _Head | None:
     return None
 
 
-def _plain_data(path: Path, offset: int) -> int | None:
-    """The number of data rows if they are ASCII with no comment, odd control byte or blank line (but at
-    the end), else None. Byte searches (memchr speed); the blank-line pattern only where a line starts blank."""
+def _plain_data(path: Path, offset: int, delim: str, ncol: int) -> int | None:
+    """The number of data rows if they are plain, else None (the exact reader decides).
+
+    Plain: ASCII; no comment, odd byte (:data:`_ODD_BYTES`) or blank line (but at the end); ``ncol - 1`` separators
+    per row on average and, with several columns, no quotes. pandas pads a short row with empty
+    cells that look like real ones, so short rows are found by this count: a longer row makes pandas
+    fail, so a total of ``rows * (ncol - 1)`` leaves no row short. Byte searches at memchr speed; the
+    blank-line pattern only runs where a line may start blank.
+    """
+    sep = delim.encode()
     with open(path, "rb") as f:
         size = f.seek(0, 2)
         tail_start = max(offset, size - _SNIFF)
         f.seek(tail_start)
         end = tail_start + len(f.read().rstrip())  # trailing blank lines are not data
         if end <= offset or (end == tail_start and tail_start > offset):
-            return None  # no data rows, or more trailing white space than we look at: the exact reader decides
+            return None  # no data rows, or more trailing white space than we look at
         f.seek(offset)
-        carry, left, line_ends = b"\n", end - offset, 1  # the leading line end finds a blank first data line
+        carry, left, rows, seps = b"\n", end - offset, 1, 0  # the leading line end finds a blank first row
         while left > 0:
             chunk = f.read(min(_BLOCK, left))
             left -= len(chunk)
             block = carry + chunk
-            if not block.isascii() or any(b in block for b in _ODD_BYTES):
+            if not block.isascii() or any(b in block for b in _ODD_BYTES) or (ncol > 1 and b'"' in chunk):
                 return None
             codes = np.frombuffer(block, dtype=np.uint8)
             ends = np.flatnonzero(codes == _LF)
-            line_ends += ends.size - carry.count(b"\n")  # the carry's line ends were counted before
+            rows += ends.size - carry.count(b"\n")  # the carry's line ends were counted before
+            seps += chunk.count(sep)
             after = codes[ends[ends + 1 < codes.size] + 1]
             if np.isin(after, _MAYBE_BLANK).any() and _BLANK_LINE.search(block):  # rare: look closely
                 return None
             cut = max(block.rfind(b"\n"), block.rfind(b"\r"))
             carry = block[cut:] if cut >= 0 else b""  # no line end: no blank line can start here
-    return line_ends  # the last data row has no line end: line ends + 1, counting the leading one
+    return rows if seps == rows * (ncol - 1) else None  # rows: line ends + 1, the leading one counted
 
 
 def _pandas_chunks(path: Path, offset: int, delim: str, dtype):
@@ -309,7 +318,7 @@ def _numbers_by_column(path: Path, head: _Head, delim: str) -> tuple[list[int], 
 def _read_fast(path: Path, encoding: str, delim: str, column: str | None):
     """Values and line numbers by the C parser, or None where the exact reader must decide."""
     head = _head(path, encoding, delim)
-    rows = None if head is None else _plain_data(path, head.offset)
+    rows = None if head is None else _plain_data(path, head.offset, delim, len(head.names))
     if rows is None:
         return None
     names = head.names

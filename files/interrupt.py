@@ -3,8 +3,9 @@
 nutpie and PyMC catch ``KeyboardInterrupt`` while sampling and return the draws made so far, so a
 Ctrl-C would otherwise let a run carry on with truncated chains and write a report built on them.
 Inside :func:`interrupts_stop`, SIGINT still raises ``KeyboardInterrupt`` where it lands, and also
-sets a flag that outlives whatever catches the exception: leaving the block normally after an
-interrupt raises ``KeyboardInterrupt`` again, and :func:`raise_if_interrupted` (which
+sets a flag that outlives whatever catches the exception: leaving the block after an interrupt,
+normally or by another exception (a library failing on the truncated state it kept), raises
+``KeyboardInterrupt``, and :func:`raise_if_interrupted` (which
 :mod:`files.output` calls before it renames any output into place) raises it wherever it is asked.
 
 Use: the CLI runs every command inside ``interrupts_stop()`` (:func:`cli.main.main`), and code that
@@ -33,9 +34,14 @@ def _on_sigint(signum, frame):
     raise KeyboardInterrupt
 
 
+def interrupted() -> bool:
+    """Whether SIGINT arrived inside the open (or the last) :func:`interrupts_stop` block."""
+    return _State.interrupted
+
+
 def raise_if_interrupted() -> None:
-    """Raise ``KeyboardInterrupt`` if SIGINT arrived inside the open :func:`interrupts_stop` block."""
-    if _State.interrupted:
+    """Raise ``KeyboardInterrupt`` if SIGINT arrived inside the open :func:`interrupts_stop` block (none open: never)."""
+    if _State.interrupted and _State.depth > 0:
         raise KeyboardInterrupt
 
 
@@ -50,8 +56,13 @@ def interrupts_stop():
     _State.depth += 1
     try:
         yield
-        raise_if_interrupted()
+    except Exception as e:
+        if _State.interrupted:  # a library caught the Ctrl-C, then failed on what it had left (PyMC does)
+            raise KeyboardInterrupt from e
+        raise
     finally:
         _State.depth -= 1
         if install:
             signal.signal(signal.SIGINT, previous)
+    if _State.interrupted:
+        raise KeyboardInterrupt
