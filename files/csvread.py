@@ -15,12 +15,13 @@
   cells are numbers.
 
 **Two readers, one result.** The usual file (ASCII after the header; no comment or blank lines
-among the data) is read by pandas' C parser in chunks of :data:`CHUNK_ROWS` rows, which rounds
-every decimal correctly (pandas >= 3.1; older versions are asked for their round-trip converter):
-the same doubles as ``float``. Anything else, and any file in which the C parser meets a problem,
-is read by a streaming reader that follows the rules line by line and words the message: the line,
-the cell, and a hint for semicolon separators and decimal commas. Both stream, so memory stays a
-small multiple of the data (benchmarks/io_speed.py measures time and peak memory at 10^7 rows).
+among the data) is read by pandas' C parser in chunks, which rounds every decimal correctly (pandas
+>= 3.1; older versions are asked for their round-trip converter): the same doubles as ``float``.
+Anything else, and any file in which the C parser meets a problem, is read by a streaming reader
+that follows the rules line by line and words the message: the line, the cell, and a hint for
+semicolon separators and decimal commas. Both stream, so memory stays a small multiple of the data
+(benchmarks/io_speed.py measures time and peak memory at 10^7 rows). The C-parser path, and what
+decides that a file may take it, is :mod:`files.csvfast`.
 """
 
 from __future__ import annotations
@@ -37,21 +38,8 @@ import numpy as np
 
 from ..models.errors import DataError
 
-#: Rows per chunk of the C parser, and bytes per block of the scan for what only the exact reader handles.
-CHUNK_ROWS = 1 << 18
-_BLOCK = 1 << 24
 #: Bytes read to decide the encoding.
-_SNIFF = 1 << 16
-#: A blank line: a line end, spaces or tabs, a line end (``\r\n`` counts as one line end).
-_BLANK_LINE = re.compile(rb"(?:\r\n|\r(?!\n)|\n)[ \t]*(?:\r\n|\r|\n)")
-#: Bytes the exact reader treats differently from the C parser: comment, NUL, vertical tab, form feed,
-#: separators that end a line for Python; and the C parser reads True/TRUE/true as 1 and
-#: False/FALSE/false as 0 even into a float column (a fuzz of 18,000 short strings found no other word).
-_ODD_BYTES = (b"#", b"\x00", b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"rue", b"RUE", b"alse", b"ALSE")
-#: Line feed, and the bytes after one that may start a blank line (tab, LF, CR, space). A file with
-#: carriage returns only has one "row" by the line-feed count, so the row check sends it to the exact reader.
-_LF = 10
-_MAYBE_BLANK = np.array([9, 10, 13, 32], dtype=np.uint8)
+SNIFF_BYTES = 1 << 16
 
 
 def _delimiter(path: Path) -> str:
@@ -61,7 +49,7 @@ def _delimiter(path: Path) -> str:
 def sniff_encoding(path: Path) -> str:
     """``"utf-8-sig"``, ``"utf-16"`` (byte-order mark) or ``"latin-1"``; refuse a file with NUL bytes."""
     with open(path, "rb") as f:
-        head = f.read(_SNIFF)
+        head = f.read(SNIFF_BYTES)
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     if b"\x00" in head:
@@ -203,7 +191,8 @@ def _read_exact(path: Path, encoding: str, delim: str, column: str | None):
             raise DataError(f"{path}: line {lineno}: {shown} in column {shape.names[j]!r} is not a number{why}")
         values.append(v)
         lines.append(lineno)
-    return np.frombuffer(values, dtype=np.float64), np.frombuffer(lines, dtype=np.int64)  # the arrays own the bytes
+    # no copy: each numpy array keeps its array.array (which nothing else holds) alive
+    return np.frombuffer(values, dtype=np.float64), np.frombuffer(lines, dtype=np.int64)
 
 
 def _line_text(path: Path, encoding: str, delim: str, line: int) -> str:
@@ -214,139 +203,6 @@ def _line_text(path: Path, encoding: str, delim: str, line: int) -> str:
     return ""
 
 
-# -- the fast reader -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Head:
-    names: list[str]
-    header: bool
-    offset: int        # byte where the data rows start
-    first_line: int    # the line number of the first data row
-
-
-def _head(path: Path, encoding: str, delim: str) -> _Head | None:
-    """Comment lines and the header, read line by line; None if only the exact reader can handle them."""
-    if encoding == "utf-16":
-        return None
-    with open(path, "rb") as f:
-        lineno, offset = 0, 0
-        while raw := f.readline():
-            lineno += 1
-            text = raw.decode(encoding if lineno == 1 else encoding.removesuffix("-sig"), errors="replace")
-            cells = [c.strip() for c in next(csv.reader([text.rstrip("\r\n")], delimiter=delim), [])]
-            if not any(cells) or text.count('"') % 2 or "\r" in text.rstrip("\r\n"):
-                return None
-            if not cells[0].startswith("#"):
-                header = any(parse_number(c) is None for c in cells)
-                if header and len(set(cells)) != len(cells):
-                    return None
-                start = f.tell() if header else offset
-                names = cells if header else [str(i + 1) for i in range(len(cells))]
-                return _Head(names, header, start, lineno + 1 if header else lineno)
-            offset = f.tell()
-    return None
-
-
-def _plain_data(path: Path, offset: int, delim: str, ncol: int) -> int | None:
-    """The number of data rows if they are plain, else None (the exact reader decides).
-
-    Plain: ASCII; no comment, odd byte (:data:`_ODD_BYTES`) or blank line (but at the end); ``ncol - 1`` separators
-    per row on average and, with several columns, no quotes. pandas pads a short row with empty
-    cells that look like real ones, so short rows are found by this count: a longer row makes pandas
-    fail, so a total of ``rows * (ncol - 1)`` leaves no row short. Byte searches at memchr speed; the
-    blank-line pattern only runs where a line may start blank.
-    """
-    sep = delim.encode()
-    with open(path, "rb") as f:
-        size = f.seek(0, 2)
-        tail_start = max(offset, size - _SNIFF)
-        f.seek(tail_start)
-        end = tail_start + len(f.read().rstrip())  # trailing blank lines are not data
-        if end <= offset or (end == tail_start and tail_start > offset):
-            return None  # no data rows, or more trailing white space than we look at
-        f.seek(offset)
-        carry, left, rows, seps = b"\n", end - offset, 1, 0  # the leading line end finds a blank first row
-        while left > 0:
-            chunk = f.read(min(_BLOCK, left))
-            left -= len(chunk)
-            block = carry + chunk
-            if not block.isascii() or any(b in block for b in _ODD_BYTES) or (ncol > 1 and b'"' in chunk):
-                return None
-            codes = np.frombuffer(block, dtype=np.uint8)
-            ends = np.flatnonzero(codes == _LF)
-            rows += ends.size - carry.count(b"\n")  # the carry's line ends were counted before
-            seps += chunk.count(sep)
-            after = codes[ends[ends + 1 < codes.size] + 1]
-            if np.isin(after, _MAYBE_BLANK).any() and _BLANK_LINE.search(block):  # rare: look closely
-                return None
-            cut = max(block.rfind(b"\n"), block.rfind(b"\r"))
-            carry = block[cut:] if cut >= 0 else b""  # no line end: no blank line can start here
-    return rows if seps == rows * (ncol - 1) else None  # rows: line ends + 1, the leading one counted
-
-
-def _pandas_chunks(path: Path, offset: int, delim: str, dtype):
-    import pandas as pd
-
-    exact = {} if tuple(int(p) for p in pd.__version__.split(".")[:2]) >= (3, 1) else {"float_precision": "round_trip"}
-    with open(path, "rb") as f:
-        f.seek(offset)
-        with pd.read_csv(f, sep=delim, header=None, dtype=dtype, na_filter=False, skip_blank_lines=True,
-                         chunksize=CHUNK_ROWS, engine="c", **exact) as reader:
-            yield from reader
-
-
-def _numbers_by_column(path: Path, head: _Head, delim: str) -> tuple[list[int], int] | None:
-    """Numbers per column and rows, by the C parser's inferred types (bool is not a number)."""
-    from pandas.api.types import is_bool_dtype, is_numeric_dtype
-
-    ncol, rows = len(head.names), 0
-    numbers = [0] * ncol
-    for chunk in _pandas_chunks(path, head.offset, delim, None):
-        if chunk.shape[1] != ncol or chunk.isna().to_numpy().any():
-            return None
-        rows += len(chunk)
-        for k in range(ncol):
-            col = chunk[k]
-            if is_numeric_dtype(col) and not is_bool_dtype(col):
-                numbers[k] += len(col)
-            else:
-                numbers[k] += sum(parse_number(str(v).strip()) is not None for v in col.to_numpy(object))
-    return numbers, rows
-
-
-def _read_fast(path: Path, encoding: str, delim: str, column: str | None):
-    """Values and line numbers by the C parser, or None where the exact reader must decide."""
-    head = _head(path, encoding, delim)
-    rows = None if head is None else _plain_data(path, head.offset, delim, len(head.names))
-    if rows is None:
-        return None
-    names = head.names
-    if column is not None:
-        if column not in names:
-            return None
-        j = names.index(column)
-    elif len(names) == 1:
-        j = 0
-    else:
-        counted = _numbers_by_column(path, head, delim)
-        if counted is None:
-            return None
-        numeric = [k for k, c in enumerate(counted[0]) if c > counted[1] / 2]
-        if len(numeric) != 1:
-            return None
-        j = numeric[0]
-    values, filled = np.empty(rows), 0  # one row per line end: filled in place, never concatenated
-    for chunk in _pandas_chunks(path, head.offset, delim, {j: np.float64}):
-        if chunk.shape[1] != len(names) or chunk.isna().to_numpy().any() or filled + len(chunk) > rows:
-            return None  # a short row (padded by pandas), a NaN, a quoted line end: the exact reader decides
-        values[filled:filled + len(chunk)] = chunk[j].to_numpy(dtype=np.float64)
-        filled += len(chunk)
-    if filled != rows:
-        return None
-    return values, range(head.first_line, head.first_line + rows)
-
-
 def read_column(path, column: str | None = None):
     """The column's values (float64) and each value's line number, by the rules of the module note.
 
@@ -355,17 +211,20 @@ def read_column(path, column: str | None = None):
     """
     path = Path(path)
     encoding, delim = sniff_encoding(path), _delimiter(path)
+    from .csvfast import read_fast  # imported here: csvfast uses this module's rules
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # a warning from the C parser means: let the exact reader look
-            fast = _read_fast(path, encoding, delim, column)
+            fast = read_fast(path, encoding, delim, column)
     except (ValueError, Warning):  # pandas' parser and conversion errors are ValueErrors
         fast = None
     if fast is not None:
         return fast
     try:
-        return _read_exact(path, encoding, delim, column)
-    except UnicodeDecodeError:
-        return _read_exact(path, "latin-1", delim, column)  # invalid UTF-8 after the part sniffed
-    except csv.Error as e:
+        try:
+            return _read_exact(path, encoding, delim, column)
+        except UnicodeDecodeError:  # invalid UTF-8 (or UTF-16) after the part sniffed
+            return _read_exact(path, "latin-1", delim, column)
+    except csv.Error as e:  # a NUL byte, a field over the csv module's size limit
         raise DataError(f"{path}: not a readable CSV file ({e})") from None

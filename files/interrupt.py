@@ -40,7 +40,7 @@ def interrupted() -> bool:
 
 
 def raise_if_interrupted() -> None:
-    """Raise ``KeyboardInterrupt`` if SIGINT arrived inside the open :func:`interrupts_stop` block (none open: never)."""
+    """Raise ``KeyboardInterrupt`` if SIGINT arrived inside the open :func:`interrupts_stop` block (if any)."""
     if _State.interrupted and _State.depth > 0:
         raise KeyboardInterrupt
 

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from emvb.files.csvread import _read_exact, _read_fast, read_column, sniff_encoding
+from emvb.files.csvfast import read_fast
+from emvb.files.csvread import _read_exact, read_column, sniff_encoding
 from emvb.files.datafile import load_data, save_dataset
 from emvb.models.data import Dataset
 from emvb.models.errors import DataError
@@ -24,7 +25,7 @@ def _both(path, column=None):
     """(fast, exact) results; each is (values, lines), a DataError, or None (the fast path declined)."""
     enc, delim = sniff_encoding(path), "\t" if path.suffix == ".tsv" else ","
     try:
-        fast = _read_fast(path, enc, delim, column)
+        fast = read_fast(path, enc, delim, column)
     except ValueError:  # the C parser's errors: read_column hands the file to the exact reader
         fast = None
     try:

@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+from conftest import run_cli_many
 
 from emvb.files.datafile import load_data, save_dataset, sidecar_path
 from emvb.models.data import Dataset, fingerprint
@@ -163,3 +164,13 @@ def test_latin1_header_bom_and_comments_are_read(tmp_path, cli):
     (tmp_path / "bom.csv").write_text("\ufeff# exported\r\nx\r\n" + "\r\n".join(values[:6]) + "\r\n# half\r\n"
                                       + "\r\n".join(values[6:]) + "\r\n\r\n", newline="")
     assert load_data(tmp_path / "bom.csv").values.tolist() == [float(v) for v in values]
+
+
+def test_inspect_describes_data_near_the_ends_of_the_float_range_without_warnings(tmp_path):
+    base = np.array([1.0, 2.0, 3.0, 1.5] * 5)
+    for scale in (1e300, 1e-300):
+        np.save(tmp_path / f"x{scale:g}.npy", base * scale)
+    results = run_cli_many([["inspect", "--data", tmp_path / f"x{s:g}.npy"] for s in (1e300, 1e-300)])
+    for scale, r in zip((1e300, 1e-300), results, strict=True):
+        assert r["code"] == 0 and r["stderr"] == "", r  # PYTHONWARNINGS=error: an overflow would fail here
+        assert f"mean {base.mean() * scale:.6g}, sd {base.std(ddof=1) * scale:.6g};" in r["stdout"]
