@@ -15,7 +15,8 @@ for every command that declares ``OUTPUT``: see :mod:`cli.main`). For each outpu
 
 **Writing.** Every output goes to a temporary name ``.NAME.PID.TOKEN.tmp`` in the same folder and is
 renamed into place, which is atomic on POSIX, so an interrupted run leaves either the old output or
-the new one; after a Ctrl-C nothing is renamed into place (:func:`files.interrupt.raise_if_interrupted`).
+the new one; after a Ctrl-C nothing is renamed into place (:func:`files.interrupt.raise_if_interrupted`);
+temporaries of dead runs beside it are removed first.
 Temporary files and folders are created with ``os.open``/``os.mkdir`` and an explicit mode, so they
 get the ordinary permissions the user's umask gives (``tempfile`` makes them private, 0600/0700)
 without the process-wide ``os.umask`` round trip that reading the umask would need.
@@ -179,6 +180,7 @@ def atomic_write(path, writer: Callable[[Path], None]) -> Path:
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale(path)  # library callers too: no litter of dead runs beside what we write
         tmp = _make_temp(path, _new_file)
     except OSError as e:
         raise _failed(path, e) from None
@@ -211,6 +213,7 @@ def atomic_dir(path, writer: Callable[[Path], None], force: bool) -> Path:
     path = check_writable(path, force, folder=True)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale(path)  # library callers too: no litter of dead runs beside what we write
         tmp = _make_temp(path, lambda p: os.mkdir(p, 0o777))  # mode & ~umask, like mkdir(1)
     except OSError as e:
         raise _failed(path, e) from None
