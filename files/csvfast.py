@@ -27,6 +27,9 @@ _BLANK_LINE = re.compile(rb"(?:\r\n|\r(?!\n)|\n)[ \t]*(?:\r\n|\r|\n)")
 #: separators that end a line for Python; and the C parser reads True/TRUE/true as 1 and
 #: False/FALSE/false as 0 even into a float column (a fuzz of 18,000 short strings found no other word).
 _ODD_BYTES = (b"#", b"\x00", b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"rue", b"RUE", b"alse", b"ALSE")
+#: Bytes of numbers and line ends; deleting them leaves the rest to search (deletion may join letters
+#: into a false "rue", which only sends the file to the exact reader).
+_NUMBER_BYTES = b"0123456789+-.,\t\r\n "
 #: Line feed, and the bytes after one that may start a blank line (tab, LF, CR, space). A file with
 #: carriage returns only has one "row" by the line-feed count, so the row check sends it to the exact reader.
 _LF = 10
@@ -87,12 +90,13 @@ def plain_rows(path: Path, offset: int, delim: str, ncol: int) -> int | None:
             chunk = f.read(min(_BLOCK, left))
             left -= len(chunk)
             block = carry + chunk
-            if not block.isascii() or any(b in block for b in _ODD_BYTES) or (ncol > 1 and b'"' in chunk):
+            rest = block.translate(None, _NUMBER_BYTES)  # what is left of plain numbers is short: search that
+            if not rest.isascii() or any(b in rest for b in _ODD_BYTES) or (ncol > 1 and b'"' in rest):
                 return None
             codes = np.frombuffer(block, dtype=np.uint8)
             ends = np.flatnonzero(codes == _LF)
             rows += ends.size - carry.count(b"\n")  # the carry's line ends were counted before
-            seps += chunk.count(sep)
+            seps += chunk.count(sep) if ncol > 1 else int(sep in chunk)  # one column: any separator is wrong
             after = codes[ends[ends + 1 < codes.size] + 1]
             if np.isin(after, _MAYBE_BLANK).any() and _BLANK_LINE.search(block):  # rare: look closely
                 return None

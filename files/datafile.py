@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..models.data import Dataset, check_values, fingerprint
+from ..models.data import Dataset, check_values
 from ..models.errors import DataError
 from ..models.params import MixtureParams
 from .csvread import read_column
@@ -103,20 +103,23 @@ def _load(path: Path, column: str | None) -> Dataset:
     else:
         raw, line_of = read_column(path, column)
         values = check_values(raw, str(path), line_of)
-    truth = seed = None
+    meta = _sidecar(path)
+    ds = Dataset(values=values, name=path.name, truth=meta.get("truth"), seed=meta.get("seed"))
+    if meta and meta["sha256"] != ds.sha256:
+        raise DataError(f"{path}: contents differ from the fingerprint in {sidecar_path(path).name} (edited "
+                        "after it was written?); remove the sidecar to use the file as it is")
+    return ds
+
+
+def _sidecar(path: Path) -> dict:
+    """The sidecar's ``sha256``, ``truth`` (MixtureParams or None) and ``seed``; {} without a sidecar."""
     side = sidecar_path(path)
-    if side.exists():
-        try:
-            meta = json.loads(side.read_bytes())
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            meta = None
-        if not isinstance(meta, dict):
-            raise DataError(f"{side}: sidecar is not a JSON object; remove it to use {path.name} as it is")
-        if meta.get("sha256") != fingerprint(values):
-            raise DataError(
-                f"{path}: contents differ from the fingerprint in {side.name} (edited after it was written?); "
-                "remove the sidecar to use the file as it is"
-            )
+    if not side.exists():
+        return {}
+    try:
+        meta = json.loads(side.read_bytes())
         truth = MixtureParams.from_dict(meta["truth"]) if meta.get("truth") else None
-        seed = meta.get("seed")
-    return Dataset(values=values, name=path.name, truth=truth, seed=seed)
+        return {"sha256": meta.get("sha256"), "truth": truth, "seed": meta.get("seed")}
+    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError, TypeError, KeyError):
+        raise DataError(f"{side}: sidecar is not a JSON object as emvb writes it; "
+                        f"remove it to use {path.name} as it is") from None

@@ -141,7 +141,7 @@ INPUT_DETAILS = [
      "line 2 has 3 cells, expected 1 (the file seems to use ';' as its separator: save it with ',' separators; "
      "decimal commas? write 1.5, not 1,5)"),
     ("binary.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a text file"),
-    ("bad_sidecar.csv", "x\n" + GOOD, "bad_sidecar.meta.json: sidecar is not a JSON object"),
+    ("bad_sidecar.csv", "x\n" + GOOD, "bad_sidecar.meta.json: sidecar is not a JSON object as emvb writes it"),
 ]
 
 
