@@ -9,6 +9,7 @@ What :func:`main` does for every command, so that a new command gets it by decla
 
 - **Errors.** Every :class:`~models.errors.EmvbError` (bad file, bad parameter, existing output)
   becomes one line on stderr and exit status 2, with no traceback; so do argparse's usage errors.
+  A closed stdout (``emvb em ... | head -1``) ends the command quietly (exit status 141).
 - **Ctrl-C.** The command runs inside :func:`files.interrupt.interrupts_stop`, so an interrupt
   stops it even where a library (nutpie, PyMC) catches it: one line ``interrupted; nothing
   written`` and exit status 130; nothing is renamed into place after it (:mod:`files.output`).
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 
 from ..models.errors import EmvbError, SettingError
@@ -171,3 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"emvb {args.command}: {_interrupted(outputs)}", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # whoever read stdout has gone (`emvb em ... | head -1`): stop quietly, as shell tools do; stdout
+        # goes to /dev/null so that the interpreter's last flush at exit fails silently too
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool the signal stopped

@@ -203,3 +203,11 @@ def test_a_second_run_on_the_same_output_is_refused_and_ctrl_c_stops_the_first(t
     assert "Traceback" not in err
     # nothing written: no report, no temporary, no lock, and the parent folder made for it is gone again
     assert sorted(p.name for p in tmp_path.iterdir()) == ["victim.csv", "victim.meta.json"]
+
+
+def test_a_closed_stdout_ends_the_command_quietly(victim):
+    proc = start_cli("em", "--data", victim)
+    proc.stdout.close()  # the reader went away before the table was printed (`emvb em ... | head -0`)
+    err = proc.stderr.read()
+    proc.wait(timeout=300)
+    assert proc.returncode == 141 and err == ""
