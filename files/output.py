@@ -49,7 +49,10 @@ def committed() -> tuple[Path, ...]:
 def _holds_where_we_are(path: Path) -> str | None:
     """``"the current folder"`` or ``"your home folder"`` if replacing ``path`` would delete it, else None."""
     real = Path(os.path.realpath(path))
-    for what, where in (("the current folder", Path.cwd()), ("your home folder", Path.home())):
+    places = [("the current folder", Path.cwd())]
+    with contextlib.suppress(RuntimeError, KeyError):  # no home folder known
+        places.append(("your home folder", Path.home()))
+    for what, where in places:
         if Path(os.path.realpath(where)).is_relative_to(real):
             return what
     return None
@@ -111,15 +114,22 @@ def refuse_overlap(path, inputs: Iterable) -> None:
 
 
 def _make_parents(path: Path) -> list[Path]:
-    """Create the missing parent folders of ``path``; return those created, deepest first."""
+    """Create the missing parent folders of ``path``; return those this call created, deepest first."""
     missing = []
     parent = path.absolute().parent
     while not os.path.lexists(parent):
         missing.append(parent)
         parent = parent.parent
+    created = []
     for p in reversed(missing):
-        p.mkdir()
-    return missing
+        try:
+            p.mkdir()
+            created.append(p)
+        except FileExistsError:  # another process made it meanwhile: not ours to remove
+            continue
+        except OSError as e:
+            raise EmvbError(f"{path}: cannot be written: creating the folder {p} failed ({e.strerror})") from None
+    return created[::-1]
 
 
 @contextlib.contextmanager
