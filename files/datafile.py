@@ -45,8 +45,8 @@ def save_dataset(ds: Dataset, path, *, force: bool = False) -> Path:
     The format follows the suffix (:data:`DATA_SUFFIXES`). Refuses to overwrite either file unless
     ``force``; both are written atomically.
     """
-    path = check_writable(check_data_suffix(path), force)
-    side = check_writable(sidecar_path(path), force)
+    path = check_writable(check_data_suffix(path), force, folder=False)
+    side = check_writable(sidecar_path(path), force, folder=False)
 
     def write(tmp: Path) -> None:
         if path.suffix.lower() == ".npy":

@@ -65,10 +65,10 @@ def _existing_ancestor(path: Path) -> Path:
     return anc
 
 
-def check_writable(path, force: bool, *, folder: bool = False) -> Path:
+def check_writable(path, force: bool, *, folder: bool | None = None) -> Path:
     """Refuse an output that cannot or must not be written (module note); return it as a :class:`Path`.
 
-    ``folder`` says whether the output is a folder (:func:`atomic_dir`) or a file.
+    ``folder`` says whether the output is a folder (:func:`atomic_dir`) or a file; None checks no kind.
     """
     path = Path(path)
     if path.name in ("", ".", ".."):
@@ -76,11 +76,11 @@ def check_writable(path, force: bool, *, folder: bool = False) -> Path:
     if os.path.lexists(path):
         if not force:
             raise EmvbError(f"{path}: already exists; pass --force to overwrite it")
-        if path.is_dir() and not folder:
+        if path.is_dir() and folder is False:
             raise EmvbError(f"{path}: is a folder; this output is a file: give a file name")
-        if folder and not path.is_dir():
+        if folder is True and not path.is_dir():
             raise EmvbError(f"{path}: is a file; this output is a folder: give a folder name")
-        if folder and (held := _holds_where_we_are(path)):
+        if folder is not False and path.is_dir() and (held := _holds_where_we_are(path)):
             raise EmvbError(f"{path}: holds {held}; refusing to replace it, --force or not")
     anc = _existing_ancestor(path)
     if not anc.is_dir():

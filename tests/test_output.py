@@ -29,12 +29,13 @@ def test_check_writable_refuses_what_must_not_be_replaced(tmp_path, monkeypatch)
     with pytest.raises(EmvbError, match="already exists; pass --force"):
         check_writable(file, force=False)
     with pytest.raises(EmvbError, match="is a folder; this output is a file"):
-        check_writable(folder, force=True)
+        check_writable(folder, force=True, folder=False)
     with pytest.raises(EmvbError, match="is a file; this output is a folder"):
         check_writable(file, force=True, folder=True)
     with pytest.raises(EmvbError, match="names no file or folder"):
         check_writable(".", force=True, folder=True)
-    assert check_writable(file, force=True) == file and check_writable(folder, force=True, folder=True) == folder
+    assert check_writable(file, force=True, folder=False) == file
+    assert check_writable(folder, force=True, folder=True) == check_writable(folder, force=True) == folder
     monkeypatch.chdir(folder)
     for holding_cwd in (folder, tmp_path):
         with pytest.raises(EmvbError, match="holds the current folder"):
