@@ -6,6 +6,10 @@ import argparse
 
 from .args import add_sampling_arguments, nonneg_int, params_arg
 
+#: Writes one report folder (checked, locked and claimed by cli.main before anything runs).
+OUTPUT = "folder"
+INPUTS: tuple[str, ...] = ()
+
 HELP = "the posterior against EM's normal approximation N(MLE, SE²) as n grows (nested data sets)"
 DESCRIPTION = (
     "Simulate one sample from the truth and take its first n points for each n of the grid; fit EM and sample "
@@ -50,13 +54,11 @@ def run(args) -> int:
 
     from ..compare.bvm import BvMSettings, run_bvm
     from ..compare.progress import Stages
-    from ..files.output import check_writable
     from ..models.errors import SettingError
     from ..report.bvm_report import write_bvm
 
     if args.chains < 2:
         raise SettingError("--chains must be at least 2: R-hat and the ESS need two")
-    check_writable(args.out, args.force)  # refuse before minutes of work, not after
     stages = Stages(quiet=args.quiet, title=f"emvb bvm -> {args.out}")
     settings = BvMSettings(chains=args.chains, draws=args.draws, tune=args.tune, seed=args.seed,
                            sampler=args.sampler)

@@ -5,16 +5,36 @@ and ``run(args) -> int``, and is listed in :data:`COMMANDS` (imported explicitly
 is an import error, not a silently missing command). Those modules import heavy libraries (pymc,
 arviz, matplotlib) inside ``run`` only, so ``emvb --help`` and ``emvb em`` start fast.
 
-Every :class:`~models.errors.EmvbError` (bad file, bad parameter, existing output) becomes one line
-on stderr and exit status 2, with no traceback; so do argparse's own usage errors.
+What :func:`main` does for every command, so that a new command gets it by declaring, not coding:
+
+- **Errors.** Every :class:`~models.errors.EmvbError` (bad file, bad parameter, existing output)
+  becomes one line on stderr and exit status 2, with no traceback; so do argparse's usage errors.
+  A closed stdout (``emvb em ... | head -1``) ends the command quietly (exit status 141).
+- **Ctrl-C.** The command runs inside :func:`files.interrupt.interrupts_stop`, so an interrupt
+  stops it even where a library (nutpie, PyMC) catches it: one line ``interrupted; nothing
+  written`` and exit status 130; nothing is renamed into place after it (:mod:`files.output`).
+- **Outputs, before anything is computed.** A command that writes declares
+  ``OUTPUT = "file"`` or ``"folder"`` (it has ``--out`` and ``--force``), ``INPUTS``, the names
+  of its options that name input files (e.g. ``("data",)``), and optionally
+  ``extra_outputs(args)``, more ``(path, is_folder)`` pairs written beside ``--out`` (a sidecar).
+  :func:`main` then calls :func:`files.output.claimed` before ``run``: an output that is, holds or
+  is inside an input (or its sidecar) is refused, ``--force`` or not; so is one that exists without
+  ``--force`` or cannot be written; its lock is held while the command runs (a second run writing
+  the same output is refused, naming the first) and dead runs' temporary files are removed.
+- **Contradictions.** ``CONFLICTS = {("n", "data"): "why"}`` refuses ``--n`` given together with
+  ``--data``; ``REQUIRES = {("column", "data"): "why"}`` refuses ``--column`` without ``--data``.
+  Only options typed on the command line count (:class:`OneLineParser` records them), and an option
+  given twice is refused.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 
-from ..models.errors import EmvbError
+from ..models.errors import EmvbError, SettingError
 from . import bvm, em, inspect, pitfalls, run, sample, simulate, study, validate
 
 #: Subcommands in the order ``emvb --help`` lists them: name -> module.
@@ -30,12 +50,58 @@ COMMANDS = {
     "study": study,
 }
 
+#: The namespace attribute holding the options typed on the command line: dest -> option string.
+GIVEN = "given_options"
+
+
+def _note_given(parser, namespace, dest: str, option_string: str | None) -> None:
+    given = dict(getattr(namespace, GIVEN, {}))
+    if option_string is not None and dest in given:
+        parser.error(f"{given[dest]} given twice; give it once")
+    given[dest] = option_string
+    setattr(namespace, GIVEN, given)
+
+
+class _Store(argparse.Action):
+    """argparse's ``store``, recording that the option was typed (and refusing it twice)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        _note_given(parser, namespace, self.dest, option_string)
+        setattr(namespace, self.dest, values)
+
+
+class _StoreTrue(argparse.Action):
+    """argparse's ``store_true``, recording that the flag was typed."""
+
+    def __init__(self, option_strings, dest, default=False, required=False, help=None):
+        super().__init__(option_strings, dest, nargs=0, const=True, default=default, required=required, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        _note_given(parser, namespace, self.dest, None)  # a repeated flag says the same thing
+        setattr(namespace, self.dest, True)
+
 
 class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (``emvb em: error: ...``) and exit status 2."""
+    """argparse, but a usage error is one line (``emvb em: error: ...``, exit status 2), and the
+    options typed on the command line are recorded in ``args.given_options``."""
+
+    def add_argument(self, *args, **kwargs):  # noqa: D102 - argparse API
+        if args and args[0].startswith("-"):
+            action = kwargs.get("action", "store")
+            kwargs["action"] = {"store": _Store, "store_true": _StoreTrue}.get(action, action)
+        return super().add_argument(*args, **kwargs)
 
     def error(self, message: str):  # noqa: D102 - argparse API
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("emvb")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="EM vs Bayes for a two-component Gaussian mixture with a shared sigma: "
         "the hand-written EM's maximum-likelihood estimate beside the PyMC posterior, on identical data.",
     )
+    parser.add_argument("--version", action="version", version=f"emvb {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     for name, module in COMMANDS.items():
         # argparse %-formats a subcommand's help (not its description): "95%" must reach it as "95%%".
@@ -54,17 +121,62 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def check_options(module, args) -> None:
+    """Refuse option combinations the command declares contradictory (module note)."""
+    given = getattr(args, GIVEN, {})
+    for (option, other), why in getattr(module, "CONFLICTS", {}).items():
+        if option in given and other in given:
+            raise SettingError(f"{given[option]} cannot be combined with {given[other]}: {why}")
+    for (option, needed), why in getattr(module, "REQUIRES", {}).items():
+        if option in given and not getattr(args, needed, None):
+            raise SettingError(f"{given[option]} needs --{needed}: {why}")
+
+
+def claim_outputs(module, args):
+    """:func:`files.output.claimed` for the outputs a command declares; a no-op for one that writes nothing."""
+    kind = getattr(module, "OUTPUT", None)
+    if kind is None:
+        return contextlib.nullcontext([])
+    from ..files.datafile import input_files
+    from ..files.output import claimed
+
+    outputs = [(args.out, kind == "folder")]
+    outputs += list(getattr(module, "extra_outputs", lambda a: [])(args))
+    inputs = [f for name in getattr(module, "INPUTS", ()) if getattr(args, name, None)
+              for f in input_files(getattr(args, name))]
+    return claimed(outputs, force=args.force, inputs=inputs)
+
+
+def _interrupted(outputs) -> str:
+    from ..files.output import committed
+
+    done = [str(p) for p in outputs if p in committed()]
+    return f"interrupted after writing {', '.join(done)}" if done else "interrupted; nothing written"
+
+
 def main(argv: list[str] | None = None) -> int:
+    from ..files.interrupt import interrupts_stop
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()
         return 2
+    module = COMMANDS[args.command]
+    outputs: list = []
     try:
-        return int(args._run(args) or 0)
+        with interrupts_stop():
+            check_options(module, args)
+            with claim_outputs(module, args) as outputs:
+                return int(args._run(args) or 0)
     except EmvbError as e:
         print(f"emvb {args.command}: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"emvb {args.command}: interrupted; nothing half-written was left", file=sys.stderr)
+        print(f"emvb {args.command}: {_interrupted(outputs)}", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # whoever read stdout has gone (`emvb em ... | head -1`): stop quietly, as shell tools do; stdout
+        # goes to /dev/null so that the interpreter's last flush at exit fails silently too
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool the signal stopped

@@ -10,6 +10,8 @@ DESCRIPTION = (
     "a one-component sigma in the M-step, '/ 2*sigma**2' precedence) next to the real code on the same "
     "seed, and write a markdown report with figures and the numbers to a new folder."
 )
+#: cli.main claims --out before anything is computed.
+OUTPUT = "folder"
 
 
 def add_arguments(p) -> None:
@@ -25,7 +27,7 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from ..files.output import atomic_dir, check_writable
+    from ..files.output import atomic_dir
     from ..models.errors import SettingError
     from ..teaching.pitfalls import run_all
     from ..teaching.report import write_report
@@ -33,7 +35,6 @@ def run(args) -> int:
     if args.n < 100:
         # Every pitfall fits a two-component mixture; below ~100 points the SEs swamp the effects shown.
         raise SettingError(f"--n {args.n}: the demonstrations need at least 100 points")
-    check_writable(args.out, args.force)  # refuse before minutes of work, not after
     command = f"emvb pitfalls --seed {args.seed} --n {args.n} --out {args.out}"
     result = run_all(args.seed, args.n)
     written = []

@@ -6,7 +6,7 @@ import shlex
 import sys
 
 from ..sampling.options import DEFAULT_SAMPLER, SAMPLERS
-from .args import add_simulation_arguments, positive_int
+from .args import add_simulation_arguments, positive_int, require_memory
 
 HELP = "simulate or load data, fit EM and both PyMC models, compare, write a report folder"
 DESCRIPTION = (
@@ -14,6 +14,14 @@ DESCRIPTION = (
     "unordered (chains started in both labellings) and the ordered PyMC model; diagnose and undo label "
     "switching; write report.md, figures, results.nc, comparison.csv/json/md and summary.json."
 )
+#: cli.main claims --out before anything is computed; it must not be, hold or be inside --data.
+OUTPUT = "folder"
+INPUTS = ("data",)
+CONFLICTS = {
+    ("n", "data"): "--n is the size of simulated data; a --data file has its own",
+    ("truth", "data"): "--truth is what data are simulated from; a file's truth, if known, is in its sidecar",
+}
+REQUIRES = {("column", "data"): "--column picks a column of the --data file"}
 
 
 def add_arguments(p) -> None:
@@ -34,14 +42,14 @@ def run(args) -> int:
     from ..compare.pipeline import RunSettings, run_comparison
     from ..compare.progress import Stages
     from ..files.datafile import load_data
-    from ..files.output import check_writable
     from ..models.errors import SettingError
     from ..models.simulate import simulate
     from ..report.folder import write_comparison
 
     if args.chains < 2:
         raise SettingError("--chains must be at least 2: label switching between chains and R-hat need two")
-    check_writable(args.out, args.force)  # refuse before minutes of work, not after
+    if not args.data:
+        require_memory(args.n)
     stages = Stages(quiet=args.quiet, title=f"emvb run -> {args.out}")
     with stages.stage("data", "data"):
         ds = load_data(args.data, args.column) if args.data else simulate(args.truth, args.n, args.seed)

@@ -13,6 +13,10 @@ DESCRIPTION = (
     "Priors are weakly informative on the data's scale and symmetric in the labels; 'dispersed' "
     "starts half the chains of the unordered model in each labelling of the EM estimate."
 )
+#: cli.main claims --out before anything is computed; it must not be the --data file or its sidecar.
+OUTPUT = "file"
+INPUTS = ("data",)
+
 
 def add_arguments(p) -> None:
     from ..models.params import DEFAULT_SEED
@@ -42,9 +46,9 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     from ..files.datafile import load_data
-    from ..files.output import atomic_write, check_writable
+    from ..files.output import atomic_write
 
-    out = check_writable(args.out, args.force)  # before minutes of sampling, not after
+    out = args.out
     ds = load_data(args.data, args.column)
     start = None
     if args.init in ("em", "dispersed"):

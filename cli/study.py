@@ -94,6 +94,7 @@ def settings_from(args):
 
 
 def run(args) -> int:
+    from ..files.lock import output_lock
     from ..study.pipeline import run_study
     from ..study.runner import check_address
 
@@ -101,8 +102,11 @@ def run(args) -> int:
     if args.scheduler:
         check_address(args.scheduler)
     command = "emvb " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["study"] else ""
-    result = run_study(settings, args.out, workers=args.workers, scheduler=args.scheduler, quiet=args.quiet,
-                       force=args.force, command=command)
+    # A study resumes into its existing folder, so it takes the output lock alone (not cli.main's OUTPUT
+    # claim, which refuses an existing folder): a second study on the same --out is refused, naming the first.
+    with output_lock(args.out):
+        result = run_study(settings, args.out, workers=args.workers, scheduler=args.scheduler, quiet=args.quiet,
+                           force=args.force, command=command)
     if result.lost:
         print(f"emvb study: {len(result.lost)} task(s) were not run (their workers died repeatedly): "
               f"{'; '.join(result.lost[:3])}; run the same command again to retry them", file=sys.stderr)

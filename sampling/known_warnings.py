@@ -30,6 +30,10 @@ KNOWN: dict[str, Known] = {
         r"This process .* is multi-threaded, use of fork\(\)", DeprecationWarning,
         "Python 3.12 warns when forking a process that has threads (numba's, or nutpie's from an earlier "
         "call); PyMC's Linux workers are forked by design and only run the sampler"),
+    "chain_longer_than_draw": Known(
+        "Found chain dimension to be longer than draw dimension", UserWarning,
+        "ArviZ guesses that dimensions are misnamed when a posterior has fewer draws than chains, as a short "
+        "run (--draws below the chains of a start group) rightly does; nutpie names the dimensions itself"),
     "map_not_converged": Known(
         "The optimizer did not converge", UserWarning,
         "PyMC judges L-BFGS-B's own stopping message; sampling.map judges convergence itself by the Newton "

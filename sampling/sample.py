@@ -2,8 +2,9 @@
 
 Start points: :mod:`sampling.starts`. With nutpie the chains are grouped by start point and each
 group is sampled by its own ``nutpie.sample`` call from one compiled model (:mod:`sampling.nutpie_starts`),
-one group after the other, each group running its chains in parallel; the groups are then joined
-along ``chain`` in the original chain order. With 4 chains on 2 cores, ``"dispersed"`` (2 groups of
+one group after the other, each group running its chains in parallel in the background (so that a
+Ctrl-C cancels it rather than being caught by nutpie); the groups are then joined along ``chain`` in
+the original chain order. With 4 chains on 2 cores, ``"dispersed"`` (2 groups of
 2) loses no parallelism; ``"prior"`` (one group per chain) runs one chain at a time.
 ``sampler="pymc"`` takes the per-chain start points directly (``pm.sample(initvals=[...])``).
 
@@ -33,6 +34,7 @@ import numpy as np
 import pymc as pm
 import xarray as xr
 
+from ..files.interrupt import interrupts_stop
 from ..models.errors import SettingError
 from ..models.names import OBSERVED
 from ..models.params import MixtureParams
@@ -107,8 +109,9 @@ def sample(model: MixtureModel, *, chains: int = 4, draws: int = 1000, tune: int
                           priors=spec.priors, seed=seed)
     wall0 = time.perf_counter()
     run = _sample_pymc if sampler == "pymc" else _sample_nutpie
-    dt, sampling_time, compile_time = run(model, starts, draws, tune, seed, progressbar, target_accept,
-                                          mass_matrix)
+    with interrupts_stop():  # both samplers catch Ctrl-C and return truncated chains: make it stop the run
+        dt, sampling_time, compile_time = run(model, starts, draws, tune, seed, progressbar, target_accept,
+                                              mass_matrix)
     wall = time.perf_counter() - wall0
     if sampler == "pymc":
         compile_time = wall - sampling_time  # PyMC compiles inside pm.sample: wall minus sampling
@@ -162,15 +165,23 @@ def _sample_nutpie(model, starts, draws, tune, seed, progressbar, target_accept,
     sampling_time = 0.0
     for g, (chain_ids, cm) in enumerate(zip(groups, compiled, strict=True)):
         t1 = time.perf_counter()
-        tr = nutpie.sample(cm, draws=draws, tune=tune, chains=len(chain_ids), cores=_n_cores(len(chain_ids)),
-                           seed=_group_seed(seed, g, len(groups)), progress_bar=progressbar,
-                           save_warmup=False, target_accept=target_accept,
-                           adaptation="low_rank" if mass_matrix == "dense" else "diag")
+        running = nutpie.sample(cm, draws=draws, tune=tune, chains=len(chain_ids), cores=_n_cores(len(chain_ids)),
+                                seed=_group_seed(seed, g, len(groups)), progress_bar=progressbar,
+                                save_warmup=False, target_accept=target_accept,
+                                adaptation="low_rank" if mass_matrix == "dense" else "diag", blocking=False)
+        try:  # in the background: a Ctrl-C while waiting cancels it (blocking, nutpie returns what it has)
+            with silenced("chain_longer_than_draw"):
+                tr = running.wait()
+        except BaseException:
+            running.cancel()
+            raise
         sampling_time += time.perf_counter() - t1
         posts.append(tr["posterior"].to_dataset().assign_coords(chain=chain_ids))
         stats.append(tr["sample_stats"].to_dataset().assign_coords(chain=chain_ids))
-    post = xr.concat(posts, dim="chain").sortby("chain")
-    ss = xr.concat(stats, dim="chain").sortby("chain")
+    # Every option explicit: xarray's defaults are changing (FutureWarning); groups share all but the chain.
+    join = dict(dim="chain", data_vars="all", coords="minimal", compat="override", join="exact")
+    post = xr.concat(posts, **join).sortby("chain")
+    ss = xr.concat(stats, **join).sortby("chain")
     post.attrs = dict(posts[0].attrs) | {"inference_library": "nutpie", "inference_library_version":
                                          nutpie.__version__}
     ss.attrs = dict(stats[0].attrs)

@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+from conftest import run_cli_many
 
 from emvb.files.datafile import load_data, save_dataset, sidecar_path
 from emvb.models.data import Dataset, fingerprint
@@ -64,6 +65,8 @@ def _write(tmp_path, name, content):
     p = tmp_path / name
     if isinstance(content, np.ndarray):
         np.save(p, content)
+    elif isinstance(content, bytes):
+        p.write_bytes(content)
     else:
         p.write_text(content)
     return p
@@ -123,3 +126,51 @@ def test_simulate_cli_refuses_bad_truth(tmp_path, cli, truth, message):
     r = cli("simulate", "--truth", truth, "--out", tmp_path / "x.csv")
     assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "x.csv").exists()
+
+
+SEMICOLONS = "\n".join(f"{v};{2 * v}" for v in range(12))
+INPUT_DETAILS = [
+    ("under.csv", "x\n1_000\n" + GOOD,
+     "line 2: '1_000' in column 'x' is not a number (digit-group separators are not read: write 1000, not 1_000)"),
+    ("fullwidth.csv", "x\n\uff11\uff12\n" + GOOD,
+     "line 2: '\uff11\uff12' in column 'x' is not a number (only ASCII digits are read; it contains '\uff11', U+FF11)"),
+    ("semicolon.csv", "x;y\n" + SEMICOLONS.replace(";", ".5;", 1),
+     "line 2: '0.5;0' in column 'x;y' is not a number (the file seems to use ';' as its separator"),
+    ("decimal_comma.csv", "x\n1,5\n" + GOOD, "line 2 has 2 cells, expected 1 (decimal commas? write 1.5, not 1,5)"),
+    ("both.csv", "x;y\n1,5;2,5\n3,5;4,5\n",
+     "line 2 has 3 cells, expected 1 (the file seems to use ';' as its separator: save it with ',' separators; "
+     "decimal commas? write 1.5, not 1,5)"),
+    ("binary.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a text file"),
+    ("bad_sidecar.csv", "x\n" + GOOD, "bad_sidecar.meta.json: sidecar is not a JSON object as emvb writes it"),
+]
+
+
+@pytest.mark.parametrize("name, content, message", INPUT_DETAILS, ids=[c[0] for c in INPUT_DETAILS])
+def test_input_details_are_refused_with_the_reason(tmp_path, name, content, message):
+    path = _write(tmp_path, name, content)
+    if name == "bad_sidecar.csv":
+        (tmp_path / "bad_sidecar.meta.json").write_bytes(b"\xff[1, 2]")
+    with pytest.raises(DataError) as e:
+        load_data(path)
+    assert message in str(e.value) and "\n" not in str(e.value)
+
+
+def test_latin1_header_bom_and_comments_are_read(tmp_path, cli):
+    values = [f"{v / 3:.17g}" for v in range(12)]
+    (tmp_path / "latin1.csv").write_bytes(("id,temp\xe9rature\n" + "\n".join(f"{i},{v}" for i, v in enumerate(values))
+                                           + "\n").encode("latin-1"))
+    r = cli("inspect", "--data", tmp_path / "latin1.csv", "--column", "temp\xe9rature")
+    assert r.returncode == 0 and r.stdout.startswith("latin1.csv: n=12"), r.stderr
+    (tmp_path / "bom.csv").write_text("\ufeff# exported\r\nx\r\n" + "\r\n".join(values[:6]) + "\r\n# half\r\n"
+                                      + "\r\n".join(values[6:]) + "\r\n\r\n", newline="")
+    assert load_data(tmp_path / "bom.csv").values.tolist() == [float(v) for v in values]
+
+
+def test_inspect_describes_data_near_the_ends_of_the_float_range_without_warnings(tmp_path):
+    base = np.array([1.0, 2.0, 3.0, 1.5] * 5)
+    for scale in (1e300, 1e-300):
+        np.save(tmp_path / f"x{scale:g}.npy", base * scale)
+    results = run_cli_many([["inspect", "--data", tmp_path / f"x{s:g}.npy"] for s in (1e300, 1e-300)])
+    for scale, r in zip((1e300, 1e-300), results, strict=True):
+        assert r["code"] == 0 and r["stderr"] == "", r  # PYTHONWARNINGS=error: an overflow would fail here
+        assert f"mean {base.mean() * scale:.6g}, sd {base.std(ddof=1) * scale:.6g};" in r["stdout"]

@@ -49,13 +49,24 @@ def _fork_with_a_thread(model):
         stop.set()
 
 
+_COMPILED: dict = {}
+
+
+def _fewer_draws_than_chains(model):
+    import nutpie
+
+    if id(model) not in _COMPILED:  # compile once for both calls of the test
+        _COMPILED[id(model)] = nutpie.compile_pymc_model(model, initial_points=point(DEFAULT_TRUTH), jitter_rvs=set())
+    nutpie.sample(_COMPILED[id(model)], draws=1, tune=5, chains=2, cores=1, seed=1, progress_bar=False)
+
+
 def _map_stopped_early(model):
     pm.find_MAP(method="L-BFGS-B", initvals=point(DEFAULT_TRUTH), return_inferencedata=True, jitter=False,
                 progressbar=False, model=model, options={"maxiter": 1})
 
 
 TRIGGERS = {"full_adapt_experimental": _full_adapt, "fork_with_threads": _fork_with_a_thread,
-            "map_not_converged": _map_stopped_early}
+            "map_not_converged": _map_stopped_early, "chain_longer_than_draw": _fewer_draws_than_chains}
 
 
 def test_every_known_warning_has_a_trigger():

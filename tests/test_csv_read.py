@@ -1,0 +1,97 @@
+"""files.csvread: the C-parser path and the exact reader give one result; any double survives a round trip."""
+
+from __future__ import annotations
+
+import codecs
+import struct
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from emvb.files.csvfast import read_fast
+from emvb.files.csvread import _read_exact, read_column, sniff_encoding
+from emvb.files.datafile import load_data, save_dataset
+from emvb.models.data import Dataset
+from emvb.models.errors import DataError
+
+#: Cells a file may hold: numbers in several spellings, and what must be refused or handled.
+CELLS = ["1.5", "-2", "3e2", " 4 ", "0.1", "inf", "nan", "", " ", "\t5", "1_0", "abc", "\uff15", "7.", "+8", '"9"',
+         '"1,5"', "1;2", "#c", "True"]
+
+
+def _both(path, column=None):
+    """(fast, exact) results; each is (values, lines), a DataError, or None (the fast path declined)."""
+    enc, delim = sniff_encoding(path), "\t" if path.suffix == ".tsv" else ","
+    try:
+        fast = read_fast(path, enc, delim, column)
+    except ValueError:  # the C parser's errors: read_column hands the file to the exact reader
+        fast = None
+    try:
+        exact = _read_exact(path, enc, delim, column)
+    except DataError as e:
+        exact = e
+    return fast, exact
+
+
+def _same(fast, exact) -> None:
+    assert not isinstance(exact, DataError), f"the fast path read a file the rules refuse: {exact}"
+    assert fast[0].tobytes() == np.asarray(exact[0]).tobytes()
+    assert list(fast[1]) == list(exact[1])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(header=st.sampled_from(["", "x\n", "a,b\n", "# note\nx\n", '"x"\n', "a,a\n"]),
+       rows=st.lists(st.lists(st.sampled_from(CELLS), min_size=1, max_size=3), min_size=1, max_size=8),
+       blank_end=st.booleans(), crlf=st.booleans())
+def test_the_fast_path_never_disagrees_with_the_rules(tmp_path, header, rows, blank_end, crlf):
+    text = header + "\n".join(",".join(r) for r in rows) + ("\n\n" if blank_end else "\n")
+    path = tmp_path / "f.csv"
+    path.write_bytes(text.replace("\n", "\r\n" if crlf else "\n").encode())
+    fast, exact = _both(path)
+    if fast is not None:
+        _same(fast, exact)
+
+
+PLAIN = {
+    "one column, header": "x\n" + "\n".join(str(v) for v in np.linspace(-3, 3, 50)) + "\n",
+    "no header, CRLF, trailing blank lines": "\r\n".join(f"{v:.17g}" for v in np.linspace(0, 1, 30)) + "\r\n\r\n\r\n",
+    "two columns, one numeric": "label,value\n" + "\n".join(f"a{i},{i * 0.25}" for i in range(40)) + "\n",
+    "leading comment, quoted header": '# exported\n"id","x"\n' + "\n".join(f"r{i},{i / 7}" for i in range(40)),
+    "inf among values": "x\n1\n2\ninf\n" + "\n".join(str(i) for i in range(20)) + "\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PLAIN))
+def test_plain_files_take_the_fast_path_with_the_same_values_and_lines(tmp_path, name):
+    path = tmp_path / "p.csv"
+    path.write_text(PLAIN[name])
+    fast, exact = _both(path)
+    assert fast is not None, "a plain file should be read by the C parser"
+    _same(fast, exact)
+
+
+def test_tsv_latin1_and_utf16_are_read(tmp_path):
+    values = np.linspace(1, 2, 12)
+    body = "\n".join(repr(float(v)) for v in values) + "\n"
+    (tmp_path / "t.tsv").write_text("id\tx\n" + "\n".join(f"{i}\t{float(v)!r}" for i, v in enumerate(values)) + "\n")
+    assert read_column(tmp_path / "t.tsv", "x")[0].tobytes() == values.tobytes()
+    (tmp_path / "l.csv").write_bytes(("temp\xe9rature\n" + body).encode("latin-1"))
+    assert read_column(tmp_path / "l.csv", "température")[0].tobytes() == values.tobytes()
+    (tmp_path / "u.csv").write_bytes(codecs.BOM_UTF16_LE + ("x\n" + body).encode("utf-16-le"))
+    assert read_column(tmp_path / "u.csv")[0].tobytes() == values.tobytes()
+
+
+def test_any_finite_double_survives_save_and_load(tmp_path):
+    rng = np.random.default_rng(7)
+    bits = rng.integers(0, 2**64, size=20_000, dtype=np.uint64)
+    x = bits.view(np.float64)
+    x = x[np.isfinite(x)]
+    special = [5e-324, -5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, -0.0, 0.1, 1 / 3]
+    x = np.concatenate([x, special])
+    path = save_dataset(Dataset(x, name="bits"), tmp_path / "bits.csv")
+    assert load_data(path).values.tobytes() == x.tobytes()
+    (tmp_path / "repr.csv").write_text("x\n" + "\n".join(repr(float(v)) for v in x) + "\n")  # shortest digits
+    assert load_data(tmp_path / "repr.csv").values.tobytes() == x.tobytes()
+    assert struct.pack("<d", load_data(path).values[-3]) == struct.pack("<d", -0.0)  # the sign of zero kept
