@@ -1,20 +1,28 @@
 """``emvb em``: fit the mixture to a data file by the hand-written EM.
 
-Default output is a readable table (estimate, SE, 95% Wald CI, iterations, convergence); with
-``--json`` exactly one JSON object, :meth:`em.EMResult.to_json_dict`, on stdout.
+Default output is a readable table (estimate, SE, 95% Wald CI, iterations, convergence, and the
+other end points EM reached, saddles marked); with ``--json`` exactly one JSON object,
+:meth:`em.EMResult.to_json_dict`, on stdout. A best fit that did not converge is printed all the
+same, with a warning on stderr and exit status :data:`NOT_CONVERGED`.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 
 from .args import add_data_arguments, nonneg_int, positive_int
+
+#: Exit status when the best fit did not converge (its estimate is still printed).
+NOT_CONVERGED = 1
 
 HELP = "maximum-likelihood fit by the hand-written EM (estimate, SE, 95% CI; --json for machines)"
 DESCRIPTION = (
     "Fit the shared-sigma two-component mixture to a data file by the hand-written EM (several starts, "
     "SQUAREM acceleration) and print the estimate, Louis standard errors, 95 percent Wald intervals "
-    "(on logit(pi1) and log(sigma)), iterations and convergence; --json prints one JSON object instead."
+    "(on logit(pi1) and log(sigma)), iterations and convergence; --json prints one JSON object instead. "
+    f"Exit status 0 when the best fit converged to a maximum, {NOT_CONVERGED} when it did not (the "
+    "estimate is printed all the same, with a warning on stderr), 2 for bad input."
 )
 
 
@@ -41,9 +49,17 @@ def format_table(result, name: str) -> str:
     lines.append(f"{len(starts)} start(s), {len(starts.optima)} distinct end point(s); "
                  f"{starts.optima[0].count} reached the best")
     for j, opt in enumerate(starts.optima[1:], start=1):
+        kind = "" if opt.is_max else (": a saddle on the one-normal ridge mu1 ~ mu2 (observed information not "
+                                      "positive definite), not a maximum")
         lines.append(f"  other end point {j}: {opt.params}, log-likelihood {opt.loglik:.4f} "
-                     f"({opt.count} start(s))")
+                     f"({opt.count} start(s)){kind}")
     return "\n".join(lines)
+
+
+def not_converged_warning(result) -> str:
+    """The stderr line for a best fit that did not converge."""
+    return (f"emvb em: warning: the best of {len(result.runs)} EM runs did NOT converge ({result.reason}); "
+            "its estimate is not shown to be a maximum: try more starts (--n-init) or another --seed")
 
 
 def run(args) -> int:
@@ -56,4 +72,7 @@ def run(args) -> int:
         print(json.dumps(result.to_json_dict()))
     else:
         print(format_table(result, ds.name))
+    if not result.converged:
+        print(not_converged_warning(result), file=sys.stderr)
+        return NOT_CONVERGED
     return 0
