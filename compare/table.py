@@ -10,7 +10,10 @@ tends to 0 and the second to 1):
     z_mean_mle = (posterior mean - MLE) / SE        sd_ratio = posterior sd / SE
 
 plus whether the MLE lies in the HDI and whether the truth (when known) lies in the Wald interval
-and in the HDI. Parameters are read by position: component 1 of ``mu`` is ``mu1``.
+and in the HDI, and the flags ``rhat_ok`` (R-hat at most :data:`~compare.thresholds.RHAT_MAX`) and
+``ess_ok`` (bulk ESS at least :data:`~compare.thresholds.ESS_MIN`), decided by the predicates of
+:mod:`compare.thresholds` that the report's prose uses too. Parameters are read by position:
+component 1 of ``mu`` is ``mu1``.
 """
 
 from __future__ import annotations
@@ -23,13 +26,14 @@ from ..labels.draws import component_dim, posterior_dataset
 from ..models.data import recorded_sha256, require_same_data
 from ..models.errors import SettingError
 from ..models.params import PARAM_NAMES, MixtureParams
+from .thresholds import ess_ok, rhat_ok
 
 COLUMNS = (
     "variant", "parameter", "truth", "em_estimate", "em_se", "em_ci_lb", "em_ci_ub",
     "mean", "median", "sd", "hdi_lb", "hdi_ub", "ci_prob", "ess_bulk", "ess_tail", "r_hat", "mcse_mean",
-    "z_mean_mle", "sd_ratio", "mle_in_hdi", "truth_in_wald", "truth_in_hdi",
+    "z_mean_mle", "sd_ratio", "mle_in_hdi", "truth_in_wald", "truth_in_hdi", "rhat_ok", "ess_ok",
 )
-BOOL_COLUMNS = ("mle_in_hdi", "truth_in_wald", "truth_in_hdi")
+BOOL_COLUMNS = ("mle_in_hdi", "truth_in_wald", "truth_in_hdi", "rhat_ok", "ess_ok")
 STRING_COLUMNS = ("variant", "parameter")
 
 
@@ -113,6 +117,7 @@ def compare_fits(em_result, posteriors: dict, truth: MixtureParams | None = None
                 "mle_in_hdi": bool(r["hdi_lb"] <= est[name] <= r["hdi_ub"]),
                 "truth_in_wald": (bool(lo <= t <= hi) if truth is not None else None),
                 "truth_in_hdi": (bool(r["hdi_lb"] <= t <= r["hdi_ub"]) if truth is not None else None),
+                "rhat_ok": rhat_ok(float(r["r_hat"])), "ess_ok": ess_ok(float(r["ess_bulk"])),
             })
     df = pd.DataFrame.from_records(records, columns=list(COLUMNS))
     df.attrs = {"ci_prob": float(ci_prob), "em_sha256": getattr(em_result, "sha256", None)}
