@@ -116,3 +116,24 @@ def test_em_finds_the_maximum_that_gives_a_far_outlier_its_own_component():
     assert others and r.loglik - max(others) > 1e7
     kinds = {s.kind for s in r.runs.starts if s.optimum == 0}
     assert "largest point alone" in kinds
+
+
+def test_em_sums_do_not_depend_on_where_the_data_sit_in_memory():
+    """The fused passes use reassociated (SIMD) sums; their order must not depend on the array's
+    alignment, or the same data could fit differently from run to run (README "Reproducibility")."""
+    from emvb.em.coords import start_u
+    from emvb.em.information import information_sums
+    from emvb.em.kernel import sums_numba
+
+    x = simulate(MixtureParams(0.3, 0.0, 1.5, 1.0), 10_001, 9).values
+    sc, xs = Scaling.standardized(x)
+    u = start_u(sc, MixtureParams(0.3, 0.1, 1.4, 0.9))
+    p = sc.params_to_std(MixtureParams(0.3, 0.1, 1.4, 0.9))
+    buf = np.empty(xs.size + 16)
+    results = set()
+    for offset in range(8):  # 8 alignments of 8-byte floats: every position within a 64-byte line
+        view = buf[offset:offset + xs.size]
+        view[:] = xs
+        results.add((sums_numba(view, u).tobytes(), information_sums(view, p).tobytes(),
+                     sc.standardize(x).tobytes()))
+    assert len(results) == 1
