@@ -20,9 +20,9 @@ from emvb.models.errors import ParamError, SettingError
 pm = pytest.importorskip("pymc")
 from emvb.models.names import COMPONENTS  # noqa: E402
 from emvb.models.priors import Priors  # noqa: E402
-from emvb.models.scaling import Scaling  # noqa: E402
 from emvb.models.pymc_likelihood import closed_form_mixture_dist  # noqa: E402
 from emvb.models.pymc_model import build_model  # noqa: E402
+from emvb.models.scaling import Scaling  # noqa: E402
 
 N = 500
 # Float64 sums of N terms of size ~|logp| (about 3e3 here): rounding leaves ~1e-12 relative.
