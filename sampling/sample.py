@@ -137,7 +137,6 @@ def sample(model: MixtureModel, *, chains: int = 4, draws: int = 1000, tune: int
         "n_divergent": int(ss["diverging"].sum()),
         "n_max_treedepth": int(ss["reached_max_treedepth"].sum()),
         "pymc_version": pm.__version__,
-        "standardisation": json.dumps(model.scaling.to_dict()),
     }
     dt.attrs = dict(attrs)
     dt["posterior"].attrs = dict(dt["posterior"].attrs) | attrs
