@@ -37,11 +37,12 @@ import numpy as np
 from _record import add_record_options, record
 
 from emvb import em
+from emvb.em.coords import params, start_u, trace_params
 from emvb.em.iterate import run_em
 from emvb.em.kernel import sums_numba, sums_numpy, update
-from emvb.em.scaling import Scaling
 from emvb.em.starts import make_starts
 from emvb.models import DEFAULT_TRUTH, MixtureParams, loglik, simulate
+from emvb.models.scaling import Scaling
 
 #: Name of the results file (benchmarks/results/<BENCHMARK>.json).
 BENCHMARK = "em_speed"
@@ -124,7 +125,7 @@ def sklearn_comparison(x: np.ndarray, tol: float, t_ours: float, r, ours_start: 
     t_sk, (g, p_sk) = best_time(lambda: sklearn_fit(x, tol), 1)
     print(f"    sklearn (own k-means start): {t_sk:.3f} s ({g.n_iter_} iterations)  ->  "
           f"ratio {t_sk / t_ours:.1f}x")
-    t_sk2, (g2, _) = best_time(lambda: sklearn_fit(x, tol, sc.from_u(start.u)), 1)
+    t_sk2, (g2, _) = best_time(lambda: sklearn_fit(x, tol, params(sc, start.u)), 1)
     print(f"    sklearn (given our start):   {t_sk2:.3f} s ({g2.n_iter_} iterations)  ->  ratio "
           f"{t_sk2 / t_ours:.1f}x vs our whole fit, {t_sk2 / t_plain:.1f}x vs our plain-EM loop")
     l_diff = r.loglik - loglik(x, p_sk)
@@ -153,7 +154,7 @@ def one_iteration(n: int, repeats: int) -> dict:
     """Item 2: one fused EM iteration and the numpy reference pass, against one ``np.exp``."""
     x = simulate(DEFAULT_TRUTH, n, ITERATION_SEED).values
     sc, xs = Scaling.standardized(x)
-    u = sc.to_u(ITERATION_AT)
+    u = start_u(sc, ITERATION_AT)
 
     def fused():
         return update(u, sums_numba(xs, u), n)
@@ -183,8 +184,8 @@ def squarem_rule(n: int, seeds: int, tol: float, xtol: float | None) -> dict:
         b = run_em(xs, u0, tol=tol, max_iter=SQUAREM_MAX_ITER, accelerate=False, xtol=xtol)
         ratios.append(b.n_map_evals / a.n_map_evals)
         if seed == 0:
-            diff = np.max(np.abs(sc.u_to_array(a.u) - sc.u_to_array(b.u)))
-            l_diff = sc.loglik(a.loglik_std, n) - sc.loglik(b.loglik_std, n)
+            diff = np.max(np.abs(trace_params(sc, a.u) - trace_params(sc, b.u)))
+            l_diff = sc.loglik_from_std(a.loglik_std, n) - sc.loglik_from_std(b.loglik_std, n)
             first = {"seed0_plain_maps": b.n_map_evals, "seed0_squarem_maps": a.n_map_evals,
                      "seed0_loglik_diff": l_diff, "seed0_max_param_diff": diff}
             print(f"    tol={tol:g}, xtol={xtol}: seed 0: plain {b.n_map_evals} maps, "

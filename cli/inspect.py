@@ -1,4 +1,9 @@
-"""``emvb inspect``: load a data file with the same checks every fit uses, and describe it."""
+"""``emvb inspect``: load a data file with the same checks every fit uses, and describe it.
+
+The checks are :func:`models.data.check_values` (through the loader), the very function the fits
+call. The summary is computed on the standardised data of :mod:`models.scaling` and mapped back, so
+values near 1e300 or 1e-300 are described without overflow.
+"""
 
 from __future__ import annotations
 
@@ -15,16 +20,16 @@ def run(args) -> int:
     import numpy as np
 
     from ..files.datafile import load_data
+    from ..models.scaling import Scaling
 
     ds = load_data(args.data, args.column)
-    v = ds.values
-    q = np.quantile(v, [0.0, 0.25, 0.5, 0.75, 1.0])
-    # in units of the largest |x|: the squares of values near 1e300 overflow, of values near 1e-300 vanish
-    unit = float(np.max(np.abs(v))) or 1.0
-    scaled = v / unit
-    mean, sd = unit * float(scaled.mean()), unit * float(scaled.std(ddof=1))
-    print(f"{ds.name}: n={ds.n}, distinct={np.unique(v).size}, sha256 {ds.sha256}")
+    sc, xs = Scaling.standardized(ds.values, ds.name)
+    mean, sd = sc.mean_sd(xs)
+    q = sc.unstandardize(np.quantile(xs, [0.0, 0.25, 0.5, 0.75, 1.0]))
+    print(f"{ds.name}: n={ds.n}, distinct={np.unique(xs).size}, sha256 {ds.sha256}")
     print(f"mean {mean:.6g}, sd {sd:.6g}; min/q25/median/q75/max " + " / ".join(f"{t:.6g}" for t in q))
+    print(f"every fit runs on (x - {sc.center:.6g}) / {sc.scale:.6g} (median and interquartile range) "
+          "and maps its results back")
     if ds.truth is not None:
         print(f"simulated from {ds.truth} with seed {ds.seed} (sidecar fingerprint checked)")
     return 0

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 
 from .args import add_data_arguments, nonneg_int, params_arg, positive_int
 
 HELP = "check an EM estimate from elsewhere: global maximum, local maximum, or not a maximum"
-DESCRIPTION = (HELP + ". Exit status 0 for global_max, 1 for local_max or not_a_max, 2 for bad input.")
+DESCRIPTION = (HELP + ". A maximum must be stationary (scaled gradient within --tolerance standard errors) "
+               "with negative definite curvature, and EM started at it must stay within --tolerance SE; the "
+               "verdict names every test that failed. Exit status 0 for global_max, 1 for local_max or "
+               "not_a_max, 2 for bad input.")
+
+
+def positive_float(text: str) -> float:
+    """An argparse type: a finite number > 0."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (v > 0 and v < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
+    return v
 
 
 def add_arguments(p) -> None:
@@ -16,6 +31,10 @@ def add_arguments(p) -> None:
                    help="the estimate to check, in either labelling")
     p.add_argument("--n-init", type=positive_int, default=10, help="EM starts for the best optimum (default 10)")
     p.add_argument("--seed", type=nonneg_int, default=0, help="seed for EM starts and sampling (default 0)")
+    p.add_argument("--tolerance", type=positive_float, default=None, metavar="SE",
+                   help="how many standard errors from the maximum still count as at it (default 0.05); for an "
+                        "estimate rounded for printing, e.g. 0.5 (3 significant figures are 0.2-0.4 SE from the "
+                        "maximum at n = 500-10000, more at larger n): 'is this the maximum up to rounding?'")
     p.add_argument("--bayes", action="store_true",
                    help="also sample the ordered model and locate the estimate in its posterior")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
@@ -30,6 +49,11 @@ def print_validation(v) -> None:
 
     print(f"data: n={v.n}, sha256 {v.sha256}")
     print(f"verdict: {v.verdict}  ({'; '.join(v.reasons)})")
+    names = {"stationary": f"stationary within {v.tolerance:g} SE ({v.stationarity_se:.3g})",
+             "negative_definite": "negative definite curvature",
+             "at_optimum": f"EM from it stays within {v.tolerance:g} SE ({v.distance_to_local_se:.3g})",
+             "best": "the best log-likelihood found"}
+    print("tests: " + "; ".join(f"{names[k]}: {'yes' if ok else 'NO'}" for k, ok in v.tests.items()))
     print(f"{'':12}{'estimate':>12}{'our MLE':>12}{'MLE SE':>12}{'grad*SE':>12}{'one EM step':>13}")
     est, best = v.estimate.to_dict(), (v.best if v.labelling == "as_mle" else v.best.swapped()).to_dict()
     step = v.em_step.to_dict() if v.em_step is not None else {}
@@ -55,11 +79,12 @@ def print_validation(v) -> None:
 def run(args) -> int:
     import dataclasses
 
-    from ..compare.validate import bayes_check, validate
+    from ..compare.validate import TOLERANCE_SE, bayes_check, validate
     from ..files.datafile import load_data
 
     ds = load_data(args.data, args.column)
-    v = validate(ds, args.estimate, n_init=args.n_init, seed=args.seed)
+    tol = TOLERANCE_SE if args.tolerance is None else args.tolerance
+    v = validate(ds, args.estimate, n_init=args.n_init, seed=args.seed, tolerance=tol)
     if args.bayes:
         from ..models.pymc_model import build_model
         from ..sampling.sample import sample

@@ -10,7 +10,10 @@ tends to 0 and the second to 1):
     z_mean_mle = (posterior mean - MLE) / SE        sd_ratio = posterior sd / SE
 
 plus whether the MLE lies in the HDI and whether the truth (when known) lies in the Wald interval
-and in the HDI. Parameters are read by position: component 1 of ``mu`` is ``mu1``.
+and in the HDI, and the flags ``rhat_ok`` (R-hat at most :data:`~compare.thresholds.RHAT_MAX`) and
+``ess_ok`` (bulk ESS at least :data:`~compare.thresholds.ESS_MIN`), decided by the predicates of
+:mod:`compare.thresholds` that the report's prose uses too. Parameters are read by position:
+component 1 of ``mu`` is ``mu1``.
 """
 
 from __future__ import annotations
@@ -23,13 +26,15 @@ from ..labels.draws import component_dim, posterior_dataset
 from ..models.data import recorded_sha256, require_same_data
 from ..models.errors import SettingError
 from ..models.params import PARAM_NAMES, MixtureParams
+from ..models.scaling import Scaling
+from .thresholds import ess_ok, rhat_ok
 
 COLUMNS = (
     "variant", "parameter", "truth", "em_estimate", "em_se", "em_ci_lb", "em_ci_ub",
     "mean", "median", "sd", "hdi_lb", "hdi_ub", "ci_prob", "ess_bulk", "ess_tail", "r_hat", "mcse_mean",
-    "z_mean_mle", "sd_ratio", "mle_in_hdi", "truth_in_wald", "truth_in_hdi",
+    "z_mean_mle", "sd_ratio", "mle_in_hdi", "truth_in_wald", "truth_in_hdi", "rhat_ok", "ess_ok",
 )
-BOOL_COLUMNS = ("mle_in_hdi", "truth_in_wald", "truth_in_hdi")
+BOOL_COLUMNS = ("mle_in_hdi", "truth_in_wald", "truth_in_hdi", "rhat_ok", "ess_ok")
 STRING_COLUMNS = ("variant", "parameter")
 
 
@@ -42,14 +47,25 @@ def check_fingerprints(em_result, posteriors: dict, *, require: bool = False) ->
         require_same_data(recorded_sha256(em_result), recorded_sha256(post), f"posterior {name!r}", require=require)
 
 
-def posterior_summary(posterior, ci_prob: float) -> pd.DataFrame:
+#: Summary columns in the data's units that move with the location (mu) and scale (mu, sigma).
+_LOCATED = ("mean", "median", "hdi_lb", "hdi_ub")
+_SCALED = ("sd", "mcse_mean")
+
+
+def posterior_summary(posterior, ci_prob: float, scaling: Scaling | None = None) -> pd.DataFrame:
     """ArviZ's summary of pi1, mu1, mu2, sigma: index PARAM_NAMES, ArviZ's own column names.
 
-    Columns: mean, sd, hdi_lb, hdi_ub, ess_bulk, ess_tail, r_hat, mcse_mean, median.
+    Columns: mean, sd, hdi_lb, hdi_ub, ess_bulk, ess_tail, r_hat, mcse_mean, median. With a
+    ``scaling`` (:mod:`models.scaling`), ArviZ summarises the standardised draws ``(mu - c)/k``,
+    ``sigma/k`` and the summaries are mapped back (mean, median, HDI affinely; sd, MCSE by ``k``;
+    R-hat and ESS, rank-based, are unchanged): the same numbers, without ArviZ's squares and fourth
+    powers of draws overflowing for data near 1e100 and beyond.
     """
     import arviz as az
 
     ds = posterior_dataset(posterior)[["pi1", "mu", "sigma"]]
+    if scaling is not None:
+        ds = ds.assign(mu=(ds["mu"] - scaling.center) / scaling.scale, sigma=ds["sigma"] / scaling.scale)
     comp = component_dim(ds)
     kw = {"ci_prob": ci_prob, "round_to": "none", "fmt": "xarray"}
     allk = az.summary(ds, kind="all", ci_kind="hdi", **kw)
@@ -67,7 +83,13 @@ def posterior_summary(posterior, ci_prob: float) -> pd.DataFrame:
             "ess_bulk": a.sel(summary="ess_bulk"), "ess_tail": a.sel(summary="ess_tail"),
             "r_hat": a.sel(summary="r_hat"), "mcse_mean": a.sel(summary="mcse_mean"),
         }
-    return pd.DataFrame({k: {c: float(v) for c, v in r.items()} for k, r in rows.items()}).T
+    out = pd.DataFrame({k: {c: float(v) for c, v in r.items()} for k, r in rows.items()}).T
+    if scaling is not None:
+        for name in ("mu1", "mu2", "sigma"):
+            shift = scaling.center if name != "sigma" else 0.0
+            out.loc[name, list(_LOCATED)] = shift + scaling.scale * out.loc[name, list(_LOCATED)]
+            out.loc[name, list(_SCALED)] = scaling.scale * out.loc[name, list(_SCALED)]
+    return out
 
 
 def compare_fits(em_result, posteriors: dict, truth: MixtureParams | None = None,
@@ -96,7 +118,7 @@ def compare_fits(em_result, posteriors: dict, truth: MixtureParams | None = None
     truth_d = truth.to_dict() if truth is not None else {}
     records = []
     for variant, post in posteriors.items():
-        s = posterior_summary(post, ci_prob)
+        s = posterior_summary(post, ci_prob, getattr(em_result, "scaling", None))
         for name in PARAM_NAMES:
             se = float(getattr(em_result.se, name))
             lo, hi = (float(v) for v in wald[name])
@@ -113,6 +135,7 @@ def compare_fits(em_result, posteriors: dict, truth: MixtureParams | None = None
                 "mle_in_hdi": bool(r["hdi_lb"] <= est[name] <= r["hdi_ub"]),
                 "truth_in_wald": (bool(lo <= t <= hi) if truth is not None else None),
                 "truth_in_hdi": (bool(r["hdi_lb"] <= t <= r["hdi_ub"]) if truth is not None else None),
+                "rhat_ok": rhat_ok(float(r["r_hat"])), "ess_ok": ess_ok(float(r["ess_bulk"])),
             })
     df = pd.DataFrame.from_records(records, columns=list(COLUMNS))
     df.attrs = {"ci_prob": float(ci_prob), "em_sha256": getattr(em_result, "sha256", None)}

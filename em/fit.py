@@ -15,16 +15,18 @@ import numpy as np
 from ..models.data import checked_values
 from ..models.errors import DataError, ParamError, SettingError
 from ..models.params import MixtureParams
+from ..models.scaling import Scaling
+from .coords import from_u, params, start_u, trace_params
 from .information import observed_information
 from .iterate import REASON_NOT_MAX, RunPath, run_em
 from .kernel import sums_numba, sums_numpy
 from .result import Climb, EMResult, Optimum, ParamRecord, RunRecord, Runs, Trace
-from .scaling import Scaling
 from .starts import Start, make_starts, user_start
 
 ENGINES = {"numba": sums_numba, "numpy": sums_numpy}
 #: Two end points are the same optimum when their ordered standardised (mu1, mu2, sigma) differ by
-#: less than this many data sds. pi1 is left out: near mu1 == mu2 (the one-normal stationary set)
+#: less than this many standardised units (interquartile ranges of the data, :mod:`models.scaling`).
+#: pi1 is left out: near mu1 == mu2 (the one-normal stationary set)
 #: it is unidentified, and elsewhere it is pinned down by the means and sigma.
 SAME_OPTIMUM = 1e-2
 
@@ -52,12 +54,12 @@ def is_strict_max(x, params: MixtureParams) -> bool:
 def _is_max_u(xs: np.ndarray, u) -> bool:
     """:func:`is_strict_max` at standardised unconstrained ``u`` (the test is scale-free)."""
     try:
-        return is_strict_max(xs, Scaling(0.0, 1.0).from_u(u))
+        return is_strict_max(xs, from_u(u))
     except ParamError:  # pi1 rounded to 0 or 1: a boundary, not an interior maximum
         return False
 
 
-def _check_maximum(path: RunPath, xs: np.ndarray, scaling: Scaling) -> RunPath:
+def _check_maximum(path: RunPath, xs: np.ndarray) -> RunPath:
     """A run that met the stopping rule at a point that is not a maximum did not converge."""
     if path.converged and not _is_max_u(xs, path.u):
         return dataclasses.replace(path, converged=False, reason=REASON_NOT_MAX)
@@ -86,7 +88,7 @@ def _group_optima(paths: list[RunPath], scaling: Scaling, xs: np.ndarray) -> tup
             reps.append((point, i))
             counts.append(1)
     n = xs.size
-    optima = [Optimum(scaling.from_u(_ordered_u(paths[i].u)), scaling.loglik(paths[i].loglik_std, n),
+    optima = [Optimum(params(scaling, _ordered_u(paths[i].u)), scaling.loglik_from_std(paths[i].loglik_std, n),
                       counts[j], _is_max_u(xs, paths[i].u)) for j, (_, i) in enumerate(reps)]
     return label, optima
 
@@ -142,7 +144,7 @@ def fit(x, *, init: MixtureParams | None = None, n_init: int = 10, tol: float = 
     if int(n_init) < 1:
         raise SettingError(f"n_init must be >= 1, got {n_init}")
     sums = ENGINES[engine]
-    scaling, xs = Scaling.standardized(values)
+    scaling, xs = Scaling.standardized(values)  # the data were checked: no DataError here
     n = xs.size
     rng = np.random.default_rng(seed)
     starts: list[Start] = []
@@ -152,7 +154,7 @@ def fit(x, *, init: MixtureParams | None = None, n_init: int = 10, tol: float = 
     if len(starts) < n_init:
         starts.extend(make_starts(xs, int(n_init) - len(starts), rng))
     paths = [_check_maximum(run_em(xs, s.u, tol=tol, max_iter=int(max_iter), accelerate=accelerate,
-                                   xtol=xtol, sums=sums), xs, scaling)
+                                   xtol=xtol, sums=sums), xs)
              for s in starts]
     finite = [i for i, p in enumerate(paths) if math.isfinite(p.loglik_std)]
     if not finite:
@@ -160,30 +162,30 @@ def fit(x, *, init: MixtureParams | None = None, n_init: int = 10, tol: float = 
     best = max(finite, key=lambda i: paths[i].loglik_std)
     labels, optima = _group_optima(paths, scaling, xs)
     records = tuple(
-        RunRecord(kind=s.kind, init=scaling.from_u(s.u), final=scaling.from_u(_ordered_u(p.u)),
-                  loglik=scaling.loglik(p.loglik_std, n), n_iter=p.n_iter, converged=p.converged,
+        RunRecord(kind=s.kind, init=params(scaling, s.u), final=params(scaling, _ordered_u(p.u)),
+                  loglik=scaling.loglik_from_std(p.loglik_std, n), n_iter=p.n_iter, converged=p.converged,
                   reason=p.reason, n_map_evals=p.n_map_evals, optimum=labels[i])
         for i, (s, p) in enumerate(zip(starts, paths, strict=True))
     )
     bp = paths[best]
-    params = scaling.from_u(bp.u)
-    trace_params = np.array([scaling.u_to_array(u) for u in bp.trace_u])
-    swapped = params.mu1 > params.mu2
-    if swapped:  # report mu1 <= mu2; relabel the whole path the same way
-        params = params.swapped()
-        trace_params = np.column_stack([1.0 - trace_params[:, 0], trace_params[:, 2], trace_params[:, 1],
-                                        trace_params[:, 3]])
-    trace_loglik = bp.trace_loglik_std - n * math.log(scaling.scale)
-    cov, se = covariance(values, params)
-    for a in (trace_loglik, trace_params, cov):  # a frozen result: its arrays are read-only too
+    swapped = bp.u[1] > bp.u[2]
+    u_best = _ordered_u(bp.u)  # report mu1 <= mu2; relabel the whole path the same way
+    path = trace_params(scaling, bp.trace_u)
+    if swapped:
+        path = np.column_stack([1.0 - path[:, 0], path[:, 2], path[:, 1], path[:, 3]])
+    trace_loglik = scaling.loglik_from_std(bp.trace_loglik_std, n)
+    cov_s, _ = covariance(xs, from_u(u_best))
+    cov = scaling.cov_from_std(cov_s)
+    se = ParamRecord.from_array(scaling.se_from_std(_se(cov_s)))  # finite even where cov overflows
+    for a in (trace_loglik, path, cov, cov_s):  # a frozen result: its arrays are read-only too
         a.setflags(write=False)
-    trace = Trace(loglik=trace_loglik, params=trace_params)
     return EMResult(
-        params=params, loglik=scaling.loglik(bp.loglik_std, n), n_iter=bp.n_iter, converged=bp.converged,
-        reason=bp.reason, n_map_evals=bp.n_map_evals, trace=trace,
+        params=params(scaling, u_best), loglik=scaling.loglik_from_std(bp.loglik_std, n), n_iter=bp.n_iter,
+        converged=bp.converged, reason=bp.reason, n_map_evals=bp.n_map_evals,
+        trace=Trace(loglik=trace_loglik, params=path),
         runs=Runs(starts=records, optima=tuple(optima), best=best),
         se=se, cov=cov, n=n, sha256=sha, tol=float(tol),
-        accelerate=bool(accelerate), swapped=bool(swapped),
+        accelerate=bool(accelerate), swapped=bool(swapped), scaling=scaling, cov_std=cov_s,
     )
 
 
@@ -205,30 +207,37 @@ def climb(x, start: MixtureParams, *, tol: float = 1e-10, max_iter: int = 10_000
     The optimum is reported **in the labelling of ``start``** (EM never swaps labels itself), for
     relabelling by the mode a draw leads to and for bootstrap refits. ``x`` is checked like any data;
     callers that climb many times on the same data pass its ``scaling`` and standardised ``xs``
-    (from :meth:`em.scaling.Scaling.standardized`) to skip that work.
+    (from :meth:`models.scaling.Scaling.standardized`) to skip that work.
     """
     _check_settings(tol=tol, max_iter=max_iter, xtol=None, engine="numba")
     if xs is None or scaling is None:
         values, _ = checked_values(x)
         scaling, xs = Scaling.standardized(values)
-    path = _check_maximum(run_em(xs, scaling.to_u(start), tol=tol, max_iter=int(max_iter), accelerate=accelerate,
-                                 sums=sums_numba), xs, scaling)
+    path = _check_maximum(run_em(xs, start_u(scaling, start), tol=tol, max_iter=int(max_iter),
+                                 accelerate=accelerate, sums=sums_numba), xs)
     try:
-        params = scaling.from_u(path.u)
+        end = params(scaling, path.u)
     except ParamError:  # a component emptied on the way: pi1 rounded to 0 or 1
-        params = None
-    return Climb(params=params, loglik=scaling.loglik(path.loglik_std, xs.size), converged=path.converged,
+        end = None
+    return Climb(params=end, loglik=scaling.loglik_from_std(path.loglik_std, xs.size), converged=path.converged,
                  reason=path.reason, n_iter=path.n_iter)
+
+
+def _se(cov: np.ndarray) -> np.ndarray:
+    d = np.diag(cov)
+    return np.where(d > 0, np.sqrt(np.where(d > 0, d, 1.0)), np.nan)
 
 
 def covariance(x, params: MixtureParams) -> tuple[np.ndarray, ParamRecord]:
     """``cov = inv(I_obs)`` (Louis) and ``se = sqrt(diag(cov))``; NaN if the information is singular
-    or a variance comes out non-positive (not at a maximum)."""
+    or a variance comes out non-positive (not at a maximum).
+
+    Computed in the units of ``x``; :func:`fit` calls it on the standardised data and maps the result
+    back with :meth:`models.scaling.Scaling.cov_from_std` (no overflow for data near 1e300).
+    """
     info = observed_information(x, params)
     try:
         cov = np.linalg.inv(info)
     except np.linalg.LinAlgError:
         cov = np.full((4, 4), np.nan)
-    d = np.diag(cov)
-    se = np.where(d > 0, np.sqrt(np.where(d > 0, d, 1.0)), np.nan)
-    return cov, ParamRecord.from_array(se)
+    return cov, ParamRecord.from_array(_se(cov))

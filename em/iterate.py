@@ -59,7 +59,7 @@ STALL = 1e-2
 
 @dataclass(frozen=True)
 class RunPath:
-    """One EM run in standardised unconstrained coordinates (see :mod:`em.scaling`)."""
+    """One EM run in standardised unconstrained coordinates (see :mod:`em.coords`)."""
 
     u: np.ndarray            # final iterate (4,)
     loglik_std: float        # log-likelihood of the standardised data at u

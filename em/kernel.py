@@ -34,7 +34,7 @@ import numpy as np
 
 from ..models.density import logpdf, responsibilities
 from ..models.params import MixtureParams
-from .scaling import expit
+from .coords import expit
 
 LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _BLOCK = 256

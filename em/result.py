@@ -14,6 +14,7 @@ import numpy as np
 
 from ..models.errors import SettingError
 from ..models.params import PARAM_NAMES, MixtureParams
+from ..models.scaling import Scaling
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,10 @@ class EMResult:
     swapped : whether ``params`` is the label swap of the best run's own labelling (EM ran with
         ``mu1 > mu2`` from its start and the result was relabelled to ``mu1 <= mu2``; ``trace`` is
         relabelled the same way)
+    scaling : the standardisation EM ran on (:mod:`models.scaling`); everything above is mapped
+        back to the data's units
+    cov_std : ``cov`` in the standardised units (``cov = J cov_std J``, ``J = diag(1, k, k, k)``);
+        finite even where ``cov`` overflows (data on a scale beyond ~1e150)
     """
 
     params: MixtureParams
@@ -127,6 +132,8 @@ class EMResult:
     tol: float
     accelerate: bool
     swapped: bool = False
+    scaling: Scaling | None = None
+    cov_std: np.ndarray | None = None
 
     def in_start_labels(self) -> MixtureParams:
         """The estimate in the labelling the best run started in (undoes the ``mu1 <= mu2`` report)."""
@@ -159,11 +166,13 @@ class EMResult:
 
     def to_json_dict(self) -> dict:
         """The ``emvb em --json`` object: ``pi1, mu1, mu2, sigma, loglik, n_iter, converged, n,
-        sha256, se`` (``se`` an object with ``pi1, mu1, mu2, sigma``; an undefined SE is null)."""
+        sha256, se, standardisation`` (``se`` an object with ``pi1, mu1, mu2, sigma``, an undefined SE
+        is null; ``standardisation`` the ``center`` and ``scale`` EM ran with)."""
         d = {k: float(v) for k, v in self.params.to_dict().items()}
         d.update(loglik=float(self.loglik), n_iter=int(self.n_iter), converged=bool(self.converged),
                  n=int(self.n), sha256=self.sha256,
-                 se={k: _json_float(v) for k, v in self.se.to_dict().items()})
+                 se={k: _json_float(v) for k, v in self.se.to_dict().items()},
+                 standardisation=None if self.scaling is None else self.scaling.to_dict())
         return d
 
 

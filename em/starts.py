@@ -1,11 +1,20 @@
-"""Starting values for EM, in standardised unconstrained coordinates ``u`` (see :mod:`em.scaling`).
+"""Starting values for EM, in standardised unconstrained coordinates ``u`` (see :mod:`em.coords`).
 
-The first generated start is the *2-means* split (Lloyd's algorithm in 1-D from the median split:
-the threshold moves to the midpoint of the two group means until it stops moving), the usual EM
-start (scikit-learn's default). Then two families, interleaved: *quantile splits* (points below the
-q-quantile form component 1: ``pi1 = q``, the two group means, their pooled within-group sd) for
-``q = 0.25, 0.75, 0.1, 0.9, 0.5``, and *random data points* (two distinct data values as the means,
-``pi1 = 1/2``, ``sigma`` half the data's sd). A user's start goes first.
+The generated starts, in this order (a user's start goes before them):
+
+1. the *2-means* split (Lloyd's algorithm in 1-D from the median split: the threshold moves to the
+   midpoint of the two group means until it stops moving), the usual EM start (scikit-learn's default);
+2. *the largest point alone* and 3. *the smallest point alone* as one component (``pi1 = 1/m``, the
+   rest's mean and sd for the other): with a shared sigma, a far outlier is best fitted by a
+   component of its own, a maximum that no split of the bulk leads to (1e6 points and one at 1e12:
+   2e7 log-likelihood units higher than the best split). The extremes are those of *all* the data,
+   so an outlier the strided subsample misses still gets its start;
+4. a *k-means++ seeding* (Arthur & Vassilvitskii 2007): one centre drawn uniformly, the second with
+   probability proportional to the squared distance from it, then the split at their midpoint;
+5. then two families, interleaved: *quantile splits* (points below the q-quantile form component
+   1: ``pi1 = q``, the two group means, their pooled within-group sd) for ``q = 0.25, 0.75, 0.1,
+   0.9, 0.5``, and *random data points* (two distinct data values as the means, ``pi1 = 1/2``,
+   ``sigma`` half a standardised unit).
 
 A poor split gives a large pooled sd, and from there EM can drift to the one-normal stationary set
 ``mu1 == mu2`` (see :mod:`em.iterate`); restarts exist to expose exactly that.
@@ -22,11 +31,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..models.params import MixtureParams
-from .scaling import Scaling
+from ..models.scaling import Scaling
+from .coords import start_u
 
 QUANTILES = (0.25, 0.75, 0.1, 0.9, 0.5)
 _SUBSAMPLE = 100_000  # starts need no precision: at most this many (evenly strided) points are used
-_TIE = 1e-9  # |mu1 - mu2| below this (in data sds) counts as a symmetric start
+_TIE = 1e-9  # |mu1 - mu2| below this (in standardised units) counts as a symmetric start
 
 
 @dataclass(frozen=True)
@@ -73,8 +83,19 @@ def kmeans_start(sorted_xs: np.ndarray, max_steps: int = 200) -> np.ndarray:
     return _split_start(sorted_xs, k)
 
 
+def kmeanspp_start(sorted_xs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """k-means++ seeding of two centres (the second drawn with probability ~ squared distance to the
+    first), then the split of the sorted data at their midpoint."""
+    m = sorted_xs.size
+    a = sorted_xs[rng.integers(m)]
+    d2 = (sorted_xs - a) ** 2
+    b = sorted_xs[rng.choice(m, p=d2 / d2.sum())]  # d2.sum() > 0: >= 3 distinct values
+    k = int(np.searchsorted(sorted_xs, 0.5 * (a + b), side="right"))
+    return _split_start(sorted_xs, min(max(k, 1), m - 1))
+
+
 def random_start(sub: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Two distinct random data values as the means, ``pi1 = 1/2``, ``sigma = 0.5`` data sd."""
+    """Two distinct random data values as the means, ``pi1 = 1/2``, ``sigma = 0.5``."""
     for _ in range(100):
         a, b = sub[rng.integers(sub.size, size=2)]
         if abs(a - b) > _TIE:
@@ -86,7 +107,7 @@ def random_start(sub: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def user_start(init: MixtureParams, scaling: Scaling) -> Start:
     """The user's start in ``u``; a symmetric one (``mu1 == mu2``) is perturbed and flagged."""
-    u = scaling.to_u(init)
+    u = start_u(scaling, init)
     if abs(u[1] - u[2]) < _TIE:
         half = 0.25 * np.exp(u[3])
         mid = 0.5 * (u[1] + u[2])
@@ -96,10 +117,17 @@ def user_start(init: MixtureParams, scaling: Scaling) -> Start:
 
 
 def make_starts(xs: np.ndarray, n_init: int, rng: np.random.Generator) -> list[Start]:
-    """``n_init`` generated starts: 2-means, then quantile splits and random data points, interleaved."""
+    """``n_init`` generated starts in the order of the module note."""
     step = max(1, xs.size // _SUBSAMPLE)
     sub = np.sort(xs[::step])
-    starts: list[Start] = [Start("2-means split", kmeans_start(sub))]
+    # the subsample with the extremes of all the data added (already sorted: min <= sub <= max)
+    ext = np.concatenate([[xs.min()], sub, [xs.max()]])
+    m = ext.size
+    first = [("2-means split", lambda: kmeans_start(sub)),
+             ("largest point alone", lambda: _split_start(ext, m - 1)),
+             ("smallest point alone", lambda: _split_start(ext, 1)),
+             ("k-means++ seeding", lambda: kmeanspp_start(ext, rng))]
+    starts = [Start(kind, make()) for kind, make in first[:n_init]]
     qs = iter(QUANTILES)
     while len(starts) < n_init:
         q = next(qs, None) if len(starts) % 2 == 0 else None

@@ -54,7 +54,7 @@ def em_perm(x, draws: Draws, em_result, *, max_fits: int = 1000, climb_kwargs=No
         ``1e-6 * max(1, |loglik|)`` of the EM optimum), ``share_global``, ``reached_loglik``
     """
     from ..em import climb
-    from ..em.scaling import Scaling
+    from ..models.scaling import Scaling
 
     x = np.asarray(x, dtype=float)
     scaling, xs = Scaling.standardized(x)  # once for all runs

@@ -3,8 +3,9 @@
 This module is the one home of both questions:
 
 - :func:`check_values` decides what every fit accepts (1-D, real, finite, at least
-  :data:`MIN_POINTS` points and :data:`MIN_DISTINCT` distinct values). The loaders, the EM, the
-  PyMC model and the relabelling all call it, so ``emvb inspect`` checks exactly what the fits check.
+  :data:`MIN_POINTS` points and :data:`MIN_DISTINCT` distinct values, a spread that the
+  standardisation of :mod:`models.scaling` can use). The loaders, the EM, the PyMC model and the
+  relabelling all call it, so ``emvb inspect`` checks exactly what the fits check.
 - :func:`fingerprint` is the sha256 of the values as little-endian float64 bytes. It is what makes
   "EM and the posterior saw identical data" a guarantee: every fit records it
   (:func:`recorded_sha256` reads it back from any result) and :func:`require_same_data` refuses to
@@ -25,6 +26,7 @@ import numpy as np
 
 from .errors import DataError
 from .params import MixtureParams
+from .scaling import Scaling
 
 MIN_POINTS = 10
 #: With fewer distinct values the shared-sigma likelihood is unbounded (Hathaway 1985, Ann. Stat.
@@ -75,9 +77,12 @@ def check_values(values, where: str = "data", line_of=None) -> np.ndarray:
     """Refuse data EM and the posterior cannot use; return it as a 1-D float64 array (no copy if it is one).
 
     Checks, in this order: 1-D, not empty, real numbers, all finite (count and first position of
-    NaN/inf), at least :data:`MIN_POINTS` points, at least :data:`MIN_DISTINCT` distinct values.
-    The checks are one compiled pass (count of non-finite values, min, max) and a search, stopped at
-    the first hit, for a value strictly between min and max; they cost less than one EM iteration.
+    NaN/inf), at least :data:`MIN_POINTS` points, at least :data:`MIN_DISTINCT` distinct values, and
+    a spread every fit can standardise by (:meth:`models.scaling.Scaling.of`: no value more than
+    :data:`models.scaling.MAX_STANDARDISED` interquartile ranges from the median). The checks are
+    one compiled pass (count of non-finite values, min, max), a search, stopped at the first hit,
+    for a value strictly between min and max, and a partial sort of at most
+    :data:`models.scaling.SUBSAMPLE` points; they cost less than one EM iteration.
 
     Parameters
     ----------
@@ -105,6 +110,7 @@ def check_values(values, where: str = "data", line_of=None) -> np.ndarray:
             f"{where}: only {distinct} distinct value(s); with fewer than {MIN_DISTINCT} "
             "the likelihood is unbounded (Hathaway 1985)"
         )
+    Scaling.of(v, where, lo=lo, hi=hi)
     return v
 
 

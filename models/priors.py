@@ -14,6 +14,7 @@ import numpy as np
 
 from .data import as_dataset
 from .errors import ParamError, SettingError
+from .scaling import mean_sd
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,7 @@ class Priors:
         ``pi_k = 0.3``, 3 sd (1.5 prior sd) for ``pi_k = 0.1``. Neither prior constrains the default
         scenario noticeably (see the MAP-vs-MLE shift in the tests).
         """
-        x = as_dataset(x).values
-        m, s = float(np.mean(x)), float(np.std(x, ddof=1))
+        m, s = mean_sd(as_dataset(x).values)  # via the standardisation: no overflow near 1e308
         return cls(pi1_alpha=1.0, pi1_beta=1.0, mu_mean=m, mu_sd=2.0 * s, sigma_sd=2.0 * s)
 
     @classmethod

@@ -9,6 +9,20 @@ Variables: ``pi1`` (scalar), ``mu`` (dim ``component`` with coordinates ``[1, 2]
 summaries read ``mu[1]``, ``mu[2]`` like the EM table's ``mu1``, ``mu2``), ``sigma`` (scalar), and
 the observed ``x`` (dim ``obs``).
 
+**Standardised.** The graph is the model of the standardised data ``xs = (x - c) / k`` of
+:mod:`models.scaling`, with the priors transformed to that scale (``Normal(m, s)`` on ``mu`` ->
+``Normal((m - c)/k, s/k)``, ``HalfNormal(t)`` on ``sigma`` -> ``HalfNormal(t/k)``, Beta and flat priors
+unchanged), so its ``mu`` and ``sigma`` are ``(mu - c)/k`` and ``sigma/k``: an exact change of
+variables, whose posterior :func:`sampling.sample.sample` maps back draw by draw. Data near 1e300 or
+1e-300 then sample exactly like the default scenario. :class:`ModelSpec` keeps the priors in the
+data's units and records ``c`` and ``k``.
+
+**One compiled sampler for every data set of the same size.** The observed data and every
+data-dependent constant (the prior hyperparameters on the standardised scale) are ``pm.Data``
+containers (:data:`CONTAINERS`); :meth:`MixtureModel.rebind` gives the same graph other values, and
+:func:`sampling.sample.sample` hands them to the compiled nutpie model with its public
+``with_data`` (no recompile).
+
 Two variants (docs/methods.md §4):
 
 - **unordered**: ``mu`` exchangeable; with the default symmetric priors the posterior is symmetric
@@ -22,6 +36,14 @@ Two likelihood implementations of the same density: ``"closed"`` (the closed log
 docs/methods.md as a ``pm.CustomDist``, :mod:`models.pymc_likelihood`) and ``"mixture"``
 (``pm.NormalMixture``, the readable reference). They agree to 1e-9 (tested).
 
+**Reproducibility.** Importing this module sets ``pytensor.config.numba__fastmath = False``.
+PyTensor compiles the model with numba and caches each operation's machine code on disk; with
+fastmath, LLVM may reassociate and fuse floating-point operations across the functions it inlines,
+and a function loaded from the cache cannot be inlined, so freshly compiled and cached code round
+differently and a chain's trajectory (chaotic in the last bit) depended on the state of the cache.
+IEEE arithmetic gives the same bits whichever way the code was put together (README,
+"Reproducibility").
+
 :func:`build_model` returns a :class:`MixtureModel`: the ``pm.Model``, its :class:`ModelSpec` and a
 cache for compiled samplers, so nothing is attached to PyMC's own object. This module and
 :mod:`models.pymc_likelihood` are the only modules of this package that import pymc; ``import
@@ -30,17 +52,28 @@ emvb.models`` does not.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+import math
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pymc as pm
+import pytensor
 from pymc.distributions.transforms import ordered as ordered_transform
 
-from .data import as_dataset
+from .data import Dataset, as_dataset
 from .errors import SettingError
 from .names import COMPONENTS, DEFAULT_LIKELIHOOD, LIKELIHOODS, OBSERVED
 from .priors import Priors, resolve_priors
 from .pymc_likelihood import ClosedFormMixture
+from .scaling import Scaling
+
+pytensor.config.numba__fastmath = False  # same bits from fresh and cached code: see the module note
+
+#: The ``pm.Data`` containers: standardised data and the prior hyperparameters on that scale
+#: (those of a flat prior are absent). Their values are :attr:`MixtureModel.values`.
+X_STD = "x_std"
+CONTAINERS = (X_STD, "pi1_alpha", "pi1_beta", "mu_mean_std", "mu_sd_std", "sigma_sd_std")
 
 
 @dataclass(frozen=True)
@@ -50,9 +83,10 @@ class ModelSpec:
     sha256: str
     n: int
     data_name: str
-    priors: Priors
+    priors: Priors      # in the data's units
     ordered: bool
     likelihood: str
+    scaling: Scaling    # the graph's variables are standardised by it
 
     @property
     def variant(self) -> str:
@@ -68,39 +102,133 @@ class ModelSpec:
             "priors_description": self.priors.describe(),
             "model_variant": self.variant,
             "likelihood": self.likelihood,
+            "standardisation": json.dumps(self.scaling.to_dict()),
         }
+
+
+def _values(xs: np.ndarray, priors_std: Priors) -> dict[str, np.ndarray]:
+    """Container name -> value: the standardised data and the standardised prior hyperparameters."""
+    v = {X_STD: xs, "pi1_alpha": priors_std.pi1_alpha, "pi1_beta": priors_std.pi1_beta}
+    if priors_std.mu_sd is not None:
+        v |= {"mu_mean_std": priors_std.mu_mean, "mu_sd_std": priors_std.mu_sd}
+    if priors_std.sigma_sd is not None:
+        v["sigma_sd_std"] = priors_std.sigma_sd
+    return {k: np.asarray(val, dtype=np.float64) for k, val in v.items()}
+
+
+def _prior_rule(priors) -> str | Priors:
+    """``"default"`` (data-based: recomputed for every data set) or a fixed :class:`Priors`."""
+    if priors is None or (isinstance(priors, str) and priors == "default"):
+        return "default"
+    return resolve_priors(priors, None)
+
+
+def _bind(ds: Dataset, rule) -> tuple[Priors, Scaling, dict[str, np.ndarray]]:
+    """The priors (data units), the standardisation and the container values for data ``ds``."""
+    priors = Priors.default_for(ds) if rule == "default" else rule
+    sc, xs = Scaling.standardized(ds.values, ds.name)
+    return priors, sc, _values(xs, sc.priors_to_std(priors))
 
 
 @dataclass(frozen=True, eq=False)
 class MixtureModel:
-    """A built PyMC model with what it is and, once compiled, its compiled samplers.
+    """A built PyMC model for one data set, what it is and, once compiled, its compiled samplers.
 
     Attributes
     ----------
-    pymc : the ``pm.Model`` (use ``with model.pymc:`` for PyMC calls)
-    spec : its :class:`ModelSpec`
-    compiled : cache of compiled samplers, filled by :mod:`sampling` (a second ``sample`` of the
-        same model skips the compile)
+    graph : the ``pm.Model`` (of the standardised data); shared by every :meth:`rebind` of it
+    spec : its :class:`ModelSpec` (data fingerprint, priors in the data's units, standardisation)
+    compiled : cache of compiled samplers, filled by :mod:`sampling` and shared by every
+        :meth:`rebind` (a second ``sample`` of the same graph skips the compile)
+    data : the :class:`~models.data.Dataset` in the data's units
+    prior_rule : ``"default"`` (data-based priors, recomputed by :meth:`rebind`) or the fixed
+        :class:`~models.priors.Priors`
+    values : container name (:data:`CONTAINERS`) -> this data set's value
     """
 
-    pymc: pm.Model
+    graph: pm.Model
     spec: ModelSpec
     compiled: dict = field(default_factory=dict, repr=False)
+    data: Dataset | None = None
+    prior_rule: str | Priors = "default"
+    values: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def pymc(self) -> pm.Model:
+        """The ``pm.Model`` with this data set's values in its containers (use ``with model.pymc:``).
+
+        Rebound models share one ``pm.Model``; reading this property puts this one's values in.
+        """
+        pm.set_data(self.values, model=self.graph)
+        return self.graph
 
     @property
     def observed(self) -> np.ndarray:
-        """The data the model was built on."""
-        return np.asarray(self.pymc.rvs_to_values[self.pymc[OBSERVED]].data)
+        """The data the model was built on, in the data's units."""
+        return self.data.values
+
+    @property
+    def scaling(self) -> Scaling:
+        return self.spec.scaling
+
+    def logp_in_data_units(self, logp_std: float) -> float:
+        """The log density of ``(pi1, mu1, mu2, sigma)`` in the data's units from the graph's (without
+        the transforms' Jacobians): ``- (n + m) log k``, ``m`` the number of location/scale
+        parameters with a proper prior (2 for ``Normal`` on ``mu``, 1 for ``HalfNormal``; flat
+        priors are the constant 1 on either scale)."""
+        pri = self.spec.priors
+        m = (2 if pri.mu_sd is not None else 0) + (1 if pri.sigma_sd is not None else 0)
+        return float(logp_std) - (self.spec.n + m) * math.log(self.scaling.scale)
+
+    def rebind(self, data, priors: Priors | str | None = None) -> MixtureModel:
+        """The same model for other data of the same size, without rebuilding or recompiling.
+
+        Returns a new :class:`MixtureModel` that shares this one's ``pm.Model`` graph and its
+        ``compiled`` cache and differs only in the values of its ``pm.Data`` containers (the
+        standardised data and the standardised prior hyperparameters, :data:`CONTAINERS`), its
+        :class:`ModelSpec` (fingerprint, name, priors, standardisation) and ``data``.
+        :func:`sampling.sample.sample` of the result reuses the compiled nutpie model through its
+        public ``with_data`` (compile time ~0), and gives the same draws, seed for seed, as a model
+        built afresh by :func:`build_model` for the new data.
+
+        Parameters
+        ----------
+        data : array (n,) or :class:`~models.data.Dataset`, with the same ``n`` as this model
+        priors : None (default) keeps the same kind of priors: data-based ones (built with
+            ``priors=None`` or ``"default"``) are recomputed from the new data, fixed ones (a
+            :class:`~models.priors.Priors` or ``"flat"``) are kept. A :class:`Priors`, ``"default"``
+            or ``"flat"`` sets them anew.
+
+        Raises
+        ------
+        SettingError
+            Data of another size, or priors whose kind (Normal vs Flat on ``mu``, HalfNormal vs
+            HalfFlat on ``sigma``) differs from the graph's: build a new model for those.
+        DataError
+            Data every fit refuses (:func:`models.data.check_values`).
+        """
+        ds = as_dataset(data)
+        if ds.n != self.spec.n:
+            raise SettingError(f"rebind needs data of the model's size n = {self.spec.n}, got n = {ds.n}; "
+                               "build a new model for other sizes")
+        rule = self.prior_rule if priors is None else _prior_rule(priors)
+        new_priors, sc, values = _bind(ds, rule)
+        if set(values) != set(self.values):
+            raise SettingError(f"rebind cannot change the kind of prior ({self.spec.priors.describe()} -> "
+                               f"{new_priors.describe()}); build a new model")
+        spec = replace(self.spec, sha256=ds.sha256, data_name=ds.name, priors=new_priors, scaling=sc)
+        return MixtureModel(self.graph, spec, self.compiled, ds, rule, values)
 
 
 def build_model(data, *, priors: Priors | str | None = None, ordered: bool,
                 likelihood: str = DEFAULT_LIKELIHOOD) -> MixtureModel:
-    """The PyMC model of the shared-sigma two-component mixture for ``data``.
+    """The PyMC model of the shared-sigma two-component mixture for ``data`` (standardised; module note).
 
     Parameters
     ----------
     data : array (n,) or :class:`models.Dataset`
-    priors : :class:`Priors`, ``"default"`` / None (``Priors.default_for(data)``) or ``"flat"``
+    priors : :class:`Priors` or ``"flat"`` (fixed, in the data's units), ``"default"`` / None
+        (``Priors.default_for(data)``, data-based: recomputed by :meth:`MixtureModel.rebind`)
     ordered : if True, ``mu`` has the ``ordered`` transform (``mu1 < mu2``)
     likelihood : ``"closed"`` (closed logistic form, ``pm.CustomDist``) or ``"mixture"``
         (``pm.NormalMixture``); the same density.
@@ -108,28 +236,30 @@ def build_model(data, *, priors: Priors | str | None = None, ordered: bool,
     Returns
     -------
     MixtureModel
-        ``.pymc`` has free variables ``pi1``, ``mu`` (dim ``component`` = [1, 2]), ``sigma`` and
-        observed ``x``; ``.spec`` is its :class:`ModelSpec`.
+        ``.pymc`` has free variables ``pi1``, ``mu`` (dim ``component`` = [1, 2]), ``sigma`` (``mu``
+        and ``sigma`` standardised) and observed ``x``; ``.spec`` is its :class:`ModelSpec`.
     """
     if likelihood not in LIKELIHOODS:
         raise SettingError(f"unknown likelihood {likelihood!r}; choose one of {', '.join(LIKELIHOODS)}")
     ds = as_dataset(data)
-    x = ds.values
-    priors = resolve_priors(priors, x)
-    coords = {"component": COMPONENTS, "obs": np.arange(x.size)}
+    rule = _prior_rule(priors)
+    pri, sc, values = _bind(ds, rule)
+    coords = {"component": COMPONENTS, "obs": np.arange(ds.n)}
     # `transform=` chains after the default transform; Normal and Flat have none, so this is plain
     # Ordered (API crib §0).
     mu_kw = {"dims": "component", "transform": ordered_transform} if ordered else {"dims": "component"}
     with pm.Model(coords=coords) as model:
-        pi1 = pm.Beta("pi1", priors.pi1_alpha, priors.pi1_beta)
-        if priors.mu_sd is None:
+        d = {k: pm.Data(k, v, dims="obs" if k == X_STD else None) for k, v in values.items()}
+        pi1 = pm.Beta("pi1", d["pi1_alpha"], d["pi1_beta"])
+        if pri.mu_sd is None:
             mu = pm.Flat("mu", **mu_kw)
         else:
-            mu = pm.Normal("mu", priors.mu_mean, priors.mu_sd, **mu_kw)
-        sigma = pm.HalfFlat("sigma") if priors.sigma_sd is None else pm.HalfNormal("sigma", priors.sigma_sd)
+            mu = pm.Normal("mu", d["mu_mean_std"], d["mu_sd_std"], **mu_kw)
+        sigma = pm.HalfFlat("sigma") if pri.sigma_sd is None else pm.HalfNormal("sigma", d["sigma_sd_std"])
         if likelihood == "closed":
-            ClosedFormMixture(OBSERVED, pi1, mu[0], mu[1], sigma, observed=x, dims="obs")
+            ClosedFormMixture(OBSERVED, pi1, mu[0], mu[1], sigma, observed=d[X_STD], dims="obs")
         else:
             pm.NormalMixture(OBSERVED, w=pm.math.stack([pi1, 1.0 - pi1]), mu=mu, sigma=sigma,
-                             observed=x, dims="obs")
-    return MixtureModel(model, ModelSpec(ds.sha256, ds.n, ds.name, priors, bool(ordered), likelihood))
+                             observed=d[X_STD], dims="obs")
+    spec = ModelSpec(ds.sha256, ds.n, ds.name, pri, bool(ordered), likelihood, sc)
+    return MixtureModel(model, spec, {}, ds, rule, values)

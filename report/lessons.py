@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..compare.convergence import chain_checks
 from ..compare.pipeline import ORDERED, RAW, RELABEL_PREFIX
-from ..compare.thresholds import AGREEMENT_MIN, ESS_MIN, RHAT_MAX, SD_RATIO_BAND, Z_MAX
+from ..compare.thresholds import AGREEMENT_MIN, OVERLAP_GAP, RHAT_MAX, SD_RATIO_BAND, Z_MAX, overlapping, shown
 
 
 def _rows(c, variant: str):
@@ -18,9 +19,11 @@ def _label_lesson(c) -> str:
     if d.verdict == "between_chains":
         return (f"- **Raw summaries of a label-switched posterior are meaningless.** The unordered posterior's "
                 f"raw mean of pi1 is {raw.loc['pi1', 'mean']:.3f}, between EM's pi1 = {em.pi1:.3f} and "
-                f"1 - pi1 = {1 - em.pi1:.3f}, with R-hat {raw.loc['pi1', 'r_hat']:.3g}; sigma, which does not "
-                f"depend on the labels, has R-hat {d.rhat_invariant.get('sigma', float('nan')):.3g}. "
-                "The chains are fine; only the labels differ.")
+                f"1 - pi1 = {1 - em.pi1:.3f}, with R-hat {shown(raw.loc['pi1', 'r_hat'], RHAT_MAX)}; sigma, which "
+                "does not depend on the labels, has R-hat "
+                f"{shown(d.rhat_invariant.get('sigma', float('nan')), RHAT_MAX)}. "
+                + ("The chains are fine; only the labels differ." if chain_checks(c)[RAW].converged else
+                   "Whether the chains are otherwise fine cannot be said: they have not converged (below)."))
     if d.verdict == "within_chain":
         return (f"- **The sampler switched labels inside chains**: the EM components are only "
                 f"{d.component_gap:.2g} sigma apart, so the posterior's two mirror images touch and NUTS "
@@ -46,22 +49,31 @@ def _relabel_lesson(c) -> str:
                if agree.size and agree.min() == 1.0 else "."))
 
 
+def _divergences(n: int) -> str:
+    return f"{n} divergent transition{'' if n == 1 else 's'}"
+
+
 def _sampling_lessons(c) -> list[str]:
+    """Per model: not converged (what failed, what to raise), divergences (overlap blamed only when the
+    components overlap), or nothing. The numbers are those of section 4's table."""
     out = []
-    d = c.diagnosis
-    for name, dt in ((RAW, c.unordered), (ORDERED, c.ordered)):
-        sub = c.table[c.table.variant == name]
-        rh = sub.r_hat.max() if name == ORDERED else max(d.rhat_invariant.values())
-        div = int(dt.attrs.get("n_divergent", 0))
-        ess = sub.ess_bulk.min() if name == ORDERED else float("inf")
-        if div > 0 or rh > RHAT_MAX or ess < ESS_MIN:
-            which = "ordered model" if name == ORDERED else "unordered model"
-            out.append(f"- **The {which} did not sample cleanly**: {div} divergent transitions, largest R-hat "
-                       f"{rh:.3g}" + (f", smallest bulk ESS {ess:.0f}" if np.isfinite(ess) else "") + ". "
-                       + ("With overlapping components the ordering constraint's boundary mu1 = mu2 cuts through "
-                          "posterior mass and NUTS struggles there; prefer the relabelled unordered posterior "
-                          "and report the disagreement." if name == ORDERED else
-                          "Treat its summaries with care."))
+    gap = c.diagnosis.component_gap
+    for name, ck in chain_checks(c).items():
+        which = "unordered" if name == RAW else "ordered"
+        boundary = name == ORDERED and ck.n_divergent and overlapping(gap)
+        cause = (f"The components overlap ({gap:.2g} sigma apart, below {OVERLAP_GAP:g}): the ordering "
+                 "constraint's boundary mu1 = mu2 cuts through posterior mass and NUTS struggles there "
+                 f"({_divergences(ck.n_divergent)}); more draws will not remove that boundary, so prefer the "
+                 "relabelled unordered posterior and report the disagreement." if boundary else "")
+        if not ck.converged:
+            out.append(f"- **The {which} model's chains have not converged**: {' and '.join(ck.problems())} over "
+                       f"{ck.quantities} (section 4). Its posterior summaries are not estimates of the posterior "
+                       f"yet; {ck.advice()}." + (f" {cause}" if cause else ""))
+        elif ck.n_divergent:
+            out.append(f"- **The {which} model had {_divergences(ck.n_divergent)}** although its chains converged "
+                       "by R-hat and ESS. " + (cause or "NUTS met curvature its step size could not follow, so the "
+                                               "summaries may be biased; smaller steps (a higher target acceptance "
+                                               "rate) are the usual remedy."))
     return out
 
 
@@ -78,18 +90,27 @@ def _starts_lesson(c) -> list[str]:
 
 def _bvm_lesson(c) -> str:
     o = _rows(c, ORDERED)
+    if not chain_checks(c)[ORDERED].converged:
+        return ("- **EM and the posterior cannot be compared yet**: the ordered model's chains have not "
+                "converged (above), so its posterior means and sds are not yet estimates to set beside the MLE "
+                "and its SEs.")
     ratio = o.sd_ratio
     lo, hi = SD_RATIO_BAND
+    gap = c.diagnosis.component_gap
     if (ratio.between(lo, hi)).all() and (np.abs(o.z_mean_mle) < Z_MAX).all():
         return (f"- **EM and the posterior agree** here: posterior sd / Louis SE lies in "
                 f"[{ratio.min():.2f}, {ratio.max():.2f}] and the posterior means are within "
                 f"{np.abs(o.z_mean_mle).max():.2f} SE of the MLE, as Bernstein-von Mises predicts for "
-                f"separated components and n = {c.data.n}.")
+                f"components {gap:.2g} sigma apart and n = {c.data.n}.")
     worst = o.index[np.argmax(np.abs(np.log(ratio.values)))]
+    why = (f"The components overlap ({gap:.2g} sigma apart, below {OVERLAP_GAP:g}), so the likelihood is far "
+           "from quadratic" if overlapping(gap) else
+           f"The components are {gap:.2g} sigma apart (not overlapping), so at n = {c.data.n} the likelihood is "
+           "not yet quadratic near its maximum or the prior still matters")
     return (f"- **EM's normal approximation and the posterior differ**: sd/SE of {worst} is "
-            f"{ratio[worst]:.2f} and |z| reaches {np.abs(o.z_mean_mle).max():.2f}. With overlapping "
-            "components or small n the likelihood is far from quadratic, so Wald intervals and "
-            "posterior intervals part ways; trust neither blindly.")
+            f"{ratio[worst]:.2f} (agreement band [{lo:g}, {hi:g}]) and |z| reaches {np.abs(o.z_mean_mle).max():.2f} "
+            f"(agreement below {Z_MAX:g}). {why}: Wald intervals and posterior intervals part ways; trust neither "
+            "blindly.")
 
 
 def _truth_lesson(c) -> list[str]:

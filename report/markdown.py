@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..compare.convergence import chain_checks
 from ..compare.pipeline import ORDERED, RAW, RELABEL_PREFIX
+from ..compare.thresholds import ESS_MIN, RHAT_MAX, shown
 from ..models.params import PARAM_NAMES
 from .labels_section import labels_section
 from .lessons import lessons_section
@@ -85,18 +87,28 @@ def _comparison_section(c) -> str:
 
 
 def _convergence_section(c, s) -> str:
+    """Convergence facts per model; R-hat, ESS and the verdict from :func:`compare.convergence.chain_checks`
+    (the thresholds the lessons use, numbers printed so they never round across a threshold)."""
     text = "## 4. Convergence facts\n\n"
     rows = []
-    for name in (RAW, ORDERED):
-        sub = c.table[c.table.variant == name]
+    checks = chain_checks(c)
+    for name, ck in checks.items():
         a = s["sampling"][name]
+        verdict = "yes" if ck.converged else "**NO**: " + ", ".join(ck.problems())
         rows.append([name, str(a["sampler"]), f"{a['chains']} x {a['draws']} (+{a['tune']} warm-up)",
-                     str(a["n_divergent"]), str(a["n_max_treedepth"]), _g(sub.r_hat.max(), 4),
-                     _g(sub.ess_bulk.min(), 4), _g(a["compile_time"], 3), _g(a["sampling_time"], 3)])
+                     str(a["n_divergent"]), str(a["n_max_treedepth"]), shown(ck.rhat, RHAT_MAX),
+                     shown(ck.ess, ESS_MIN, 3), verdict, _g(a["compile_time"], 3), _g(a["sampling_time"], 3)])
     text += _table(["model", "sampler", "chains x draws", "divergences", "max tree depth hits", "max R-hat",
-                    "min ESS bulk", "compile s", "sampling s"], rows)
+                    "min ESS bulk", f"converged (R-hat <= {RHAT_MAX:g}, ESS >= {ESS_MIN})", "compile s",
+                    "sampling s"], rows)
+    text += (f"\nR-hat and ESS of the {RAW} model are those of {checks[RAW].quantities}: its chains start in "
+             "both labellings, so the R-hat of pi1, mu1 and mu2 as sampled (section 3) measures label switching, "
+             f"not convergence. Those of the {ORDERED} model are of {checks[ORDERED].quantities}.")
+    for name, ck in checks.items():
+        if not ck.converged:
+            text += f" **The {name} model's chains have not converged: {ck.advice()}.**"
     em = c.em
-    text += (f"\nEM: {'converged' if em.converged else 'did NOT converge'} ({em.reason}) after {em.n_iter} "
+    text += (f"\n\nEM: {'converged' if em.converged else 'did NOT converge'} ({em.reason}) after {em.n_iter} "
              f"iterations; tolerance {em.tol:g} on the mean log-likelihood per point.\n\n")
     text += "Time per stage (seconds): " + ", ".join(f"{k} {v:.1f}" for k, v in s["timings"].items()) + ".\n"
     return text

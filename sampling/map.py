@@ -3,6 +3,10 @@
 ``pm.find_MAP`` maximises the density without the Jacobians of the transforms, i.e. the density of
 the constrained parameters, so under flat priors its maximiser is the maximum-likelihood estimate
 (docs/methods.md §5): a check of the EM from an independent optimiser.
+
+The optimiser works on the model's standardised graph (:mod:`models.pymc_model`); the start goes in
+and the mode comes out in the data's units, and :attr:`MapResult.logp` is the log density in the
+data's units (:meth:`~models.pymc_model.MixtureModel.logp_in_data_units`).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import pymc as pm
 from ..models.data import as_dataset
 from ..models.params import MixtureParams
 from ..models.priors import Priors, resolve_priors
-from ..models.pymc_model import build_model
+from ..models.pymc_model import X_STD, build_model
 from .known_warnings import silenced
 from .starts import crude_start, point
 
@@ -84,32 +88,34 @@ def find_map_result(data, priors: Priors | str = "flat", *, ordered: bool = True
     x = ds.values
     pri = resolve_priors(priors, x)
     kw = {} if likelihood is None else {"likelihood": likelihood}
-    model = build_model(ds, priors=pri, ordered=ordered, **kw).pymc
-    p0 = crude_start(x) if start is None else start
+    built = build_model(ds, priors=pri, ordered=ordered, **kw)
+    model, sc = built.pymc, built.scaling
+    p0 = sc.params_from_std(crude_start(built.values[X_STD])) if start is None else start
     p0 = p0.ordered() if ordered else p0
     with silenced("map_not_converged"):
-        dt = pm.find_MAP(method="L-BFGS-B", initvals=point(p0), return_inferencedata=True, jitter=False,
+        dt = pm.find_MAP(method="L-BFGS-B", initvals=point(sc.params_to_std(p0)), return_inferencedata=True,
+                         jitter=False,
                          progressbar=False, model=model,
                          options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 10_000},
                          idata_kwargs={"include_transformed": True})
     post = dt["posterior"]
     mu = np.asarray(post["mu"].values).reshape(-1)
-    params = MixtureParams(float(post["pi1"].values.squeeze()), float(mu[0]), float(mu[1]),
-                           float(post["sigma"].values.squeeze()))
+    params = sc.params_from_std(MixtureParams(float(post["pi1"].values.squeeze()), float(mu[0]), float(mu[1]),
+                                              float(post["sigma"].values.squeeze())))
     ip = model.initial_point()
     at_map = {vv.name: np.asarray(post[vv.name].values).reshape(np.shape(ip[vv.name]))
               for vv in model.value_vars}
-    logp = float(model.compile_logp(jacobian=False)(at_map))
+    logp_std = float(model.compile_logp(jacobian=False)(at_map))
     g, H = _gradient_and_hessian(model, at_map)
     try:
         decrement = float(np.sqrt(max(g @ np.linalg.solve(-H, g), 0.0)))
     except np.linalg.LinAlgError:
         decrement = float("inf")
-    tol = max(1e-5, 10.0 * np.sqrt(np.finfo(float).eps * abs(logp)))
+    tol = max(1e-5, 10.0 * np.sqrt(np.finfo(float).eps * abs(logp_std)))  # the floor of what was optimised
     if not decrement <= tol:
         warnings.warn(f"find_map: stopped {decrement:.2g} standard errors from the mode (Newton decrement; "
                       f"tolerance {tol:.2g}): {params}", UserWarning, stacklevel=2)
-    return MapResult(params, logp, decrement, pri, bool(ordered))
+    return MapResult(params, built.logp_in_data_units(logp_std), decrement, pri, bool(ordered))
 
 
 def _gradient_and_hessian(model: pm.Model, point: dict) -> tuple[np.ndarray, np.ndarray]:

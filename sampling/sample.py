@@ -22,6 +22,19 @@ depths kept, under both samplers' names ``diverging``, ``tree_depth``, ``reached
 and ``observed_data``; its root and ``posterior`` attributes record the data's sha256, the priors,
 the model variant, likelihood, sampler, init, mass matrix, seed, the per-chain starts, and the
 compile, sampling and wall times in seconds.
+
+**Units.** The model's graph is that of the standardised data (:mod:`models.pymc_model`); starts go
+in through :func:`_starts_in_graph_units` and :func:`in_data_units` maps the draws back
+(``mu = c + k mu_s``, ``sigma = k sigma_s``), so the posterior, the starts and ``observed_data``
+(the original ``x``, whose sha256 is recorded) are in the data's units; the ``standardisation``
+attribute records ``c`` and ``k``. ``sample_stats``' ``logp``/``lp`` and ``energy`` are the
+sampler's own, of the standardised parametrisation: a constant apart from those of the data's
+units, which no diagnostic depends on.
+
+**Data swap.** The compiled nutpie model is cached in the model (shared by every
+:meth:`~models.pymc_model.MixtureModel.rebind`) and always given this model's container values
+through nutpie's public ``with_data`` (:func:`_with_model_data`), so a rebound model samples
+without a compile.
 """
 
 from __future__ import annotations
@@ -38,7 +51,8 @@ from ..files.interrupt import interrupts_stop
 from ..models.errors import SettingError
 from ..models.names import OBSERVED
 from ..models.params import MixtureParams
-from ..models.pymc_model import MixtureModel
+from ..models.pymc_model import X_STD, MixtureModel
+from ..models.scaling import Scaling
 from .known_warnings import silenced
 from .nutpie_starts import compiled_per_group
 from .options import DEFAULT_MASS_MATRIX, DEFAULT_SAMPLER, INITS, MASS_MATRICES, SAMPLERS
@@ -103,20 +117,18 @@ def sample(model: MixtureModel, *, chains: int = 4, draws: int = 1000, tune: int
         raise SettingError("sample() takes the MixtureModel that models.pymc_model.build_model returns")
     _check_args(chains, draws, tune, sampler, init, seed, target_accept, mass_matrix)
     spec = model.spec
-    x = model.observed
-    start = crude_start(x) if start is None else start
+    start = _crude_start(model) if start is None else start
     starts = chain_starts(chains=chains, init=init, ordered=spec.ordered, start=start,
                           priors=spec.priors, seed=seed)
     wall0 = time.perf_counter()
     run = _sample_pymc if sampler == "pymc" else _sample_nutpie
     with interrupts_stop():  # both samplers catch Ctrl-C and return truncated chains: make it stop the run
-        dt, sampling_time, compile_time = run(model, starts, draws, tune, seed, progressbar, target_accept,
-                                              mass_matrix)
+        dt, sampling_time, compile_time = run(model, _starts_in_graph_units(starts, model.scaling), draws,
+                                              tune, seed, progressbar, target_accept, mass_matrix)
     wall = time.perf_counter() - wall0
     if sampler == "pymc":
         compile_time = wall - sampling_time  # PyMC compiles inside pm.sample: wall minus sampling
-    else:
-        dt["observed_data"] = xr.Dataset({OBSERVED: ("obs", x)}, coords={"obs": np.arange(x.size)})
+    dt = in_data_units(dt, model)
     ss = _netcdf_safe(_common_stat_names(dt["sample_stats"].to_dataset()))
     dt["sample_stats"] = ss
     attrs = spec.attrs() | {
@@ -161,6 +173,7 @@ def _sample_nutpie(model, starts, draws, tune, seed, progressbar, target_accept,
 
     groups = _start_groups(starts)
     compiled, compile_time = compiled_per_group(model, [starts[g[0]] for g in groups])
+    compiled = _with_model_data(compiled, model)
     posts, stats = [], []
     sampling_time = 0.0
     for g, (chain_ids, cm) in enumerate(zip(groups, compiled, strict=True)):
@@ -186,6 +199,46 @@ def _sample_nutpie(model, starts, draws, tune, seed, progressbar, target_accept,
                                          nutpie.__version__}
     ss.attrs = dict(stats[0].attrs)
     return xr.DataTree.from_dict({"posterior": post, "sample_stats": ss}), sampling_time, compile_time
+
+
+# -- standardisation and data swap (the graph is that of the standardised data) ----------------------
+
+
+def _crude_start(model: MixtureModel) -> MixtureParams:
+    """:func:`~sampling.starts.crude_start` computed on the standardised data (no overflow), in data units."""
+    sc = model.scaling
+    return sc.params_from_std(crude_start(model.values[X_STD]))
+
+
+def _starts_in_graph_units(starts: list[dict], sc: Scaling) -> list[dict]:
+    """Start points in the data's units -> the graph's (standardised) ``mu`` and ``sigma``."""
+    return [s | {"mu": sc.standardize(np.asarray(s["mu"], dtype=float)),
+                 "sigma": np.float64(float(s["sigma"]) / sc.scale)} for s in starts]
+
+
+def _with_model_data(compiled: list, model: MixtureModel) -> list:
+    """Each compiled nutpie model with this model's container values (public ``with_data``): whichever
+    model of the graph compiled it, it now samples this model's data."""
+    return [cm.with_data(**model.values) for cm in compiled]
+
+
+def in_data_units(dt: xr.DataTree, model: MixtureModel) -> xr.DataTree:
+    """A posterior sampled from ``model``'s standardised graph, in the data's units.
+
+    ``mu = c + k mu_s`` and ``sigma = k sigma_s`` in ``posterior`` (``pi1`` is unchanged);
+    ``observed_data`` becomes the original data; the containers' ``constant_data`` (PyMC's sampler
+    writes it) is dropped: the priors are recorded in the data's units in the attributes.
+    """
+    sc, x = model.scaling, model.observed
+    post = dt["posterior"].to_dataset()
+    post["mu"] = post["mu"].copy(data=sc.unstandardize(post["mu"].values))
+    post["sigma"] = post["sigma"].copy(data=sc.scale * post["sigma"].values)
+    groups = {name: dt[name].to_dataset() for name in dt.children if name not in ("posterior", "constant_data",
+                                                                                   "observed_data")}
+    obs = xr.Dataset({OBSERVED: ("obs", x)}, coords={"obs": np.arange(x.size)})
+    out = xr.DataTree.from_dict({"posterior": post, **groups, "observed_data": obs})
+    out.attrs = dict(dt.attrs)
+    return out
 
 
 def _common_stat_names(ss: xr.Dataset) -> xr.Dataset:

@@ -9,9 +9,10 @@ import pytest
 from scipy import stats
 
 from emvb import em
+from emvb.em.coords import params, start_u
 from emvb.em.kernel import sums_numba, sums_numpy, update
-from emvb.em.scaling import Scaling
 from emvb.models import MixtureParams, loglik, simulate
+from emvb.models.scaling import Scaling
 
 TRUTH = MixtureParams(0.3, 5.0, 15.0, 2.0)
 
@@ -92,18 +93,18 @@ def test_fused_pass_equals_numpy_reference(name, truth, at):
     x = simulate(truth, 3001, 5).values  # not a multiple of the 256-point block
     sc = Scaling.of(x)
     xs = sc.standardize(x)
-    u = sc.to_u(at)
+    u = start_u(sc, at)
     a, b = sums_numba(xs, u), sums_numpy(xs, u)
     # sums of O(N) terms of size O(1) in a different order: agree to ~N * eps relative to their scale
     scale = np.array([abs(b[0]), xs.size, xs.size, *(np.sum(np.abs(xs - v)) for v in (u[1],)),
                       np.sum((xs - u[1]) ** 2), np.sum(np.abs(xs - u[2])), np.sum((xs - u[2]) ** 2)])
     np.testing.assert_array_less(np.abs(a - b), 1e-12 * scale + 1e-300)
     # and the update equals the reference M-step on the original data
-    fused = sc.from_u(update(u, a, xs.size)).to_array()
+    fused = params(sc, update(u, a, xs.size)).to_array()
     ref = em.em_map(x, at).to_array()
     np.testing.assert_allclose(fused, ref, rtol=1e-9, atol=1e-9 * x.std())
     # the log-likelihood the pass reports, mapped back, is models.loglik's
-    assert sc.loglik(a[0], xs.size) == pytest.approx(loglik(x, at), rel=1e-11, abs=1e-9)
+    assert sc.loglik_from_std(a[0], xs.size) == pytest.approx(loglik(x, at), rel=1e-11, abs=1e-9)
 
 
 def test_vectorised_exp_is_accurate_to_a_few_ulp():

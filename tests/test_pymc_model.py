@@ -3,7 +3,8 @@
 Prior log densities are computed independently with scipy.stats; the transforms are applied by
 hand (logit, log, and PyMC's ordered map ``[mu1, log(mu2 - mu1)]``) and the Jacobians left out
 (``compile_logp(jacobian=False)``), so the model's density of ``(pi1, mu1, mu2, sigma)`` itself is
-compared.
+compared. The graph is that of the standardised data (models/scaling.py): points are mapped to it
+and its density back to the data's units by the change of variables, ``- (n + 3) log k``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from emvb.models.names import COMPONENTS  # noqa: E402
 from emvb.models.priors import Priors  # noqa: E402
 from emvb.models.pymc_likelihood import closed_form_mixture_dist  # noqa: E402
 from emvb.models.pymc_model import build_model  # noqa: E402
+from emvb.models.scaling import Scaling  # noqa: E402
 
 N = 500
 # Float64 sums of N terms of size ~|logp| (about 3e3 here): rounding leaves ~1e-12 relative.
@@ -70,14 +72,17 @@ def prior_logpdf(pri: Priors, p: MixtureParams) -> float:
 @pytest.mark.parametrize("priors", ["default", "flat"])
 def test_model_logp_is_loglik_plus_priors(data, likelihood, ordered, priors):
     built = build_model(data, priors=priors, ordered=ordered, likelihood=likelihood)
-    model, pri = built.pymc, built.spec.priors
+    model, pri, sc = built.pymc, built.spec.priors, built.scaling
     logp = model.compile_logp(jacobian=False)
     rng = np.random.default_rng(1)
+    n_scaled = 0 if priors == "flat" else 3  # Normal on mu1, mu2 and HalfNormal on sigma carry 1/k each
     for p in random_points(rng, 6, data.values):
         p = p.ordered() if ordered else p
         expected = models.loglik(data.values, p) + prior_logpdf(pri, p)
         # The ordered model's prior is the iid prior restricted to mu1 < mu2, not renormalised (no log 2).
-        assert logp(value_point(model, p, ordered)) == pytest.approx(expected, rel=RTOL)
+        got = logp(value_point(model, sc.params_to_std(p), ordered))
+        assert got - (N + n_scaled) * np.log(sc.scale) == pytest.approx(expected, rel=RTOL)
+        assert built.logp_in_data_units(got) == pytest.approx(expected, rel=RTOL)
 
 
 def test_closed_form_and_normal_mixture_agree_point_by_point(data):
@@ -89,13 +94,15 @@ def test_closed_form_and_normal_mixture_agree_point_by_point(data):
     x = data.values
     fns = {}
     for lik in ("closed", "mixture"):
-        m = build_model(data, priors="default", ordered=False, likelihood=lik).pymc
+        built = build_model(data, priors="default", ordered=False, likelihood=lik)
+        m, sc = built.pymc, built.scaling
         fns[lik] = (m, m.compile_fn(m.logp(vars=[m["x"]], sum=False)[0], on_unused_input="ignore"))
+    xs = sc.standardize(x)
     rng = np.random.default_rng(2)
     pts = random_points(rng, 8, x) + [MixtureParams(0.5, x.min() - 50, x.max() + 50, 1.0),
                                       MixtureParams(1e-6, 5.0, 15.0, 0.3)]
-    for p in pts:
-        ref = models.logpdf(x, p)
+    for p in map(sc.params_to_std, pts):
+        ref = models.logpdf(xs, p)
         got = {lik: np.asarray(f(value_point(m, p, False))) for lik, (m, f) in fns.items()}
         np.testing.assert_allclose(got["closed"], got["mixture"], rtol=0, atol=1e-9)
         np.testing.assert_allclose(got["closed"], ref, rtol=0, atol=1e-9)
@@ -118,6 +125,8 @@ def test_build_model_variables_coords_and_spec(data):
     assert [v.name for v in model.observed_RVs] == ["x"]
     spec = built.spec
     assert spec.sha256 == data.sha256 and spec.n == N and spec.variant == "ordered"
+    np.testing.assert_array_equal(built.observed, data.values)
+    assert spec.scaling == Scaling.of(data.values) and "standardisation" in spec.attrs()
     assert spec.priors == Priors.default_for(data.values) and spec.likelihood == "closed"
     attrs = spec.attrs()
     assert all(isinstance(v, str | int) for v in attrs.values())  # netCDF-safe

@@ -119,3 +119,47 @@ def test_bayes_places_the_mle_centrally_and_the_bug_hunt_outside(cli, data_file,
     assert out["bayes"]["tail_probability"] > 0.2 and out["bayes"]["mahalanobis"] < 2.0
     code, out = _json(cli, "--data", data_file, "--estimate", BUG_HUNT, "--bayes", "--seed", 1)
     assert code == 1 and out["bayes"]["tail_probability"] == 0.0 and out["bayes"]["mahalanobis"] > 100
+
+
+def test_the_tests_that_fail_are_named(cli, tmp_path):
+    # A ridge saddle is stationary but its curvature is not negative definite: the verdict says so.
+    ds = simulate(MixtureParams(0.5, 0.0, 1.0, 1.0), 200, 1)
+    fit = em.fit(ds.values)
+    saddle = next(o for o in fit.runs.optima if not o.is_max)
+    path = save_dataset(ds, tmp_path / "overlap.csv")
+    code, out = _json(cli, "--data", path, "--estimate", ",".join(repr(v) for v in saddle.params.to_array().tolist()))
+    assert code == 1 and out["verdict"] == "not_a_max"
+    assert out["tests"]["stationary"] and not out["tests"]["negative_definite"]
+    assert any("not negative definite" in r and "a saddle" in r for r in out["reasons"])
+
+
+def test_a_rounded_mle_is_the_maximum_up_to_rounding_with_a_tolerance(cli, data_file, mle):
+    """The MLE rounded to 3 significant figures is a fraction of an SE from the maximum: not the
+    maximum at the default 0.05 SE, but the maximum up to rounding with --tolerance 0.5."""
+    from emvb.files.datafile import load_data
+
+    rounded = ",".join(f"{v:.3g}" for v in mle.params.to_array())
+    d = validate(load_data(data_file), MixtureParams.parse(rounded), best=mle).stationarity_se
+    assert 0.05 < d < 0.5  # the premise: rounding moved it more than the default tolerance, less than 0.5 SE
+    code, out = _json(cli, "--data", data_file, "--estimate", rounded)
+    assert (code, out["verdict"]) == (1, "not_a_max") and out["tolerance_se"] == 0.05
+    assert not out["tests"]["stationary"] and out["tests"]["negative_definite"]
+    assert any(r.startswith("not stationary") and "rounded" in r for r in out["reasons"])
+    code, out = _json(cli, "--data", data_file, "--estimate", rounded, "--tolerance", "0.5")
+    assert (code, out["verdict"]) == (0, "global_max") and all(out["tests"].values())
+    assert out["stationarity_se"] == pytest.approx(d, rel=1e-6)
+
+
+def test_an_outlier_s_own_component_is_checked_for_stationarity(cli, tmp_path):
+    """Issue 12: 1e6 points and one at 1e12. The estimate 1e-6,1e12,3.5,2.29 was called global_max
+    (gradient x SE 5.9e10); it is not stationary. The maximum itself, which EM now finds, is."""
+    x = np.append(simulate(n=999_999, seed=1).values, 1e12)
+    path = tmp_path / "outlier.npy"
+    np.save(path, x)
+    code, out = _json(cli, "--data", path, "--estimate", "1e-6,1e12,3.5,2.29")
+    assert (code, out["verdict"]) == (1, "not_a_max")
+    assert not out["tests"]["stationary"] and out["stationarity_se"] > 1e3
+    best = em.fit(x).params
+    code, out = _json(cli, "--data", path, "--estimate", ",".join(repr(v) for v in best.to_array().tolist()))
+    assert (code, out["verdict"]) == (0, "global_max"), out["reasons"]
+    assert out["best_loglik"] == pytest.approx(em.fit(x).loglik, rel=1e-12)

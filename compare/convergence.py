@@ -1,0 +1,105 @@
+"""Have the chains converged? One check per PyMC model, read by the report's convergence table and its prose.
+
+What counts, decided by the thresholds of :mod:`compare.thresholds`:
+
+- **ordered model**: the R-hat and bulk ESS of pi1, mu1, mu2, sigma (its rows of the comparison table);
+- **unordered model**: those of label-invariant quantities only: the R-hat of sigma, min(mu1, mu2),
+  max(mu1, mu2) and the log-likelihood (the label diagnosis, :mod:`labels.diagnose`), and the bulk
+  ESS of the first three. Its chains are started in both labellings, so the R-hat of pi1, mu1 and
+  mu2 *as sampled* is far above 1.01 by design: that is label switching, not a failure to converge.
+
+When a check fails, :meth:`ChainCheck.advice` says what to raise: ``--tune`` and ``--draws`` for R-hat
+(the warm-up and the chains are too short to forget their starts), and ``--draws`` to about
+``draws * ESS_MIN / ESS`` for a small ESS (ESS grows in proportion to the draws kept).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .pipeline import ORDERED, RAW
+from .thresholds import ESS_MIN, RHAT_MAX, ess_ok, rhat_ok, shown
+
+INVARIANT = "label-invariant quantities (sigma, min and max of mu, log-likelihood)"
+PER_PARAMETER = "pi1, mu1, mu2, sigma"
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    """The convergence facts of one model's chains and the verdict the thresholds give them."""
+
+    model: str
+    quantities: str         # what the R-hat and ESS are of
+    rhat: float             # the largest R-hat that counts
+    ess: float              # the smallest bulk ESS that counts
+    n_divergent: int
+    chains: int
+    draws: int
+    tune: int
+
+    @property
+    def rhat_ok(self) -> bool:
+        return rhat_ok(self.rhat)
+
+    @property
+    def ess_ok(self) -> bool:
+        return ess_ok(self.ess)
+
+    @property
+    def converged(self) -> bool:
+        return self.rhat_ok and self.ess_ok
+
+    def problems(self) -> list[str]:
+        """The failed checks, each with its number printed on the right side of its threshold."""
+        out = []
+        if not self.rhat_ok:
+            out.append(f"R-hat up to {shown(self.rhat, RHAT_MAX)} (above {RHAT_MAX:g})")
+        if not self.ess_ok:
+            out.append(f"bulk ESS down to {shown(self.ess, ESS_MIN, 3)} (below {ESS_MIN})")
+        return out
+
+    def advice(self) -> str:
+        """What to raise (empty when converged)."""
+        if self.converged:
+            return ""
+        to = _round_up(self.draws * ESS_MIN / self.ess) if not self.ess_ok and self.ess > 0 else 0
+        draws = f"--draws to about {to} per chain (now {self.draws})" if to else f"--draws (now {self.draws})"
+        return "raise " + (f"--tune (now {self.tune}) and " if not self.rhat_ok else "") + draws
+
+
+def _round_up(v: float) -> int:
+    """``v`` rounded up to two significant digits (a number to type)."""
+    if not math.isfinite(v):
+        return 0
+    e = 10 ** max(math.floor(math.log10(max(v, 1.0))) - 1, 0)
+    return int(math.ceil(v / e) * e)
+
+
+def _invariant_ess(posterior) -> float:
+    """Smallest bulk ESS of sigma, min(mu1, mu2) and max(mu1, mu2)."""
+    import arviz as az
+    import xarray as xr
+
+    from ..labels.draws import draws_of
+
+    d = draws_of(posterior)
+    ds = xr.Dataset({"sigma": (("chain", "draw"), d.sigma), "mu_min": (("chain", "draw"), np.minimum(d.mu1, d.mu2)),
+                     "mu_max": (("chain", "draw"), np.maximum(d.mu1, d.mu2))})
+    ess = az.ess(ds, method="bulk")
+    return float(min(ess[v] for v in ess.data_vars))
+
+
+def chain_checks(c) -> dict[str, ChainCheck]:
+    """``{RAW: ..., ORDERED: ...}`` for a :class:`compare.pipeline.Comparison` (see the module note)."""
+    st = c.settings
+    o = c.table[c.table.variant == ORDERED]
+    common = {"chains": st.chains, "draws": st.draws, "tune": st.tune}
+    return {
+        RAW: ChainCheck(RAW, INVARIANT, max(c.diagnosis.rhat_invariant.values()), _invariant_ess(c.unordered),
+                        int(c.unordered.attrs.get("n_divergent", 0)), **common),
+        ORDERED: ChainCheck(ORDERED, PER_PARAMETER, float(o.r_hat.max()), float(o.ess_bulk.min()),
+                            int(c.ordered.attrs.get("n_divergent", 0)), **common),
+    }
