@@ -15,13 +15,14 @@ import argparse
 import sys
 
 from ..models.errors import EmvbError
-from . import em, inspect, pitfalls, run, sample, simulate, validate
+from . import check, em, inspect, pitfalls, run, sample, simulate, validate
 
 #: Subcommands in the order ``emvb --help`` lists them: name -> module.
 COMMANDS = {
     "simulate": simulate,
     "inspect": inspect,
     "em": em,
+    "check": check,
     "sample": sample,
     "run": run,
     "validate": validate,

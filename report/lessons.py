@@ -7,6 +7,7 @@ import numpy as np
 
 from ..compare.pipeline import ORDERED, RAW, RELABEL_PREFIX
 from ..compare.thresholds import AGREEMENT_MIN, ESS_MIN, RHAT_MAX, SD_RATIO_BAND, Z_MAX
+from .adequacy_section import adequacy_lessons, misfit_reason
 
 
 def _rows(c, variant: str):
@@ -87,9 +88,9 @@ def _bvm_lesson(c) -> str:
                 f"separated components and n = {c.data.n}.")
     worst = o.index[np.argmax(np.abs(np.log(ratio.values)))]
     return (f"- **EM's normal approximation and the posterior differ**: sd/SE of {worst} is "
-            f"{ratio[worst]:.2f} and |z| reaches {np.abs(o.z_mean_mle).max():.2f}. With overlapping "
-            "components or small n the likelihood is far from quadratic, so Wald intervals and "
-            "posterior intervals part ways; trust neither blindly.")
+            f"{ratio[worst]:.2f} and |z| reaches {np.abs(o.z_mean_mle).max():.2f}. "
+            + (misfit_reason(c) or "With overlapping components or small n the likelihood is far from quadratic, "
+               "so Wald intervals and posterior intervals part ways; trust neither blindly."))
 
 
 def _truth_lesson(c) -> list[str]:
@@ -102,6 +103,6 @@ def _truth_lesson(c) -> list[str]:
 
 def lessons_section(c) -> str:
     """What a reader should take from this run, each point backed by a number of this run."""
-    out = ["## 5. What to learn from this run\n", _label_lesson(c), _relabel_lesson(c), *_sampling_lessons(c),
-           *_starts_lesson(c), _bvm_lesson(c), *_truth_lesson(c)]
+    out = ["## 5. What to learn from this run\n", *adequacy_lessons(c), _label_lesson(c), _relabel_lesson(c),
+           *_sampling_lessons(c), *_starts_lesson(c), _bvm_lesson(c), *_truth_lesson(c)]
     return "\n".join(out) + "\n"
