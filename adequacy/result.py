@@ -216,7 +216,7 @@ class Adequacy:
 
     @property
     def adequate(self) -> bool:
-        """Two components needed, a shared sigma not rejected and the fit not rejected, at level ALPHA."""
+        """A second component supported, a shared sigma not rejected and the fit not rejected, at level ALPHA."""
         return (self.components.test.rejects and not self.shared_sigma.test.rejects
                 and not self.fit.test.rejects)
 

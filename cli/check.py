@@ -12,7 +12,7 @@ DESCRIPTION = (
     HELP + f". Three parametric-bootstrap tests of the maximum-likelihood fit at level {ALPHA:g}: the likelihood "
     "ratio of one normal against two components, of a shared sigma against unequal sds (Hathaway's constrained "
     "fit), and an Anderson-Darling test of the fitted mixture. Exit status 0 when the model is adequate (two "
-    "components needed, nothing rejected), 1 when a check rejects it or one component suffices, 2 for bad input."
+    "components supported, nothing rejected), 1 when a check rejects it or one component suffices, 2 for bad input."
 )
 
 

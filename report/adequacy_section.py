@@ -54,7 +54,7 @@ def verdict_sentence(a) -> str:
                 f"one normal ({comp.bic_1:.1f} vs {comp.bic_2:.1f}). The per-component parameters below (pi1, mu1, "
                 "mu2) then describe an arbitrary split of one normal: their intervals are not evidence of two groups.")
     return (f"**The two-component shared-sigma mixture is adequate for these data at the {lvl} level**: two "
-            f"components are needed (p = {_p(comp.test)}), a shared sigma is not rejected (p = {_p(shared.test)}) "
+            f"components are supported (p = {_p(comp.test)}), a shared sigma is not rejected (p = {_p(shared.test)}) "
             f"and the fitted mixture reproduces the data (Anderson-Darling p = {_p(fit.test)}). Not rejected is "
             "not proven: these tests see misfit of the size n can resolve.")
 
@@ -187,7 +187,7 @@ def ppc_statistics_figure(ppc):
         lo, hi = ax.get_xlim()
         ax.set_xlim(min(lo, s.observed), max(hi, s.observed))
     fig = pc.get_viz("figure")
-    fig.suptitle("Test statistics of data simulated from the posterior (density) and of the data (dashed)",
+    fig.suptitle("Test statistics of data simulated from the posterior (histogram) and of the data (dashed)",
                  fontsize=11)
     fig.tight_layout(rect=(0, 0, 1, 0.93))
     return fig
