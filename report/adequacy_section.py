@@ -35,9 +35,11 @@ def verdict_sentence(a) -> str:
         parts = []
         if fit.test.rejects:
             why = fit.why()
+            reached = (f"is larger than in every one of the {fit.test.n_boot}" if fit.test.n_exceed == 0 else
+                       f"is reached in only {fit.test.n_exceed} of the {fit.test.n_boot}")
             parts.append(f"the Anderson-Darling distance from the data to the fitted mixture (A² = "
-                         f"{fit.test.statistic:.4g}) is exceeded by only {fit.test.n_exceed} of {fit.test.n_boot} "
-                         f"data sets simulated from the fit (p = {_p(fit.test)})" + (f": {why}" if why else ""))
+                         f"{fit.test.statistic:.4g}) {reached} data sets simulated from the fit (p = {_p(fit.test)})"
+                         + (f": {why}" if why else ""))
         if shared.test.rejects:
             u = shared.unequal
             gain = shared.loglik_unequal - shared.loglik_shared
@@ -49,10 +51,11 @@ def verdict_sentence(a) -> str:
     if not comp.test.rejects:
         return (f"**A second component is not supported.** One normal fits about as well: the two-component "
                 f"log-likelihood is only {comp.loglik_2 - comp.loglik_1:.3g} higher (2 log LR = "
-                f"{comp.test.statistic:.3g}, exceeded by {comp.test.n_exceed} of {comp.test.n_boot} one-normal "
-                f"data sets, p = {_p(comp.test)}) and BIC is {'lower' if comp.bic_1 < comp.bic_2 else 'higher'} for "
-                f"one normal ({comp.bic_1:.1f} vs {comp.bic_2:.1f}). The per-component parameters below (pi1, mu1, "
-                "mu2) then describe an arbitrary split of one normal: their intervals are not evidence of two groups.")
+                f"{comp.test.statistic:.3g}, reached in {comp.test.n_exceed} of {comp.test.n_boot} data sets "
+                f"simulated from one normal, p = {_p(comp.test)}) and BIC is "
+                f"{'lower' if comp.bic_1 < comp.bic_2 else 'higher'} for one normal ({comp.bic_1:.1f} vs "
+                f"{comp.bic_2:.1f}). The per-component parameters below (pi1, mu1, mu2) then describe "
+                "an arbitrary split of one normal: their intervals are not evidence of two groups.")
     return (f"**The two-component shared-sigma mixture is adequate for these data at the {lvl} level**: two "
             f"components are supported (p = {_p(comp.test)}), a shared sigma is not rejected (p = {_p(shared.test)}) "
             f"and the fitted mixture reproduces the data (Anderson-Darling p = {_p(fit.test)}). Not rejected is "
@@ -120,8 +123,8 @@ def misfit_reason(c) -> str | None:
         return None
     if a.rejected_fit:
         return ("This is not a matter of overlap or small n: the model itself is rejected (\"Is the model "
-                "adequate?\"), so both fits describe the best two-normal approximation of other data and neither "
-                "interval has its nominal meaning.")
+                "adequate?\"), so both fits describe the best two-normal approximation to data that are not a "
+                "two-normal mixture, and neither interval has its nominal meaning.")
     return (f"One normal fits about as well (bootstrap p = {a.components.test.p_value:.3g} for a second component): "
             "the components are not identified by the data, the likelihood is far from quadratic in pi1, mu1 and "
             "mu2, and Wald and posterior intervals part ways for that reason.")

@@ -9,9 +9,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Top-level folders installed as subpackages of `emvb` (api/ is `emvb` itself); see pyproject.toml.
-PACKAGES = ("models", "em", "files", "sampling", "labels", "compare", "report", "teaching", "cli")
+PACKAGES = ("models", "em", "adequacy", "files", "sampling", "labels", "compare", "report", "teaching", "cli")
 #: Allowed direction of imports between packages: a package may import only those listed before it.
-LAYERS = ("models", "files", "em", "sampling", "labels", "compare", "report", "teaching", "cli")
+LAYERS = ("models", "files", "em", "adequacy", "sampling", "labels", "compare", "report", "teaching", "cli")
 
 
 def _modules():
@@ -67,7 +67,8 @@ def test_imports_flow_one_way():
     assert wrong == []
 
 
-@pytest.mark.parametrize("module", ["emvb", "emvb.models", "emvb.em", "emvb.files.datafile", "emvb.cli.main"])
+@pytest.mark.parametrize("module", ["emvb", "emvb.models", "emvb.em", "emvb.adequacy.checks", "emvb.files.datafile",
+                                    "emvb.cli.main"])
 def test_import_does_not_pull_in_pymc(module):
     code = f"import sys, {module}; assert 'pymc' not in sys.modules and 'pytensor' not in sys.modules, '{module}'"
     r = _run(code)
@@ -104,7 +105,7 @@ def test_help_lists_every_command_module():
         assert f"    {name} " in text or f"    {name}\n" in text, name
 
 
-@pytest.mark.parametrize("command", ["simulate", "inspect", "em", "sample", "run", "validate", "pitfalls"])
+@pytest.mark.parametrize("command", ["simulate", "inspect", "em", "check", "sample", "run", "validate", "pitfalls"])
 def test_each_command_has_help(cli, command):
     r = cli(command, "--help")
     assert r.returncode == 0 and r.stdout.startswith(f"usage: emvb {command}"), r.stderr
