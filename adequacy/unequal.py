@@ -32,12 +32,11 @@ import numpy as np
 from ..em.kernel import MIN_WEIGHT
 from ..em.scaling import Scaling, expit
 from ..models.data import checked_values
-from ..models.density import component_logpdf, softplus
+from ..models.density import LOG_SQRT_2PI, component_logpdf, softplus
 from ..models.errors import ParamError, SettingError
 from ..models.params import MixtureParams
 from .levels import SIGMA_RATIO_MIN
 
-LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _BLOCK = 256
 # 'reassoc' lets LLVM split the sums into SIMD lanes (as em.kernel); not 'fast' (it assumes no inf/nan).
 _JIT = dict(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc", "contract", "nsz"})

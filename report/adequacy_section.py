@@ -144,8 +144,8 @@ def adequacy_lessons(c) -> list[str]:
                 "Agreement between EM and the posterior says nothing about whether the model is right."]
     m, s = a.components.normal
     return [f"- **A second component is not supported** (bootstrap p = {a.components.test.p_value:.3g}): an interval "
-            f"for mu1 or mu2 is an interval for one arbitrary split of one normal (mean {m:.4g}, sd {s:.4g}), which is "
-            "what these data support."]
+            "for mu1 or mu2 is an interval for one arbitrary split of one normal; these data support one normal "
+            f"(mean {m:.4g}, sd {s:.4g})."]
 
 
 def write_adequacy_figures(c, folder: Path) -> None:
