@@ -1,4 +1,5 @@
-"""``emvb run`` end to end: one data set, EM, both PyMC posteriors, diagnosis, relabelling, table.
+"""``emvb run`` end to end: one data set, EM, both PyMC posteriors, diagnosis, relabelling, the model's
+adequacy checks (:mod:`adequacy`), table.
 
 :func:`run_comparison` computes everything of one comparison and returns a frozen
 :class:`Comparison`; :func:`write_comparison` writes it as a report folder. Both fits see the same
@@ -64,7 +65,7 @@ class Comparison:
 
 
 def run_comparison(data: Dataset, settings: RunSettings = RunSettings(), stages: Stages | None = None) -> Comparison:
-    """Fit EM and sample both PyMC models on ``data``; diagnose, relabel and tabulate.
+    """Fit EM and sample both PyMC models on ``data``; diagnose, relabel, check the model, tabulate.
 
     The unordered model starts half its chains in each labelling of the EM estimate
     (``init="dispersed"``), so label switching between chains is shown every time; the ordered

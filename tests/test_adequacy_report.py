@@ -123,3 +123,16 @@ def test_check_refuses_bad_input_in_one_line(cli, files, args):
 
 def test_default_number_of_replicates_is_the_level_s():
     assert N_BOOT == 199
+
+
+def test_validate_mentions_a_rejected_model(cli, files):
+    mle = em.fit(np.loadtxt(files["t2"], skiprows=1)).params
+    est = ",".join(repr(v) for v in mle.to_array().tolist())
+    r = cli("validate", "--data", files["t2"], "--estimate", est, "--n-boot", 19, "--json")
+    out = json.loads(r.stdout)
+    assert out["adequacy"]["adequate"] is False and "REJECTED" in out["adequacy"]["note"]
+    r = cli("validate", "--data", files["t2"], "--estimate", est, "--n-boot", 19)
+    assert any(line.startswith("model: the two-component shared-sigma model is REJECTED") for line in
+               r.stdout.splitlines()), r.stdout
+    r = cli("validate", "--data", files["t2"], "--estimate", est, "--n-boot", 0, "--json")
+    assert "adequacy" not in json.loads(r.stdout)
