@@ -35,13 +35,14 @@ import os
 import sys
 
 from ..models.errors import EmvbError, SettingError
-from . import bvm, em, inspect, pitfalls, run, sample, simulate, study, validate
+from . import bvm, check, em, inspect, pitfalls, run, sample, simulate, study, validate
 
 #: Subcommands in the order ``emvb --help`` lists them: name -> module.
 COMMANDS = {
     "simulate": simulate,
     "inspect": inspect,
     "em": em,
+    "check": check,
     "sample": sample,
     "run": run,
     "validate": validate,

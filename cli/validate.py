@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..adequacy.levels import N_BOOT
 from .args import add_data_arguments, nonneg_int, params_arg, positive_int
 
 HELP = "check an EM estimate from elsewhere: global maximum, local maximum, or not a maximum"
@@ -38,6 +39,8 @@ def add_arguments(p) -> None:
     p.add_argument("--bayes", action="store_true",
                    help="also sample the ordered model and locate the estimate in its posterior")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    p.add_argument("--n-boot", type=nonneg_int, default=N_BOOT,
+                   help=f"bootstrap replicates of the model checks of 'emvb check' (default {N_BOOT}; 0 skips them)")
 
 
 def _fmt(v: float) -> str:
@@ -68,6 +71,10 @@ def print_validation(v) -> None:
           + ("  -> negative definite" if (v.hessian_eigenvalues < 0).all() else "  -> NOT negative definite"))
     print(f"one EM step moves it {v.em_step_se:.4g} SE; distance to our MLE {v.distance_se:.4g} SE "
           f"({'same' if v.labelling == 'as_mle' else 'swapped'} labelling); Newton decrement {v.newton_decrement:.4g}")
+    if v.adequacy is not None:
+        from ..compare.validate import model_note
+
+        print(f"model: {model_note(v.adequacy)}")
     if v.bayes is not None:
         b = v.bayes
         q = ", ".join(f"{k} {b.quantiles[k]:.3f}" for k in PARAM_NAMES)
@@ -79,12 +86,17 @@ def print_validation(v) -> None:
 def run(args) -> int:
     import dataclasses
 
+    from ..adequacy import assess
     from ..compare.validate import TOLERANCE_SE, bayes_check, validate
+    from ..em import fit
     from ..files.datafile import load_data
 
     ds = load_data(args.data, args.column)
     tol = TOLERANCE_SE if args.tolerance is None else args.tolerance
-    v = validate(ds, args.estimate, n_init=args.n_init, seed=args.seed, tolerance=tol)
+    best = fit(ds, n_init=args.n_init, seed=args.seed)
+    v = validate(ds, args.estimate, n_init=args.n_init, seed=args.seed, tolerance=tol, best=best)
+    if args.n_boot:
+        v = dataclasses.replace(v, adequacy=assess(ds, best, n_boot=args.n_boot, seed=args.seed))
     if args.bayes:
         from ..models.pymc_model import build_model
         from ..sampling.sample import sample

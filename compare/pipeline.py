@@ -1,4 +1,5 @@
-"""``emvb run`` end to end: one data set, EM, both PyMC posteriors, diagnosis, relabelling, table.
+"""``emvb run`` end to end: one data set, EM, both PyMC posteriors, diagnosis, relabelling, the model's
+adequacy checks (:mod:`adequacy`), table.
 
 :func:`run_comparison` computes everything of one comparison and returns a frozen
 :class:`Comparison`; :func:`write_comparison` writes it as a report folder. Both fits see the same
@@ -32,6 +33,7 @@ class RunSettings:
     sampler: str = "nutpie"
     n_init: int = 10
     em_fits: int = 1000          # EM runs of the "em" relabelling (thinned draws; ESS is bounded by it)
+    n_boot: int = 199            # parametric-bootstrap replicates of each adequacy check (adequacy/)
     ci_prob: float = CI_PROB
 
 
@@ -51,6 +53,7 @@ class Comparison:
     agreement: pd.DataFrame
     table: pd.DataFrame
     timings: dict = field(default_factory=dict)
+    adequacy: object = None        # adequacy.Adequacy: bootstrap checks of the MLE + posterior predictive check
 
     @property
     def variants(self) -> dict:
@@ -62,7 +65,7 @@ class Comparison:
 
 
 def run_comparison(data: Dataset, settings: RunSettings = RunSettings(), stages: Stages | None = None) -> Comparison:
-    """Fit EM and sample both PyMC models on ``data``; diagnose, relabel and tabulate.
+    """Fit EM and sample both PyMC models on ``data``; diagnose, relabel, check the model, tabulate.
 
     The unordered model starts half its chains in each labelling of the EM estimate
     (``init="dispersed"``), so label switching between chains is shown every time; the ordered
@@ -101,9 +104,22 @@ def run_comparison(data: Dataset, settings: RunSettings = RunSettings(), stages:
     with stages.stage("relabelling: order, pivot, Stephens, ECR, EM", "relabel"):
         relabelled = relabel_all(unordered, em_result=fit, data=x, seed=settings.seed, max_fits=settings.em_fits)
         agree = agreement(relabelled)
+    with stages.stage(f"model adequacy: bootstrap tests (B = {settings.n_boot}), posterior predictive", "adequacy"):
+        adequacy = check_adequacy(x, fit, ordered, settings)
     comp = Comparison(data=data, settings=settings, em=fit, em_plain=plain, priors=priors,
                       unordered=unordered, ordered=ordered, diagnosis=diagnosis, relabelled=relabelled,
-                      agreement=agree, table=pd.DataFrame(), timings=stages.timings)
+                      agreement=agree, table=pd.DataFrame(), timings=stages.timings, adequacy=adequacy)
     with stages.stage("comparison table (ArviZ summaries beside EM)", "table"):
         table = compare_fits(fit, comp.variants, truth=data.truth, ci_prob=settings.ci_prob)
     return dataclasses.replace(comp, table=table)
+
+
+def check_adequacy(x, fit, ordered, settings: RunSettings):
+    """The three bootstrap checks of the MLE (:func:`adequacy.assess`) and the posterior predictive check
+    of the ordered model (:func:`adequacy.posterior_predictive_check`), seeded by the run's seed."""
+    from ..adequacy import assess, posterior_predictive_check
+    from ..labels.draws import draws_of
+
+    checks = assess(x, fit, n_boot=settings.n_boot, seed=settings.seed)
+    ppc = posterior_predictive_check(x, draws_of(ordered).stack(), seed=settings.seed)
+    return dataclasses.replace(checks, ppc=ppc)

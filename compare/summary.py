@@ -23,7 +23,7 @@ def sampling_facts(dt) -> dict:
 
 
 def summary_dict(c: Comparison) -> dict:
-    """The ``summary.json`` object: em, label_switching, variants, sha256, timings and context."""
+    """The ``summary.json`` object: em, label_switching, variants, sha256, timings, adequacy and context."""
     variants = {}
     for name, sub in c.table.groupby("variant", sort=False):
         variants[name] = {
@@ -51,6 +51,7 @@ def summary_dict(c: Comparison) -> dict:
         "sampling": {RAW: sampling_facts(c.unordered), ORDERED: sampling_facts(c.ordered)},
         "settings": c.settings.__dict__,
         "timings": {k: round(float(v), 3) for k, v in c.timings.items()},
+        "adequacy": None if c.adequacy is None else c.adequacy.to_json_dict(),
         "versions": versions(),
     }
 

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..adequacy.levels import ALPHA
 from ..em import fit, observed_information, score
 from ..em.steps import em_map
 from ..models.data import checked_values
@@ -115,6 +116,7 @@ class Validation:
     n: int
     sha256: str
     bayes: BayesCheck | None = field(default=None)
+    adequacy: object = field(default=None)  # adequacy.Adequacy of the model on these data (model_note)
 
     @property
     def exit_code(self) -> int:
@@ -149,6 +151,8 @@ class Validation:
             "n": self.n,
             "sha256": self.sha256,
         }
+        if self.adequacy is not None:
+            out["adequacy"] = self.adequacy.to_json_dict() | {"note": model_note(self.adequacy)}
         if self.bayes is not None:
             out["bayes"] = {"quantiles": self.bayes.quantiles, "mahalanobis": self.bayes.mahalanobis,
                             "tail_probability": self.bayes.tail_probability, "draws": self.bayes.draws}
@@ -286,3 +290,19 @@ def bayes_check(estimate: MixtureParams, posterior) -> BayesCheck:
     d_draws = np.sqrt(np.einsum("ij,jk,ik->i", draws - mean, prec, draws - mean))
     return BayesCheck(quantiles=quantiles, mahalanobis=d_est,
                       tail_probability=float(np.mean(d_draws >= d_est)), draws=int(draws.shape[0]))
+
+
+def model_note(adequacy) -> str:
+    """One line on the model itself (:func:`adequacy.assess`): a maximum of a rejected model's likelihood
+    is still a maximum, but of the wrong likelihood."""
+    a = adequacy
+    if a.rejected_fit:
+        t = a.fit.test if a.fit.test.rejects else a.shared_sigma.test
+        what = "the fitted mixture does not reproduce the data" if a.fit.test.rejects else "the sds differ"
+        return (f"the two-component shared-sigma model is REJECTED for these data ({what}, bootstrap p = "
+                f"{t.p_value:.3g}): whatever the verdict above, it concerns the maximum of a likelihood the data "
+                "contradict (emvb check --data FILE explains)")
+    if not a.components.test.rejects:
+        return (f"one component suffices (bootstrap p = {a.components.test.p_value:.3g} for a second one): the "
+                "estimate's pi1, mu1, mu2 are not identified by these data")
+    return f"adequate: no check rejects the model at the {ALPHA:g} level (not rejected is not proven)"

@@ -12,6 +12,7 @@ from pathlib import Path
 from ..compare.pipeline import Comparison
 from ..compare.progress import Stages
 from ..files.output import atomic_dir, atomic_write_text
+from .adequacy_section import write_adequacy_figures
 
 FIGURES = {
     "data_fit.png": "data with the true, EM and posterior densities",
@@ -36,6 +37,7 @@ def write_figures(c: Comparison, folder: Path) -> None:
            folder / "trace_relabelled.png")
     F.save(F.trace_plot(c.ordered, "Ordered model (mu1 < mu2 imposed by the prior)"), folder / "trace_ordered.png")
     F.save(F.param_densities(c.ordered, c.em, truth, ci_prob=c.settings.ci_prob), folder / "posterior_vs_em.png")
+    write_adequacy_figures(c, folder)  # shown in the report's "Is the model adequate?" section
 
 
 def write_comparison(c: Comparison, out, *, force: bool = False, stages: Stages | None = None,

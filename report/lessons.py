@@ -8,6 +8,7 @@ import numpy as np
 from ..compare.convergence import chain_checks
 from ..compare.pipeline import ORDERED, RAW, RELABEL_PREFIX
 from ..compare.thresholds import AGREEMENT_MIN, OVERLAP_GAP, RHAT_MAX, SD_RATIO_BAND, Z_MAX, overlapping, shown
+from .adequacy_section import adequacy_lessons, misfit_reason
 
 
 def _rows(c, variant: str):
@@ -109,8 +110,8 @@ def _bvm_lesson(c) -> str:
            "not yet quadratic near its maximum or the prior still matters")
     return (f"- **EM's normal approximation and the posterior differ**: sd/SE of {worst} is "
             f"{ratio[worst]:.2f} (agreement band [{lo:g}, {hi:g}]) and |z| reaches {np.abs(o.z_mean_mle).max():.2f} "
-            f"(agreement below {Z_MAX:g}). {why}: Wald intervals and posterior intervals part ways; trust neither "
-            "blindly.")
+            f"(agreement below {Z_MAX:g}). "
+            + (misfit_reason(c) or f"{why}: Wald intervals and posterior intervals part ways; trust neither blindly."))
 
 
 def _truth_lesson(c) -> list[str]:
@@ -123,6 +124,6 @@ def _truth_lesson(c) -> list[str]:
 
 def lessons_section(c) -> str:
     """What a reader should take from this run, each point backed by a number of this run."""
-    out = ["## 5. What to learn from this run\n", _label_lesson(c), _relabel_lesson(c), *_sampling_lessons(c),
-           *_starts_lesson(c), _bvm_lesson(c), *_truth_lesson(c)]
+    out = ["## 5. What to learn from this run\n", *adequacy_lessons(c), _label_lesson(c), _relabel_lesson(c),
+           *_sampling_lessons(c), *_starts_lesson(c), _bvm_lesson(c), *_truth_lesson(c)]
     return "\n".join(out) + "\n"

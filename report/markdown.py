@@ -12,6 +12,7 @@ from ..compare.convergence import chain_checks
 from ..compare.pipeline import ORDERED, RAW, RELABEL_PREFIX
 from ..compare.thresholds import ESS_MIN, RHAT_MAX, shown
 from ..models.params import PARAM_NAMES
+from .adequacy_section import adequacy_section
 from .labels_section import labels_section
 from .lessons import lessons_section
 from .tables import fmt_number as _g
@@ -131,5 +132,6 @@ def render_report(c, summary: dict, figures: dict, command: str = "") -> str:
              "- EM and both posteriors were fitted to the same bytes "
              "(the sha256 above is checked when results are saved)."]
     figs = "## 6. Figures\n\n" + "\n".join(f"**{desc}**\n\n![{desc}]({name})\n" for name, desc in figures.items())
-    return "\n".join(head + ["## Scenario\n", "\n".join(facts) + "\n", _em_section(c, summary), labels_section(c),
+    return "\n".join(head + ["## Scenario\n", "\n".join(facts) + "\n", adequacy_section(c), _em_section(c, summary),
+                             labels_section(c),
                              _comparison_section(c), _convergence_section(c, summary), lessons_section(c), figs])

@@ -9,9 +9,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Top-level folders installed as subpackages of `emvb` (api/ is `emvb` itself); see pyproject.toml.
-PACKAGES = ("models", "em", "files", "sampling", "labels", "compare", "report", "teaching", "study", "cli")
+PACKAGES = ("models", "em", "adequacy", "files", "sampling", "labels", "compare", "report", "teaching", "study",
+            "cli")
 #: Allowed direction of imports between packages: a package may import only those listed before it.
-LAYERS = ("models", "files", "em", "sampling", "labels", "compare", "report", "teaching", "study", "cli")
+LAYERS = ("models", "files", "em", "adequacy", "sampling", "labels", "compare", "report", "teaching", "study", "cli")
 
 
 def _modules():
@@ -98,7 +99,8 @@ def test_imports_flow_one_way():
     assert wrong == []
 
 
-@pytest.mark.parametrize("module", ["emvb", "emvb.models", "emvb.em", "emvb.files.datafile", "emvb.cli.main"])
+@pytest.mark.parametrize("module", ["emvb", "emvb.models", "emvb.em", "emvb.adequacy.checks", "emvb.files.datafile",
+                                    "emvb.cli.main"])
 def test_import_does_not_pull_in_pymc(module):
     code = f"import sys, {module}; assert 'pymc' not in sys.modules and 'pytensor' not in sys.modules, '{module}'"
     r = _run(code)

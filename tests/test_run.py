@@ -90,3 +90,19 @@ def test_same_seed_same_numbers(small_run, cli):
     # cold or warm for the first run (models/pymc_model.py compiles without fastmath; README
     # "Reproducibility"; tests/test_reproducible.py checks a cold cache explicitly).
     assert a == b
+
+
+def test_adequacy_block_section_and_figures(small_run):
+    """summary.json's adequacy block is what the report's first section states (issue 13)."""
+    _, _, out = small_run
+    s = json.loads((out / "summary.json").read_text())
+    a = s["adequacy"]
+    assert {"components", "shared_sigma", "fit", "adequate", "ppc"} <= set(a)
+    assert set(a["components"]) >= {"p_value", "bic_1", "bic_2", "verdict"}
+    assert set(a["ppc"]["statistics"]) == {"skewness", "excess_kurtosis", "share_beyond_3sd"}
+    assert "adequacy" in s["timings"]
+    report = (out / "report.md").read_text()
+    section = report[report.index("## Is the model adequate?"):report.index("## 1. Maximum likelihood by EM")]
+    assert f"{a['fit']['p_value']:.3g} ± {a['fit']['mc_error']:.2g}" in section
+    for name in ("ppc_density.png", "ppc_statistics.png"):
+        assert (out / name).stat().st_size > 0 and f"]({name})" in section

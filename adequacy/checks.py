@@ -1,0 +1,140 @@
+"""The three questions about the MLE, each a parametric-bootstrap test (docs/methods.md, "Is the model
+adequate?"), and :func:`assess`, which asks all three.
+
+1. **One or two components?** ``T = 2 (L2 - L1)``, the two-component MLE against one normal
+   (McLachlan 1987). Its null distribution is not chi-square (the one-normal model sits on the
+   boundary, where pi1 and mu1 - mu2 are not identified), so it is simulated: data from the fitted
+   normal, both models refitted. ``T`` does not change when the data are shifted or rescaled, so its
+   null distribution is the same for every normal: the bootstrap test is a Monte Carlo test.
+2. **Shared sigma?** ``T = 2 (L_unequal - L_shared)``, against Hathaway's constrained unequal-variance
+   fit (:mod:`adequacy.unequal`), with data simulated from the fitted shared-sigma mixture.
+3. **Does the fit reproduce the data?** The Anderson-Darling distance from the data to the fitted
+   mixture's CDF; each replicate is refitted before its distance is taken, so the null
+   distribution includes the effect of estimating the parameters (Stute et al. 1993).
+
+Tests 2 and 3 share their replicates (the same simulated data sets and refits).
+
+Refits use the fast EM path, :func:`em.climb`: from the 2-means split for one-normal replicates
+(:data:`adequacy.levels.NULL_STARTS`) and from the fitted estimate for mixture replicates (as
+:func:`em.bootstrap`); the data's own fit is the full multi-start :func:`em.fit`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..em import EMResult, climb
+from ..em import fit as em_fit
+from ..em.scaling import Scaling
+from ..em.starts import make_starts
+from ..models.data import checked_values
+from ..models.errors import SettingError
+from ..models.params import MixtureParams
+from ..models.simulate import draw
+from .bootstrap import bootstrap_test, check_n_boot, run_replicates
+from .levels import N_BOOT, NULL_STARTS, SIGMA_RATIO_MIN
+from .result import Adequacy, ComponentsCheck, FitCheck, SharedSigmaCheck
+from .teststats import edf_statistics
+from .unequal import UnequalFit, UnequalParams, fit_unequal, scale_start
+
+#: Seed-sequence tags: each test draws its replicates from its own stream.
+TAG_COMPONENTS, TAG_MIXTURE = 1, 2
+#: SQUAREM iterations per start of the unequal-variance fit. Near one normal its likelihood is so flat
+#: that EM would creep for thousands of iterations in every replicate; the cap bounds the cost, and
+#: since the data and every replicate get the same procedure the test keeps its level.
+UNEQUAL_MAX_ITER = 100
+
+
+def one_normal(x: np.ndarray) -> tuple[float, float, float]:
+    """``(L1, mean, sd)`` of the one-normal MLE: ``L1 = -(n/2) (log(2 pi s^2) + 1)``, ``s^2`` the
+    population variance."""
+    m = float(np.mean(x))
+    s = float(np.std(x))
+    return -0.5 * x.size * (math.log(2.0 * math.pi * s * s) + 1.0), m, s
+
+
+def two_component_loglik(y: np.ndarray, n_starts: int, rng: np.random.Generator) -> float:
+    """Best log-likelihood EM reaches from ``n_starts`` generated starts (:func:`em.starts.make_starts`);
+    NaN if none is finite."""
+    sc, ys = Scaling.standardized(y)
+    lls = [climb(y, sc.from_u(s.u), scaling=sc, xs=ys).loglik for s in make_starts(ys, n_starts, rng)]
+    best = max(lls)
+    return best if math.isfinite(best) else math.nan
+
+
+def components_check(x: np.ndarray, fit: EMResult, *, n_boot: int = N_BOOT, seed: int = 0,
+                     workers: int | None = None, n_starts: int = NULL_STARTS) -> ComponentsCheck:
+    """Bootstrap LRT of one normal against two components (see the module note)."""
+    l1, m, s = one_normal(x)
+    n = x.size
+
+    def replicate(rng: np.random.Generator) -> float:
+        y = rng.normal(m, s, n)
+        return 2.0 * max(two_component_loglik(y, n_starts, rng) - one_normal(y)[0], 0.0)
+
+    reps = run_replicates(replicate, n_boot, seed, TAG_COMPONENTS, workers)
+    # L2 >= L1 always (one normal is the mixture with mu1 = mu2); a fit stopped just short of it is clipped
+    test = bootstrap_test(2.0 * max(fit.loglik - l1, 0.0), reps)
+    return ComponentsCheck(test=test, loglik_1=l1, loglik_2=max(fit.loglik, l1), normal=(m, s), n=n)
+
+
+def unequal_fit(y, shared: MixtureParams, sc: Scaling, ys: np.ndarray) -> UnequalFit:
+    """The unequal-variance fit every statistic of the shared-sigma test uses, on the data and on each
+    replicate alike: the better of constrained EM from the shared fit and from :func:`scale_start`,
+    at most :data:`UNEQUAL_MAX_ITER` SQUAREM iterations each."""
+    return fit_unequal(y, [UnequalParams.from_shared(shared), scale_start(sc)], scaling=sc, xs=ys,
+                       max_iter=UNEQUAL_MAX_ITER)
+
+
+def mixture_checks(x: np.ndarray, fit: EMResult, *, n_boot: int = N_BOOT, seed: int = 0,
+                   workers: int | None = None) -> tuple[SharedSigmaCheck, FitCheck]:
+    """Shared vs unequal sigma (LRT) and the Anderson-Darling fit test, on shared replicates drawn from
+    the fitted mixture (see the module note)."""
+    theta = fit.params
+    n = x.size
+
+    def replicate(rng: np.random.Generator) -> tuple[float, float, float, float]:
+        y, _ = draw(theta, n, rng)
+        sc, ys = Scaling.standardized(y)
+        refit = climb(y, theta, scaling=sc, xs=ys)  # the replicate's MLE is near theta (as em.bootstrap)
+        if refit.params is None or not math.isfinite(refit.loglik):
+            return math.nan, math.nan, math.nan, math.nan
+        lu = unequal_fit(y, refit.params, sc, ys).loglik
+        e = edf_statistics(y, refit.params)
+        return e.a2, 2.0 * max(lu - refit.loglik, 0.0), e.outer, e.central
+
+    reps = np.array(run_replicates(replicate, n_boot, seed, TAG_MIXTURE, workers), dtype=float).reshape(-1, 4)
+    sc, xs = Scaling.standardized(x)
+    u = unequal_fit(x, theta, sc, xs)
+    shared = SharedSigmaCheck(
+        test=bootstrap_test(2.0 * max(u.loglik - fit.loglik, 0.0), reps[:, 1]), loglik_shared=fit.loglik,
+        loglik_unequal=max(u.loglik, fit.loglik), unequal=u.params, ratio_min=SIGMA_RATIO_MIN,
+        at_constraint=u.at_constraint, n=n)
+    rep_outer, rep_central = reps[:, 2].copy(), reps[:, 3].copy()
+    for a in (rep_outer, rep_central):
+        a.setflags(write=False)
+    e = edf_statistics(x, theta)
+    gof = FitCheck(test=bootstrap_test(e.a2, reps[:, 0]), outer=e.outer, central=e.central,
+                   rep_outer=rep_outer, rep_central=rep_central)
+    return shared, gof
+
+
+def assess(x, fit: EMResult | None = None, *, n_boot: int = N_BOOT, seed: int = 0, n_init: int = 10,
+           workers: int | None = None) -> Adequacy:
+    """All three checks of the two-component shared-sigma mixture on data ``x``.
+
+    ``fit`` may pass the :func:`em.fit` of the same data (else it is computed with ``n_init`` starts
+    and ``seed``). ``seed`` seeds every replicate; ``workers`` threads (default: the available cores).
+    """
+    values, sha = checked_values(x)
+    check_n_boot(n_boot)
+    if fit is None:
+        fit = em_fit(values, n_init=n_init, seed=seed)
+    elif fit.sha256 != sha:
+        raise SettingError("the EM fit passed to assess() was made on other data (sha256 differs)")
+    comp = components_check(values, fit, n_boot=n_boot, seed=seed, workers=workers)
+    shared, gof = mixture_checks(values, fit, n_boot=n_boot, seed=seed, workers=workers)
+    return Adequacy(components=comp, shared_sigma=shared, fit=gof, mle=fit.params, n_boot=int(n_boot),
+                    seed=int(seed))

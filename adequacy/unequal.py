@@ -1,0 +1,252 @@
+"""The alternative to a shared sigma: a two-component mixture with one sd per component, fitted by a
+constrained EM (the design's estimator in :mod:`em` is not touched).
+
+``x ~ pi1 N(mu1, sigma1^2) + (1 - pi1) N(mu2, sigma2^2)``. Its likelihood is unbounded (a component
+centred on one data point with ``sigma_k -> 0``), so the fit maximises it under Hathaway's (1985)
+ratio constraint ``min(sigma1, sigma2) / max(sigma1, sigma2) >= c`` (``c`` =
+:data:`adequacy.levels.SIGMA_RATIO_MIN`), where a maximum exists and is consistent. The constrained
+M-step (Hathaway 1986; docs/methods.md, "Is the model adequate?") with ``N_k = sum r_k``,
+``S_k = sum r_k (x - mu_k')^2`` and ``n = N_1 + N_2``::
+
+    pi1 = N1 / n,  mu_k' = sum r_k x / N_k,  sigma_k^2 = S_k / N_k          if the ratio holds, else
+    sigma2^2 = (S1 / c^2 + S2) / n,  sigma1 = c sigma2      (when S1/N1 < c^2 S2/N2; symmetric otherwise)
+
+The objective is concave in ``log sigma`` and the constraint set is convex, so the boundary solution is
+the constrained maximum and EM stays monotone. As in :mod:`em`, EM runs on standardised data, the
+per-point log density is the dominant term plus ``log1p(exp(-|a1 - a2|))`` (:mod:`models.density`;
+summed as the log of a product per block of 256 points, as in :mod:`em.kernel`),
+the M-step uses sums of residuals about the current means, and EM stops once one step gains at most
+``tol`` in mean log-likelihood per point. The whole loop is compiled (numba, no GIL) because it runs
+inside every bootstrap replicate.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+from ..em.kernel import MIN_WEIGHT
+from ..em.scaling import Scaling, expit
+from ..models.data import checked_values
+from ..models.density import LOG_SQRT_2PI, component_logpdf, softplus
+from ..models.errors import ParamError, SettingError
+from ..models.params import MixtureParams
+from .levels import SIGMA_RATIO_MIN
+
+_BLOCK = 256
+# 'reassoc' lets LLVM split the sums into SIMD lanes (as em.kernel); not 'fast' (it assumes no inf/nan).
+_JIT = dict(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc", "contract", "nsz"})
+STATUS = ("log-likelihood change < tol", "max_iter reached",
+          "a component emptied (weight < 1e-6 points)")
+
+
+@dataclass(frozen=True)
+class UnequalParams:
+    """``(pi1, mu1, mu2, sigma1, sigma2)``; finite, ``0 < pi1 < 1``, both sds positive."""
+
+    pi1: float
+    mu1: float
+    mu2: float
+    sigma1: float
+    sigma2: float
+
+    def __post_init__(self) -> None:
+        a = self.to_array()
+        if not (np.all(np.isfinite(a)) and 0.0 < self.pi1 < 1.0 and self.sigma1 > 0.0 and self.sigma2 > 0.0):
+            raise ParamError(f"not an unequal-variance mixture: {a.tolist()}")
+
+    @classmethod
+    def from_shared(cls, p: MixtureParams) -> UnequalParams:
+        """The shared-sigma point ``(pi1, mu1, mu2, sigma, sigma)``."""
+        return cls(p.pi1, p.mu1, p.mu2, p.sigma, p.sigma)
+
+    def to_array(self) -> np.ndarray:
+        return np.array([self.pi1, self.mu1, self.mu2, self.sigma1, self.sigma2], dtype=float)
+
+    @property
+    def sigma_ratio(self) -> float:
+        """``min(sigma1, sigma2) / max(sigma1, sigma2)``."""
+        return min(self.sigma1, self.sigma2) / max(self.sigma1, self.sigma2)
+
+    def to_dict(self) -> dict[str, float]:
+        return dict(zip(("pi1", "mu1", "mu2", "sigma1", "sigma2"), self.to_array().tolist(), strict=True))
+
+
+@dataclass(frozen=True)
+class UnequalFit:
+    """The best run of :func:`fit_unequal`: estimate, log-likelihood, iterations, why it stopped."""
+
+    params: UnequalParams
+    loglik: float
+    n_iter: int
+    converged: bool
+    reason: str
+    at_constraint: bool  # the sd ratio sits on Hathaway's bound
+
+
+def logpdf_unequal(x, p: UnequalParams) -> np.ndarray:
+    """Per-point ``log(pi1 N(x|mu1,sigma1^2) + (1-pi1) N(x|mu2,sigma2^2)) = a2 + softplus(a1 - a2)`` with
+    ``a_k = log pi_k + log N(x | mu_k, sigma_k^2)`` (the reference the compiled pass is tested against)."""
+    a1 = math.log(p.pi1) + component_logpdf(x, p.mu1, p.sigma1)
+    a2 = math.log1p(-p.pi1) + component_logpdf(x, p.mu2, p.sigma2)
+    return a2 + softplus(a1 - a2)
+
+
+@numba.njit(**_JIT)
+def _step(xs, u, c2):
+    """One pass at ``u = (logit pi1, mu1, mu2, log s1, log s2)``: ``(loglik at u, F(u), ok)``, with
+    ``F`` the constrained EM map (module note); ``ok`` is False when a component emptied."""
+    n = xs.size
+    pi1 = 1.0 / (1.0 + math.exp(-u[0]))
+    mu1, mu2 = u[1], u[2]
+    lc1 = -math.log1p(math.exp(-u[0])) - u[3]  # log pi1 - log s1
+    lc2 = -math.log1p(math.exp(u[0])) - u[4]
+    h1 = 0.5 * math.exp(-2.0 * u[3])
+    h2 = 0.5 * math.exp(-2.0 * u[4])
+    ll = 0.0
+    n1 = n2 = sd1 = sq1 = sd2 = sq2 = 0.0
+    for start in range(0, n, _BLOCK):
+        prod = 1.0  # sum log1p(t) as the log of a product per block: each factor is in (1, 2]
+        for i in range(start, min(start + _BLOCK, n)):
+            d1 = xs[i] - mu1
+            d2 = xs[i] - mu2
+            a1 = lc1 - h1 * d1 * d1
+            a2 = lc2 - h2 * d2 * d2
+            t = math.exp(-abs(a1 - a2))
+            big = 1.0 / (1.0 + t)
+            if a1 > a2:
+                r1, r2, ll = big, t * big, ll + a1
+            else:
+                r1, r2, ll = t * big, big, ll + a2
+            prod *= 1.0 + t
+            n1 += r1
+            n2 += r2
+            sd1 += r1 * d1
+            sq1 += r1 * d1 * d1
+            sd2 += r2 * d2
+            sq2 += r2 * d2 * d2
+        ll += math.log(prod)
+    ll -= n * LOG_SQRT_2PI
+    out = np.empty(5)
+    if not (n1 >= MIN_WEIGHT and n2 >= MIN_WEIGHT) or pi1 <= 0.0 or pi1 >= 1.0:
+        return ll, out, False
+    ss1 = max(sq1 - sd1 * sd1 / n1, 0.0)
+    ss2 = max(sq2 - sd2 * sd2 / n2, 0.0)
+    v1 = ss1 / n1
+    v2 = ss2 / n2
+    if v1 < c2 * v2:  # Hathaway's boundary sigma1 = c sigma2
+        v2 = (ss1 / c2 + ss2) / n
+        v1 = c2 * v2
+    elif v2 < c2 * v1:
+        v1 = (ss2 / c2 + ss1) / n
+        v2 = c2 * v1
+    if not (v1 > 0.0 and v2 > 0.0):
+        return ll, out, False
+    out[0] = math.log(n1) - math.log(n2)
+    out[1] = mu1 + sd1 / n1
+    out[2] = mu2 + sd2 / n2
+    out[3] = 0.5 * math.log(v1)
+    out[4] = 0.5 * math.log(v2)
+    return ll, out, True
+
+
+@numba.njit(**_JIT)
+def _project(u, half):
+    """Pull ``|log s1 - log s2|`` back to at most ``2 half`` about the mean log sd (an extrapolated
+    point may leave the constraint set)."""
+    d = u[3] - u[4]
+    if abs(d) > 2.0 * half:
+        m = 0.5 * (u[3] + u[4])
+        sign = 1.0 if d > 0 else -1.0
+        u[3] = m + sign * half
+        u[4] = m - sign * half
+    return u
+
+
+@numba.njit(**_JIT)
+def _squarem(xs, u0, c, tol, max_iter):
+    """Constrained EM accelerated by SQUAREM with the monotone safeguard, as :mod:`em.iterate`:
+    returns ``(u, loglik at u, iterations, status)``, status 0 converged, 1 max_iter, 2 emptied."""
+    c2 = c * c
+    half = -0.5 * math.log(c)
+    threshold = tol * xs.size
+    l0, f0, ok = _step(xs, u0, c2)
+    if not ok:
+        return u0, l0, 0, 2
+    step_max = 1.0
+    for it in range(1, max_iter + 1):
+        u1 = f0
+        l1, u2, ok = _step(xs, u1, c2)
+        if not ok:
+            return u1, l1, it, 2
+        if l1 - l0 <= threshold:
+            return u1, l1, it, 0
+        r = u1 - u0
+        v = u2 - u1 - r
+        nv = math.sqrt(np.sum(v * v))
+        alpha = -math.sqrt(np.sum(r * r)) / nv if nv > 0.0 else -np.inf
+        alpha = max(min(alpha, -1.0), -step_max)
+        ue = _project(u0 - 2.0 * alpha * r + alpha * alpha * v, half)
+        le, cand, ok = _step(xs, ue, c2)
+        accepted = False
+        if ok and math.isfinite(le):
+            lc, fc, okc = _step(xs, cand, c2)
+            if okc and math.isfinite(lc) and lc >= l0:
+                u0, l0, f0 = cand, lc, fc
+                accepted = True
+        if accepted and alpha == -step_max:
+            step_max *= 4.0
+        elif not accepted:
+            if alpha == -step_max:
+                step_max = max(1.0, step_max / 4.0)
+            l2, f2, ok = _step(xs, u2, c2)
+            if not ok:
+                return u2, l2, it, 2
+            u0, l0, f0 = u2, l2, f2
+    return u0, l0, max_iter, 1
+
+
+def _to_u(p: UnequalParams, sc: Scaling) -> np.ndarray:
+    return np.array([math.log(p.pi1) - math.log1p(-p.pi1), (p.mu1 - sc.center) / sc.scale,
+                     (p.mu2 - sc.center) / sc.scale, math.log(p.sigma1 / sc.scale), math.log(p.sigma2 / sc.scale)])
+
+
+def _from_u(u: np.ndarray, sc: Scaling) -> UnequalParams:
+    return UnequalParams(expit(float(u[0])), sc.center + sc.scale * float(u[1]), sc.center + sc.scale * float(u[2]),
+                         sc.scale * math.exp(float(u[3])), sc.scale * math.exp(float(u[4])))
+
+
+def scale_start(sc: Scaling) -> UnequalParams:
+    """A narrow and a wide component on the data's mean (sds 1/2 and 2 data sds): the start that finds
+    heavy tails, which the shared-sigma fit cannot offer as a start."""
+    return UnequalParams(0.5, sc.center, sc.center + 1e-3 * sc.scale, 0.5 * sc.scale, 2.0 * sc.scale)
+
+
+def fit_unequal(x, starts: Sequence[UnequalParams], *, ratio_min: float = SIGMA_RATIO_MIN, tol: float = 1e-10,
+                max_iter: int = 2000, scaling: Scaling | None = None, xs: np.ndarray | None = None) -> UnequalFit:
+    """Constrained-EM fit of the unequal-variance mixture from each start; the best run.
+
+    A start outside the constraint is first pulled onto it (its log sds moved to the bound about their
+    mean). ``scaling``/``xs`` skip the standardisation when the caller has them. ``max_iter`` counts
+    SQUAREM iterations (each up to 4 passes over the data).
+    """
+    if not 0.0 < ratio_min <= 1.0:
+        raise SettingError(f"ratio_min must be in (0, 1], got {ratio_min!r}")
+    if xs is None or scaling is None:
+        values, _ = checked_values(x)
+        scaling, xs = Scaling.standardized(values)
+    best = None
+    for p in starts:
+        u0 = _project(_to_u(p, scaling), -0.5 * math.log(ratio_min))
+        u, ll, it, status = _squarem(xs, u0, float(ratio_min), float(tol), int(max_iter))
+        if best is None or ll > best[1]:
+            best = (u, ll, it, status)
+    u, ll, it, status = best
+    params = _from_u(u, scaling)
+    at = bool(params.sigma_ratio <= ratio_min * (1.0 + 1e-9))
+    return UnequalFit(params=params, loglik=scaling.loglik(float(ll), xs.size), n_iter=int(it),
+                      converged=status == 0, reason=STATUS[status], at_constraint=at)

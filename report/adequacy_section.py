@@ -1,0 +1,196 @@
+"""The report's "Is the model adequate?" section, its two posterior predictive figures, and the sentence
+the lessons use when the model itself is rejected.
+
+Every verdict comes from :class:`adequacy.result.Adequacy` (decided by :data:`adequacy.levels.ALPHA`
+and :data:`adequacy.levels.PPP_TAIL`); this module only words and draws it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..adequacy.levels import ALPHA, PPP_TAIL
+from .tables import fmt_number as _g
+from .tables import md_table as _table
+
+#: The section's figures: file name -> caption.
+ADEQUACY_FIGURES = {
+    "ppc_density.png": "posterior predictive check: the data's density against data sets simulated from the posterior",
+    "ppc_statistics.png": "posterior predictive check: test statistics of the simulated data sets and of the data",
+}
+_LABELS = {"skewness": "skewness", "excess_kurtosis": "excess kurtosis", "share_beyond_3sd": "share beyond 3 sd"}
+
+
+def _p(t) -> str:
+    return f"{t.p_value:.3g} ± {t.mc_error:.2g}"
+
+
+def verdict_sentence(a) -> str:
+    """The section's bold conclusion, from the three bootstrap answers."""
+    comp, shared, fit = a.components, a.shared_sigma, a.fit
+    lvl = f"{100 * ALPHA:g}%"
+    if fit.test.rejects or shared.test.rejects:
+        parts = []
+        if fit.test.rejects:
+            why = fit.why()
+            reached = (f"is larger than in every one of the {fit.test.n_boot}" if fit.test.n_exceed == 0 else
+                       f"is reached in only {fit.test.n_exceed} of the {fit.test.n_boot}")
+            parts.append(f"the Anderson-Darling distance from the data to the fitted mixture (A² = "
+                         f"{fit.test.statistic:.4g}) {reached} data sets simulated from the fit (p = {_p(fit.test)})"
+                         + (f": {why}" if why else ""))
+        if shared.test.rejects:
+            u = shared.unequal
+            gain = shared.loglik_unequal - shared.loglik_shared
+            parts.append(f"letting each component have its own sd ({u.sigma1:.4g} and {u.sigma2:.4g}) raises the "
+                         f"log-likelihood by {gain:.4g} (p = {_p(shared.test)})")
+        return ("**The model does not fit these data.** At the " + lvl + " level, " + "; and ".join(parts) + ". "
+                "The estimates, standard errors and posterior intervals below describe the best approximation of "
+                "these data by two normals with one shared sd, not a process that generated them.")
+    if not comp.test.rejects:
+        return (f"**A second component is not supported.** One normal fits about as well: the two-component "
+                f"log-likelihood is only {comp.loglik_2 - comp.loglik_1:.3g} higher (2 log LR = "
+                f"{comp.test.statistic:.3g}, reached in {comp.test.n_exceed} of {comp.test.n_boot} data sets "
+                f"simulated from one normal, p = {_p(comp.test)}) and BIC is "
+                f"{'lower' if comp.bic_1 < comp.bic_2 else 'higher'} for one normal ({comp.bic_1:.1f} vs "
+                f"{comp.bic_2:.1f}). The per-component parameters below (pi1, mu1, mu2) then describe "
+                "an arbitrary split of one normal: their intervals are not evidence of two groups.")
+    return (f"**The two-component shared-sigma mixture is adequate for these data at the {lvl} level**: two "
+            f"components are supported (p = {_p(comp.test)}), a shared sigma is not rejected (p = {_p(shared.test)}) "
+            f"and the fitted mixture reproduces the data (Anderson-Darling p = {_p(fit.test)}). Not rejected is "
+            "not proven: these tests see misfit of the size n can resolve.")
+
+
+def _tests_table(a) -> str:
+    comp, shared, fit = a.components, a.shared_sigma, a.fit
+    rows = [["one or two components?", "LRT, 1 vs 2 normals (McLachlan 1987)",
+             f"2 log LR = {_g(comp.test.statistic, 5)}", _p(comp.test), comp.verdict.replace("_", " ")],
+            ["shared sigma?", f"LRT, shared vs unequal sds (sd ratio >= {shared.ratio_min:g}, Hathaway 1985)",
+             f"2 log LR = {_g(shared.test.statistic, 4)}", _p(shared.test), shared.verdict.replace("_", " ")],
+            ["does the MLE reproduce the data?", "Anderson-Darling, refitted in every replicate",
+             f"A² = {_g(fit.test.statistic, 4)}", _p(fit.test), fit.verdict.replace("_", " ")]]
+    return _table(["question", "parametric-bootstrap test", "statistic", "p-value ± MC error", "verdict"], rows)
+
+
+def _ppc_text(a) -> str:
+    ppc = a.ppc
+    if ppc is None:
+        return ""
+    rows = []
+    for s in ppc.statistics:
+        lo, hi = np.quantile(s.replicated, [PPP_TAIL, 1.0 - PPP_TAIL])
+        rows.append([_LABELS.get(s.name, s.name), _g(s.observed, 4), f"[{_g(lo, 4)}, {_g(hi, 4)}]",
+                     f"{s.ppp:.3f}", "extreme" if s.extreme else "not extreme"])
+    level = int(round(100 * (1 - 2 * PPP_TAIL)))
+    extreme = [_LABELS.get(s.name, s.name) for s in ppc.statistics if s.extreme]
+    text = (f"\n**Posterior predictive check** (ordered model): {ppc.n_draws} posterior draws, each simulating a data "
+            f"set of n points; ppp = share of simulated data sets whose statistic exceeds the data's (extreme when "
+            f"below {PPP_TAIL:g} or above {1 - PPP_TAIL:g}; ppp-values are conservative, so an extreme one is strong "
+            f"evidence). The share beyond 3 sd uses the fitted mixture's mean {ppc.center:.4g} and sd "
+            f"{ppc.scale:.4g}.\n\n")
+    text += _table(["statistic", "data", f"simulated, central {level}%", "ppp", "verdict"], rows)
+    text += ("\n" + (f"The posterior does not reproduce the data's {', '.join(extreme)}." if extreme else
+                     "Every statistic of the data lies within the range of the data simulated from the posterior.")
+             + "\n")
+    return text
+
+
+def adequacy_section(c) -> str:
+    """The section's markdown; empty when the comparison carries no adequacy checks."""
+    a = getattr(c, "adequacy", None)
+    if a is None:
+        return ""
+    comp, shared = a.components, a.shared_sigma
+    text = "## Is the model adequate?\n\n"
+    text += (f"Three questions about the maximum-likelihood fit, each answered by a parametric bootstrap with "
+             f"B = {a.n_boot} simulated data sets (seed {a.seed}); a test rejects when p <= {ALPHA:g}. p = (1 + number "
+             "of simulated statistics >= the data's) / (B + 1); its Monte-Carlo error is sqrt(p (1 - p) / B).\n\n")
+    text += _tests_table(a)
+    text += (f"\nBIC (lower is better): one normal {comp.bic_1:.1f}, two normals with a shared sd {comp.bic_2:.1f}, "
+             f"two normals with their own sds {shared.bic_unequal:.1f}.\n\n")
+    text += verdict_sentence(a) + "\n"
+    text += _ppc_text(a)
+    if a.ppc is not None:
+        text += "\n" + "\n".join(f"![{desc}]({name})\n" for name, desc in ADEQUACY_FIGURES.items())
+    return text
+
+
+def misfit_reason(c) -> str | None:
+    """Why EM and the posterior may part ways when the model itself is at fault (None if it is not)."""
+    a = getattr(c, "adequacy", None)
+    if a is None or a.adequate:
+        return None
+    if a.rejected_fit:
+        return ("This is not a matter of overlap or small n: the model itself is rejected (\"Is the model "
+                "adequate?\"), so both fits describe the best two-normal approximation to data that are not a "
+                "two-normal mixture, and neither interval has its nominal meaning.")
+    return (f"One normal fits about as well (bootstrap p = {a.components.test.p_value:.3g} for a second component): "
+            "the components are not identified by the data, the likelihood is far from quadratic in pi1, mu1 and "
+            "mu2, and Wald and posterior intervals part ways for that reason.")
+
+
+def adequacy_lessons(c) -> list[str]:
+    """A lesson when the model is rejected or one component suffices (none when it is adequate)."""
+    a = getattr(c, "adequacy", None)
+    if a is None or a.adequate:
+        return []
+    if a.rejected_fit:
+        what = ("the fitted mixture does not reproduce the data" if a.fit.test.rejects else
+                "the two components need their own sds")
+        return [f"- **Check the model before the estimates.** Here {what} (bootstrap p = "
+                f"{min(a.fit.test.p_value, a.shared_sigma.test.p_value):.3g}): EM found the maximum of a likelihood "
+                "the data contradict, and the posterior is confident about the parameters of that same model. "
+                "Agreement between EM and the posterior says nothing about whether the model is right."]
+    m, s = a.components.normal
+    return [f"- **A second component is not supported** (bootstrap p = {a.components.test.p_value:.3g}): an interval "
+            "for mu1 or mu2 is an interval for one arbitrary split of one normal; these data support one normal "
+            f"(mean {m:.4g}, sd {s:.4g})."]
+
+
+def write_adequacy_figures(c, folder: Path) -> None:
+    """``ppc_density.png`` and ``ppc_statistics.png`` (nothing without a posterior predictive check)."""
+    from .figures import save
+
+    a = getattr(c, "adequacy", None)
+    if a is None or a.ppc is None:
+        return
+    save(ppc_density_figure(c.data.values, a.ppc), Path(folder) / "ppc_density.png")
+    save(ppc_statistics_figure(a.ppc), Path(folder) / "ppc_statistics.png")
+
+
+def ppc_density_figure(x, ppc):
+    """ArviZ ``plot_ppc_dist``: the data's density over those of the kept simulated data sets."""
+    import arviz as az
+
+    dt = az.from_dict({"posterior_predictive": {"x": ppc.examples[None]}, "observed_data": {"x": np.asarray(x)}})
+    lo, hi = np.quantile(x, [0.001, 0.999])
+    pc = az.plot_ppc_dist(dt, num_samples=ppc.examples.shape[0], figure_kwargs={"figsize": (8, 4)})
+    ax = pc.get_target("x", {})
+    ax.set_xlim(lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo))
+    ax.set_title(f"Data (black) and {ppc.examples.shape[0]} data sets simulated from the posterior", fontsize=10)
+    fig = pc.get_viz("figure")
+    fig.tight_layout()
+    return fig
+
+
+def ppc_statistics_figure(ppc):
+    """ArviZ ``plot_dist`` of each statistic over the simulated data sets, the data's value marked."""
+    import arviz as az
+
+    names = [s.name for s in ppc.statistics]
+    dt = az.from_dict({"posterior_predictive": {n: s.replicated[None] for n, s in zip(names, ppc.statistics,
+                                                                                       strict=True)}})
+    pc = az.plot_dist(dt, group="posterior_predictive", var_names=names, kind="hist", ci_prob=1 - 2 * PPP_TAIL,
+                      figure_kwargs={"figsize": (12, 3.4)})
+    for s in ppc.statistics:
+        ax = pc.get_target(s.name, {})
+        ax.axvline(s.observed, color="black", lw=1.5, ls="--")
+        ax.set_title(f"{_LABELS.get(s.name, s.name)}: data {s.observed:.3g}, ppp {s.ppp:.3f}", fontsize=10)
+        lo, hi = ax.get_xlim()
+        ax.set_xlim(min(lo, s.observed), max(hi, s.observed))
+    fig = pc.get_viz("figure")
+    fig.suptitle("Test statistics of data simulated from the posterior (histogram) and of the data (dashed)",
+                 fontsize=11)
+    fig.tight_layout(rect=(0, 0, 1, 0.93))
+    return fig

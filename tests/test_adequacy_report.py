@@ -1,0 +1,138 @@
+"""The report's "Is the model adequate?" section and `emvb check`: words follow the numbers and the levels."""
+
+import dataclasses
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from emvb import em
+from emvb.adequacy import assess, posterior_predictive_check
+from emvb.adequacy.bootstrap import bootstrap_test
+from emvb.adequacy.levels import ALPHA, N_BOOT
+from emvb.files.datafile import save_dataset
+from emvb.models.data import Dataset
+from emvb.models.simulate import simulate
+from emvb.report.adequacy_section import (
+    ADEQUACY_FIGURES,
+    adequacy_lessons,
+    adequacy_section,
+    misfit_reason,
+    verdict_sentence,
+    write_adequacy_figures,
+)
+
+
+def _comparison(x, seed=1):
+    """What the section reads from a Comparison: the data and the checks, with a posterior predictive
+    check on the Louis normal approximation of the posterior (no PyMC needed)."""
+    fit = em.fit(x, seed=seed)
+    a = assess(x, fit, n_boot=39, seed=seed)
+    rng = np.random.default_rng(seed)
+    draws = fit.params.to_array() + rng.normal(size=(200, 4)) * fit.se.to_array()
+    draws[:, 0] = np.clip(draws[:, 0], 1e-6, 1 - 1e-6)
+    a = dataclasses.replace(a, ppc=posterior_predictive_check(x, draws, n_draws=200, seed=seed))
+    return SimpleNamespace(data=Dataset(x), adequacy=a)
+
+
+@pytest.fixture(scope="module")
+def t2():
+    return _comparison(np.random.default_rng(2026).standard_t(2, 2000))
+
+
+@pytest.fixture(scope="module")
+def default():
+    """The mission's default data (n = 10,000, seed 2026), adequate on every check (tests/test_adequacy_size.py)."""
+    return _comparison(simulate().values)
+
+
+def test_misfit_section_says_the_model_does_not_fit_and_why(t2, tmp_path):
+    text = adequacy_section(t2)
+    assert text.startswith("## Is the model adequate?")
+    assert "**The model does not fit these data.**" in text and "heavier" in text
+    assert f"{t2.adequacy.fit.test.p_value:.3g} ± {t2.adequacy.fit.test.mc_error:.2g}" in text
+    assert "extreme" in text and all(f"]({name})" in text for name in ADEQUACY_FIGURES)
+    assert "not a matter of overlap or small n" in misfit_reason(t2)
+    assert adequacy_lessons(t2)[0].startswith("- **Check the model before the estimates.**")
+    write_adequacy_figures(t2, tmp_path)
+    for name in ADEQUACY_FIGURES:
+        assert (tmp_path / name).stat().st_size > 10_000, name
+
+
+def test_adequate_section_and_no_blame_lesson(default):
+    a = default.adequacy
+    assert a.adequate, a.lines()
+    assert "is adequate for these data at the 5% level" in adequacy_section(default)
+    assert misfit_reason(default) is None and adequacy_lessons(default) == []
+
+
+def test_the_verdict_flips_exactly_at_the_level(default):
+    """A p-value at ALPHA rejects, the next possible one does not: the sentence follows the same constant."""
+    a = default.adequacy
+    b = a.n_boot
+    k = int(round(ALPHA * (b + 1))) - 1           # exceedances giving p = ALPHA exactly
+    at = bootstrap_test(1.0, [2.0] * k + [0.0] * (b - k))
+    above = bootstrap_test(1.0, [2.0] * (k + 1) + [0.0] * (b - k - 1))
+    assert at.p_value == pytest.approx(ALPHA) and at.rejects and not above.rejects
+    rejected = dataclasses.replace(a, fit=dataclasses.replace(a.fit, test=at))
+    assert not rejected.adequate and verdict_sentence(rejected).startswith("**The model does not fit")
+    kept = dataclasses.replace(a, fit=dataclasses.replace(a.fit, test=above))
+    assert kept.adequate and "adequate" in verdict_sentence(kept)
+    one = dataclasses.replace(a, components=dataclasses.replace(a.components, test=above))
+    assert verdict_sentence(one).startswith("**A second component is not supported.**")
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    root = tmp_path_factory.mktemp("check")
+    t2 = root / "t2.csv"
+    np.savetxt(t2, np.random.default_rng(2026).standard_t(2, 2000), header="x", comments="")
+    return {"t2": t2, "default": save_dataset(simulate(n=2000, seed=12), root / "default.csv"),
+            "text": _write(root / "bad.csv", "x\n1\n2\nabc\n")}
+
+
+def _write(path, text):
+    path.write_text(text)
+    return path
+
+
+def test_check_json_keys_and_exit_status(cli, files):
+    r = cli("check", "--data", files["t2"], "--json", "--n-boot", 19)
+    assert r.returncode == 1, r.stderr
+    out = json.loads(r.stdout)
+    assert set(out["components"]) >= {"p_value", "bic_1", "bic_2", "verdict"}
+    assert set(out["shared_sigma"]) >= {"p_value", "verdict"} and set(out["fit"]) >= {"p_value", "verdict"}
+    assert out["adequate"] is False and out["fit"]["verdict"] == "rejected" and out["n_boot"] == 19
+    r = cli("check", "--data", files["default"], "--n-boot", 19)
+    assert r.returncode == 0, r.stdout + r.stderr
+    lines = r.stdout.splitlines()
+    assert [ln.split(":")[0] for ln in lines[3:6]] == ["components", "shared sigma", "fit"]
+    assert lines[-1].startswith("adequate: yes")
+
+
+@pytest.mark.parametrize("args", [("--data", "missing.csv"), ("--n-boot", "0"), ("--data", "BAD")])
+def test_check_refuses_bad_input_in_one_line(cli, files, args):
+    args = tuple(str(files["text"]) if a == "BAD" else a for a in args)
+    if "--data" not in args:
+        args = ("--data", str(files["default"]), *args)
+    r = cli("check", *args)
+    assert r.returncode == 2 and r.stdout == ""
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+
+
+def test_default_number_of_replicates_is_the_level_s():
+    assert N_BOOT == 199
+
+
+def test_validate_mentions_a_rejected_model(cli, files):
+    mle = em.fit(np.loadtxt(files["t2"], skiprows=1)).params
+    est = ",".join(repr(v) for v in mle.to_array().tolist())
+    r = cli("validate", "--data", files["t2"], "--estimate", est, "--n-boot", 19, "--json")
+    out = json.loads(r.stdout)
+    assert out["adequacy"]["adequate"] is False and "REJECTED" in out["adequacy"]["note"]
+    r = cli("validate", "--data", files["t2"], "--estimate", est, "--n-boot", 19)
+    assert any(line.startswith("model: the two-component shared-sigma model is REJECTED") for line in
+               r.stdout.splitlines()), r.stdout
+    r = cli("validate", "--data", files["t2"], "--estimate", est, "--n-boot", 0, "--json")
+    assert "adequacy" not in json.loads(r.stdout)
