@@ -101,8 +101,11 @@ def dask_client(workers: int | None = None, scheduler: str | None = None, quiet:
             yield client
         return
     with _ignoring_sigint():
+        # The scheduler serves HTTP even without a dashboard, on port 8787 unless told otherwise; a busy
+        # 8787 (another cluster) would make it warn, so it takes a free loopback port and no dashboard.
         cluster = LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=level)
+                               dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
+                               silence_logs=level)
     with cluster, Client(cluster) as client:
         yield client
 
