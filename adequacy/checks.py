@@ -27,11 +27,12 @@ import numpy as np
 
 from ..em import EMResult, climb
 from ..em import fit as em_fit
-from ..em.scaling import Scaling
+from ..em.coords import params as params_of_u
 from ..em.starts import make_starts
 from ..models.data import checked_values
 from ..models.errors import SettingError
 from ..models.params import MixtureParams
+from ..models.scaling import Scaling
 from ..models.simulate import draw
 from .bootstrap import bootstrap_test, check_n_boot, run_replicates
 from .levels import N_BOOT, NULL_STARTS, SIGMA_RATIO_MIN
@@ -59,7 +60,7 @@ def two_component_loglik(y: np.ndarray, n_starts: int, rng: np.random.Generator)
     """Best log-likelihood EM reaches from ``n_starts`` generated starts (:func:`em.starts.make_starts`);
     NaN if none is finite."""
     sc, ys = Scaling.standardized(y)
-    lls = [climb(y, sc.from_u(s.u), scaling=sc, xs=ys).loglik for s in make_starts(ys, n_starts, rng)]
+    lls = [climb(y, params_of_u(sc, s.u), scaling=sc, xs=ys).loglik for s in make_starts(ys, n_starts, rng)]
     best = max(lls)
     return best if math.isfinite(best) else math.nan
 

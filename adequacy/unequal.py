@@ -29,12 +29,13 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from ..em.coords import expit
 from ..em.kernel import MIN_WEIGHT
-from ..em.scaling import Scaling, expit
 from ..models.data import checked_values
 from ..models.density import LOG_SQRT_2PI, component_logpdf, softplus
 from ..models.errors import ParamError, SettingError
 from ..models.params import MixtureParams
+from ..models.scaling import Scaling
 from .levels import SIGMA_RATIO_MIN
 
 _BLOCK = 256
@@ -248,5 +249,5 @@ def fit_unequal(x, starts: Sequence[UnequalParams], *, ratio_min: float = SIGMA_
     u, ll, it, status = best
     params = _from_u(u, scaling)
     at = bool(params.sigma_ratio <= ratio_min * (1.0 + 1e-9))
-    return UnequalFit(params=params, loglik=scaling.loglik(float(ll), xs.size), n_iter=int(it),
+    return UnequalFit(params=params, loglik=scaling.loglik_from_std(float(ll), xs.size), n_iter=int(it),
                       converged=status == 0, reason=STATUS[status], at_constraint=at)
