@@ -52,3 +52,28 @@ def add_simulation_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--truth", type=params_arg, default=DEFAULT_TRUTH, metavar="PI1,MU1,MU2,SIGMA",
                    help="true parameters (default 0.3,5,15,2)")
     p.add_argument("--seed", type=nonneg_int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+
+
+def add_priors_and_init_arguments(p: argparse.ArgumentParser) -> None:
+    """``--priors SPEC|FILE`` and ``--init prior|dispersed|em`` (``emvb run`` and ``emvb sample``)."""
+    from ..models.priors import FORMAT_HELP
+    from ..sampling.options import DEFAULT_INIT, INITS
+
+    p.add_argument("--priors", metavar="SPEC|FILE", default="default",
+                   help=f"priors: {FORMAT_HELP}; entries left out are computed from the data "
+                   "(default: all of them, weakly informative on the data's scale)")
+    p.add_argument("--init", choices=INITS, default=DEFAULT_INIT,
+                   help="chain starts: prior (independent prior draws, the default), dispersed (the unordered "
+                   "model's chains placed in both labellings of the EM estimate: a teaching device), em (all "
+                   "at the EM estimate)")
+
+
+def priors_for(args, x):
+    """``--priors`` parsed against the data ``x``; refuses ``--init prior`` with an improper prior."""
+    from ..models.errors import SettingError
+    from ..models.priors import Priors
+
+    priors = Priors.parse(args.priors, x)
+    if args.init == "prior" and not priors.proper:
+        raise SettingError(f"--init prior needs proper priors, got {priors.describe()}; use --init em or dispersed")
+    return priors

@@ -15,7 +15,7 @@ import argparse
 import sys
 
 from ..models.errors import EmvbError
-from . import em, inspect, pitfalls, run, sample, simulate, validate
+from . import em, inspect, labels, pitfalls, run, sample, simulate, validate
 
 #: Subcommands in the order ``emvb --help`` lists them: name -> module.
 COMMANDS = {
@@ -24,6 +24,7 @@ COMMANDS = {
     "em": em,
     "sample": sample,
     "run": run,
+    "labels": labels,
     "validate": validate,
     "pitfalls": pitfalls,
 }

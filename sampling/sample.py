@@ -2,9 +2,9 @@
 
 Start points: :mod:`sampling.starts`. With nutpie the chains are grouped by start point and each
 group is sampled by its own ``nutpie.sample`` call from one compiled model (:mod:`sampling.nutpie_starts`),
-one group after the other, each group running its chains in parallel; the groups are then joined
-along ``chain`` in the original chain order. With 4 chains on 2 cores, ``"dispersed"`` (2 groups of
-2) loses no parallelism; ``"prior"`` (one group per chain) runs one chain at a time.
+the groups running at the same time as long as cores are free (:mod:`sampling.nutpie_groups`); the
+groups are then joined along ``chain`` in the original chain order. So ``"prior"`` (one group per
+chain) runs as many chains at once as ``"em"`` (one group).
 ``sampler="pymc"`` takes the per-chain start points directly (``pm.sample(initvals=[...])``).
 
 **Mass matrix.** ``mass_matrix="dense"`` (the default) adapts a mass matrix that captures
@@ -38,8 +38,9 @@ from ..models.names import OBSERVED
 from ..models.params import MixtureParams
 from ..models.pymc_model import MixtureModel
 from .known_warnings import silenced
+from .nutpie_groups import sample_groups
 from .nutpie_starts import compiled_per_group
-from .options import DEFAULT_MASS_MATRIX, DEFAULT_SAMPLER, INITS, MASS_MATRICES, SAMPLERS
+from .options import DEFAULT_INIT, DEFAULT_MASS_MATRIX, DEFAULT_SAMPLER, INITS, MASS_MATRICES, SAMPLERS
 from .starts import chain_starts, crude_start
 
 
@@ -68,7 +69,7 @@ def _n_cores(chains: int) -> int:
 
 
 def sample(model: MixtureModel, *, chains: int = 4, draws: int = 1000, tune: int = 1000, seed: int,
-           sampler: str = DEFAULT_SAMPLER, init: str = "dispersed", start: MixtureParams | None = None,
+           sampler: str = DEFAULT_SAMPLER, init: str = DEFAULT_INIT, start: MixtureParams | None = None,
            progressbar: bool = False, target_accept: float = 0.8,
            mass_matrix: str = DEFAULT_MASS_MATRIX) -> xr.DataTree:
     """Sample the posterior of a model from :func:`models.pymc_model.build_model` with NUTS.
@@ -80,7 +81,7 @@ def sample(model: MixtureModel, *, chains: int = 4, draws: int = 1000, tune: int
         PyMC's defaults depend on the sampler and the number of cores)
     seed : seeds the sampler (and the prior start points)
     sampler : ``"nutpie"`` (default) or ``"pymc"``
-    init : ``"dispersed"``, ``"em"`` or ``"prior"`` (:mod:`sampling.starts`)
+    init : ``"prior"`` (default), ``"dispersed"`` or ``"em"`` (:mod:`sampling.starts`)
     start : the EM estimate; None uses :func:`~sampling.starts.crude_start`
     target_accept : NUTS step-size adaptation target
     mass_matrix : ``"dense"`` (default) or ``"diag"`` mass-matrix adaptation (module note)
@@ -158,17 +159,12 @@ def _sample_nutpie(model, starts, draws, tune, seed, progressbar, target_accept,
 
     groups = _start_groups(starts)
     compiled, compile_time = compiled_per_group(model, [starts[g[0]] for g in groups])
-    posts, stats = [], []
-    sampling_time = 0.0
-    for g, (chain_ids, cm) in enumerate(zip(groups, compiled, strict=True)):
-        t1 = time.perf_counter()
-        tr = nutpie.sample(cm, draws=draws, tune=tune, chains=len(chain_ids), cores=_n_cores(len(chain_ids)),
-                           seed=_group_seed(seed, g, len(groups)), progress_bar=progressbar,
-                           save_warmup=False, target_accept=target_accept,
-                           adaptation="low_rank" if mass_matrix == "dense" else "diag")
-        sampling_time += time.perf_counter() - t1
-        posts.append(tr["posterior"].to_dataset().assign_coords(chain=chain_ids))
-        stats.append(tr["sample_stats"].to_dataset().assign_coords(chain=chain_ids))
+    traces, sampling_time = sample_groups(
+        compiled, [len(g) for g in groups], [_group_seed(seed, g, len(groups)) for g in range(len(groups))],
+        cores=available_cores(), draws=draws, tune=tune, progress_bar=progressbar, save_warmup=False,
+        target_accept=target_accept, adaptation="low_rank" if mass_matrix == "dense" else "diag")
+    posts = [tr["posterior"].to_dataset().assign_coords(chain=ids) for tr, ids in zip(traces, groups, strict=True)]
+    stats = [tr["sample_stats"].to_dataset().assign_coords(chain=ids) for tr, ids in zip(traces, groups, strict=True)]
     post = xr.concat(posts, dim="chain").sortby("chain")
     ss = xr.concat(stats, dim="chain").sortby("chain")
     post.attrs = dict(posts[0].attrs) | {"inference_library": "nutpie", "inference_library_version":
