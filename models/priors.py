@@ -249,8 +249,8 @@ class Priors:
         ``mu1 < mu2``, so sorting an iid draw is an exact draw from it.
         """
         if not self.proper:
-            raise SettingError(f"cannot draw start points from an improper prior ({self.describe()}); "
-                               "start at the EM estimate instead (init 'em' or 'dispersed')")
+            raise ParamError(f"cannot draw start points from an improper prior ({self.describe()}); "
+                             "start at the EM estimate instead (init 'em' or 'dispersed')")
         pi1 = rng.beta(self.pi1_alpha, self.pi1_beta)
         mu = rng.normal(self.mu_mean, self.mu_sd, size=2)
         sigma = abs(rng.normal(0.0, self.sigma_sd))
