@@ -101,7 +101,7 @@ def run_comparison(data: Dataset, settings: RunSettings = RunSettings(), stages:
         diagnosis = diagnose_labels(unordered, fit, data=x)
     stages.note(f"verdict: {diagnosis.verdict}")
     with stages.stage("relabelling: " + ", ".join(METHODS), "relabel"):
-        relabelled = relabel_all(unordered, em_result=fit, data=x)
+        relabelled = relabel_all(unordered, em_result=fit, data=x, loglik=diagnosis.loglik)
         agree = agreement(relabelled)
     comp = Comparison(data=data, settings=settings, em=fit, em_plain=plain, priors=priors,
                       unordered=unordered, ordered=ordered, diagnosis=diagnosis, relabelled=relabelled,

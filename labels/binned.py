@@ -6,7 +6,8 @@ allocation log-odds ``eta_t(x) = logit(pi1) + b_t (x - mid_t)`` (``b_t = (mu1 - 
 So the data enter only through how they are spread along one line, and a summary of that spread
 serves every draw:
 
-- the data are cut into ``G`` equal-width bins over ``[min x, max x]``; bin ``g`` keeps its count
+- the data are cut into ``G`` equal-width bins over ``[min x, max x]`` (``G`` from
+  :func:`default_bins`, about ``25 N^(1/3)``); bin ``g`` keeps its count
   ``n_g``, mean ``m_g``, ``V_g = sum (x - m_g)^2`` and ``T_g = sum |x - m_g|^3`` over its points.
   With ``N <= G`` every point is its own bin and everything below is exact.
 - the **log-likelihood** of a draw is ``sum_g [n_g l(m_g) + V_g l''(m_g) / 2]`` with ``l = log p``.
@@ -31,8 +32,8 @@ import numpy as np
 
 from .draws import Draws
 
-#: Bins used when the data have more points than this; with fewer, every point is its own bin (exact).
-DEFAULT_BINS = 2048
+#: Bounds of the number of bins (see :func:`default_bins`).
+MIN_BINS, MAX_BINS = 256, 2048
 #: sup |softplus'''| = 1 / (6 sqrt 3): the constant of the log-likelihood's error bound.
 SOFTPLUS3_MAX = 1.0 / (6.0 * math.sqrt(3.0))
 LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -66,9 +67,22 @@ class BinnedData:
         return int(self.counts.size)
 
 
-def bin_data(x, bins: int = DEFAULT_BINS) -> BinnedData:
-    """Summarise ``x`` in ``bins`` equal-width bins (every point its own bin when ``x.size <= bins``)."""
+def default_bins(n: int) -> int:
+    """``G``: the power of 2 nearest ``25 n^(1/3)``, within [MIN_BINS, MAX_BINS].
+
+    The log-likelihood's error bound grows like ``n / G^3`` (``T_g`` ~ ``n_g width^3 / 32``), so
+    ``G ~ n^(1/3)`` keeps it roughly constant in n (about 0.03 nats per draw on the default scenario,
+    docs/methods.md §8) while a pass costs ``draws x G``.
+    """
+    g = 2 ** round(math.log2(25.0 * max(int(n), 1) ** (1.0 / 3.0)))
+    return int(min(MAX_BINS, max(MIN_BINS, g)))
+
+
+def bin_data(x, bins: int | None = None) -> BinnedData:
+    """Summarise ``x`` in ``bins`` equal-width bins (default :func:`default_bins`; every point its own
+    bin when ``x.size <= bins``)."""
     x = np.asarray(x, dtype=float).ravel()
+    bins = default_bins(x.size) if bins is None else int(bins)
     if x.size <= bins:
         zeros = np.zeros(x.size)
         return BinnedData(x.size, np.ones(x.size), x.copy(), zeros, zeros.copy(), 0.0)
@@ -92,56 +106,51 @@ def _flat(draws: Draws) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 # -- compiled kernels -------------------------------------------------------------------------
-# Per draw t and bin g: e = logit(pi1) + b (m_g - mid), r_dominant = 1 / (1 + exp(-|e|)). Loops over
-# draws outside, bins inside; every kernel is O(draws x bins).
+# Per draw t and bin g: e = logit(pi1) + b (m_g - mid), r_dominant = 1 / (1 + exp(-|e|)). Every kernel
+# is O(draws x bins), one thread (numba's OpenMP workers spin after a parallel region and slowed the
+# numpy work that follows by up to 8x on a busy 2-core machine).
+
+
+def _eta_coefs(pi1, mu1, mu2, sigma, t):
+    b = (mu1[t] - mu2[t]) / (sigma[t] * sigma[t])
+    return math.log(pi1[t]) - math.log1p(-pi1[t]), b, 0.5 * (mu1[t] + mu2[t])
 
 
 def _loglik_loop(m, n, v, pi1, mu1, mu2, sigma, out):
     for t in range(pi1.size):
+        ell, b, mid = _eta_coefs(pi1, mu1, mu2, sigma, t)
         s2 = sigma[t] * sigma[t]
-        b = (mu1[t] - mu2[t]) / s2
-        mid = 0.5 * (mu1[t] + mu2[t])
         lp1 = math.log(pi1[t])
         lp2 = math.log1p(-pi1[t])
-        ell = lp1 - lp2
         norm = math.log(sigma[t]) + LOG_SQRT_2PI
         total = 0.0
         for g in range(m.size):
             x = m[g]
             e = ell + b * (x - mid)
             te = math.exp(-abs(e))
-            if e > 0.0:
-                dom = lp1 - 0.5 * (x - mu1[t]) ** 2 / s2
-            else:
-                dom = lp2 - 0.5 * (x - mu2[t]) ** 2 / s2
+            d = x - mu1[t] if e > 0.0 else x - mu2[t]
+            dom = (lp1 if e > 0.0 else lp2) - 0.5 * d * d / s2
             r12 = te / ((1.0 + te) * (1.0 + te))  # r1 r2
             total += n[g] * (dom + math.log1p(te) - norm) + 0.5 * v[g] * (b * b * r12 - 1.0 / s2)
         out[t] = total
 
 
-def _initial_loop(m, w, pi1, mu1, mu2, sigma, perm, s1, s2):
+def _sums_loop(m, w, pi1, mu1, mu2, sigma, perm, s1, s2):
     """Sums of the (relabelled) responsibilities per bin; returns sum_t sum_g w_g sum_k r_k log r_k."""
-    neg_entropy = 0.0
+    neg = 0.0
     for t in range(pi1.size):
-        b = (mu1[t] - mu2[t]) / (sigma[t] * sigma[t])
-        mid = 0.5 * (mu1[t] + mu2[t])
-        ell = math.log(pi1[t]) - math.log1p(-pi1[t])
+        ell, b, mid = _eta_coefs(pi1, mu1, mu2, sigma, t)
         for g in range(m.size):
             e = ell + b * (m[g] - mid)
             te = math.exp(-abs(e))
             big = 1.0 / (1.0 + te)
             small = te * big
-            r1 = big if e > 0.0 else small
-            r2 = small if e > 0.0 else big
-            # r1 log r1 + r2 log r2 = -(big log(1 + te) + small (|e| + log(1 + te)))
-            neg_entropy -= w[g] * (math.log1p(te) + small * abs(e))
-            if perm[t]:
-                s1[g] += r2
-                s2[g] += r1
-            else:
-                s1[g] += r1
-                s2[g] += r2
-    return neg_entropy
+            # r1 log r1 + r2 log r2 = -(log(1 + te) + small |e|)
+            neg -= w[g] * (math.log1p(te) + small * abs(e))
+            first = big if (e > 0.0) != perm[t] else small
+            s1[g] += first
+            s2[g] += big + small - first
+    return neg
 
 
 def _pass_loop(m, w, pi1, mu1, mu2, sigma, lam, log_q2, perm, s1, s2, margin):
@@ -152,9 +161,7 @@ def _pass_loop(m, w, pi1, mu1, mu2, sigma, lam, log_q2, perm, s1, s2, margin):
     r1s = np.empty(m.size)
     r2s = np.empty(m.size)
     for t in range(pi1.size):
-        b = (mu1[t] - mu2[t]) / (sigma[t] * sigma[t])
-        mid = 0.5 * (mu1[t] + mu2[t])
-        ell = math.log(pi1[t]) - math.log1p(-pi1[t])
+        ell, b, mid = _eta_coefs(pi1, mu1, mu2, sigma, t)
         a = 0.0
         for g in range(m.size):
             e = ell + b * (m[g] - mid)
@@ -162,9 +169,7 @@ def _pass_loop(m, w, pi1, mu1, mu2, sigma, lam, log_q2, perm, s1, s2, margin):
             big = 1.0 / (1.0 + te)
             r1s[g] = big if e > 0.0 else te * big
             r2s[g] = te * big if e > 0.0 else big
-            # r1 - r2 = sign(e) (1 - te) / (1 + te), exact in both tails
-            d = (1.0 - te) * big
-            a += w[g] * (d if e > 0.0 else -d) * lam[g]
+            a += w[g] * (r1s[g] - r2s[g]) * lam[g]
         sw = a < 0.0
         perm[t] = sw
         margin[t] = abs(a)
@@ -178,8 +183,9 @@ def _pass_loop(m, w, pi1, mu1, mu2, sigma, lam, log_q2, perm, s1, s2, margin):
 
 
 _JIT = {"cache": True, "error_model": "numpy", "nogil": True}
+_eta_coefs = numba.njit(inline="always", **_JIT)(_eta_coefs)
 _loglik_compiled = numba.njit(**_JIT)(_loglik_loop)
-_initial_compiled = numba.njit(**_JIT)(_initial_loop)
+_sums_compiled = numba.njit(**_JIT)(_sums_loop)
 _pass_compiled = numba.njit(**_JIT)(_pass_loop)
 
 
@@ -206,8 +212,8 @@ def label_sums(binned: BinnedData, draws: Draws, perm) -> tuple[np.ndarray, np.n
     pi1, mu1, mu2, sigma = _flat(draws)
     s1 = np.zeros(binned.n_bins)
     s2 = np.zeros(binned.n_bins)
-    neg = _initial_compiled(binned.means, binned.counts, pi1, mu1, mu2, sigma,
-                            np.ascontiguousarray(np.asarray(perm, bool).reshape(-1)), s1, s2)
+    neg = _sums_compiled(binned.means, binned.counts, pi1, mu1, mu2, sigma,
+                         np.ascontiguousarray(np.asarray(perm, bool).reshape(-1)), s1, s2)
     return s1, s2, float(neg)
 
 

@@ -38,11 +38,11 @@ while the second stay near 1. How the chains were started is read from the poste
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from .binned import DEFAULT_BINS, bin_data, draw_logliks
+from .binned import bin_data, draw_logliks
 from .draws import component_dim, draws_of, posterior_dataset
 from .relabel import data_values
 
@@ -96,6 +96,7 @@ class LabelDiagnosis:
         unimodal (for equal weights) and the components overlap in the data
     init : how the chains were started (the sampler's ``init`` attribute), or None
     loglik_bound : error bound (nats) of the binned per-draw log-likelihood (0 when exact)
+    loglik : the per-draw log-likelihood (chain, draw), or None without data
     """
 
     verdict: str
@@ -109,6 +110,7 @@ class LabelDiagnosis:
     component_gap: float
     init: str | None = None
     loglik_bound: float = 0.0
+    loglik: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def explain(self) -> str:
         """A plain-words paragraph: what was found, how the chains started, the evidence, what to do."""
@@ -178,7 +180,7 @@ def gap_facts(draws) -> tuple[np.ndarray, float, float, float]:
     return near, typical, separation, float(near.mean())
 
 
-def diagnose_labels(posterior, em_result=None, *, data=None, bins: int = DEFAULT_BINS) -> LabelDiagnosis:
+def diagnose_labels(posterior, em_result=None, *, data=None, bins: int | None = None) -> LabelDiagnosis:
     """Diagnose label switching in ``posterior`` (module note).
 
     Parameters
@@ -223,4 +225,4 @@ def diagnose_labels(posterior, em_result=None, *, data=None, bins: int = DEFAULT
                           typical_gap=typical, separation=separation, boundary_share=b,
                           share_swapped=float(swapped.mean()),
                           component_gap=float(np.median(np.abs(draws.mu2 - draws.mu1) / draws.sigma)),
-                          init=init, loglik_bound=float(bound))
+                          init=init, loglik_bound=float(bound), loglik=ll)

@@ -108,21 +108,31 @@ def swap_dataset(ds: xr.Dataset, perm) -> xr.Dataset:
 
     Variables with the component dimension are reversed along it; ``pi1`` becomes ``1 - pi1``
     (and is exchanged with ``pi2`` if the sampler stored one); everything else (sigma, the
-    log-likelihood, sampler statistics) is label-invariant and left as it is.
+    log-likelihood, sampler statistics) is label-invariant and left as it is. Coordinates and
+    attributes are kept.
     """
     comp = component_dim(ds)
-    flag = xr.DataArray(np.asarray(perm, dtype=bool), dims=SAMPLE_DIMS,
-                        coords={d: ds[d] for d in SAMPLE_DIMS if d in ds.coords})
+    flag = np.asarray(perm, dtype=bool)
+
+    def sample_first(var: xr.DataArray) -> xr.DataArray:
+        return var.transpose(*SAMPLE_DIMS, *(d for d in var.dims if d not in SAMPLE_DIMS))
+
+    def where(var: xr.DataArray, other: np.ndarray) -> xr.DataArray:
+        """``other`` (laid out sample dims first) where the flag is set, else ``var``."""
+        t = sample_first(var)
+        f = flag.reshape(flag.shape + (1,) * (t.ndim - 2))
+        return t.copy(data=np.where(f, other, t.values)).transpose(*var.dims)
+
     out = ds.copy()
     for name, var in ds.data_vars.items():
-        if comp in var.dims:
-            flipped = var.isel({comp: slice(None, None, -1)}).assign_coords({comp: var[comp]})
-            out[name] = xr.where(flag, flipped, var, keep_attrs=True).transpose(*var.dims)
+        if comp in var.dims and all(d in var.dims for d in SAMPLE_DIMS):
+            t = sample_first(var)
+            out[name] = where(var, np.flip(t.values, axis=t.dims.index(comp)))
     if "pi1" in ds and "pi2" in ds:
-        out["pi1"] = xr.where(flag, ds["pi2"], ds["pi1"], keep_attrs=True)
-        out["pi2"] = xr.where(flag, ds["pi1"], ds["pi2"], keep_attrs=True)
+        out["pi1"] = where(ds["pi1"], sample_first(ds["pi2"]).values)
+        out["pi2"] = where(ds["pi2"], sample_first(ds["pi1"]).values)
     elif "pi1" in ds:
-        out["pi1"] = xr.where(flag, 1.0 - ds["pi1"], ds["pi1"], keep_attrs=True).transpose(*ds["pi1"].dims)
+        out["pi1"] = where(ds["pi1"], 1.0 - sample_first(ds["pi1"]).values)
     out.attrs = dict(ds.attrs)
     return out
 

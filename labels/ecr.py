@@ -32,7 +32,8 @@ from .binned import BinnedData, label_sums, relabel_pass
 from .draws import Draws
 
 
-def ecr_perm(binned: BinnedData, draws: Draws, *, tol: float = 1e-6, max_iter: int = 100) -> tuple[np.ndarray, dict]:
+def ecr_perm(binned: BinnedData, draws: Draws, *, tol: float = 1e-6, max_iter: int = 100,
+             sums=None) -> tuple[np.ndarray, dict]:
     """ECR (iterative version 2, expected mismatches) for K = 2.
 
     Parameters
@@ -41,6 +42,7 @@ def ecr_perm(binned: BinnedData, draws: Draws, *, tol: float = 1e-6, max_iter: i
     draws : the posterior draws
     tol : stop when no label changes or the total expected cost changes by at most ``tol * max(1, cost)``
     max_iter : at most this many relabelling passes
+    sums : :func:`labels.binned.label_sums` under the sampler's labels, when already computed
 
     Returns
     -------
@@ -51,7 +53,7 @@ def ecr_perm(binned: BinnedData, draws: Draws, *, tol: float = 1e-6, max_iter: i
     """
     total = int(np.prod(draws.shape))
     perm = np.zeros(total, bool)
-    s1, s2, _ = label_sums(binned, draws, perm)
+    s1, s2, _ = label_sums(binned, draws, perm) if sums is None else sums
     trace: list[float] = []
     converged = False
     iterations = 0

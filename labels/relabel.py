@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..models.data import checked_values, recorded_sha256, require_same_data
 from ..models.errors import EmvbError, SettingError
-from .binned import DEFAULT_BINS, BinnedData, bin_data, draw_logliks
+from .binned import BinnedData, bin_data, draw_logliks, label_sums
 from .draws import Relabelled, draws_of, posterior_dataset, relabelled_tree
 from .ecr import ecr_perm
 from .nearest_mode import nearest_mode_perm, order_perm
@@ -116,7 +116,8 @@ def _pra(draws, binned, posterior, loglik):
 
 
 def relabel(posterior, method: str, *, em_result=None, data=None, binned: BinnedData | None = None,
-            loglik=None, bins: int = DEFAULT_BINS, stephens_init: str = "identity", tol: float = 1e-6) -> Relabelled:
+            loglik=None, sums=None, bins: int | None = None, stephens_init: str = "identity",
+            tol: float = 1e-6) -> Relabelled:
     """Relabel every draw of ``posterior`` with one of :data:`METHODS`.
 
     Parameters
@@ -127,7 +128,10 @@ def relabel(posterior, method: str, *, em_result=None, data=None, binned: Binned
     data : the observed data (array or :class:`models.Dataset`); taken from the tree's
         ``observed_data`` when omitted. Needed by stephens, pra and ecr.
     binned, loglik : the binned data and the per-draw log-likelihood, when already computed
-    bins : number of bins of :func:`labels.binned.bin_data` (exact when the data have at most this many points)
+    sums : :func:`labels.binned.label_sums` under the sampler's labels (Stephens' and ECR's start),
+        when already computed
+    bins : number of bins of :func:`labels.binned.bin_data` (default: ``default_bins(N)``; exact when
+        the data have at most this many points)
     stephens_init : "identity" (the sampler's labels) or "order" as Stephens' starting labels
     tol : relative convergence tolerance of Stephens and ECR
 
@@ -156,10 +160,10 @@ def relabel(posterior, method: str, *, em_result=None, data=None, binned: Binned
         perm, info = _pra(draws, binned, posterior, loglik)
     elif method == "stephens":
         init = order_perm(draws) if stephens_init == "order" else None
-        perm, info = stephens_perm(binned, draws, init_perm=init, tol=tol)
+        perm, info = stephens_perm(binned, draws, init_perm=init, tol=tol, sums=None if init is not None else sums)
         perm, info["global_flip"] = align_to_em(draws, perm)
     else:
-        perm, info = ecr_perm(binned, draws, tol=tol)
+        perm, info = ecr_perm(binned, draws, tol=tol, sums=sums)
         perm, info["global_flip"] = align_to_em(draws, perm)
     if binned is not None and method in NEEDS_DATA:
         info["bin_width"] = binned.width
@@ -195,15 +199,21 @@ def disagreement(relabelled: dict[str, Relabelled]) -> np.ndarray:
     return perms.any(axis=0) & ~perms.all(axis=0)
 
 
-def relabel_all(posterior, *, em_result=None, data=None, methods=METHODS, bins: int = DEFAULT_BINS,
+def relabel_all(posterior, *, em_result=None, data=None, methods=METHODS, bins: int | None = None,
                 loglik=None, **kwargs) -> dict[str, Relabelled]:
     """:func:`relabel` with each of ``methods`` that the inputs allow (methods needing data only with
-    data, nearest_mode only with an EM fit); the data are binned once for all of them."""
+    data, nearest_mode only with an EM fit); the data are binned once for all of them, and ``loglik``
+    (e.g. :attr:`labels.diagnose.LabelDiagnosis.loglik`) saves PRA a pass."""
     x = data_values(data, posterior, em_result)
     binned = None if x is None else bin_data(x, bins)
     chosen = [m for m in methods if (x is not None or m not in NEEDS_DATA) and (em_result is not None
                                                                                   or m not in NEEDS_EM)]
-    return {m: relabel(posterior, m, em_result=em_result, binned=binned, loglik=loglik, **kwargs) for m in chosen}
+    sums = None
+    if binned is not None and {"stephens", "ecr"} <= set(chosen):  # both start from the sampler's labels
+        draws = draws_of(posterior)
+        sums = label_sums(binned, draws, np.zeros(draws.shape, bool))
+    return {m: relabel(posterior, m, em_result=em_result, binned=binned, loglik=loglik, sums=sums, **kwargs)
+            for m in chosen}
 
 
 __all__ = ["METHODS", "METHOD_INFO", "Relabelled", "agreement", "disagreement", "posterior_dataset", "relabel",

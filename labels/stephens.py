@@ -40,7 +40,7 @@ def _logit_q(s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
 
 
 def stephens_perm(binned: BinnedData, draws: Draws, *, init_perm=None, tol: float = 1e-6,
-                  max_iter: int = 100) -> tuple[np.ndarray, dict]:
+                  max_iter: int = 100, sums=None) -> tuple[np.ndarray, dict]:
     """Stephens' KL relabelling for K = 2.
 
     Parameters
@@ -51,6 +51,7 @@ def stephens_perm(binned: BinnedData, draws: Draws, *, init_perm=None, tol: floa
     tol : stop when the objective changes by less than ``tol * max(1, |objective|)``, or when no
         label changes (an exact fixed point)
     max_iter : at most this many label updates
+    sums : :func:`labels.binned.label_sums` under ``init_perm``, when already computed
 
     Returns
     -------
@@ -60,7 +61,7 @@ def stephens_perm(binned: BinnedData, draws: Draws, *, init_perm=None, tol: floa
     """
     total = int(np.prod(draws.shape))
     perm = np.zeros(total, bool) if init_perm is None else np.asarray(init_perm, bool).reshape(-1).copy()
-    s1, s2, neg_entropy = label_sums(binned, draws, perm)
+    s1, s2, neg_entropy = label_sums(binned, draws, perm) if sums is None else sums
     trace: list[float] = []
     converged = False
     iterations = 0

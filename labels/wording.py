@@ -15,6 +15,20 @@ def _pct(v: float) -> str:
     return f"{100 * v:.3g}%"
 
 
+def share_of_draws(v: float) -> str:
+    """``"none of the draws"`` or ``"12.3% of the draws"``."""
+    return "none of the draws" if v == 0 else f"{_pct(v)} of the draws"
+
+
+def _every_draw(d) -> str:
+    """"in every draw", or how many draws crossed near the boundary without going deep (module note)."""
+    near = [c for c in d.chains if c.share_other > 0]
+    if not near:
+        return "in every draw"
+    return ("in all but a few draws near mu1 = mu2 (" + "; ".join(
+        f"chain {c.chain}: {_pct(c.share_other)} on the other side, none deep" for c in near) + ")")
+
+
 def _join(items) -> str:
     items = [str(i) for i in items]
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
@@ -32,7 +46,7 @@ def boundary_facts(d) -> str:
     sep = "an unbounded number of" if d.separation == float("inf") else f"{d.separation:.3g}"
     return (f"Across all draws |mu2 - mu1| has median {d.typical_gap:.4g}, {sep} times its spread "
             f"(IQR/1.349) away from the boundary mu1 = mu2 where the two labellings coincide; "
-            f"{_pct(d.boundary_share)} of the draws lie within {BAND:g} x that median of the boundary.")
+            f"{share_of_draws(d.boundary_share)} lie within {BAND:g} x that median of the boundary.")
 
 
 def _verdict_text(d) -> str:
@@ -67,17 +81,17 @@ def _verdict_text(d) -> str:
                      "another, so R-hat alone cannot reveal switching. ")
         return text
     if d.verdict == "between_chains":
-        return (f"Label switching between chains: in every draw, {_chains_word(as_em)} kept mu1 < mu2 (the EM "
-                f"estimate's labelling) and {_chains_word(swapped)} mu1 > mu2, {SWAP_WORDS}. Each chain "
+        return (f"Label switching between chains: {_every_draw(d)}, {_chains_word(as_em)} kept mu1 < mu2 (the "
+                f"EM estimate's labelling) and {_chains_word(swapped)} mu1 > mu2, {SWAP_WORDS}. Each chain "
                 "explored one copy of the same posterior (the likelihood does not change when the labels are "
                 "exchanged), so pooled summaries of pi1, mu1 and mu2 mix the two copies. Relabel the draws "
                 "before summarising. ")
     if swapped:
-        return (f"No label switching: every chain kept mu1 > mu2 in every draw, {SWAP_WORDS} relative to the "
+        return (f"No label switching: every chain kept mu1 > mu2 {_every_draw(d)}, {SWAP_WORDS} relative to the "
                 "EM estimate. Summaries are valid, but the posterior's pi1, mu1, mu2 correspond to EM's "
                 "1 - pi1, mu2, mu1. ")
-    return ("No label switching: every chain kept mu1 < mu2 in every draw, the EM estimate's labelling, so "
-            "summaries of pi1, mu1, mu2 can be set beside EM directly. ")
+    return (f"No label switching: every chain kept mu1 < mu2 {_every_draw(d)}, the EM estimate's labelling, "
+            "so summaries of pi1, mu1, mu2 can be set beside EM directly. ")
 
 
 def starts_text(d) -> str:

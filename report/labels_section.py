@@ -47,10 +47,11 @@ def agreement_text(c) -> str:
     split = disagreement(c.relabelled)
     n = len(c.relabelled)
     b = f"{100 * d.boundary_share:.3g}%"
+    near_words = "none of the draws lie" if d.boundary_share == 0 else f"only {b} of the draws lie"
     if not split.any():
         text = f"All {n} methods chose the same labels for every draw. "
         if d.boundary_share <= AMBIGUOUS_SHARE:
-            text += (f"That is expected, not corroboration: only {b} of the draws lie within {BAND:g} x the median "
+            text += (f"That is expected, not corroboration: {near_words} within {BAND:g} x the median "
                      f"|mu2 - mu1| of the boundary mu1 = mu2 (the median gap is {d.separation:.3g} times its "
                      "spread away from it), so for the draws of this run the two labellings are far apart and any "
                      "rule that tells them apart chooses the same one. The agreement says the labels are "

@@ -102,10 +102,12 @@ def test_rhat_values_are_arviz_own(separated):
     assert d.rhat_raw["pi1"] == float(rh["pi1"])
     assert d.rhat_raw["mu2"] == float(rh["mu"].sel(component=2))
     assert d.rhat_invariant["mu_max"] == float(az.rhat(np.maximum(th[..., 1], th[..., 2])))
-    # N = 2000 points <= the bins: the per-draw log-likelihood is exact (bound 0).
+    # The binned per-draw log-likelihood is within its stated bound of the exact one, far below the
+    # spread of the log-likelihood across draws, so its R-hat is the exact one's to 1e-4.
     ll = np.array([[loglik(x, MixtureParams(*th[c, j])) for j in range(D)] for c in range(C)])
-    assert d.loglik_bound == 0.0
-    assert d.rhat_invariant["loglik"] == pytest.approx(float(az.rhat(ll)), rel=1e-10)
+    assert 0 < d.loglik_bound < 0.01 * ll.std()
+    assert np.all(np.abs(d.loglik - ll) <= d.loglik_bound)
+    assert d.rhat_invariant["loglik"] == pytest.approx(float(az.rhat(ll)), rel=1e-4)
     assert "within chains" in d.explain() and "chain 2: 50% of its draws" in d.explain()
 
 

@@ -32,7 +32,14 @@ def test_agreement_on_separated_draws_is_called_expected_not_corroboration():
     assert text.startswith(f"All {len(METHODS)} methods chose the same labels for every draw.")
     assert "not corroboration" in text and "does not confirm one method by another" in text
     section = _words(labels_section(c))
-    assert "| `pra` |" in section and "| started in |" in section and "used every data point exactly" in section
+    assert "| `pra` |" in section and "| started in |" in section
+    from emvb.labels.binned import bin_data
+
+    width = bin_data(x).width  # N = 2000 points in 256 bins: the note gives the largest move
+    assert width > 0 and f"a move of less than {width:.3g} ({width / fit.params.sigma:.2g} EM sigma)" in section
+    xs, fs = dataset(n=200)  # fewer points than bins: exact
+    small = _comparison(xs, fs, swap(normal_draws(fs, 4, 50), known_perm(4, 50)))
+    assert "used every data point exactly" in _words(labels_section(small))
 
 
 def test_disagreement_under_overlap_is_reported_as_the_ambiguity_with_its_numbers():
