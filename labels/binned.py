@@ -232,3 +232,32 @@ def relabel_pass(binned: BinnedData, draws: Draws, lam, log_q2=None):
     cross = _pass_compiled(binned.means, binned.counts, pi1, mu1, mu2, sigma,
                            np.ascontiguousarray(lam, dtype=float), log_q2, perm, s1, s2, margin)
     return perm, s1, s2, float(cross), margin
+
+
+def iterate_passes(binned: BinnedData, draws: Draws, perm, sums, weights, objective, *, tol: float,
+                   max_iter: int) -> tuple[np.ndarray, dict]:
+    """Alternate per-bin weights and relabelling passes until the labels are a fixed point.
+
+    ``weights(s1, s2) -> (lam, log_q2 or None)`` turns the current per-bin sums into the pass's
+    weights; ``objective(cross, margin) -> float`` scores the labels a pass chose. Stops when no label
+    changes or the objective changes by at most ``tol * max(1, |objective|)``.
+
+    Returns ``(perm (flat), info)`` with ``iterations``, ``converged``, ``trace`` (the objective after
+    each pass) and ``margin`` (``|A_t|`` of the last pass).
+    """
+    perm = np.asarray(perm, bool).reshape(-1).copy()
+    s1, s2 = sums[0], sums[1]
+    trace: list[float] = []
+    converged = False
+    margin = np.zeros(perm.size)
+    while len(trace) < max_iter:
+        lam, log_q2 = weights(s1, s2)
+        new_perm, s1, s2, cross, margin = relabel_pass(binned, draws, lam, log_q2)
+        value = float(objective(cross, margin))
+        changed = int(np.count_nonzero(new_perm != perm))
+        perm = new_perm
+        converged = bool(trace) and (changed == 0 or abs(trace[-1] - value) <= tol * max(1.0, abs(value)))
+        trace.append(value)
+        if converged:
+            break
+    return perm, {"iterations": len(trace), "converged": converged, "trace": trace, "margin": margin}

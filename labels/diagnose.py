@@ -54,6 +54,8 @@ BAND = 0.5
 #: 2e-6 of its draws across it).
 AMBIGUOUS_SHARE = 0.01
 RHAT_OK = 1.01
+#: Largest raw R-hat (pi1, mu1, mu2) below which R-hat "barely flags" switching within chains.
+RHAT_FLAG = 1.05
 #: ``|mu2 - mu1| / sigma`` below which a two-component mixture with a shared sigma and equal
 #: weights has a single peak (Robertson & Fryer 1969, Scand. Actuarial J. 1969:137-146).
 OVERLAP_GAP = 2.0
@@ -111,6 +113,12 @@ class LabelDiagnosis:
     init: str | None = None
     loglik_bound: float = 0.0
     loglik: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def rhat_blind(self) -> bool:
+        """True when the raw R-hats of pi1, mu1, mu2 stay below :data:`RHAT_FLAG`: R-hat alone would not
+        reveal switching (every chain visits both copies, so the chains agree with one another)."""
+        return max(self.rhat_raw[k] for k in ("pi1", "mu1", "mu2")) < RHAT_FLAG
 
     def explain(self) -> str:
         """A plain-words paragraph: what was found, how the chains started, the evidence, what to do."""

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .binned import BinnedData, label_sums, relabel_pass
+from .binned import BinnedData, iterate_passes, label_sums
 from .draws import Draws
 
 
@@ -53,23 +53,14 @@ def ecr_perm(binned: BinnedData, draws: Draws, *, tol: float = 1e-6, max_iter: i
     """
     total = int(np.prod(draws.shape))
     perm = np.zeros(total, bool)
-    s1, s2, _ = label_sums(binned, draws, perm) if sums is None else sums
-    trace: list[float] = []
-    converged = False
-    iterations = 0
-    margin = np.zeros(total)
-    while iterations < max_iter:
-        iterations += 1
-        pivot = np.sign(s1 - s2)  # z* = argmax_k q_ik, per bin
-        new_perm, s1, s2, _, margin = relabel_pass(binned, draws, pivot)
-        cost = float(0.5 * (total * binned.n - margin.sum()))
-        changed = int(np.count_nonzero(new_perm != perm))
-        perm = new_perm
-        converged = bool(trace) and (changed == 0 or abs(trace[-1] - cost) <= tol * max(1.0, cost))
-        trace.append(cost)
-        if converged:
-            break
-    share = 0.5 * (binned.n - margin) / binned.n
-    info = {"iterations": iterations, "converged": converged, "cost_trace": trace,
+    sums = label_sums(binned, draws, perm) if sums is None else sums
+
+    def weights(s1, s2):
+        return np.sign(s1 - s2), None  # z* = argmax_k q_ik, per bin
+
+    perm, it = iterate_passes(binned, draws, perm, sums, weights,
+                              lambda cross, margin: 0.5 * (total * binned.n - margin.sum()), tol=tol, max_iter=max_iter)
+    share = 0.5 * (binned.n - it["margin"]) / binned.n
+    info = {"iterations": it["iterations"], "converged": it["converged"], "cost_trace": it["trace"],
             "mismatch_share": share.reshape(draws.shape)}
     return perm.reshape(draws.shape), info

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .binned import BinnedData, label_sums, relabel_pass
+from .binned import BinnedData, iterate_passes, label_sums
 from .draws import Draws
 
 #: Floor for q before taking logs: q_ik = 0 happens (all draws give r = 0 to a far point) and
@@ -60,23 +60,15 @@ def stephens_perm(binned: BinnedData, draws: Draws, *, init_perm=None, tol: floa
         ``margin`` (chain, draw): ``|cost(identity) - cost(swap)|`` in nats at the last pass
     """
     total = int(np.prod(draws.shape))
-    perm = np.zeros(total, bool) if init_perm is None else np.asarray(init_perm, bool).reshape(-1).copy()
-    s1, s2, neg_entropy = label_sums(binned, draws, perm) if sums is None else sums
-    trace: list[float] = []
-    converged = False
-    iterations = 0
-    margin = np.zeros(total)
-    while iterations < max_iter:
-        iterations += 1
-        log_q2 = np.log(np.maximum(s2 / total, _Q_FLOOR))
-        new_perm, s1, s2, cross, margin = relabel_pass(binned, draws, _logit_q(s1, s2), log_q2)
-        objective = neg_entropy - cross
-        changed = int(np.count_nonzero(new_perm != perm))
-        perm = new_perm
-        converged = bool(trace) and (changed == 0 or abs(trace[-1] - objective) < tol * max(1.0, abs(objective)))
-        trace.append(objective)
-        if converged:
-            break
-    info = {"iterations": iterations, "objective": trace[-1], "objective_trace": trace,
-            "converged": converged, "margin": margin.reshape(draws.shape)}
+    perm = np.zeros(total, bool) if init_perm is None else np.asarray(init_perm, bool).reshape(-1)
+    sums = label_sums(binned, draws, perm) if sums is None else sums
+    neg_entropy = sums[2]
+
+    def weights(s1, s2):
+        return _logit_q(s1, s2), np.log(np.maximum(s2 / total, _Q_FLOOR))
+
+    perm, it = iterate_passes(binned, draws, perm, sums, weights, lambda cross, margin: neg_entropy - cross,
+                              tol=tol, max_iter=max_iter)
+    info = {"iterations": it["iterations"], "objective": it["trace"][-1], "objective_trace": it["trace"],
+            "converged": it["converged"], "margin": it["margin"].reshape(draws.shape)}
     return perm.reshape(draws.shape), info

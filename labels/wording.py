@@ -76,7 +76,7 @@ def _verdict_text(d) -> str:
                 f"the other copy (|mu2 - mu1| at least {BAND:g} x its median, on the far side of mu1 = mu2). A "
                 "chain that stays in one copy never crosses mu1 = mu2, so the sampler moved between the two "
                 "mirror-image copies, and per-component summaries average both until every draw is relabelled. ")
-        if max(d.rhat_raw[k] for k in ("pi1", "mu1", "mu2")) < 1.05:
+        if d.rhat_blind:
             text += ("R-hat barely flags it: when every chain visits both copies, the chains agree with one "
                      "another, so R-hat alone cannot reveal switching. ")
         return text

@@ -31,7 +31,7 @@ def _label_lesson(c) -> str:
     if d.verdict == "within_chain":
         text = (f"- **The sampler switched labels inside chains**: chains ran deep into both mirror-image copies "
                 f"({100 * d.share_swapped:.3g}% of all draws have mu1 > mu2).")
-        if max(d.rhat_raw[k] for k in ("pi1", "mu1", "mu2")) < 1.05:
+        if d.rhat_blind:
             text += (" R-hat does not flag it (every chain visits both copies); the share of draws in the other "
                      "labelling does (section 2).")
         return text

@@ -99,8 +99,9 @@ def test_stephens_equals_a_dense_implementation_on_overlapping_draws(overlapping
     from emvb.labels.stephens import stephens_perm
 
     expected = dense_stephens(x, draws, np.zeros(draws.shape, bool))
-    got, info = stephens_perm(bin_data(x), draws)
-    assert bin_data(x).exact and np.array_equal(got, expected)
+    exact = bin_data(x, x.size)  # every point its own bin
+    got, info = stephens_perm(exact, draws)
+    assert exact.exact and np.array_equal(got, expected)
     assert 0.05 < got.mean() < 0.95  # a genuinely mixed case, not all-or-nothing
     # Both steps of the alternation minimise the same objective: it never increases.
     tr = np.array(info["objective_trace"])
@@ -111,8 +112,8 @@ def test_ecr_is_deterministic_and_equals_a_dense_implementation(overlapping):
     x, fit, theta, draws = overlapping
     from emvb.labels.ecr import ecr_perm
 
-    got, info = ecr_perm(bin_data(x), draws)
-    again, _ = ecr_perm(bin_data(x), draws)
+    got, info = ecr_perm(bin_data(x, x.size), draws)
+    again, _ = ecr_perm(bin_data(x, x.size), draws)
     assert np.array_equal(got, dense_ecr(x, draws)) and np.array_equal(got, again)
     assert 0.05 < got.mean() < 0.95
     assert np.all((info["mismatch_share"] >= 0) & (info["mismatch_share"] <= 0.5))
@@ -165,7 +166,7 @@ def test_binned_loglik_keeps_its_error_bound():
         assert not b.exact and b.counts.sum() == x.size and bound > 0
         assert np.all(np.abs(got - exact) <= bound + 1e-9 * np.abs(exact))
     # Fewer points than bins: exact, bound 0.
-    got, bound = draw_logliks(bin_data(x[:1000]), draws)
+    got, bound = draw_logliks(bin_data(x[:1000], 1000), draws)
     assert bound == 0.0
     exact_small = np.array([[logpdf(x[:1000], draws.point(c, j)).sum() for j in range(40)] for c in range(2)])
     np.testing.assert_allclose(got, exact_small, rtol=1e-12)
