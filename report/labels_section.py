@@ -19,7 +19,7 @@ def _chain_table(d) -> str:
     rows = [[str(ch.chain), _LABELLING[ch.start_labelling], _LABELLING[ch.labelling],
              f"{100 * ch.share_other:.3g}%", "yes" if ch.deep_other else "no"] for ch in d.chains]
     return _table(["chain", "started in", "ended in (most draws)", "draws in the other labelling",
-                   "deep in the other copy"], rows)
+                   "deep in the other copy"], rows, "---|---|---|---:|---")
 
 
 def _method_table(c) -> str:
@@ -30,9 +30,10 @@ def _method_table(c) -> str:
     for m, r in c.relabelled.items():
         ref, what, differs = METHOD_INFO[m]
         same = "" if order is None else f"{100 * np.mean(r.perm == order.perm):.4g}%"
-        rows.append([f"`{m}`", what, ref, differs, f"{100 * r.share_swapped:.3g}%", same])
+        cells = [what, ref, differs]  # prose with |x| notation: escape the pipes inside a table cell
+        rows.append([f"`{m}`", *(c.replace("|", "\\|") for c in cells), f"{100 * r.share_swapped:.3g}%", same])
     return _table(["method", "what it does", "reference", "can differ from sorting", "draws swapped",
-                   "same labels as `order`"], rows)
+                   "same labels as `order`"], rows, "---|---|---|---|---:|---:")
 
 
 def agreement_text(c) -> str:

@@ -47,6 +47,7 @@ def _label_lesson(c) -> str:
 
 def _relabel_lesson(c) -> str:
     from ..labels.relabel import disagreement
+    from ..labels.wording import share_of_draws
 
     o = _rows(c, ORDERED)
     relab = c.table[c.table.variant.str.startswith(RELABEL_PREFIX)].set_index("parameter")
@@ -60,10 +61,9 @@ def _relabel_lesson(c) -> str:
     return (f"- **Relabelling or an ordering constraint recovers the per-component posterior.** "
             f"Ordered model: pi1 {o.loc['pi1', 'mean']:.4f} +/- {o.loc['pi1', 'sd']:.4f}, "
             f"mu1 {o.loc['mu1', 'mean']:.4f}, mu2 {o.loc['mu2', 'mean']:.4f}, sigma {o.loc['sigma', 'mean']:.4f}; "
-            f"relabelled unordered posteriors: pi1 between {relab.loc['pi1', 'mean'].min():.4f} and "
-            f"{relab.loc['pi1', 'mean'].max():.4f}. Every relabelling rule chose the same labels for every draw, "
-            f"as expected when only {100 * c.diagnosis.boundary_share:.3g}% of the draws lie near mu1 = mu2 "
-            "(section 2): they give one answer, not several confirmations of it.")
+            f"relabelled unordered posterior: pi1 {relab.loc['pi1', 'mean'].min():.4f}. Every relabelling rule "
+            f"chose the same labels for every draw, as expected when {share_of_draws(c.diagnosis.boundary_share)} "
+            "lie near mu1 = mu2 (section 2): they give one answer, not several confirmations of it.")
 
 
 def _sampling_lessons(c) -> list[str]:
