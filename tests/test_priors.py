@@ -94,3 +94,18 @@ def test_to_dict_records_description_and_source():
     d = Priors.default_for(X).to_dict()
     assert d["from_data"] == ["mu_mean", "mu_sd", "sigma_sd"] and d["source"].startswith("computed from the data")
     assert Priors.from_dict(d) == Priors.default_for(X)
+
+
+def test_command_line_refuses_bad_or_improper_priors_before_any_work(capsys, tmp_path):
+    from emvb.cli.main import main
+    from emvb.files.datafile import save_dataset
+
+    data = save_dataset(simulate(n=300, seed=1), tmp_path / "d.csv")
+    for cmd in (["run", "--data", data, "--out", tmp_path / "r"],
+                ["sample", "--data", data, "--model", "ordered", "--out", tmp_path / "p.nc"]):
+        for priors, match in (("mu=normal:0", "takes 2 number"), ("mu=flat;sigma=halfflat", "needs proper priors")):
+            extra = ["--priors", priors] + (["--quiet"] if cmd[0] == "run" else [])
+            assert main([str(a) for a in cmd + extra]) == 2
+            err = capsys.readouterr().err
+            assert match in err and len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "r").exists() and not (tmp_path / "p.nc").exists()
