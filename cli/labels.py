@@ -18,7 +18,7 @@ DESCRIPTION = (
 
 
 def add_arguments(p) -> None:
-    from ..labels.relabel import METHODS
+    from ..labels.methods import METHODS
 
     add_data_arguments(p)
     p.add_argument("--posterior", metavar="POST.nc", required=True, help="the posterior draws (netCDF)")

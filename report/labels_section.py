@@ -23,7 +23,7 @@ def _chain_table(d) -> str:
 
 
 def _method_table(c) -> str:
-    from ..labels.relabel import METHOD_INFO
+    from ..labels.methods import METHOD_INFO
 
     order = c.relabelled.get("order")
     rows = []

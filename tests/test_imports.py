@@ -104,7 +104,7 @@ def test_help_lists_every_command_module():
         assert f"    {name} " in text or f"    {name}\n" in text, name
 
 
-@pytest.mark.parametrize("command", ["simulate", "inspect", "em", "sample", "run", "validate", "pitfalls"])
+@pytest.mark.parametrize("command", ["simulate", "inspect", "em", "sample", "run", "labels", "validate", "pitfalls"])
 def test_each_command_has_help(cli, command):
     r = cli(command, "--help")
     assert r.returncode == 0 and r.stdout.startswith(f"usage: emvb {command}"), r.stderr
