@@ -94,14 +94,16 @@ def run_comparison(data: Dataset, settings: RunSettings = RunSettings(), stages:
         ordered = sample(build_model(data, priors=priors, ordered=True), **kw)
 
     from ..labels.diagnose import diagnose_labels
+    from ..labels.inputs import prepare
     from ..labels.relabel import METHODS, agreement, relabel_all
     from .table import compare_fits
 
     with stages.stage("label switching: diagnosis", "diagnose"):
-        diagnosis = diagnose_labels(unordered, fit, data=x)
+        inputs = prepare(unordered, data=x, em_result=fit)  # shared with the relabelling below
+        diagnosis = diagnose_labels(unordered, fit, inputs=inputs)
     stages.note(f"verdict: {diagnosis.verdict}")
     with stages.stage("relabelling: " + ", ".join(METHODS), "relabel"):
-        relabelled = relabel_all(unordered, em_result=fit, data=x, loglik=diagnosis.loglik)
+        relabelled = relabel_all(unordered, em_result=fit, inputs=inputs)
         agree = agreement(relabelled)
     comp = Comparison(data=data, settings=settings, em=fit, em_plain=plain, priors=priors,
                       unordered=unordered, ordered=ordered, diagnosis=diagnosis, relabelled=relabelled,

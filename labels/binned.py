@@ -182,82 +182,56 @@ def _pass_loop(m, w, pi1, mu1, mu2, sigma, lam, log_q2, perm, s1, s2, margin):
     return cross
 
 
+def _fill_loop(m, n, v, pi1, mu1, mu2, sigma, r1, r2, loglik):
+    """One pass for both stages: every draw's responsibilities at every bin into ``r1``, ``r2``
+    (draws x bins), its log-likelihood into ``loglik`` (as :func:`_loglik_loop`); returns
+    sum_t sum_g n_g sum_k r_k log r_k."""
+    neg = 0.0
+    for t in range(pi1.size):
+        ell, b, mid = _eta_coefs(pi1, mu1, mu2, sigma, t)
+        s2 = sigma[t] * sigma[t]
+        lp1 = math.log(pi1[t])
+        lp2 = math.log1p(-pi1[t])
+        norm = math.log(sigma[t]) + LOG_SQRT_2PI
+        total = 0.0
+        for g in range(m.size):
+            x = m[g]
+            e = ell + b * (x - mid)
+            te = math.exp(-abs(e))
+            big = 1.0 / (1.0 + te)
+            small = te * big
+            lt = math.log1p(te)
+            neg -= n[g] * (lt + small * abs(e))
+            d = x - mu1[t] if e > 0.0 else x - mu2[t]
+            dom = (lp1 if e > 0.0 else lp2) - 0.5 * d * d / s2
+            total += n[g] * (dom + lt - norm) + 0.5 * v[g] * (b * b * big * small - 1.0 / s2)
+            r1[t, g] = big if e > 0.0 else small
+            r2[t, g] = small if e > 0.0 else big
+        loglik[t] = total
+    return neg
+
+
 _JIT = {"cache": True, "error_model": "numpy", "nogil": True}
 _eta_coefs = numba.njit(inline="always", **_JIT)(_eta_coefs)
 _loglik_compiled = numba.njit(**_JIT)(_loglik_loop)
 _sums_compiled = numba.njit(**_JIT)(_sums_loop)
 _pass_compiled = numba.njit(**_JIT)(_pass_loop)
+_fill_compiled = numba.njit(**_JIT)(_fill_loop)
 
 
 # -- public functions ---------------------------------------------------------------------------
 
 
-def draw_logliks(binned: BinnedData, draws: Draws) -> tuple[np.ndarray, float]:
-    """Log-likelihood of every draw ``(chain, draw)`` and the largest error bound over draws (nats).
+def loglik_bound(binned: BinnedData, draws: Draws) -> float:
+    """Largest error (nats) over draws of the binned log-likelihood: ``max_t |b_t|^3 sum_g T_g / (36 sqrt 3)``
+    (module note); 0 when every point is its own bin."""
+    b = np.abs(draws.mu1 - draws.mu2) / draws.sigma**2
+    return float(np.max(b**3) * SOFTPLUS3_MAX / 6.0 * binned.abs3_sums.sum()) if b.size else 0.0
 
-    Exact (bound 0) when every point is its own bin; otherwise within
-    ``|b_t|^3 sum_g T_g / (36 sqrt 3)`` of the exact sum (module note).
-    """
+
+def draw_logliks(binned: BinnedData, draws: Draws) -> tuple[np.ndarray, float]:
+    """Log-likelihood of every draw ``(chain, draw)`` and its error bound (:func:`loglik_bound`)."""
     pi1, mu1, mu2, sigma = _flat(draws)
     out = np.empty(pi1.size)
     _loglik_compiled(binned.means, binned.counts, binned.var_sums, pi1, mu1, mu2, sigma, out)
-    b = np.abs(mu1 - mu2) / sigma**2
-    bound = float(np.max(b**3) * SOFTPLUS3_MAX / 6.0 * binned.abs3_sums.sum()) if b.size else 0.0
-    return out.reshape(draws.shape), bound
-
-
-def label_sums(binned: BinnedData, draws: Draws, perm) -> tuple[np.ndarray, np.ndarray, float]:
-    """Per-bin sums over draws of the responsibilities under labels ``perm`` and the label-free
-    ``sum_t sum_i sum_k r log r`` (the constant part of Stephens' objective)."""
-    pi1, mu1, mu2, sigma = _flat(draws)
-    s1 = np.zeros(binned.n_bins)
-    s2 = np.zeros(binned.n_bins)
-    neg = _sums_compiled(binned.means, binned.counts, pi1, mu1, mu2, sigma,
-                         np.ascontiguousarray(np.asarray(perm, bool).reshape(-1)), s1, s2)
-    return s1, s2, float(neg)
-
-
-def relabel_pass(binned: BinnedData, draws: Draws, lam, log_q2=None):
-    """One pass: per draw, swap where ``sum_g n_g (r1 - r2) lam_g < 0`` (see :func:`_pass_loop`).
-
-    Returns ``(perm (flat), s1, s2, cross, margin)``: the new labels, the per-bin sums of the
-    relabelled responsibilities, Stephens' cross term and ``|A_t|`` per draw.
-    """
-    pi1, mu1, mu2, sigma = _flat(draws)
-    g = binned.n_bins
-    log_q2 = np.zeros(g) if log_q2 is None else np.ascontiguousarray(log_q2, dtype=float)
-    perm = np.empty(pi1.size, dtype=np.bool_)
-    margin = np.empty(pi1.size)
-    s1, s2 = np.zeros(g), np.zeros(g)
-    cross = _pass_compiled(binned.means, binned.counts, pi1, mu1, mu2, sigma,
-                           np.ascontiguousarray(lam, dtype=float), log_q2, perm, s1, s2, margin)
-    return perm, s1, s2, float(cross), margin
-
-
-def iterate_passes(binned: BinnedData, draws: Draws, perm, sums, weights, objective, *, tol: float,
-                   max_iter: int) -> tuple[np.ndarray, dict]:
-    """Alternate per-bin weights and relabelling passes until the labels are a fixed point.
-
-    ``weights(s1, s2) -> (lam, log_q2 or None)`` turns the current per-bin sums into the pass's
-    weights; ``objective(cross, margin) -> float`` scores the labels a pass chose. Stops when no label
-    changes or the objective changes by at most ``tol * max(1, |objective|)``.
-
-    Returns ``(perm (flat), info)`` with ``iterations``, ``converged``, ``trace`` (the objective after
-    each pass) and ``margin`` (``|A_t|`` of the last pass).
-    """
-    perm = np.asarray(perm, bool).reshape(-1).copy()
-    s1, s2 = sums[0], sums[1]
-    trace: list[float] = []
-    converged = False
-    margin = np.zeros(perm.size)
-    while len(trace) < max_iter:
-        lam, log_q2 = weights(s1, s2)
-        new_perm, s1, s2, cross, margin = relabel_pass(binned, draws, lam, log_q2)
-        value = float(objective(cross, margin))
-        changed = int(np.count_nonzero(new_perm != perm))
-        perm = new_perm
-        converged = bool(trace) and (changed == 0 or abs(trace[-1] - value) <= tol * max(1.0, abs(value)))
-        trace.append(value)
-        if converged:
-            break
-    return perm, {"iterations": len(trace), "converged": converged, "trace": trace, "margin": margin}
+    return out.reshape(draws.shape), loglik_bound(binned, draws)

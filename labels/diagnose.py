@@ -38,13 +38,12 @@ while the second stay near 1. How the chains were started is read from the poste
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from .binned import bin_data, draw_logliks
 from .draws import component_dim, draws_of, posterior_dataset
-from .relabel import data_values
+from .inputs import LabelInputs, prepare
 
 VERDICTS = ("none", "between_chains", "within_chain", "ambiguous")
 #: A draw is near the boundary mu1 = mu2 when |mu2 - mu1| is below this fraction of its median.
@@ -98,7 +97,6 @@ class LabelDiagnosis:
         unimodal (for equal weights) and the components overlap in the data
     init : how the chains were started (the sampler's ``init`` attribute), or None
     loglik_bound : error bound (nats) of the binned per-draw log-likelihood (0 when exact)
-    loglik : the per-draw log-likelihood (chain, draw), or None without data
     """
 
     verdict: str
@@ -112,7 +110,6 @@ class LabelDiagnosis:
     component_gap: float
     init: str | None = None
     loglik_bound: float = 0.0
-    loglik: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def rhat_blind(self) -> bool:
@@ -136,11 +133,11 @@ def _rhat_raw(ds) -> dict:
     return {"pi1": float(rh["pi1"]), "mu1": float(mu[0]), "mu2": float(mu[1]), "sigma": float(rh["sigma"])}
 
 
-def _loglik_draws(posterior, draws, x, bins):
+def _loglik_draws(posterior, inputs: LabelInputs | None):
     """Per-draw log-likelihood (and its error bound) from the data, else from a ``log_likelihood``
     group, else None."""
-    if x is not None:
-        return draw_logliks(bin_data(x, bins), draws)
+    if inputs is not None:
+        return inputs.loglik, inputs.loglik_bound
     if hasattr(posterior, "children") and "log_likelihood" in posterior.children:
         ll = posterior["log_likelihood"].to_dataset()
         if len(ll.data_vars) == 1:
@@ -188,7 +185,8 @@ def gap_facts(draws) -> tuple[np.ndarray, float, float, float]:
     return near, typical, separation, float(near.mean())
 
 
-def diagnose_labels(posterior, em_result=None, *, data=None, bins: int | None = None) -> LabelDiagnosis:
+def diagnose_labels(posterior, em_result=None, *, data=None, bins: int | None = None,
+                    inputs: LabelInputs | None = None) -> LabelDiagnosis:
     """Diagnose label switching in ``posterior`` (module note).
 
     Parameters
@@ -198,6 +196,8 @@ def diagnose_labels(posterior, em_result=None, *, data=None, bins: int | None = 
     data : the observed data, for the log-likelihood's R-hat (else the tree's ``observed_data`` or
         ``log_likelihood`` group is used; without any of them loglik is left out)
     bins : bins of the per-draw log-likelihood (:mod:`labels.binned`)
+    inputs : :func:`labels.inputs.prepare` of this posterior, when already computed (then ``data`` and
+        ``bins`` are not used)
 
     Returns
     -------
@@ -226,11 +226,13 @@ def diagnose_labels(posterior, em_result=None, *, data=None, bins: int | None = 
         "mu_min": float(az.rhat(np.minimum(draws.mu1, draws.mu2))),
         "mu_max": float(az.rhat(np.maximum(draws.mu1, draws.mu2))),
     }
-    ll, bound = _loglik_draws(posterior, draws, data_values(data, posterior, em_result), bins)
+    if inputs is None:
+        inputs = prepare(posterior, data=data, em_result=em_result, bins=bins)
+    ll, bound = _loglik_draws(posterior, inputs)
     if ll is not None:
         invariant["loglik"] = float(az.rhat(ll))
     return LabelDiagnosis(verdict=verdict, chains=chains, rhat_raw=_rhat_raw(ds), rhat_invariant=invariant,
                           typical_gap=typical, separation=separation, boundary_share=b,
                           share_swapped=float(swapped.mean()),
                           component_gap=float(np.median(np.abs(draws.mu2 - draws.mu1) / draws.sigma)),
-                          init=init, loglik_bound=float(bound), loglik=ll)
+                          init=init, loglik_bound=float(bound))

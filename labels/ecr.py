@@ -28,12 +28,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .binned import BinnedData, iterate_passes, label_sums
+from .binned import BinnedData
 from .draws import Draws
+from .passes import Held, iterate_passes, label_sums
 
 
 def ecr_perm(binned: BinnedData, draws: Draws, *, tol: float = 1e-6, max_iter: int = 100,
-             sums=None) -> tuple[np.ndarray, dict]:
+             sums=None, held: Held | None = None) -> tuple[np.ndarray, dict]:
     """ECR (iterative version 2, expected mismatches) for K = 2.
 
     Parameters
@@ -42,7 +43,8 @@ def ecr_perm(binned: BinnedData, draws: Draws, *, tol: float = 1e-6, max_iter: i
     draws : the posterior draws
     tol : stop when no label changes or the total expected cost changes by at most ``tol * max(1, cost)``
     max_iter : at most this many relabelling passes
-    sums : :func:`labels.binned.label_sums` under the sampler's labels, when already computed
+    sums : :func:`labels.passes.label_sums` under the sampler's labels, when already computed
+    held : the responsibilities held in memory (:func:`labels.passes.hold_responsibilities`), if any
 
     Returns
     -------
@@ -53,13 +55,14 @@ def ecr_perm(binned: BinnedData, draws: Draws, *, tol: float = 1e-6, max_iter: i
     """
     total = int(np.prod(draws.shape))
     perm = np.zeros(total, bool)
-    sums = label_sums(binned, draws, perm) if sums is None else sums
+    sums = label_sums(binned, draws, perm, held) if sums is None else sums
 
     def weights(s1, s2):
         return np.sign(s1 - s2), None  # z* = argmax_k q_ik, per bin
 
     perm, it = iterate_passes(binned, draws, perm, sums, weights,
-                              lambda cross, margin: 0.5 * (total * binned.n - margin.sum()), tol=tol, max_iter=max_iter)
+                              lambda cross, margin: 0.5 * (total * binned.n - margin.sum()), tol=tol, max_iter=max_iter,
+                              held=held)
     share = 0.5 * (binned.n - it["margin"]) / binned.n
     info = {"iterations": it["iterations"], "converged": it["converged"], "cost_trace": it["trace"],
             "mismatch_share": share.reshape(draws.shape)}

@@ -21,11 +21,10 @@ import json
 import numpy as np
 import pandas as pd
 
-from ..models.data import checked_values, recorded_sha256, require_same_data
 from ..models.errors import EmvbError, SettingError
-from .binned import BinnedData, bin_data, draw_logliks, label_sums
 from .draws import Relabelled, draws_of, posterior_dataset, relabelled_tree
 from .ecr import ecr_perm
+from .inputs import LabelInputs, data_values, prepare
 from .methods import METHOD_INFO, METHODS
 from .nearest_mode import nearest_mode_perm, order_perm
 from .pra import pivot_draw, pra_perm
@@ -33,27 +32,6 @@ from .stephens import stephens_perm
 
 NEEDS_DATA = ("stephens", "pra", "ecr")
 NEEDS_EM = ("nearest_mode",)
-
-
-def data_values(data, posterior=None, em_result=None) -> np.ndarray | None:
-    """The observed data as float64: from ``data`` (array or Dataset) or the tree's ``observed_data``.
-
-    Refuses data whose sha256 differs from the one the EM fit or the posterior recorded (one-line
-    DataError).
-    """
-    if data is None and posterior is not None and hasattr(posterior, "children") \
-            and "observed_data" in posterior.children:
-        obs = posterior["observed_data"].to_dataset()
-        if len(obs.data_vars) == 1:
-            data = next(iter(obs.data_vars.values())).values
-    if data is None:
-        return None
-    values, sha = checked_values(data)
-    require_same_data(recorded_sha256(em_result), sha, "the data (against the EM fit's record)", require=False)
-    if posterior is not None:
-        require_same_data(recorded_sha256(posterior), sha, "the data (against the posterior's record)",
-                          require=False)
-    return values
 
 
 def recorded_priors(posterior):
@@ -82,18 +60,17 @@ def align_to_em(draws, perm) -> tuple[np.ndarray, bool]:
     return (~perm if flip else perm), flip
 
 
-def _pra(draws, binned, posterior, loglik):
-    ll = draw_logliks(binned, draws)[0] if loglik is None else np.asarray(loglik)
+def _pra(draws, inputs: LabelInputs, posterior):
     priors = recorded_priors(posterior)
+    ll = inputs.loglik
     lp = ll if priors is None else ll + priors.logpdf(draws.pi1, draws.mu1, draws.mu2, draws.sigma)
     where, pivot = pivot_draw(draws, lp)
     by = "log-likelihood (no priors recorded: flat prior)" if priors is None else "log-likelihood + log prior"
     return pra_perm(draws, pivot), {"pivot": pivot.to_dict(), "pivot_position": where, "pivot_by": by}
 
 
-def relabel(posterior, method: str, *, em_result=None, data=None, binned: BinnedData | None = None,
-            loglik=None, sums=None, bins: int | None = None, stephens_init: str = "identity",
-            tol: float = 1e-6) -> Relabelled:
+def relabel(posterior, method: str, *, em_result=None, data=None, inputs: LabelInputs | None = None,
+            bins: int | None = None, stephens_init: str = "identity", tol: float = 1e-6) -> Relabelled:
     """Relabel every draw of ``posterior`` with one of :data:`METHODS`.
 
     Parameters
@@ -103,9 +80,8 @@ def relabel(posterior, method: str, *, em_result=None, data=None, binned: Binned
     em_result : the EM fit (``params``, ``cov``, ``sha256``); needed by nearest_mode
     data : the observed data (array or :class:`models.Dataset`); taken from the tree's
         ``observed_data`` when omitted. Needed by stephens, pra and ecr.
-    binned, loglik : the binned data and the per-draw log-likelihood, when already computed
-    sums : :func:`labels.binned.label_sums` under the sampler's labels (Stephens' and ECR's start),
-        when already computed
+    inputs : :func:`labels.inputs.prepare` of this posterior, when already computed (else computed
+        here from ``data`` for the methods that need the data)
     bins : number of bins of :func:`labels.binned.bin_data` (default: ``default_bins(N)``; exact when
         the data have at most this many points)
     stephens_init : "identity" (the sampler's labels) or "order" as Stephens' starting labels
@@ -120,11 +96,10 @@ def relabel(posterior, method: str, *, em_result=None, data=None, binned: Binned
     if stephens_init not in ("identity", "order"):
         raise SettingError(f"stephens_init must be 'identity' or 'order', got {stephens_init!r}")
     draws = draws_of(posterior)
-    if method in NEEDS_DATA and binned is None:
-        x = data_values(data, posterior, em_result)
-        if x is None:
+    if method in NEEDS_DATA and inputs is None:
+        inputs = prepare(posterior, data=data, em_result=em_result, bins=bins)
+        if inputs is None:
             raise EmvbError(f"relabelling method {method!r} needs the observed data")
-        binned = bin_data(x, bins)
     if method in NEEDS_EM and em_result is None:
         raise EmvbError(f"relabelling method {method!r} needs the EM fit")
     info: dict = {}
@@ -133,16 +108,17 @@ def relabel(posterior, method: str, *, em_result=None, data=None, binned: Binned
     elif method == "nearest_mode":
         perm = nearest_mode_perm(draws, em_result.params, em_result.cov)
     elif method == "pra":
-        perm, info = _pra(draws, binned, posterior, loglik)
+        perm, info = _pra(draws, inputs, posterior)
     elif method == "stephens":
         init = order_perm(draws) if stephens_init == "order" else None
-        perm, info = stephens_perm(binned, draws, init_perm=init, tol=tol, sums=None if init is not None else sums)
+        perm, info = stephens_perm(inputs.binned, draws, init_perm=init, tol=tol, held=inputs.held,
+                                   sums=None if init is not None else inputs.sums)
         perm, info["global_flip"] = align_to_em(draws, perm)
     else:
-        perm, info = ecr_perm(binned, draws, tol=tol, sums=sums)
+        perm, info = ecr_perm(inputs.binned, draws, tol=tol, sums=inputs.sums, held=inputs.held)
         perm, info["global_flip"] = align_to_em(draws, perm)
-    if binned is not None and method in NEEDS_DATA:
-        info["bin_width"] = binned.width
+    if method in NEEDS_DATA:
+        info["bin_width"] = inputs.binned.width
     tree = relabelled_tree(posterior, perm, method)
     n_draws = draws.shape[1]
     return Relabelled(posterior=tree, perm=np.asarray(perm, bool), method=method, draw_index=np.arange(n_draws),
@@ -175,22 +151,18 @@ def disagreement(relabelled: dict[str, Relabelled]) -> np.ndarray:
     return perms.any(axis=0) & ~perms.all(axis=0)
 
 
-def relabel_all(posterior, *, em_result=None, data=None, methods=METHODS, bins: int | None = None,
-                loglik=None, **kwargs) -> dict[str, Relabelled]:
+def relabel_all(posterior, *, em_result=None, data=None, methods=METHODS, inputs: LabelInputs | None = None,
+                bins: int | None = None, **kwargs) -> dict[str, Relabelled]:
     """:func:`relabel` with each of ``methods`` that the inputs allow (methods needing data only with
-    data, nearest_mode only with an EM fit); the data are binned once for all of them, and ``loglik``
-    (e.g. :attr:`labels.diagnose.LabelDiagnosis.loglik`) saves PRA a pass."""
-    x = data_values(data, posterior, em_result)
-    binned = None if x is None else bin_data(x, bins)
-    chosen = [m for m in methods if (x is not None or m not in NEEDS_DATA) and (em_result is not None
-                                                                                  or m not in NEEDS_EM)]
-    sums = None
-    if binned is not None and {"stephens", "ecr"} <= set(chosen):  # both start from the sampler's labels
-        draws = draws_of(posterior)
-        sums = label_sums(binned, draws, np.zeros(draws.shape, bool))
-    return {m: relabel(posterior, m, em_result=em_result, binned=binned, loglik=loglik, sums=sums, **kwargs)
-            for m in chosen}
+    data, nearest_mode only with an EM fit); the data-dependent inputs (bins, log-likelihoods,
+    responsibilities) are computed once for all of them, or taken from ``inputs``
+    (:func:`labels.inputs.prepare`, e.g. shared with the diagnosis)."""
+    if inputs is None:
+        inputs = prepare(posterior, data=data, em_result=em_result, bins=bins)
+    chosen = [m for m in methods if (inputs is not None or m not in NEEDS_DATA) and (em_result is not None
+                                                                                       or m not in NEEDS_EM)]
+    return {m: relabel(posterior, m, em_result=em_result, inputs=inputs, **kwargs) for m in chosen}
 
 
-__all__ = ["METHODS", "METHOD_INFO", "Relabelled", "agreement", "disagreement", "posterior_dataset", "relabel",
-           "relabel_all"]
+__all__ = ["METHODS", "METHOD_INFO", "Relabelled", "agreement", "data_values", "disagreement", "posterior_dataset",
+           "relabel", "relabel_all"]

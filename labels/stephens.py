@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .binned import BinnedData, iterate_passes, label_sums
+from .binned import BinnedData
 from .draws import Draws
+from .passes import Held, iterate_passes, label_sums
 
 #: Floor for q before taking logs: q_ik = 0 happens (all draws give r = 0 to a far point) and
 #: 0 * log(0) must count as 0, not NaN.
@@ -40,7 +41,7 @@ def _logit_q(s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
 
 
 def stephens_perm(binned: BinnedData, draws: Draws, *, init_perm=None, tol: float = 1e-6,
-                  max_iter: int = 100, sums=None) -> tuple[np.ndarray, dict]:
+                  max_iter: int = 100, sums=None, held: Held | None = None) -> tuple[np.ndarray, dict]:
     """Stephens' KL relabelling for K = 2.
 
     Parameters
@@ -51,7 +52,8 @@ def stephens_perm(binned: BinnedData, draws: Draws, *, init_perm=None, tol: floa
     tol : stop when the objective changes by less than ``tol * max(1, |objective|)``, or when no
         label changes (an exact fixed point)
     max_iter : at most this many label updates
-    sums : :func:`labels.binned.label_sums` under ``init_perm``, when already computed
+    sums : :func:`labels.passes.label_sums` under ``init_perm``, when already computed
+    held : the responsibilities held in memory (:func:`labels.passes.hold_responsibilities`), if any
 
     Returns
     -------
@@ -61,14 +63,14 @@ def stephens_perm(binned: BinnedData, draws: Draws, *, init_perm=None, tol: floa
     """
     total = int(np.prod(draws.shape))
     perm = np.zeros(total, bool) if init_perm is None else np.asarray(init_perm, bool).reshape(-1)
-    sums = label_sums(binned, draws, perm) if sums is None else sums
+    sums = label_sums(binned, draws, perm, held) if sums is None else sums
     neg_entropy = sums[2]
 
     def weights(s1, s2):
         return _logit_q(s1, s2), np.log(np.maximum(s2 / total, _Q_FLOOR))
 
     perm, it = iterate_passes(binned, draws, perm, sums, weights, lambda cross, margin: neg_entropy - cross,
-                              tol=tol, max_iter=max_iter)
+                              tol=tol, max_iter=max_iter, held=held)
     info = {"iterations": it["iterations"], "objective": it["trace"][-1], "objective_trace": it["trace"],
             "converged": it["converged"], "margin": it["margin"].reshape(draws.shape)}
     return perm.reshape(draws.shape), info
