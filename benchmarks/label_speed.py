@@ -67,7 +67,7 @@ def _tree(d, ds):
     import arviz as az
     import numpy as np
 
-    th = np.repeat(d.stack(), 2, axis=0)  # 2 chains
+    th = np.repeat(np.repeat(d.stack(), 2, axis=0), 4, axis=1)  # 2 chains of 4 draws
     return az.from_dict({"posterior": {"pi1": th[..., 0], "mu": th[..., 1:3], "sigma": th[..., 3]}},
                         dims={"mu": ["component"]})
 

@@ -22,8 +22,8 @@ def _label_lesson(c) -> str:
                  else f"against EM's pi1 = {em.pi1:.3f}")
         stayed = all(ch.labelling == ch.start_labelling for ch in d.chains)
         cause = ("the tool started them there (init `dispersed`)" if d.init == "dispersed" else
-                 "each chain stayed in the labelling it started in" if stayed else
-                 "chains settled in different labellings")
+                 "their starts fell in both labellings and each chain stayed in the one it started in" if stayed
+                 else "the chains settled in different labellings")
         return (f"- **Raw summaries of a label-switched posterior are meaningless.** The unordered posterior's "
                 f"raw mean of pi1 is {m:.3f}, {where}, with R-hat {raw.loc['pi1', 'r_hat']:.3g}; sigma, which does "
                 f"not depend on the labels, has R-hat {d.rhat_invariant.get('sigma', float('nan')):.3g}. "
