@@ -116,25 +116,6 @@ def _eta_coefs(pi1, mu1, mu2, sigma, t):
     return math.log(pi1[t]) - math.log1p(-pi1[t]), b, 0.5 * (mu1[t] + mu2[t])
 
 
-def _loglik_loop(m, n, v, pi1, mu1, mu2, sigma, out):
-    for t in range(pi1.size):
-        ell, b, mid = _eta_coefs(pi1, mu1, mu2, sigma, t)
-        s2 = sigma[t] * sigma[t]
-        lp1 = math.log(pi1[t])
-        lp2 = math.log1p(-pi1[t])
-        norm = math.log(sigma[t]) + LOG_SQRT_2PI
-        total = 0.0
-        for g in range(m.size):
-            x = m[g]
-            e = ell + b * (x - mid)
-            te = math.exp(-abs(e))
-            d = x - mu1[t] if e > 0.0 else x - mu2[t]
-            dom = (lp1 if e > 0.0 else lp2) - 0.5 * d * d / s2
-            r12 = te / ((1.0 + te) * (1.0 + te))  # r1 r2
-            total += n[g] * (dom + math.log1p(te) - norm) + 0.5 * v[g] * (b * b * r12 - 1.0 / s2)
-        out[t] = total
-
-
 def _sums_loop(m, w, pi1, mu1, mu2, sigma, perm, s1, s2):
     """Sums of the (relabelled) responsibilities per bin; returns sum_t sum_g w_g sum_k r_k log r_k."""
     neg = 0.0
@@ -182,10 +163,10 @@ def _pass_loop(m, w, pi1, mu1, mu2, sigma, lam, log_q2, perm, s1, s2, margin):
     return cross
 
 
-def _fill_loop(m, n, v, pi1, mu1, mu2, sigma, r1, r2, loglik):
-    """One pass for both stages: every draw's responsibilities at every bin into ``r1``, ``r2``
-    (draws x bins), its log-likelihood into ``loglik`` (as :func:`_loglik_loop`); returns
-    sum_t sum_g n_g sum_k r_k log r_k."""
+def _fill_loop(m, n, v, pi1, mu1, mu2, sigma, r1, r2, loglik, hold):
+    """Every draw's log-likelihood into ``loglik`` (``n_g l(m_g) + V_g l''(m_g) / 2`` per bin, module
+    note) and, if ``hold``, its responsibilities at every bin into ``r1``, ``r2`` (draws x bins);
+    returns sum_t sum_g n_g sum_k r_k log r_k."""
     neg = 0.0
     for t in range(pi1.size):
         ell, b, mid = _eta_coefs(pi1, mu1, mu2, sigma, t)
@@ -205,15 +186,15 @@ def _fill_loop(m, n, v, pi1, mu1, mu2, sigma, r1, r2, loglik):
             d = x - mu1[t] if e > 0.0 else x - mu2[t]
             dom = (lp1 if e > 0.0 else lp2) - 0.5 * d * d / s2
             total += n[g] * (dom + lt - norm) + 0.5 * v[g] * (b * b * big * small - 1.0 / s2)
-            r1[t, g] = big if e > 0.0 else small
-            r2[t, g] = small if e > 0.0 else big
+            if hold:
+                r1[t, g] = big if e > 0.0 else small
+                r2[t, g] = small if e > 0.0 else big
         loglik[t] = total
     return neg
 
 
 _JIT = {"cache": True, "error_model": "numpy", "nogil": True}
 _eta_coefs = numba.njit(inline="always", **_JIT)(_eta_coefs)
-_loglik_compiled = numba.njit(**_JIT)(_loglik_loop)
 _sums_compiled = numba.njit(**_JIT)(_sums_loop)
 _pass_compiled = numba.njit(**_JIT)(_pass_loop)
 _fill_compiled = numba.njit(**_JIT)(_fill_loop)
@@ -233,5 +214,6 @@ def draw_logliks(binned: BinnedData, draws: Draws) -> tuple[np.ndarray, float]:
     """Log-likelihood of every draw ``(chain, draw)`` and its error bound (:func:`loglik_bound`)."""
     pi1, mu1, mu2, sigma = _flat(draws)
     out = np.empty(pi1.size)
-    _loglik_compiled(binned.means, binned.counts, binned.var_sums, pi1, mu1, mu2, sigma, out)
+    none = np.empty((0, 0))
+    _fill_compiled(binned.means, binned.counts, binned.var_sums, pi1, mu1, mu2, sigma, none, none, out, False)
     return out.reshape(draws.shape), loglik_bound(binned, draws)

@@ -41,7 +41,7 @@ def hold_responsibilities(binned: BinnedData, draws: Draws) -> tuple[Held | None
     r1 = np.empty((pi1.size, binned.n_bins))
     r2 = np.empty_like(r1)
     loglik = np.empty(pi1.size)
-    neg = _fill_compiled(binned.means, binned.counts, binned.var_sums, pi1, mu1, mu2, sigma, r1, r2, loglik)
+    neg = _fill_compiled(binned.means, binned.counts, binned.var_sums, pi1, mu1, mu2, sigma, r1, r2, loglik, True)
     return Held(r1, r2, r1 - r2, float(neg)), loglik.reshape(draws.shape)
 
 
