@@ -96,3 +96,28 @@ def require_memory(n: int, what: str = "--n") -> None:
     if have is not None and need > have:
         raise SettingError(f"{what} {n}: simulating needs about {need / 1e9:.3g} GB of memory "
                            f"({SIMULATE_BYTES_PER_POINT} bytes per point); {have / 1e9:.3g} GB are available")
+
+
+def add_priors_and_init_arguments(p: argparse.ArgumentParser) -> None:
+    """``--priors SPEC|FILE`` and ``--init prior|dispersed|em`` (``emvb run`` and ``emvb sample``)."""
+    from ..models.priors import FORMAT_HELP
+    from ..sampling.options import DEFAULT_INIT, INITS
+
+    p.add_argument("--priors", metavar="SPEC|FILE", default="default",
+                   help=f"priors: {FORMAT_HELP}; entries left out are computed from the data "
+                   "(default: all of them, weakly informative on the data's scale)")
+    p.add_argument("--init", choices=INITS, default=DEFAULT_INIT,
+                   help="chain starts: prior (independent prior draws, the default), dispersed (the unordered "
+                   "model's chains placed in both labellings of the EM estimate: a teaching device), em (all "
+                   "at the EM estimate)")
+
+
+def priors_for(args, x):
+    """``--priors`` parsed against the data ``x``; refuses ``--init prior`` with an improper prior."""
+    from ..models.errors import SettingError
+    from ..models.priors import Priors
+
+    priors = Priors.parse(args.priors, x)
+    if args.init == "prior" and not priors.proper:
+        raise SettingError(f"--init prior needs proper priors, got {priors.describe()}; use --init em or dispersed")
+    return priors

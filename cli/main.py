@@ -35,7 +35,7 @@ import os
 import sys
 
 from ..models.errors import EmvbError, SettingError
-from . import bvm, check, em, inspect, pitfalls, run, sample, simulate, study, validate
+from . import bvm, check, em, inspect, labels, pitfalls, run, sample, simulate, study, validate
 
 #: Subcommands in the order ``emvb --help`` lists them: name -> module.
 COMMANDS = {
@@ -45,6 +45,7 @@ COMMANDS = {
     "check": check,
     "sample": sample,
     "run": run,
+    "labels": labels,
     "validate": validate,
     "pitfalls": pitfalls,
     "bvm": bvm,

@@ -5,14 +5,20 @@ from __future__ import annotations
 import shlex
 import sys
 
-from ..sampling.options import DEFAULT_SAMPLER, SAMPLERS
-from .args import add_simulation_arguments, positive_int, require_memory
+from .args import (
+    add_priors_and_init_arguments,
+    add_sampling_arguments,
+    add_simulation_arguments,
+    priors_for,
+    require_memory,
+)
 
 HELP = "simulate or load data, fit EM and both PyMC models, compare, write a report folder"
 DESCRIPTION = (
     "Simulate (default: pi1=0.3, mu1=5, mu2=15, sigma=2, n=10000) or load data once; fit EM; sample the "
-    "unordered (chains started in both labellings) and the ordered PyMC model; diagnose and undo label "
-    "switching; write report.md, figures, results.nc, comparison.csv/json/md and summary.json."
+    "unordered and the ordered PyMC model (chains started at independent prior draws unless --init says "
+    "otherwise); diagnose and undo label switching; write report.md, figures, results.nc, "
+    "comparison.csv/json/md and summary.json."
 )
 #: cli.main claims --out before anything is computed; it must not be, hold or be inside --data.
 OUTPUT = "folder"
@@ -28,11 +34,8 @@ def add_arguments(p) -> None:
     add_simulation_arguments(p)
     p.add_argument("--data", metavar="FILE", help="use this data file instead of simulating")
     p.add_argument("--column", metavar="NAME", help="CSV column to use (default: the only numeric column)")
-    p.add_argument("--chains", type=positive_int, default=4, help="chains per model (default 4)")
-    p.add_argument("--draws", type=positive_int, default=1000, help="kept draws per chain (default 1000)")
-    p.add_argument("--tune", type=positive_int, default=1000, help="warm-up steps per chain (default 1000)")
-    p.add_argument("--sampler", choices=SAMPLERS, default=DEFAULT_SAMPLER,
-                   help=f"NUTS sampler (default {DEFAULT_SAMPLER})")
+    add_sampling_arguments(p)
+    add_priors_and_init_arguments(p)
     p.add_argument("--out", metavar="FOLDER", default="reports/run", help="output folder (default reports/run)")
     p.add_argument("--force", action="store_true", help="replace an existing output folder")
     p.add_argument("--quiet", action="store_true", help="no progress display")
@@ -54,8 +57,9 @@ def run(args) -> int:
     with stages.stage("data", "data"):
         ds = load_data(args.data, args.column) if args.data else simulate(args.truth, args.n, args.seed)
     stages.note(f"{ds.name}: n={ds.n}, sha256 {ds.sha256[:16]}...")
+    priors_for(args, ds.values)  # a bad --priors is refused before any fitting
     settings = RunSettings(chains=args.chains, draws=args.draws, tune=args.tune, seed=args.seed,
-                           sampler=args.sampler)
+                           sampler=args.sampler, init=args.init, priors=str(args.priors))
     comp = run_comparison(ds, settings, stages)
     command = "emvb " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["run"] else ""
     write_comparison(comp, args.out, force=args.force, stages=stages, command=command)

@@ -32,9 +32,10 @@ class RunSettings:
     seed: int = 2026
     sampler: str = "nutpie"
     n_init: int = 10
-    em_fits: int = 1000          # EM runs of the "em" relabelling (thinned draws; ESS is bounded by it)
     n_boot: int = 199            # parametric-bootstrap replicates of each adequacy check (adequacy/)
     ci_prob: float = CI_PROB
+    init: str = "prior"          # chain starts (sampling.options.INITS); "dispersed" is a teaching device
+    priors: str = "default"      # models.priors.Priors.parse text: "default", "flat", a spec or a file
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,8 @@ class Comparison:
     settings: RunSettings
     em: object                     # em.EMResult (multi-start, SQUAREM)
     em_plain: object               # plain EM from the best run's start (``em``'s trace is SQUAREM's)
-    priors: object                 # models.pymc_model.Priors
-    unordered: object              # DataTree, init="dispersed"
+    priors: object                 # models.priors.Priors
+    unordered: object              # DataTree, chains started as settings.init says
     ordered: object                # DataTree
     diagnosis: object              # labels.diagnose.LabelDiagnosis
     relabelled: dict               # method -> labels.draws.Relabelled
@@ -67,9 +68,10 @@ class Comparison:
 def run_comparison(data: Dataset, settings: RunSettings = RunSettings(), stages: Stages | None = None) -> Comparison:
     """Fit EM and sample both PyMC models on ``data``; diagnose, relabel, check the model, tabulate.
 
-    The unordered model starts half its chains in each labelling of the EM estimate
-    (``init="dispersed"``), so label switching between chains is shown every time; the ordered
-    model starts all chains at the EM estimate (its only admissible labelling).
+    Both models start their chains as ``settings.init`` says (default: independent prior draws, so
+    the starts do not decide which labelling each chain ends in; ``"dispersed"`` places the unordered
+    model's chains in both labellings on purpose). Priors: ``settings.priors`` (default: weakly
+    informative, scales computed from the data, which the report says).
     """
     from .. import em
 
@@ -82,27 +84,29 @@ def run_comparison(data: Dataset, settings: RunSettings = RunSettings(), stages:
     stages.note(f"MLE {fit.params}")
     stages.note(f"{fit.n_iter} iterations: {fit.reason}")
 
-    from ..models.priors import Priors
+    from ..models.priors import resolve_priors
     from ..models.pymc_model import build_model
     from ..sampling.sample import sample
 
-    priors = Priors.default_for(x)
+    priors = resolve_priors(settings.priors, x)
     kw = dict(chains=settings.chains, draws=settings.draws, tune=settings.tune, seed=settings.seed,
-              sampler=settings.sampler, start=fit.params)
-    with stages.stage("PyMC: unordered model (chains in both labellings)", "sample_unordered"):
-        unordered = sample(build_model(data, priors=priors, ordered=False), init="dispersed", **kw)
+              sampler=settings.sampler, start=fit.params, init=settings.init)
+    with stages.stage(f"PyMC: unordered model (starts: {settings.init})", "sample_unordered"):
+        unordered = sample(build_model(data, priors=priors, ordered=False), **kw)
     with stages.stage("PyMC: ordered model (mu1 < mu2)", "sample_ordered"):
-        ordered = sample(build_model(data, priors=priors, ordered=True), init="dispersed", **kw)
+        ordered = sample(build_model(data, priors=priors, ordered=True), **kw)
 
     from ..labels.diagnose import diagnose_labels
-    from ..labels.relabel import agreement, relabel_all
+    from ..labels.inputs import prepare
+    from ..labels.relabel import METHODS, agreement, relabel_all
     from .table import compare_fits
 
     with stages.stage("label switching: diagnosis", "diagnose"):
-        diagnosis = diagnose_labels(unordered, fit, data=x)
+        inputs = prepare(unordered, data=x, em_result=fit)  # shared with the relabelling below
+        diagnosis = diagnose_labels(unordered, fit, inputs=inputs)
     stages.note(f"verdict: {diagnosis.verdict}")
-    with stages.stage("relabelling: order, pivot, Stephens, ECR, EM", "relabel"):
-        relabelled = relabel_all(unordered, em_result=fit, data=x, seed=settings.seed, max_fits=settings.em_fits)
+    with stages.stage("relabelling: " + ", ".join(METHODS), "relabel"):
+        relabelled = relabel_all(unordered, em_result=fit, inputs=inputs)
         agree = agreement(relabelled)
     with stages.stage(f"model adequacy: bootstrap tests (B = {settings.n_boot}), posterior predictive", "adequacy"):
         adequacy = check_adequacy(x, fit, ordered, settings)

@@ -22,6 +22,34 @@ def sampling_facts(dt) -> dict:
                                   "likelihood")}
 
 
+def label_facts(c: Comparison) -> dict:
+    """The diagnosis, how each chain started and ended, each method's swaps and the methods' agreement."""
+    from ..labels.relabel import disagreement
+
+    d = c.diagnosis
+    order = c.relabelled.get("order")
+    return {
+        "verdict": d.verdict,
+        "init": d.init,
+        "chains": [ch.labelling for ch in d.chains],
+        "share_other_labelling": [_f(ch.share_other) for ch in d.chains],
+        "start_labelling": [ch.start_labelling for ch in d.chains],
+        "typical_gap": _f(d.typical_gap),
+        "separation": _f(d.separation),
+        "boundary_share": _f(d.boundary_share),
+        "share_swapped": _f(d.share_swapped),
+        "component_gap": _f(d.component_gap),
+        "rhat_raw": {k: _f(v) for k, v in d.rhat_raw.items()},
+        "rhat_invariant": {k: _f(v) for k, v in d.rhat_invariant.items()},
+        "methods": {m: {"swapped_share": _f(r.share_swapped),
+                        "same_as_order": None if order is None else _f(np.mean(r.perm == order.perm))}
+                    for m, r in c.relabelled.items()},
+        "disagreement_share": _f(np.mean(disagreement(c.relabelled))) if c.relabelled else None,
+        "method_agreement": {a: {b: _f(c.agreement.loc[a, b]) for b in c.agreement.columns}
+                             for a in c.agreement.index},
+    }
+
+
 def summary_dict(c: Comparison) -> dict:
     """The ``summary.json`` object: em, label_switching, variants, sha256, timings, adequacy and context."""
     variants = {}
@@ -31,18 +59,9 @@ def summary_dict(c: Comparison) -> dict:
                             "hdi_high": _f(row.hdi_ub), "r_hat": _f(row.r_hat), "ess_bulk": _f(row.ess_bulk)}
             for row in sub.itertuples()
         }
-    d = c.diagnosis
     return {
         "em": c.em.to_json_dict(),
-        "label_switching": {
-            "verdict": d.verdict,
-            "chains": [ch.labelling for ch in d.chains],
-            "share_other_labelling": [_f(ch.share_other) for ch in d.chains],
-            "rhat_raw": {k: _f(v) for k, v in d.rhat_raw.items()},
-            "rhat_invariant": {k: _f(v) for k, v in d.rhat_invariant.items()},
-            "method_agreement": {a: {b: _f(c.agreement.loc[a, b]) for b in c.agreement.columns}
-                                 for a in c.agreement.index},
-        },
+        "label_switching": label_facts(c),
         "variants": variants,
         "sha256": c.data.sha256,
         "data": {"name": c.data.name, "n": c.data.n, "seed": c.data.seed,

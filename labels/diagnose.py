@@ -1,138 +1,131 @@
-"""Label switching: is it there, where (between or within chains), and the evidence, in plain words.
+"""Label switching: is it there, where (between or within chains), can it be told at all, and the evidence.
 
 The likelihood is unchanged by the swap ``(pi1, mu1, mu2, sigma) -> (1 - pi1, mu2, mu1, sigma)``,
-so with symmetric priors the posterior has two mirror-image copies (docs/methods.md §4;
-Jasra, Holmes & Stephens 2005, Stat. Sci. 20:50-67). Each draw is put in one of the two
-labellings of the EM estimate ``theta_hat``: the nearer of ``theta_hat`` and its swap in the metric
-of the EM covariance (:mod:`labels.pivot`). Then per chain: its majority labelling and the
-share of its draws in the other one.
+so with symmetric priors the posterior has two mirror-image copies (docs/methods.md §4; Jasra,
+Holmes & Stephens 2005, Stat. Sci. 20:50-67). With a shared sigma the components differ only in
+their means, so the two labellings of a draw coincide exactly when ``mu1 = mu2``: that hyperplane
+is the boundary between the copies, every path from one copy to the other crosses it, and which
+copy a draw is in is the sign of ``D = mu2 - mu1`` ("as_em" when ``D > 0``, EM's convention of
+component 1 = the smaller mean; "swapped" when ``D < 0``).
+
+The statistic (docs/methods.md §4.9), from the draws alone:
+
+- the label-invariant gap ``|D|`` over all draws, its median ``m``; a draw is **near the boundary**
+  when ``|D| < BAND * m``, and the **boundary share** ``b`` is the share of such draws: how much of
+  the posterior lies where the two copies meet;
+- per chain, its majority labelling, the share of its draws in the other one (``share_other``) and
+  whether any of those is **deep** in the other copy (``|D| >= BAND * m`` on the far side).
 
 Verdict:
 
-``within_chain``    some chain has more than ``threshold`` of its draws in its minority labelling
-``between_chains``  otherwise, if the chains' majority labellings differ
+``ambiguous``       ``b > AMBIGUOUS_SHARE``: the copies are joined, a draw's labels are a convention
+``within_chain``    otherwise, some chain has a draw deep in its minority labelling
+``between_chains``  otherwise, the chains' majority labellings differ
 ``none``            all chains in one labelling
 
-``threshold = max(min_share, 2 Phi(-delta/2))``, where ``delta`` is the scaled distance between the
-two labellings and ``Phi(-delta/2)`` the share of a single normal mode ``N(theta_hat, C)`` that falls
-on the far side of the bisecting hyperplane: a chain that never switches puts about that share on
-the wrong side by chance, so twice it (and at least ``min_share``) is needed to call it switching.
+Calibrated because a chain confined to one copy keeps the sign of ``D`` in every draw, whatever the
+posterior's shape (no normal approximation): it cannot produce a minority draw, so ``within_chain``
+is never a false alarm on a posterior that cannot switch (an ordered one), and when draws are
+swapped their share is counted exactly (the swap flips the sign of ``D`` and keeps ``|D|``).
 
 Evidence: rank-normalised split R-hat (Vehtari et al. 2021, Bayesian Analysis 16:667-718) from
 ``arviz.rhat`` of pi1, mu1, mu2, sigma as sampled, and of label-invariant quantities (sigma,
 min(mu), max(mu), the log-likelihood): switching between chains drives the first far above 1.01
-while the second stay near 1.
+while the second stay near 1. How the chains were started is read from the posterior's attributes
+(``init``, ``start``) when the sampler recorded them.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
 
-from .draws import draw_logliks, draws_of, posterior_dataset
-from .pivot import labelling_distances, misclassification_share, mode_separation, usable_cov
-from .relabel import data_values
+from .draws import component_dim, draws_of, posterior_dataset
+from .inputs import LabelInputs, prepare
 
-VERDICTS = ("none", "between_chains", "within_chain")
-#: Smallest share of a chain's draws in its minority labelling that counts as switching when the
-#: two labellings are far apart (one draw in a hundred).
-MIN_SHARE = 0.01
+VERDICTS = ("none", "between_chains", "within_chain", "ambiguous")
+#: A draw is near the boundary mu1 = mu2 when |mu2 - mu1| is below this fraction of its median.
+BAND = 0.5
+#: Boundary share above which the two copies count as joined and labels as ambiguous (docs/methods.md
+#: §4.9: for a normal-shaped gap this is a gap 4.65 of its sds from the boundary, where a copy puts
+#: 2e-6 of its draws across it).
+AMBIGUOUS_SHARE = 0.01
 RHAT_OK = 1.01
+#: Largest raw R-hat (pi1, mu1, mu2) below which R-hat "barely flags" switching within chains.
+RHAT_FLAG = 1.05
 #: ``|mu2 - mu1| / sigma`` below which a two-component mixture with a shared sigma and equal
 #: weights has a single peak (Robertson & Fryer 1969, Scand. Actuarial J. 1969:137-146).
 OVERLAP_GAP = 2.0
+LABELLINGS = ("as_em", "swapped")
 
 
 @dataclass(frozen=True)
 class ChainLabels:
-    """One chain: its majority labelling and the share of its draws in the other labelling."""
+    """One chain: its majority labelling, the share of its draws in the other one, and how it started.
+
+    ``labelling`` is "as_em" (mu1 < mu2, EM's convention) or "swapped"; ``deep_other`` says whether
+    a minority draw lies deep in the other copy; ``switches`` is the verdict's reading of that (False
+    when labels are ambiguous); ``start_labelling`` is the labelling of the chain's start point, or
+    None when the posterior does not record it.
+    """
 
     chain: object
-    labelling: str  # "as_em" or "swapped"
+    labelling: str
     share_other: float
     switches: bool
+    deep_other: bool = False
+    start_labelling: str | None = None
 
 
 @dataclass(frozen=True)
 class LabelDiagnosis:
-    """The label-switching diagnosis of one posterior against one EM fit.
+    """The label-switching diagnosis of one posterior.
 
     Attributes
     ----------
-    verdict : "none", "between_chains" or "within_chain"
+    verdict : one of :data:`VERDICTS`
     chains : per chain, :class:`ChainLabels`
     rhat_raw : R-hat of pi1, mu1, mu2, sigma as sampled
     rhat_invariant : R-hat of sigma, mu_min, mu_max and, when the data are available, loglik
-    separation : scaled distance ``delta`` between the EM estimate and its swap
-    wrong_side_share : ``Phi(-delta/2)``, the share a non-switching chain puts on the far side
-    threshold : minority share above which a chain counts as switching within
-    share_swapped : share of all draws nearer the swapped EM estimate
-    component_gap : ``|mu2 - mu1| / sigma`` at the EM estimate; below 2 the mixture density is
-        unimodal (for equal weights), the components overlap and per-draw labels are ambiguous
+    typical_gap : median over all draws of ``|mu2 - mu1|``
+    separation : ``typical_gap`` in units of the spread of ``|mu2 - mu1|`` (IQR / 1.349)
+    boundary_share : share of draws with ``|mu2 - mu1| < BAND * typical_gap``
+    share_swapped : share of all draws with ``mu1 > mu2``
+    component_gap : median over draws of ``|mu2 - mu1| / sigma``; below 2 the mixture density is
+        unimodal (for equal weights) and the components overlap in the data
+    init : how the chains were started (the sampler's ``init`` attribute), or None
+    loglik_bound : error bound (nats) of the binned per-draw log-likelihood (0 when exact)
     """
 
     verdict: str
     chains: tuple[ChainLabels, ...]
     rhat_raw: dict
     rhat_invariant: dict
+    typical_gap: float
     separation: float
-    wrong_side_share: float
-    threshold: float
+    boundary_share: float
     share_swapped: float
     component_gap: float
+    init: str | None = None
+    loglik_bound: float = 0.0
+
+    @property
+    def rhat_blind(self) -> bool:
+        """True when the raw R-hats of pi1, mu1, mu2 stay below :data:`RHAT_FLAG`: R-hat alone would not
+        reveal switching (every chain visits both copies, so the chains agree with one another)."""
+        return max(self.rhat_raw[k] for k in ("pi1", "mu1", "mu2")) < RHAT_FLAG
 
     def explain(self) -> str:
-        """A plain-words paragraph: what was found, the evidence, and what to do."""
-        as_em = [str(c.chain) for c in self.chains if c.labelling == "as_em"]
-        swapped = [str(c.chain) for c in self.chains if c.labelling == "swapped"]
-        raw = ", ".join(f"{k} {v:.3g}" for k, v in self.rhat_raw.items())
-        inv = ", ".join(f"{k} {v:.3g}" for k, v in self.rhat_invariant.items())
-        evidence = (f"R-hat as sampled: {raw}; R-hat of label-invariant quantities: {inv} "
-                    f"(values above {RHAT_OK} mean the chains disagree).")
-        swap_words = ("the swapped labelling (component 1 and 2 exchanged: pi1 -> 1 - pi1, "
-                      "mu1 <-> mu2, sigma unchanged)")
-        if self.verdict == "within_chain":
-            movers = [c for c in self.chains if c.switches]
-            which = "; ".join(f"chain {c.chain}: {100 * c.share_other:.1f}% of its draws" for c in movers)
-            text = (f"Label switching within chains: {which} sit in the other labelling of the EM "
-                    f"estimate (more than the {100 * self.threshold:.1f}% a chain staying in one "
-                    "labelling would show by chance if the posterior were close to its normal "
-                    "approximation at the EM estimate). The sampler crosses between the two "
-                    "mirror-image copies of the posterior, so per-component summaries average over "
-                    "both and mean nothing until every draw is relabelled. ")
-            if max(self.rhat_raw[k] for k in ("pi1", "mu1", "mu2")) < 1.05:
-                text += ("R-hat barely flags it: when every chain visits both copies, the chains "
-                         "agree with one another, so R-hat alone cannot reveal switching. ")
-            if self.wrong_side_share > 0.05:
-                text += (f"The two labellings are only {self.separation:.2g} standard errors apart, so "
-                         "the components overlap and no relabelling can be certain for every draw; "
-                         "compare the relabelling methods before trusting per-component results. ")
-        elif self.verdict == "between_chains":
-            text = (f"Label switching between chains: chain(s) {', '.join(as_em)} sit in the EM "
-                    f"estimate's labelling and chain(s) {', '.join(swapped)} in {swap_words}. Each "
-                    "chain explores one copy of the same posterior, because the likelihood does not "
-                    "change when the labels are exchanged, but pooled summaries of pi1, mu1 and mu2 "
-                    "mix the two copies. Relabel the draws (for example order them by mu) before "
-                    "summarising. ")
-        elif swapped:
-            text = (f"No label switching: all chains sit in {swap_words} relative to the EM "
-                    "estimate, consistently. Summaries are valid, but the posterior's pi1, mu1, mu2 "
-                    "correspond to EM's 1 - pi1, mu2, mu1. ")
-        else:
-            text = ("No label switching: every chain sits in the EM estimate's labelling and stays "
-                    "there, so summaries of pi1, mu1, mu2 can be compared with EM directly. ")
-        if self.component_gap < OVERLAP_GAP:
-            text += (f"The EM components are only {self.component_gap:.2g} sigma apart (below "
-                     f"{OVERLAP_GAP:g}, where the mixture density has a single peak), so which "
-                     "component a draw means is ambiguous and the relabelling methods can disagree. ")
-        return text + evidence
+        """A plain-words paragraph: what was found, how the chains started, the evidence, what to do."""
+        from .wording import explain
+
+        return explain(self)
 
 
 def _rhat_raw(ds) -> dict:
     import arviz as az
-
-    from .draws import component_dim
 
     comp = component_dim(ds)
     rh = az.rhat(ds[["pi1", "mu", "sigma"]])
@@ -140,29 +133,71 @@ def _rhat_raw(ds) -> dict:
     return {"pi1": float(rh["pi1"]), "mu1": float(mu[0]), "mu2": float(mu[1]), "sigma": float(rh["sigma"])}
 
 
-def _loglik_draws(posterior, draws, x):
-    """Per-draw log-likelihood from the data, else from a ``log_likelihood`` group, else None."""
-    if x is not None:
-        return draw_logliks(x, draws)
+def _loglik_draws(posterior, inputs: LabelInputs | None):
+    """Per-draw log-likelihood (and its error bound) from the data, else from a ``log_likelihood``
+    group, else None."""
+    if inputs is not None:
+        return inputs.loglik, inputs.loglik_bound
     if hasattr(posterior, "children") and "log_likelihood" in posterior.children:
         ll = posterior["log_likelihood"].to_dataset()
         if len(ll.data_vars) == 1:
             var = next(iter(ll.data_vars.values()))
             other = [d for d in var.dims if d not in ("chain", "draw")]
-            return var.sum(other).transpose("chain", "draw").values
-    return None
+            return var.sum(other).transpose("chain", "draw").values, 0.0
+    return None, 0.0
 
 
-def diagnose_labels(posterior, em_result, *, data=None, min_share: float = MIN_SHARE) -> LabelDiagnosis:
-    """Diagnose label switching in ``posterior`` relative to the EM estimate.
+def recorded_starts(posterior) -> tuple[str | None, list[str] | None]:
+    """``(init, labelling of each chain's start)`` from the sampler's attributes, or ``(None, None)``."""
+    attrs = dict(getattr(posterior, "attrs", {}))
+    if hasattr(posterior, "children") and "posterior" in posterior.children:
+        attrs = dict(posterior["posterior"].attrs) | attrs
+    init = attrs.get("init")
+    try:
+        starts = json.loads(attrs["start"])
+        labels = ["swapped" if float(s["mu"][0]) > float(s["mu"][1]) else "as_em" for s in starts]
+    except (KeyError, TypeError, ValueError, IndexError):
+        labels = None
+    return (str(init) if init is not None else None), labels
+
+
+def _chains(swapped: np.ndarray, deep: np.ndarray, coords, starts, ambiguous: bool) -> tuple[ChainLabels, ...]:
+    out = []
+    for c, coord in enumerate(coords):
+        share_sw = float(swapped[c].mean())
+        labelling = "swapped" if share_sw > 0.5 else "as_em"
+        minority = swapped[c] if labelling == "as_em" else ~swapped[c]
+        deep_other = bool(np.any(minority & deep[c]))
+        start = starts[c] if starts is not None and len(starts) == len(coords) else None
+        out.append(ChainLabels(coord.item() if hasattr(coord, "item") else coord, labelling,
+                               float(minority.mean()), deep_other and not ambiguous, deep_other, start))
+    return tuple(out)
+
+
+def gap_facts(draws) -> tuple[np.ndarray, float, float, float]:
+    """``(near (chain, draw) bool, typical_gap, separation, boundary_share)`` (module note)."""
+    gap = np.abs(draws.mu2 - draws.mu1)
+    typical = float(np.median(gap))
+    q1, q3 = np.percentile(gap, [25, 75])
+    spread = float(q3 - q1) / 1.349
+    near = gap < BAND * typical if typical > 0 else np.ones(gap.shape, bool)
+    separation = typical / spread if spread > 0 else float("inf")
+    return near, typical, separation, float(near.mean())
+
+
+def diagnose_labels(posterior, em_result=None, *, data=None, bins: int | None = None,
+                    inputs: LabelInputs | None = None) -> LabelDiagnosis:
+    """Diagnose label switching in ``posterior`` (module note).
 
     Parameters
     ----------
     posterior : DataTree with pi1, mu (2 components), sigma; at least 2 chains for R-hat
-    em_result : the EM fit (``params`` with mu1 <= mu2, ``cov`` in the order pi1, mu1, mu2, sigma)
+    em_result : the EM fit, optional: only its data fingerprint is used (data of another fit are refused)
     data : the observed data, for the log-likelihood's R-hat (else the tree's ``observed_data`` or
         ``log_likelihood`` group is used; without any of them loglik is left out)
-    min_share : smallest minority share that counts as switching (see the module note)
+    bins : bins of the per-draw log-likelihood (:mod:`labels.binned`)
+    inputs : :func:`labels.inputs.prepare` of this posterior, when already computed (then ``data`` and
+        ``bins`` are not used)
 
     Returns
     -------
@@ -172,36 +207,32 @@ def diagnose_labels(posterior, em_result, *, data=None, min_share: float = MIN_S
 
     ds = posterior_dataset(posterior)
     draws = draws_of(posterior)
-    d_as, d_sw = labelling_distances(draws, em_result.params, em_result.cov)
-    swapped = d_sw < d_as
-    delta = mode_separation(em_result.params, usable_cov(em_result.cov, draws))
-    wrong = misclassification_share(delta)
-    threshold = max(float(min_share), 2.0 * wrong)
-    chain_coords = ds["chain"].values if "chain" in ds.coords else np.arange(draws.shape[0])
-    chains = []
-    for c, coord in enumerate(chain_coords):
-        share_sw = float(swapped[c].mean())
-        labelling = "swapped" if share_sw > 0.5 else "as_em"
-        other = min(share_sw, 1.0 - share_sw)
-        chains.append(ChainLabels(coord.item() if hasattr(coord, "item") else coord, labelling, other,
-                                  other > threshold))
-    if any(c.switches for c in chains):
+    near, typical, separation, b = gap_facts(draws)
+    ambiguous = b > AMBIGUOUS_SHARE
+    swapped = draws.mu1 > draws.mu2
+    coords = ds["chain"].values if "chain" in ds.coords else np.arange(draws.shape[0])
+    init, starts = recorded_starts(posterior)
+    chains = _chains(swapped, ~near, coords, starts, ambiguous)
+    if ambiguous:
+        verdict = "ambiguous"
+    elif any(c.switches for c in chains):
         verdict = "within_chain"
     elif len({c.labelling for c in chains}) > 1:
         verdict = "between_chains"
     else:
         verdict = "none"
-    x = data_values(data, posterior, em_result)
-    p = em_result.params
     invariant = {
         "sigma": float(az.rhat(draws.sigma)),
         "mu_min": float(az.rhat(np.minimum(draws.mu1, draws.mu2))),
         "mu_max": float(az.rhat(np.maximum(draws.mu1, draws.mu2))),
     }
-    ll = _loglik_draws(posterior, draws, x)
+    if inputs is None:
+        inputs = prepare(posterior, data=data, em_result=em_result, bins=bins)
+    ll, bound = _loglik_draws(posterior, inputs)
     if ll is not None:
         invariant["loglik"] = float(az.rhat(ll))
-    return LabelDiagnosis(verdict=verdict, chains=tuple(chains), rhat_raw=_rhat_raw(ds),
-                          rhat_invariant=invariant, separation=delta, wrong_side_share=wrong,
-                          threshold=threshold, share_swapped=float(swapped.mean()),
-                          component_gap=abs(p.mu2 - p.mu1) / p.sigma)
+    return LabelDiagnosis(verdict=verdict, chains=chains, rhat_raw=_rhat_raw(ds), rhat_invariant=invariant,
+                          typical_gap=typical, separation=separation, boundary_share=b,
+                          share_swapped=float(swapped.mean()),
+                          component_gap=float(np.median(np.abs(draws.mu2 - draws.mu1) / draws.sigma)),
+                          init=init, loglik_bound=float(bound))

@@ -1,11 +1,10 @@
-"""What every relabelling method shares: reading the draws, swapping labels, chunked densities.
+"""What every relabelling method shares: reading the draws and swapping labels.
 
 A posterior of the two-component mixture is stored as ``pi1 (chain, draw)``, ``mu (chain, draw,
 component)`` with 2 components, and ``sigma (chain, draw)``. With K = 2 a relabelling is, per draw,
 one bit: keep the labels or apply the swap ``(pi1, mu1, mu2, sigma) -> (1 - pi1, mu2, mu1, sigma)``
-(docs/methods.md §4). This module turns DataTrees into numpy arrays and back, applies such a
-``(chain, draw)`` boolean array, and evaluates the responsibilities of many draws over the data in
-blocks of draws so that a draws x points array is never held at once.
+(docs/methods.md §4). This module turns DataTrees into numpy arrays and back and applies such a
+``(chain, draw)`` boolean array. Sums over the data live in :mod:`labels.binned`.
 """
 
 from __future__ import annotations
@@ -15,16 +14,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
-from ..models.density import eta, logpdf, softplus
 from ..models.errors import EmvbError
 from ..models.params import MixtureParams
 
 SAMPLE_DIMS = ("chain", "draw")
-
-#: Working-memory budget for one block of ``draws x points`` float64 values (bytes). The density
-#: code makes a handful of temporaries of this size, so the peak is a small multiple of it.
-DEFAULT_BLOCK_BYTES = 8 * 2**20
-
 
 # -- reading a posterior ------------------------------------------------------------------------
 
@@ -115,40 +108,40 @@ def swap_dataset(ds: xr.Dataset, perm) -> xr.Dataset:
 
     Variables with the component dimension are reversed along it; ``pi1`` becomes ``1 - pi1``
     (and is exchanged with ``pi2`` if the sampler stored one); everything else (sigma, the
-    log-likelihood, sampler statistics) is label-invariant and left as it is.
+    log-likelihood, sampler statistics) is label-invariant and left as it is. Coordinates and
+    attributes are kept.
     """
     comp = component_dim(ds)
-    flag = xr.DataArray(np.asarray(perm, dtype=bool), dims=SAMPLE_DIMS,
-                        coords={d: ds[d] for d in SAMPLE_DIMS if d in ds.coords})
+    flag = np.asarray(perm, dtype=bool)
+
+    def sample_first(var: xr.DataArray) -> xr.DataArray:
+        return var.transpose(*SAMPLE_DIMS, *(d for d in var.dims if d not in SAMPLE_DIMS))
+
+    def where(var: xr.DataArray, other: np.ndarray) -> xr.DataArray:
+        """``other`` (laid out sample dims first) where the flag is set, else ``var``."""
+        t = sample_first(var)
+        f = flag.reshape(flag.shape + (1,) * (t.ndim - 2))
+        return t.copy(data=np.where(f, other, t.values)).transpose(*var.dims)
+
     out = ds.copy()
     for name, var in ds.data_vars.items():
-        if comp in var.dims:
-            flipped = var.isel({comp: slice(None, None, -1)}).assign_coords({comp: var[comp]})
-            out[name] = xr.where(flag, flipped, var, keep_attrs=True).transpose(*var.dims)
+        if comp in var.dims and all(d in var.dims for d in SAMPLE_DIMS):
+            t = sample_first(var)
+            out[name] = where(var, np.flip(t.values, axis=t.dims.index(comp)))
     if "pi1" in ds and "pi2" in ds:
-        out["pi1"] = xr.where(flag, ds["pi2"], ds["pi1"], keep_attrs=True)
-        out["pi2"] = xr.where(flag, ds["pi1"], ds["pi2"], keep_attrs=True)
+        out["pi1"] = where(ds["pi1"], sample_first(ds["pi2"]).values)
+        out["pi2"] = where(ds["pi2"], sample_first(ds["pi1"]).values)
     elif "pi1" in ds:
-        out["pi1"] = xr.where(flag, 1.0 - ds["pi1"], ds["pi1"], keep_attrs=True).transpose(*ds["pi1"].dims)
+        out["pi1"] = where(ds["pi1"], 1.0 - sample_first(ds["pi1"]).values)
     out.attrs = dict(ds.attrs)
     return out
 
 
-def relabelled_tree(posterior, perm, method: str, draw_index=None) -> xr.DataTree:
-    """A copy of ``posterior`` (same groups) whose posterior group has ``perm`` applied.
-
-    ``draw_index`` (positions along ``draw``) keeps only those draws in every group that has a
-    ``draw`` dimension, for methods that label a thinned subset.
-    """
+def relabelled_tree(posterior, perm, method: str) -> xr.DataTree:
+    """A copy of ``posterior`` (same groups) whose posterior group has ``perm`` applied."""
     if isinstance(posterior, xr.Dataset):
         posterior = xr.DataTree(dataset=posterior)
     tree = posterior.copy()
-    if draw_index is not None:
-        draw_index = np.asarray(draw_index)
-        for node in tree.subtree:
-            own = node.to_dataset(inherit=False)
-            if "draw" in own.dims:
-                node.dataset = own.isel(draw=draw_index)
     target = tree["posterior"] if "posterior" in tree.children else tree
     new = swap_dataset(target.to_dataset(), perm)
     new.attrs["relabelled_by"] = method
@@ -156,12 +149,9 @@ def relabelled_tree(posterior, perm, method: str, draw_index=None) -> xr.DataTre
     return tree
 
 
-# -- responsibilities of many draws, in blocks --------------------------------------------------
-
-
 @dataclass(frozen=True)
 class ParamBlock:
-    """Parameters of a block of draws as ``(n, 1)`` arrays.
+    """Parameters of a block of draws as ``(n, 1)`` arrays (the reference computations in the tests).
 
     Has the attributes of :class:`~models.params.MixtureParams`, so the one definition of the model's
     math in :mod:`models.density` evaluates it for all draws at once by broadcasting
@@ -177,38 +167,6 @@ class ParamBlock:
         return ParamBlock(1.0 - self.pi1, self.mu2, self.mu1, self.sigma)
 
 
-def block_rows(n_points: int, block_bytes: int = DEFAULT_BLOCK_BYTES) -> int:
-    """Number of draws per block so that one ``draws x points`` float64 array fits ``block_bytes``."""
-    return max(1, int(block_bytes) // (8 * max(1, int(n_points))))
-
-
-def iter_blocks(n_draws: int, rows: int):
-    """``(start, stop)`` of consecutive blocks covering ``range(n_draws)``."""
-    for start in range(0, n_draws, rows):
-        yield start, min(n_draws, start + rows)
-
-
-def block_responsibilities(x: np.ndarray, block: ParamBlock) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(r1, r2, eta)`` of shape ``(n, N)``: ``r1 = sigmoid(eta)``, ``r2 = sigmoid(-eta)``.
-
-    Same formula as :func:`models.density.responsibilities` (``sigmoid(e) = exp(-softplus(-e))``),
-    with ``eta`` computed once for both labels; ``r2`` is not ``1 - r1`` so that both keep full
-    relative precision when a point is many sigma inside one component.
-    """
-    e = eta(x, block)
-    return np.exp(-softplus(-e)), np.exp(-softplus(e)), e
-
-
-def draw_logliks(x, draws: Draws, block_bytes: int = DEFAULT_BLOCK_BYTES) -> np.ndarray:
-    """Log-likelihood ``sum_i log p(x_i | theta_t)`` of every draw, ``(chain, draw)``; label-invariant."""
-    x = np.asarray(x, dtype=float)
-    total = draws.pi1.size
-    out = np.empty(total)
-    for start, stop in iter_blocks(total, block_rows(x.size, block_bytes)):
-        out[start:stop] = logpdf(x, draws.flat_block(start, stop)).sum(axis=1)
-    return out.reshape(draws.shape)
-
-
 @dataclass(frozen=True)
 class Relabelled:
     """A relabelled posterior.
@@ -217,9 +175,9 @@ class Relabelled:
     ----------
     posterior : DataTree with the same groups as the input, labels swapped where ``perm`` is True
     perm : bool array (chain, draw): True where the draw's labels were swapped
-    method : "order", "pivot", "stephens", "ecr" or "em"
-    draw_index : positions along ``draw`` that were labelled (all draws unless the method thins)
-    info : method-specific details (iterations, objective, share reaching the global optimum, ...)
+    method : one of :data:`labels.relabel.METHODS`
+    draw_index : positions along ``draw`` that were labelled (every draw)
+    info : method-specific details (iterations, objective, the pivot, ...)
     """
 
     posterior: xr.DataTree

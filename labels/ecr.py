@@ -1,60 +1,69 @@
-"""ECR relabelling (equivalence classes representatives), in blocks of draws.
+"""ECR relabelling (equivalence classes representatives), deterministic given the draws (docs/methods.md §4.7).
 
 Papastamoulis, P. & Iliopoulos, G. (2010) "An artificial allocations based solution to the label
 switching problem in Bayesian analysis of mixtures of distributions", JCGS 19:313-331; R package
-label.switching (Papastamoulis 2016, JSS 69(c01)), function ``ecr``.
+label.switching (Papastamoulis 2016, JSS 69(c01)), function ``ecr.iterative.2``.
 
-The sampler integrates the allocations out, so they are drawn afterwards from the marginalised
-posterior: ``z^(t)_i = 1`` with probability ``r1(x_i; theta_t)``. The pivot allocation is the EM
-estimate's most probable labels, ``z*_i = 1`` if ``r1(x_i; theta_hat) > 1/2``. Per draw, the
-permutation with the fewest mismatches against the pivot is chosen; for K = 2
+ECR labels each draw by the permutation whose allocations disagree least with a pivot allocation
+``z*``. ``ecr.iterative.2`` takes the pivot from the allocation probabilities: ``z*_i = argmax_k
+q_ik`` with ``q`` the mean of the relabelled probabilities (as in Stephens' algorithm), relabels,
+recomputes ``q`` and repeats until the total cost stops changing (start: the sampler's labels).
+Its cost is the number of mismatches of *simulated* allocations ``z^(t)``; the sampler here
+integrates the allocations out, and simulating them afterwards made the labels depend on a seed.
+So the cost used is its expectation under the allocation probabilities ``r^(t)``, which needs no
+simulation::
 
-    mismatches(identity) = #{i : z_i != z*_i},     mismatches(swap) = N - mismatches(identity)
+    E[#mismatches(identity)] = sum_i P(z_i != z*_i) = (N - A_t) / 2,   A_t = sum_i s_i (r1_i - r2_i)
 
-so a draw is swapped exactly when more than half of its allocations disagree with the pivot
-(ties keep the sampler's labels). Uniforms are drawn block by block from one generator in
-chain-major order, so the result does not depend on the block size.
+with ``s_i = +1`` where ``z*_i = 1``, ``-1`` where ``z*_i = 2`` (0 on a tie). The swap costs
+``(N + A_t) / 2``, so a draw is swapped exactly when ``A_t < 0``: Stephens' rule with ``logit(q_i1)``
+replaced by its sign. Sums run over the bins of :mod:`labels.binned` (exact when every point is
+its own bin).
+
+Differs from sorting only on draws whose expected allocations agree better with the swapped
+pivot although their means are in order: near ``mu1 = mu2``, where ``pi1`` decides the allocations.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..models.density import responsibilities
-from ..models.params import MixtureParams
-from .draws import DEFAULT_BLOCK_BYTES, Draws, block_rows, iter_blocks
+from .binned import BinnedData
+from .draws import Draws
+from .passes import Held, iterate_passes, label_sums
 
 
-def ecr_perm(x, draws: Draws, pivot: MixtureParams, *, seed: int = 0,
-             block_bytes: int = DEFAULT_BLOCK_BYTES) -> tuple[np.ndarray, dict]:
-    """ECR labels for K = 2.
+def ecr_perm(binned: BinnedData, draws: Draws, *, tol: float = 1e-6, max_iter: int = 100,
+             sums=None, held: Held | None = None) -> tuple[np.ndarray, dict]:
+    """ECR (iterative version 2, expected mismatches) for K = 2.
 
     Parameters
     ----------
-    x : data (N,)
+    binned : the data, :func:`labels.binned.bin_data`
     draws : the posterior draws
-    pivot : parameters whose most probable allocations are the pivot (the EM estimate)
-    seed : seed of the allocation draws
-    block_bytes : memory budget for one ``draws x points`` block
+    tol : stop when no label changes or the total expected cost changes by at most ``tol * max(1, cost)``
+    max_iter : at most this many relabelling passes
+    sums : :func:`labels.passes.label_sums` under the sampler's labels, when already computed
+    held : the responsibilities held in memory (:func:`labels.passes.hold_responsibilities`), if any
 
     Returns
     -------
     perm : (chain, draw) bool, True where the draw's labels are swapped
-    info : ``mismatch_share`` (chain, draw): share of allocations disagreeing with the pivot after
-        relabelling (0 = perfectly separated, near 1/2 = the draw carries no label information),
-        ``block_rows``, ``seed``
+    info : ``iterations``, ``converged``, ``cost_trace`` (total expected mismatches over all draws),
+        ``mismatch_share`` (chain, draw): expected share of a draw's allocations disagreeing with the
+        pivot after relabelling (0 = perfectly separated, 1/2 = the draw carries no label information)
     """
-    x = np.asarray(x, dtype=float)
-    z_star = responsibilities(x, pivot) > 0.5
     total = int(np.prod(draws.shape))
-    rng = np.random.default_rng(seed)
-    mismatches = np.empty(total, dtype=np.int64)
-    rows = block_rows(x.size, block_bytes)
-    for start, stop in iter_blocks(total, rows):
-        r1 = responsibilities(x, draws.flat_block(start, stop))
-        z = rng.random(r1.shape) < r1
-        mismatches[start:stop] = np.count_nonzero(z != z_star, axis=1)
-    perm = 2 * mismatches > x.size
-    best = np.where(perm, x.size - mismatches, mismatches) / x.size
-    info = {"mismatch_share": best.reshape(draws.shape), "block_rows": rows, "seed": seed}
+    perm = np.zeros(total, bool)
+    sums = label_sums(binned, draws, perm, held) if sums is None else sums
+
+    def weights(s1, s2):
+        return np.sign(s1 - s2), None  # z* = argmax_k q_ik, per bin
+
+    perm, it = iterate_passes(binned, draws, perm, sums, weights,
+                              lambda cross, margin: 0.5 * (total * binned.n - margin.sum()), tol=tol, max_iter=max_iter,
+                              held=held)
+    share = 0.5 * (binned.n - it["margin"]) / binned.n
+    info = {"iterations": it["iterations"], "converged": it["converged"], "cost_trace": it["trace"],
+            "mismatch_share": share.reshape(draws.shape)}
     return perm.reshape(draws.shape), info

@@ -18,7 +18,7 @@ FIGURES = {
     "data_fit.png": "data with the true, EM and posterior densities",
     "em_convergence.png": "EM log-likelihood, plain vs SQUAREM",
     "trace_unordered.png": "unordered posterior as sampled (label switching visible)",
-    "trace_relabelled.png": "unordered posterior after relabelling (pivot to EM)",
+    "trace_relabelled.png": "unordered posterior after relabelling (Stephens' method when the data allow it)",
     "trace_ordered.png": "ordered posterior",
     "posterior_vs_em.png": "posterior densities with the EM estimate, N(MLE, SE²) and truth",
 }
@@ -32,7 +32,7 @@ def write_figures(c: Comparison, folder: Path) -> None:
     F.save(F.em_trace(c.em_plain, c.em), folder / "em_convergence.png")
     F.save(F.trace_plot(c.unordered, f"Unordered model as sampled: verdict {c.diagnosis.verdict}"),
            folder / "trace_unordered.png")
-    relab = c.relabelled.get("pivot") or next(iter(c.relabelled.values()))
+    relab = c.relabelled.get("stephens") or next(iter(c.relabelled.values()))
     F.save(F.trace_plot(relab.posterior, f"Unordered model relabelled ({relab.method})"),
            folder / "trace_relabelled.png")
     F.save(F.trace_plot(c.ordered, "Ordered model (mu1 < mu2 imposed by the prior)"), folder / "trace_ordered.png")

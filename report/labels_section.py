@@ -1,24 +1,99 @@
-"""Section 2 of the report: label switching in the unordered model, and what relabelling did."""
+"""Section 2 of the report: label switching in the unordered model, and what relabelling did.
+
+Every sentence is chosen by a number printed beside it: the diagnosis' boundary share and verdict
+(:mod:`labels.diagnose`, one set of thresholds) and the methods' measured disagreement. Agreement
+between methods is never presented as independent evidence: with K = 2 every method can differ from
+sorting only near ``mu1 = mu2`` (docs/methods.md §4.8), so agreement says how many draws are there.
+"""
 
 from __future__ import annotations
 
+import numpy as np
+
 from .tables import md_table as _table
+
+_LABELLING = {"as_em": "mu1 < mu2 (EM's)", "swapped": "mu1 > mu2 (swapped)", None: "not recorded"}
+
+
+def _chain_table(d) -> str:
+    rows = [[str(ch.chain), _LABELLING[ch.start_labelling], _LABELLING[ch.labelling],
+             f"{100 * ch.share_other:.3g}%", "yes" if ch.deep_other else "no"] for ch in d.chains]
+    return _table(["chain", "started in", "ended in (most draws)", "draws in the other labelling",
+                   "deep in the other copy"], rows, "---|---|---|---:|---")
+
+
+def _method_table(c) -> str:
+    from ..labels.methods import METHOD_INFO
+
+    order = c.relabelled.get("order")
+    rows = []
+    for m, r in c.relabelled.items():
+        ref, what, differs = METHOD_INFO[m]
+        same = "" if order is None else f"{100 * np.mean(r.perm == order.perm):.4g}%"
+        cells = [what, ref, differs]  # prose with |x| notation: escape the pipes inside a table cell
+        rows.append([f"`{m}`", *(c.replace("|", "\\|") for c in cells), f"{100 * r.share_swapped:.3g}%", same])
+    return _table(["method", "what it does", "reference", "can differ from sorting", "draws swapped",
+                   "same labels as `order`"], rows, "---|---|---|---|---:|---:")
+
+
+def agreement_text(c) -> str:
+    """What the methods' agreement or disagreement means here, from the boundary share and the
+    measured disagreement (docs/methods.md §4.8)."""
+    from ..labels.diagnose import AMBIGUOUS_SHARE, BAND, gap_facts
+    from ..labels.draws import draws_of
+    from ..labels.relabel import disagreement
+
+    d = c.diagnosis
+    near, *_ = gap_facts(draws_of(c.unordered))
+    split = disagreement(c.relabelled)
+    n = len(c.relabelled)
+    b = f"{100 * d.boundary_share:.3g}%"
+    near_words = "none of the draws lie" if d.boundary_share == 0 else f"only {b} of the draws lie"
+    if not split.any():
+        text = f"All {n} methods chose the same labels for every draw. "
+        if d.boundary_share <= AMBIGUOUS_SHARE:
+            text += (f"That is expected, not corroboration: {near_words} within {BAND:g} x the median "
+                     f"|mu2 - mu1| of the boundary mu1 = mu2 (the median gap is {d.separation:.3g} times its "
+                     "spread away from it), so for the draws of this run the two labellings are far apart and any "
+                     "rule that tells them apart chooses the same one. The agreement says the labels are "
+                     "unambiguous; it does not confirm one method by another.")
+        else:
+            text += (f"{b} of the draws lie near mu1 = mu2, where labels are ambiguous; the methods happen to "
+                     "choose alike even there, which does not make those labels less of a convention.")
+        return text
+    k = int(split.sum())
+    share_near = float(np.mean(near[split]))
+    text = (f"The methods disagree on {100 * split.mean():.3g}% of the draws ({k} of {split.size}); "
+            f"{100 * share_near:.3g}% of those lie within {BAND:g} x the median |mu2 - mu1| of the boundary "
+            f"mu1 = mu2 ({b} of all draws do). ")
+    if d.boundary_share > AMBIGUOUS_SHARE:
+        text += ("The two copies of the posterior are joined here (the verdict above), so the methods' different "
+                 "criteria (the means, the weights, the allocations, the distance to a pivot) pick different labels "
+                 "for many draws: that disagreement is the ambiguity of the labels, not an error of one method, "
+                 "and each method's per-component summaries (`comparison.md`) rest on its own convention.")
+    else:
+        text += ("Few draws are near the boundary, so the disputed draws are rare; per-component summaries "
+                 "of the methods differ only through them (`comparison.md`).")
+    return text
+
+
+def _bins_note(c) -> str:
+    widths = {r.info.get("bin_width") for r in c.relabelled.values() if r.info.get("bin_width") is not None}
+    if not widths or widths == {0.0}:
+        return "Stephens, ECR and PRA used every data point exactly."
+    w = max(widths)
+    return (f"Stephens, ECR and PRA summed over the data in bins: each point was replaced by its bin's mean, "
+            f"a move of less than {w:.3g} ({w / c.em.params.sigma:.2g} EM sigma), docs/methods.md §8.")
 
 
 def labels_section(c) -> str:
-    """Section 2: the label-switching verdict, each chain's labelling, and the relabelling methods."""
+    """Section 2: the verdict, how each chain started and ended, the methods and what their agreement means."""
     d = c.diagnosis
     text = "## 2. Label switching in the unordered model\n\n"
     text += f"**Verdict: `{d.verdict}`.** {d.explain()}\n\n"
-    rows = [[str(ch.chain), ch.labelling, f"{100 * ch.share_other:.1f}%", "yes" if ch.switches else "no"]
-            for ch in d.chains]
-    text += _table(["chain", "labelling (vs EM)", "draws in the other labelling", "switches within"], rows)
-    names = list(c.agreement.index)
-    text += ("\nEach relabelling method chose, per draw, whether to swap the labels. Share of draws on "
-             "which two methods chose the same (the `em` method labels a thinned subset):\n\n")
-    text += _table(["method"] + names,
-                   [[a] + [f"{c.agreement.loc[a, b]:.4f}" for b in names] for a in names])
-    swapped = {m: r.share_swapped for m, r in c.relabelled.items()}
-    text += ("\nShare of draws each method swapped: "
-             + ", ".join(f"{m} {100 * v:.1f}%" for m, v in swapped.items()) + ".\n")
+    text += _chain_table(d)
+    text += ("\nEach relabelling method chose, per draw, whether to swap the labels (docs/methods.md §4; every "
+             "method reports component 1 as the one with the smaller mean, as EM does):\n\n")
+    text += _method_table(c)
+    text += "\n" + agreement_text(c) + " " + _bins_note(c) + "\n"
     return text

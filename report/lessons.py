@@ -7,7 +7,7 @@ import numpy as np
 
 from ..compare.convergence import chain_checks
 from ..compare.pipeline import ORDERED, RAW, RELABEL_PREFIX
-from ..compare.thresholds import AGREEMENT_MIN, OVERLAP_GAP, RHAT_MAX, SD_RATIO_BAND, Z_MAX, overlapping, shown
+from ..compare.thresholds import OVERLAP_GAP, RHAT_MAX, SD_RATIO_BAND, Z_MAX, overlapping, shown
 from .adequacy_section import adequacy_lessons, misfit_reason
 
 
@@ -18,36 +18,57 @@ def _rows(c, variant: str):
 def _label_lesson(c) -> str:
     d, raw, em = c.diagnosis, _rows(c, RAW), c.em.params
     if d.verdict == "between_chains":
+        m = raw.loc["pi1", "mean"]
+        lo, hi = sorted((em.pi1, 1 - em.pi1))
+        where = (f"between EM's pi1 = {em.pi1:.3f} and 1 - pi1 = {1 - em.pi1:.3f}" if lo < m < hi
+                 else f"against EM's pi1 = {em.pi1:.3f}")
+        stayed = all(ch.labelling == ch.start_labelling for ch in d.chains)
+        cause = ("the tool started them there (init `dispersed`)" if d.init == "dispersed" else
+                 "their starts fell in both labellings and each chain stayed in the one it started in" if stayed
+                 else "the chains settled in different labellings")
         return (f"- **Raw summaries of a label-switched posterior are meaningless.** The unordered posterior's "
-                f"raw mean of pi1 is {raw.loc['pi1', 'mean']:.3f}, between EM's pi1 = {em.pi1:.3f} and "
-                f"1 - pi1 = {1 - em.pi1:.3f}, with R-hat {shown(raw.loc['pi1', 'r_hat'], RHAT_MAX)}; sigma, which "
-                "does not depend on the labels, has R-hat "
+                f"raw mean of pi1 is {m:.3f}, {where}, with R-hat {shown(raw.loc['pi1', 'r_hat'], RHAT_MAX)}; "
+                "sigma, which does not depend on the labels, has R-hat "
                 f"{shown(d.rhat_invariant.get('sigma', float('nan')), RHAT_MAX)}. "
-                + ("The chains are fine; only the labels differ." if chain_checks(c)[RAW].converged else
-                   "Whether the chains are otherwise fine cannot be said: they have not converged (below)."))
+                + (f"The chains are fine; only the labels differ, because {cause}." if chain_checks(c)[RAW].converged
+                   else f"The labels differ because {cause}; whether the chains are otherwise fine cannot be said: "
+                   "they have not converged (below)."))
     if d.verdict == "within_chain":
-        return (f"- **The sampler switched labels inside chains**: the EM components are only "
-                f"{d.component_gap:.2g} sigma apart, so the posterior's two mirror images touch and NUTS "
-                "walks from one to the other. R-hat cannot see this (every chain visits both), the "
-                "share of draws in the other labelling can (section 2).")
-    return "- No label switching was seen in the unordered model: every chain stayed in one labelling."
+        text = (f"- **The sampler switched labels inside chains**: chains ran deep into both mirror-image copies "
+                f"({100 * d.share_swapped:.3g}% of all draws have mu1 > mu2).")
+        if d.rhat_blind:
+            text += (" R-hat does not flag it (every chain visits both copies); the share of draws in the other "
+                     "labelling does (section 2).")
+        return text
+    if d.verdict == "ambiguous":
+        return (f"- **When the two copies of the posterior meet, labels are a convention.** "
+                f"{100 * d.boundary_share:.3g}% of the unordered model's draws lie near mu1 = mu2 (median "
+                f"|mu2 - mu1| / sigma {d.component_gap:.2g}): there 'component 1' is whatever the chosen "
+                "relabelling rule says, so per-component results should be reported with the rule used, and "
+                "crossings of mu1 = mu2 are not evidence of a sampler jumping between modes.")
+    return ("- No label switching was seen in the unordered model: every chain kept one order of the means in "
+            "every draw.")
 
 
 def _relabel_lesson(c) -> str:
+    from ..labels.relabel import disagreement
+    from ..labels.wording import share_of_draws
+
     o = _rows(c, ORDERED)
     relab = c.table[c.table.variant.str.startswith(RELABEL_PREFIX)].set_index("parameter")
-    agree = c.agreement.values[np.triu_indices(len(c.agreement), 1)]
-    if c.diagnosis.verdict == "within_chain" and agree.size and agree.min() < AGREEMENT_MIN:
-        return (f"- **Relabelling is uncertain when components overlap.** The five methods agree on "
-                f"{100 * agree.min():.0f}% to {100 * agree.max():.0f}% of draws, and the relabelled posterior "
-                f"mean of pi1 ranges from {relab.loc['pi1', 'mean'].min():.3f} to "
-                f"{relab.loc['pi1', 'mean'].max():.3f} across methods ({o.loc['pi1', 'mean']:.3f} in the "
-                "ordered model): per-component answers depend on a convention the data cannot settle.")
+    split = disagreement(c.relabelled) if c.relabelled else np.zeros(1, bool)
+    if split.any():
+        return (f"- **Relabelling is uncertain where the copies meet.** The {len(c.relabelled)} methods disagree on "
+                f"{100 * split.mean():.3g}% of the draws, and the relabelled posterior mean of pi1 ranges from "
+                f"{relab.loc['pi1', 'mean'].min():.3f} to {relab.loc['pi1', 'mean'].max():.3f} across methods "
+                f"({o.loc['pi1', 'mean']:.3f} in the ordered model): per-component answers depend on a convention "
+                "the data cannot settle.")
     return (f"- **Relabelling or an ordering constraint recovers the per-component posterior.** "
             f"Ordered model: pi1 {o.loc['pi1', 'mean']:.4f} +/- {o.loc['pi1', 'sd']:.4f}, "
-            f"mu1 {o.loc['mu1', 'mean']:.4f}, mu2 {o.loc['mu2', 'mean']:.4f}, sigma {o.loc['sigma', 'mean']:.4f}"
-            + (f"; all {len(c.relabelled)} relabelling methods chose the same labels for every draw."
-               if agree.size and agree.min() == 1.0 else "."))
+            f"mu1 {o.loc['mu1', 'mean']:.4f}, mu2 {o.loc['mu2', 'mean']:.4f}, sigma {o.loc['sigma', 'mean']:.4f}; "
+            f"relabelled unordered posterior: pi1 {relab.loc['pi1', 'mean'].min():.4f}. Every relabelling rule "
+            f"chose the same labels for every draw, as expected when {share_of_draws(c.diagnosis.boundary_share)} "
+            "lie near mu1 = mu2 (section 2): they give one answer, not several confirmations of it.")
 
 
 def _divergences(n: int) -> str:

@@ -115,6 +115,30 @@ def _convergence_section(c, s) -> str:
     return text
 
 
+def priors_words(priors) -> str:
+    """Where the prior's numbers came from (the scenario facts)."""
+    if priors.from_data:
+        src = priors.source()
+        return (f"{src[0].upper() + src[1:]}. So the prior is weakly informative on the data's scale (the "
+                "practice of Richardson & Green 1997) rather than fixed in advance; `--priors` fixes it.")
+    return "No prior value was computed from the data (fixed with `--priors`)."
+
+
+def starts_words(init) -> str:
+    """How the chains were started (the scenario facts); section 2 says where each chain began and ended."""
+    if init == "prior":
+        return ("Every chain of both models started at an independent draw from the prior (init `prior`), so "
+                "the starts do not decide which labelling a chain ends in; section 2 says where each began and "
+                "ended.")
+    if init == "dispersed":
+        return ("Unordered model: the tool placed half the chains at the EM estimate and half at its label swap "
+                "(init `dispersed`, a teaching device: chains in both labellings are put there by the tool); "
+                "ordered model: all chains at the EM estimate.")
+    if init == "em":
+        return "Every chain of both models started at the EM estimate (init `em`)."
+    return f"Chain starts: {init}."
+
+
 def render_report(c, summary: dict, figures: dict, command: str = "") -> str:
     """The whole ``report.md`` text."""
     data, st = c.data, c.settings
@@ -125,10 +149,10 @@ def render_report(c, summary: dict, figures: dict, command: str = "") -> str:
              + (f", simulated from pi1 = {data.truth.pi1:g}, mu1 = {data.truth.mu1:g}, mu2 = {data.truth.mu2:g}, "
                 f"sigma = {data.truth.sigma:g} with seed {data.seed}" if data.truth is not None else "") + ".",
              "- **Model**: x ~ pi1 N(mu1, sigma²) + (1 - pi1) N(mu2, sigma²), one sigma shared by both components.",
-             f"- **Priors** (both PyMC models; symmetric in the labels): {c.priors.describe()}.",
+             f"- **Priors** (both PyMC models; symmetric in the labels): {c.priors.describe()}. "
+             + priors_words(c.priors),
              f"- **Sampling**: {st.chains} chains x {st.draws} draws after {st.tune} warm-up, sampler {st.sampler}, "
-             f"seed {st.seed}. Unordered model: half the chains start at the EM estimate and half at its label swap; "
-             "ordered model: all chains at the EM estimate.",
+             f"seed {st.seed}. {starts_words(c.unordered.attrs.get('init'))}",
              "- EM and both posteriors were fitted to the same bytes "
              "(the sha256 above is checked when results are saved)."]
     figs = "## 6. Figures\n\n" + "\n".join(f"**{desc}**\n\n![{desc}]({name})\n" for name, desc in figures.items())

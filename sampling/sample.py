@@ -2,10 +2,10 @@
 
 Start points: :mod:`sampling.starts`. With nutpie the chains are grouped by start point and each
 group is sampled by its own ``nutpie.sample`` call from one compiled model (:mod:`sampling.nutpie_starts`),
-one group after the other, each group running its chains in parallel in the background (so that a
-Ctrl-C cancels it rather than being caught by nutpie); the groups are then joined along ``chain`` in
-the original chain order. With 4 chains on 2 cores, ``"dispersed"`` (2 groups of
-2) loses no parallelism; ``"prior"`` (one group per chain) runs one chain at a time.
+the groups running at the same time as long as cores are free (:mod:`sampling.nutpie_groups`); the
+groups are then joined along ``chain`` in the original chain order. So ``"prior"`` (one group per
+chain) runs as many chains at once as ``"em"`` (one group). A Ctrl-C cancels every group
+still running rather than being caught by nutpie.
 ``sampler="pymc"`` takes the per-chain start points directly (``pm.sample(initvals=[...])``).
 
 **Mass matrix.** ``mass_matrix="dense"`` (the default) adapts a mass matrix that captures
@@ -54,8 +54,9 @@ from ..models.params import MixtureParams
 from ..models.pymc_model import X_STD, MixtureModel
 from ..models.scaling import Scaling
 from .known_warnings import silenced
+from .nutpie_groups import sample_groups
 from .nutpie_starts import compiled_per_group
-from .options import DEFAULT_MASS_MATRIX, DEFAULT_SAMPLER, INITS, MASS_MATRICES, SAMPLERS
+from .options import DEFAULT_INIT, DEFAULT_MASS_MATRIX, DEFAULT_SAMPLER, INITS, MASS_MATRICES, SAMPLERS
 from .starts import chain_starts, crude_start
 
 
@@ -84,7 +85,7 @@ def _n_cores(chains: int) -> int:
 
 
 def sample(model: MixtureModel, *, chains: int = 4, draws: int = 1000, tune: int = 1000, seed: int,
-           sampler: str = DEFAULT_SAMPLER, init: str = "dispersed", start: MixtureParams | None = None,
+           sampler: str = DEFAULT_SAMPLER, init: str = DEFAULT_INIT, start: MixtureParams | None = None,
            progressbar: bool = False, target_accept: float = 0.8,
            mass_matrix: str = DEFAULT_MASS_MATRIX) -> xr.DataTree:
     """Sample the posterior of a model from :func:`models.pymc_model.build_model` with NUTS.
@@ -96,7 +97,7 @@ def sample(model: MixtureModel, *, chains: int = 4, draws: int = 1000, tune: int
         PyMC's defaults depend on the sampler and the number of cores)
     seed : seeds the sampler (and the prior start points)
     sampler : ``"nutpie"`` (default) or ``"pymc"``
-    init : ``"dispersed"``, ``"em"`` or ``"prior"`` (:mod:`sampling.starts`)
+    init : ``"prior"`` (default), ``"dispersed"`` or ``"em"`` (:mod:`sampling.starts`)
     start : the EM estimate; None uses :func:`~sampling.starts.crude_start`
     target_accept : NUTS step-size adaptation target
     mass_matrix : ``"dense"`` (default) or ``"diag"`` mass-matrix adaptation (module note)
@@ -174,23 +175,12 @@ def _sample_nutpie(model, starts, draws, tune, seed, progressbar, target_accept,
     groups = _start_groups(starts)
     compiled, compile_time = compiled_per_group(model, [starts[g[0]] for g in groups])
     compiled = _with_model_data(compiled, model)
-    posts, stats = [], []
-    sampling_time = 0.0
-    for g, (chain_ids, cm) in enumerate(zip(groups, compiled, strict=True)):
-        t1 = time.perf_counter()
-        running = nutpie.sample(cm, draws=draws, tune=tune, chains=len(chain_ids), cores=_n_cores(len(chain_ids)),
-                                seed=_group_seed(seed, g, len(groups)), progress_bar=progressbar,
-                                save_warmup=False, target_accept=target_accept,
-                                adaptation="low_rank" if mass_matrix == "dense" else "diag", blocking=False)
-        try:  # in the background: a Ctrl-C while waiting cancels it (blocking, nutpie returns what it has)
-            with silenced("chain_longer_than_draw"):
-                tr = running.wait()
-        except BaseException:
-            running.cancel()
-            raise
-        sampling_time += time.perf_counter() - t1
-        posts.append(tr["posterior"].to_dataset().assign_coords(chain=chain_ids))
-        stats.append(tr["sample_stats"].to_dataset().assign_coords(chain=chain_ids))
+    traces, sampling_time = sample_groups(
+        compiled, [len(g) for g in groups], [_group_seed(seed, g, len(groups)) for g in range(len(groups))],
+        cores=available_cores(), draws=draws, tune=tune, progress_bar=progressbar, save_warmup=False,
+        target_accept=target_accept, adaptation="low_rank" if mass_matrix == "dense" else "diag")
+    posts = [tr["posterior"].to_dataset().assign_coords(chain=ids) for tr, ids in zip(traces, groups, strict=True)]
+    stats = [tr["sample_stats"].to_dataset().assign_coords(chain=ids) for tr, ids in zip(traces, groups, strict=True)]
     # Every option explicit: xarray's defaults are changing (FutureWarning); groups share all but the chain.
     join = dict(dim="chain", data_vars="all", coords="minimal", compat="override", join="exact")
     post = xr.concat(posts, **join).sortby("chain")

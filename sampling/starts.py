@@ -1,15 +1,19 @@
 """Where each chain starts.
 
-``init`` (one of :data:`sampling.options.INITS`):
+``init`` (one of :data:`sampling.options.INITS`; docs/methods.md §7.2):
 
+- ``"prior"`` (the default): chain ``c`` starts at an independent draw from the prior (chain by
+  chain from one stream seeded by ``seed`` and :data:`PRIOR_STREAM`; sorted ``mu`` for the ordered
+  model). The prior is much wider than the posterior, so the starts are over-dispersed in the sense
+  of Gelman & Rubin (1992), and by the symmetry of the prior each start is in either labelling with
+  probability 1/2, independently: the starts do not decide the label-switching verdict, and the
+  report says which labelling each chain began and ended in. Needs proper priors.
+- ``"dispersed"``: a teaching device. For the **unordered** model, chains 0, 2, 4, ... start at
+  ``start`` and chains 1, 3, 5, ... at its label swap ``start.swapped()``, so the tool itself places
+  chains in both labellings (label switching between chains is then shown every time, and the
+  report says the tool put it there). The **ordered** model does not allow the swapped labelling
+  (``mu1 < mu2``), so all its chains start at ``start.ordered()``.
 - ``"em"``: every chain starts at the given estimate (normally EM's; ``start``).
-- ``"dispersed"``: for the **unordered** model, chains 0, 2, 4, ... start at ``start`` and chains
-  1, 3, 5, ... at its label swap ``start.swapped()``, so the tool itself places chains in both
-  labellings (a teaching device: label switching between chains is then shown every time). The
-  **ordered** model does not allow the swapped labelling (``mu1 < mu2``), so all its chains start
-  at ``start.ordered()``.
-- ``"prior"``: chain ``c`` starts at an independent draw from the prior (its own seeded stream;
-  sorted ``mu`` for the ordered model). Needs proper priors.
 
 ``start=None`` falls back to :func:`crude_start` (a median split); this package does not import the
 EM, so callers pass the EM estimate.
@@ -48,7 +52,7 @@ def point(p: MixtureParams) -> dict[str, np.ndarray]:
 
 def chain_starts(*, chains: int, init: str, ordered: bool, start: MixtureParams, priors: Priors,
                  seed: int) -> list[dict[str, np.ndarray]]:
-    """One start point per chain (see the module note for the rules)."""
+    """One start point per chain (see the module note for the rules); ``seed`` seeds the prior draws."""
     if init == "em":
         p = start.ordered() if ordered else start
         return [point(p) for _ in range(chains)]

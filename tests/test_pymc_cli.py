@@ -44,13 +44,13 @@ def test_missing_data_file_and_existing_output_are_one_line_errors(cli, data_fil
 
 
 def test_sample_writes_a_datatree_arviz_opens(cli, data_file, tmp_path):
-    """Default init ('dispersed' from em.fit) on the unordered model: both labellings, all recorded."""
+    """init 'dispersed' (from em.fit) on the unordered model: both labellings, all recorded."""
     import arviz as az
     import numpy as np
 
     out = tmp_path / "post.nc"
     r = cli("sample", "--data", data_file, "--model", "unordered", "--chains", "2", "--draws", "100",
-            "--tune", "200", "--seed", "5", "--out", out)
+            "--tune", "200", "--seed", "5", "--init", "dispersed", "--out", out)
     assert r.returncode == 0, r.stderr
     dt = az.from_netcdf(out)
     assert set(dt.children) >= {"posterior", "sample_stats", "observed_data"}

@@ -21,7 +21,7 @@ def comparison():
     perm = known_perm(2, 200)
     raw = to_tree(swap(theta, perm), fit.sha256, x)
     raw["sample_stats"] = xr.Dataset({"diverging": (("chain", "draw"), np.zeros((2, 200), bool))})
-    rel = relabel(raw, "pivot", em_result=fit)
+    rel = relabel(raw, "nearest_mode", em_result=fit)
     posts = {"unordered-raw": raw, "pivot": rel}
     table = compare_fits(fit, {"unordered-raw": raw, "pivot": rel.posterior}, truth=SEPARATED)
     return Dataset(x, name="sim", truth=SEPARATED), fit, posts, table

@@ -1,0 +1,145 @@
+"""Posteriors written by other code (PyMC, Stan via ArviZ, ...): read them, map them to emvb's layout,
+and write the relabelled draws back in the file's own layout (``emvb labels``).
+
+A posterior of the shared-sigma two-component mixture is accepted with any variable names:
+
+- weights: a scalar per draw (the weight of component 1) or a vector of length 2 per draw (summing to 1);
+- means: a vector of length 2 per draw (any name for its dimension);
+- sigma: a scalar per draw (or a length-2 vector whose entries are equal: a shared sigma written twice).
+
+The draws must have ``chain`` and ``draw`` dimensions, as ArviZ writes them. The data fingerprint
+``data_sha256`` is read from the file's root or posterior attributes when present.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from ..models.errors import DataError
+from .draws import SAMPLE_DIMS
+
+#: Posterior attributes carried over to the standard layout (they describe how it was sampled).
+KEPT_ATTRS = ("data_sha256", "init", "start", "priors")
+#: Relative difference up to which the two entries of a per-component sigma count as one shared sigma.
+SHARED_RTOL = 1e-9
+
+
+@dataclass(frozen=True)
+class Names:
+    """The variable names of the weights, the means and sigma in a posterior file."""
+
+    weights: str = "pi1"
+    means: str = "mu"
+    sigma: str = "sigma"
+
+
+def read_posterior(path) -> xr.DataTree:
+    """A netCDF posterior (DataTree with a ``posterior`` group, or a flat file of draws), loaded in memory."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    try:
+        with xr.open_datatree(path) as tree:
+            return tree.load().copy()
+    except (OSError, ValueError) as e:
+        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise DataError(f"{path}: cannot read it as a netCDF posterior ({reason})") from None
+
+
+def _posterior_node(tree: xr.DataTree) -> xr.DataTree:
+    return tree["posterior"] if "posterior" in tree.children else tree
+
+
+def _extra_dim(var: xr.DataArray, what: str, where: str) -> str | None:
+    """The one non-sample dimension of ``var`` (size 2), or None for a scalar per draw."""
+    missing = [d for d in SAMPLE_DIMS if d not in var.dims]
+    if missing:
+        raise DataError(f"{where}: {what} {var.name!r} has no {' and '.join(missing)} dimension "
+                        f"(dims {var.dims}); expected (chain, draw[, component])")
+    extra = [d for d in var.dims if d not in SAMPLE_DIMS]
+    if not extra:
+        return None
+    if len(extra) != 1 or var.sizes[extra[0]] != 2:
+        raise DataError(f"{where}: {what} {var.name!r} must have one dimension of size 2 besides (chain, draw), "
+                        f"got dims {dict(var.sizes)}")
+    return extra[0]
+
+
+def _get(post: xr.Dataset, name: str, what: str, where: str) -> xr.DataArray:
+    if name not in post.data_vars:
+        found = ", ".join(sorted(map(str, post.data_vars))) or "none"
+        raise DataError(f"{where}: no variable {name!r} for the {what} (variables: {found}); "
+                        f"name it with --{what}")
+    return post[name]
+
+
+def standard_posterior(tree: xr.DataTree, names: Names = Names(), where: str = "posterior") -> xr.DataTree:
+    """The draws in emvb's layout: ``pi1 (chain, draw)``, ``mu (chain, draw, component=[1, 2])``,
+    ``sigma (chain, draw)``, with the attributes of :data:`KEPT_ATTRS`."""
+    post = _posterior_node(tree).to_dataset()
+    w = _get(post, names.weights, "weights", where)
+    mu = _get(post, names.means, "means", where)
+    sg = _get(post, names.sigma, "sigma", where)
+    w_dim = _extra_dim(w, "weights", where)
+    if w_dim is None:
+        pi1 = w.transpose(*SAMPLE_DIMS).values
+    else:
+        wv = w.transpose(*SAMPLE_DIMS, w_dim).values
+        if not np.allclose(wv.sum(-1), 1.0, rtol=0, atol=1e-6):
+            raise DataError(f"{where}: weights {names.weights!r} do not sum to 1 in every draw")
+        pi1 = wv[..., 0]
+    mu_dim = _extra_dim(mu, "means", where)
+    if mu_dim is None:
+        raise DataError(f"{where}: means {names.means!r} must have a component dimension of size 2")
+    muv = mu.transpose(*SAMPLE_DIMS, mu_dim).values
+    s_dim = _extra_dim(sg, "sigma", where)
+    sv = sg.transpose(*SAMPLE_DIMS, *([s_dim] if s_dim else [])).values
+    if s_dim is not None:
+        if not np.allclose(sv[..., 0], sv[..., 1], rtol=SHARED_RTOL, atol=0):
+            raise DataError(f"{where}: sigma {names.sigma!r} differs between the components; emvb's model has "
+                            "one sigma shared by both")
+        sv = sv[..., 0]
+    arrays = {"pi1": pi1, "mu1": muv[..., 0], "mu2": muv[..., 1], "sigma": sv}
+    for k, a in arrays.items():
+        if not np.all(np.isfinite(a)):
+            raise DataError(f"{where}: {k} has non-finite draws")
+    if not np.all((pi1 > 0) & (pi1 < 1)) or not np.all(sv > 0):
+        raise DataError(f"{where}: weights must lie in (0, 1) and sigma be > 0 in every draw")
+    coords = {d: post[d].values for d in SAMPLE_DIMS if d in post.coords}
+    ds = xr.Dataset({"pi1": (SAMPLE_DIMS, pi1), "mu": ((*SAMPLE_DIMS, "component"), muv), "sigma": (SAMPLE_DIMS, sv)},
+                    coords=coords | {"component": [1, 2]})
+    attrs = dict(tree.attrs) | dict(_posterior_node(tree).attrs)
+    ds.attrs = {k: attrs[k] for k in KEPT_ATTRS if k in attrs}
+    out = xr.DataTree.from_dict({"posterior": ds})
+    out.attrs = dict(ds.attrs)
+    return out
+
+
+def relabel_in_place(tree: xr.DataTree, names: Names, perm, method: str) -> xr.DataTree:
+    """A copy of the file's tree with the label swap applied where ``perm (chain, draw)`` is True:
+    the weights (reversed along their dimension, or ``1 - w`` for a scalar) and every variable with the
+    means' component dimension (the means themselves included); everything else is label-invariant."""
+    out = tree.copy()
+    node = _posterior_node(out)
+    post = node.to_dataset()
+    flag = xr.DataArray(np.asarray(perm, bool), dims=SAMPLE_DIMS,
+                        coords={d: post[d] for d in SAMPLE_DIMS if d in post.coords})
+    comp = _extra_dim(post[names.means], "means", "posterior")
+    w_dim = _extra_dim(post[names.weights], "weights", "posterior")
+    new = post.copy()
+    for name, var in post.data_vars.items():
+        dim = comp if comp in var.dims else (w_dim if name == names.weights else None)
+        if dim is not None:
+            flipped = var.isel({dim: slice(None, None, -1)})
+            if dim in var.coords:
+                flipped = flipped.assign_coords({dim: var[dim]})
+            new[name] = xr.where(flag, flipped, var, keep_attrs=True).transpose(*var.dims)
+        elif name == names.weights:
+            new[name] = xr.where(flag, 1.0 - var, var, keep_attrs=True).transpose(*var.dims)
+    new.attrs = dict(post.attrs) | {"relabelled_by": method}
+    node.dataset = new
+    return out

@@ -1,0 +1,31 @@
+"""The relabelling methods by name: citation, what each does, when it can differ from sorting.
+
+Plain data, importable without numpy or xarray (the command line offers the names as choices);
+:mod:`labels.relabel` runs them. docs/methods.md §4 has each algorithm.
+"""
+
+#: name -> (citation, what it does, when it can differ from sorting by mu). Printed by the report,
+#: ``emvb labels`` and docs/methods.md §4.
+METHOD_INFO = {
+    "order": ("identifiability constraint mu1 < mu2 applied after sampling (Jasra, Holmes & Stephens 2005)",
+              "sorts each draw by mu",
+              "never: it is sorting"),
+    "stephens": ("Stephens (2000), JRSS-B 62:795-809",
+                 "minimises the Kullback-Leibler divergence of each draw's allocation probabilities to "
+                 "their relabelled average",
+                 "where the weights rather than the means decide the allocations: |logit pi1| not small "
+                 "against |mu2 - mu1| sd(x) / sigma^2"),
+    "pra": ("Marin, Mengersen & Robert (2005), Handbook of Statistics 25:459-507",
+            "pivotal reordering: the permutation closest (Euclidean, raw units) to the highest-posterior draw",
+            "on draws with |mu2 - mu1| |mu2* - mu1*| < |(2 pi1 - 1)(2 pi1* - 1)|, i.e. means closer than "
+            "the weights in the data's units"),
+    "ecr": ("Papastamoulis & Iliopoulos (2010), JCGS 19:313-331 (iterative version 2, expected mismatches)",
+            "fewest expected allocation mismatches against the pivot allocation argmax_k q_ik",
+            "where the weights rather than the means decide the allocations: |logit pi1| not small "
+            "against |mu2 - mu1| sd(x) / sigma^2"),
+    "nearest_mode": ("nearest of the MLE and its mirror image in the Louis metric (docs/methods.md §4.5)",
+                     "the labels that bring the draw nearer the EM estimate, distance scaled by its covariance",
+                     "where a draw's pi1 and sigma deviations from the MLE, scaled by its covariance, outweigh "
+                     "those of its means"),
+}
+METHODS = tuple(METHOD_INFO)

@@ -1,0 +1,127 @@
+"""``emvb labels`` on posteriors written by other code: verdict, JSON keys, the relabelled file in the
+file's own layout, and bad input as one line with exit status 2 (subprocess, as a user runs it)."""
+
+from __future__ import annotations
+
+import json
+
+import arviz as az
+import numpy as np
+import pytest
+import xarray as xr
+from test_labels_synthetic import dataset, normal_draws, swap
+
+from emvb.files.datafile import save_dataset
+from emvb.models.data import Dataset
+
+C, D = 4, 200
+
+
+def main_run(capsys, *args):
+    """``emvb ARGS`` in this process (same parser and error handling as the command): (status, out, err)."""
+    from emvb.cli.main import main
+
+    try:
+        status = main([str(a) for a in args])
+    except SystemExit as e:  # argparse's own usage errors exit from inside the parser
+        status = e.code
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """Data and a 'foreign' posterior: weights as a vector 'w', means 'means', sigma 's', dim 'k', an
+    extra variable and a sample_stats group; chains 1 and 3 in the swapped labelling."""
+    root = tmp_path_factory.mktemp("labels")
+    x, fit = dataset()
+    data = save_dataset(Dataset(x, name="sim"), root / "data.csv")
+    perm = np.zeros((C, D), bool)
+    perm[[1, 3]] = True
+    th = swap(normal_draws(fit, C, D, seed=4), perm)
+    idata = az.from_dict({"posterior": {"w": np.stack([th[..., 0], 1 - th[..., 0]], -1), "means": th[..., 1:3],
+                                        "s": th[..., 3], "lp": np.zeros((C, D))},
+                          "sample_stats": {"diverging": np.zeros((C, D), bool)}},
+                         dims={"w": ["k"], "means": ["k"]})
+    post = root / "foreign.nc"
+    idata.to_netcdf(post)
+    return root, data, post, th, perm, fit
+
+
+def test_foreign_posterior_json_and_relabelled_file(cli, files):
+    root, data, post, th, perm, fit = files
+    out = root / "relabelled.nc"
+    before = post.read_bytes()
+    r = cli("labels", "--data", data, "--posterior", post, "--weights", "w", "--means", "means", "--sigma", "s",
+            "--method", "order", "--out", out, "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert {"verdict", "chains", "methods", "sha256"} <= set(doc)
+    assert doc["verdict"] == "between_chains" and doc["sha256"] == fit.sha256
+    assert doc["chains"] == [{"chain": c, "labelling": "swapped" if c in (1, 3) else "as_em", "share_other": 0.0}
+                             for c in range(C)]
+    assert set(doc["methods"]) == {"order", "stephens", "pra", "ecr", "nearest_mode"}
+    assert all(m["swapped_share"] == 0.5 for m in doc["methods"].values())
+    assert post.read_bytes() == before  # the input is never touched
+    tree = xr.open_datatree(out)
+    p = tree["posterior"]
+    assert set(p.data_vars) == {"w", "means", "s", "lp"} and "sample_stats" in tree.children
+    np.testing.assert_array_equal(p["means"].values[..., 0], np.minimum(th[..., 1], th[..., 2]))
+    np.testing.assert_allclose(p["w"].values.sum(-1), 1.0, rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(p["s"].values, th[..., 3])
+    assert p.attrs["relabelled_by"] == "order"
+    # Text mode (same command without --json): verdict, fingerprint status, each method's swaps.
+    r = cli("labels", "--data", data, "--posterior", post, "--weights", "w", "--means", "means", "--sigma", "s")
+    assert r.returncode == 0, r.stderr
+    assert "verdict: between_chains" in r.stdout and "records no data sha256" in r.stdout
+    assert "share of draws each method swapped: order 50.00%" in r.stdout
+
+
+def test_emvb_names_and_a_recorded_fingerprint_are_checked(capsys, files, tmp_path):
+    root, data, post, th, perm, fit = files
+    own = tmp_path / "own.nc"
+    tree = az.from_dict({"posterior": {"pi1": th[..., 0], "mu": th[..., 1:3], "sigma": th[..., 3]}},
+                        dims={"mu": ["component"]})
+    tree["posterior"].attrs["data_sha256"] = fit.sha256
+    tree.to_netcdf(own)
+    status, out, err = main_run(capsys, "labels", "--data", data, "--posterior", own, "--json")
+    assert status == 0, err
+    assert json.loads(out)["verdict"] == "between_chains"
+    other = save_dataset(Dataset(np.asarray(dataset(n=300, seed=1)[0]), name="other"), tmp_path / "other.csv")
+    status, out, err = main_run(capsys, "labels", "--data", other, "--posterior", own)
+    assert status == 2 and "records other data" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_missing_variable_exits_2_with_one_line(cli, files):
+    root, data, post, *_ = files
+    r = cli("labels", "--data", data, "--posterior", post, "--weights", "pi", "--means", "means", "--sigma", "s")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert "no variable 'pi' for the weights (variables: lp, means, s, w)" in r.stderr
+
+
+@pytest.mark.parametrize("extra, match", [
+    (["--means", "s"], "means 's' must have a component dimension"),
+    (["--sigma", "w"], "sigma 'w' differs between the components"),
+    (["--method", "pivot"], "invalid choice: 'pivot'"),
+])
+def test_bad_names_are_one_line_errors(capsys, files, extra, match):
+    root, data, post, *_ = files
+    args = ["--weights", "w", "--means", "means", "--sigma", "s"]
+    status, out, err = main_run(capsys, "labels", "--data", data, "--posterior", post, *args, *extra)
+    assert status == 2 and match in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_bad_files_and_outputs_are_refused(capsys, files, tmp_path):
+    root, data, post, *_ = files
+    names = ["--weights", "w", "--means", "means", "--sigma", "s"]
+    junk = tmp_path / "junk.nc"
+    junk.write_text("not netcdf")
+    kept = tmp_path / "kept.nc"
+    kept.write_text("keep me")
+    for extra, match in (((("--posterior", junk)), "cannot read it as a netCDF posterior"),
+                         (("--posterior", tmp_path / "none.nc"), "no such file"),
+                         (("--posterior", post, "--out", kept), "--force"),
+                         (("--posterior", post, "--out", post, "--force"), "is the input posterior")):
+        status, out, err = main_run(capsys, "labels", "--data", data, *names, *extra)
+        assert status == 2 and match in err and len(err.strip().splitlines()) == 1, err
+    assert kept.read_text() == "keep me"
