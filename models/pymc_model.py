@@ -17,11 +17,13 @@ variables, whose posterior :func:`sampling.sample.sample` maps back draw by draw
 1e-300 then sample exactly like the default scenario. :class:`ModelSpec` keeps the priors in the
 data's units and records ``c`` and ``k``.
 
-**One compiled sampler for every data set of the same size.** The observed data and every
+**One compiled sampler for every data set, of any size.** The observed data and every
 data-dependent constant (the prior hyperparameters on the standardised scale) are ``pm.Data``
 containers (:data:`CONTAINERS`); :meth:`MixtureModel.rebind` gives the same graph other values, and
 :func:`sampling.sample.sample` hands them to the compiled nutpie model with its public
-``with_data`` (no recompile).
+``with_data`` (no recompile). The data container's length is not part of the compiled code (the
+``obs`` dimension's length is not among the compiled model's inputs: only the containers are), so a
+rebind may change ``n`` (tested: the same draws, seed for seed, as a model built afresh).
 
 Two variants (docs/methods.md §4):
 
@@ -157,9 +159,10 @@ class MixtureModel:
     def pymc(self) -> pm.Model:
         """The ``pm.Model`` with this data set's values in its containers (use ``with model.pymc:``).
 
-        Rebound models share one ``pm.Model``; reading this property puts this one's values in.
+        Rebound models share one ``pm.Model``; reading this property puts this one's values in (and
+        the ``obs`` coordinate of this data's length).
         """
-        pm.set_data(self.values, model=self.graph)
+        pm.set_data(self.values, model=self.graph, coords={"obs": np.arange(self.spec.n)})
         return self.graph
 
     @property
@@ -181,19 +184,19 @@ class MixtureModel:
         return float(logp_std) - (self.spec.n + m) * math.log(self.scaling.scale)
 
     def rebind(self, data, priors: Priors | str | None = None) -> MixtureModel:
-        """The same model for other data of the same size, without rebuilding or recompiling.
+        """The same model for other data (of any size), without rebuilding or recompiling.
 
         Returns a new :class:`MixtureModel` that shares this one's ``pm.Model`` graph and its
         ``compiled`` cache and differs only in the values of its ``pm.Data`` containers (the
         standardised data and the standardised prior hyperparameters, :data:`CONTAINERS`), its
-        :class:`ModelSpec` (fingerprint, name, priors, standardisation) and ``data``.
+        :class:`ModelSpec` (fingerprint, size, name, priors, standardisation) and ``data``.
         :func:`sampling.sample.sample` of the result reuses the compiled nutpie model through its
         public ``with_data`` (compile time ~0), and gives the same draws, seed for seed, as a model
         built afresh by :func:`build_model` for the new data.
 
         Parameters
         ----------
-        data : array (n,) or :class:`~models.data.Dataset`, with the same ``n`` as this model
+        data : array (n,) or :class:`~models.data.Dataset`; ``n`` may differ from this model's
         priors : None (default) keeps the same kind of priors: data-based ones (built with
             ``priors=None`` or ``"default"``) are recomputed from the new data, fixed ones (a
             :class:`~models.priors.Priors` or ``"flat"``) are kept. A :class:`Priors`, ``"default"``
@@ -202,21 +205,18 @@ class MixtureModel:
         Raises
         ------
         SettingError
-            Data of another size, or priors whose kind (Normal vs Flat on ``mu``, HalfNormal vs
-            HalfFlat on ``sigma``) differs from the graph's: build a new model for those.
+            Priors whose kind (Normal vs Flat on ``mu``, HalfNormal vs HalfFlat on ``sigma``) differs
+            from the graph's: build a new model for those.
         DataError
             Data every fit refuses (:func:`models.data.check_values`).
         """
         ds = as_dataset(data)
-        if ds.n != self.spec.n:
-            raise SettingError(f"rebind needs data of the model's size n = {self.spec.n}, got n = {ds.n}; "
-                               "build a new model for other sizes")
         rule = self.prior_rule if priors is None else _prior_rule(priors)
         new_priors, sc, values = _bind(ds, rule)
         if set(values) != set(self.values):
             raise SettingError(f"rebind cannot change the kind of prior ({self.spec.priors.describe()} -> "
                                f"{new_priors.describe()}); build a new model")
-        spec = replace(self.spec, sha256=ds.sha256, data_name=ds.name, priors=new_priors, scaling=sc)
+        spec = replace(self.spec, sha256=ds.sha256, n=ds.n, data_name=ds.name, priors=new_priors, scaling=sc)
         return MixtureModel(self.graph, spec, self.compiled, ds, rule, values)
 
 

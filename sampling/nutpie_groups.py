@@ -4,8 +4,9 @@ nutpie takes one start point per compiled model (:mod:`sampling.nutpie_starts`),
 different starts are different ``nutpie.sample`` calls ("groups"). Run one after the other, 4
 independent starts on 2 cores would sample one chain at a time. Here every group is launched with
 nutpie's public non-blocking call (``nutpie.sample(..., blocking=False)``) as soon as a core is
-free, at most :func:`sampling.sample.available_cores` chains running at once, and the traces are
-collected as the groups finish. Ctrl-C (or any error) cancels every group still running.
+free, at most ``cores`` chains running at once (:func:`sampling.sample.sample`'s ``cores``, by default
+:func:`sampling.sample.available_cores`), and the traces are collected as the groups finish. Ctrl-C
+(or any error) cancels every group still running.
 """
 
 from __future__ import annotations

@@ -60,7 +60,9 @@ from .options import DEFAULT_INIT, DEFAULT_MASS_MATRIX, DEFAULT_SAMPLER, INITS, 
 from .starts import chain_starts, crude_start
 
 
-def _check_args(chains, draws, tune, sampler, init, seed, target_accept, mass_matrix) -> None:
+def _check_args(model, chains, draws, tune, sampler, init, seed, target_accept, mass_matrix, cores) -> None:
+    if not isinstance(model, MixtureModel):
+        raise SettingError("sample() takes the MixtureModel that models.pymc_model.build_model returns")
     for name, value, allowed in (("mass_matrix", mass_matrix, MASS_MATRICES), ("sampler", sampler, SAMPLERS),
                                  ("init", init, INITS)):
         if value not in allowed:
@@ -70,6 +72,8 @@ def _check_args(chains, draws, tune, sampler, init, seed, target_accept, mass_ma
             raise SettingError(f"{name} must be a whole number >= {low}, got {v!r}")
     if not 0.0 < target_accept < 1.0:
         raise SettingError(f"target_accept must be in (0, 1), got {target_accept!r}")
+    if cores is not None and (not isinstance(cores, int | np.integer) or isinstance(cores, bool) or cores < 1):
+        raise SettingError(f"cores must be None or a whole number >= 1, got {cores!r}")
 
 
 def available_cores() -> int:
@@ -80,14 +84,15 @@ def available_cores() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _n_cores(chains: int) -> int:
-    return max(1, min(chains, available_cores()))
+def _n_cores(chains: int, cores: int | None = None) -> int:
+    """Chains run at once: at most ``cores`` (default :func:`available_cores`)."""
+    return max(1, min(chains, available_cores() if cores is None else int(cores)))
 
 
 def sample(model: MixtureModel, *, chains: int = 4, draws: int = 1000, tune: int = 1000, seed: int,
            sampler: str = DEFAULT_SAMPLER, init: str = DEFAULT_INIT, start: MixtureParams | None = None,
            progressbar: bool = False, target_accept: float = 0.8,
-           mass_matrix: str = DEFAULT_MASS_MATRIX) -> xr.DataTree:
+           mass_matrix: str = DEFAULT_MASS_MATRIX, cores: int | None = None) -> xr.DataTree:
     """Sample the posterior of a model from :func:`models.pymc_model.build_model` with NUTS.
 
     Parameters
@@ -101,6 +106,8 @@ def sample(model: MixtureModel, *, chains: int = 4, draws: int = 1000, tune: int
     start : the EM estimate; None uses :func:`~sampling.starts.crude_start`
     target_accept : NUTS step-size adaptation target
     mass_matrix : ``"dense"`` (default) or ``"diag"`` mass-matrix adaptation (module note)
+    cores : at most this many chains at once (nutpie threads, PyMC processes; the draws do not depend on
+        it); None (default): :func:`available_cores`. ``1`` runs the chains one after another on one core.
 
     Returns
     -------
@@ -114,9 +121,7 @@ def sample(model: MixtureModel, *, chains: int = 4, draws: int = 1000, tune: int
     SettingError
         Unknown sampler, init or mass matrix; counts out of range; a model not from ``build_model``.
     """
-    if not isinstance(model, MixtureModel):
-        raise SettingError("sample() takes the MixtureModel that models.pymc_model.build_model returns")
-    _check_args(chains, draws, tune, sampler, init, seed, target_accept, mass_matrix)
+    _check_args(model, chains, draws, tune, sampler, init, seed, target_accept, mass_matrix, cores)
     spec = model.spec
     start = _crude_start(model) if start is None else start
     starts = chain_starts(chains=chains, init=init, ordered=spec.ordered, start=start,
@@ -125,7 +130,7 @@ def sample(model: MixtureModel, *, chains: int = 4, draws: int = 1000, tune: int
     run = _sample_pymc if sampler == "pymc" else _sample_nutpie
     with interrupts_stop():  # both samplers catch Ctrl-C and return truncated chains: make it stop the run
         dt, sampling_time, compile_time = run(model, _starts_in_graph_units(starts, model.scaling), draws,
-                                              tune, seed, progressbar, target_accept, mass_matrix)
+                                              tune, seed, progressbar, target_accept, mass_matrix, cores)
     wall = time.perf_counter() - wall0
     if sampler == "pymc":
         compile_time = wall - sampling_time  # PyMC compiles inside pm.sample: wall minus sampling
@@ -147,10 +152,10 @@ def sample(model: MixtureModel, *, chains: int = 4, draws: int = 1000, tune: int
     return dt
 
 
-def _sample_pymc(model, starts, draws, tune, seed, progressbar, target_accept, mass_matrix):
+def _sample_pymc(model, starts, draws, tune, seed, progressbar, target_accept, mass_matrix, cores):
     with silenced("full_adapt_experimental", "fork_with_threads"):
         init = "adapt_full" if mass_matrix == "dense" else "adapt_diag"  # no jitter (sampling.starts)
-        dt = pm.sample(draws=draws, tune=tune, chains=len(starts), cores=_n_cores(len(starts)),
+        dt = pm.sample(draws=draws, tune=tune, chains=len(starts), cores=_n_cores(len(starts), cores),
                        random_seed=int(seed), initvals=starts, init=init, nuts_sampler="pymc",
                        progressbar=progressbar, quiet=True, compute_convergence_checks=False,
                        nuts={"target_accept": target_accept}, model=model.pymc)
@@ -169,7 +174,7 @@ def _start_groups(starts: list[dict]) -> list[list[int]]:
     return list(groups.values())
 
 
-def _sample_nutpie(model, starts, draws, tune, seed, progressbar, target_accept, mass_matrix):
+def _sample_nutpie(model, starts, draws, tune, seed, progressbar, target_accept, mass_matrix, cores):
     import nutpie
 
     groups = _start_groups(starts)
@@ -177,8 +182,9 @@ def _sample_nutpie(model, starts, draws, tune, seed, progressbar, target_accept,
     compiled = _with_model_data(compiled, model)
     traces, sampling_time = sample_groups(
         compiled, [len(g) for g in groups], [_group_seed(seed, g, len(groups)) for g in range(len(groups))],
-        cores=available_cores(), draws=draws, tune=tune, progress_bar=progressbar, save_warmup=False,
-        target_accept=target_accept, adaptation="low_rank" if mass_matrix == "dense" else "diag")
+        cores=available_cores() if cores is None else int(cores), draws=draws, tune=tune,
+        progress_bar=progressbar, save_warmup=False, target_accept=target_accept,
+        adaptation="low_rank" if mass_matrix == "dense" else "diag")
     posts = [tr["posterior"].to_dataset().assign_coords(chain=ids) for tr, ids in zip(traces, groups, strict=True)]
     stats = [tr["sample_stats"].to_dataset().assign_coords(chain=ids) for tr, ids in zip(traces, groups, strict=True)]
     # Every option explicit: xarray's defaults are changing (FutureWarning); groups share all but the chain.

@@ -10,5 +10,6 @@ One job per module: :mod:`~study.settings` (scenarios and settings), :mod:`~stud
 :mod:`~study.replicate` (the task; :mod:`~study.em_part`, :mod:`~study.posterior_part`,
 :mod:`~study.sbc`), :mod:`~study.store` (SQLite), :mod:`~study.runner` (Dask),
 :mod:`~study.progress`, :mod:`~study.aggregate`, :mod:`~study.figures`, :mod:`~study.report`,
-:mod:`~study.folder`; :mod:`~study.upstream` holds the calls into APIs other packages are changing.
+:mod:`~study.folder`; :mod:`~study.upstream` holds the study's calls into the shared priors, model,
+sampler and label APIs.
 """

@@ -16,9 +16,9 @@ from .thresholds import MAX_DIVERGENT_SHARE, NOMINAL
 from .upstream import Sampled, label_verdict, relabel_by_order, sample_posterior
 
 
-def sample_model(x, sha256: str, model: str, settings, start: MixtureParams, seed: int) -> Sampled:
+def sample_model(x, model: str, settings, start: MixtureParams, seed: int) -> Sampled:
     """Sample ``model`` (``"ordered"`` or ``"unordered"``) on ``x`` under the study's prior."""
-    return sample_posterior(x, sha256, ordered=model == "ordered", priors=settings.priors, start=start,
+    return sample_posterior(x, ordered=model == "ordered", priors=settings.priors, start=start,
                             chains=settings.chains, draws=settings.draws, tune=settings.tune, seed=seed)
 
 

@@ -53,7 +53,7 @@ class ReplicateResult:
     sha256 : fingerprint of its simulated data
     rows : its result rows (:func:`row`)
     failures : method -> reason, for every method that failed (empty: the replicate is ok)
-    seconds : wall time per stage (simulate, em, compile, sample_<model>, summarise, total)
+    seconds : wall time per stage (simulate, em, compile, setup, sample_<model>, summarise, total)
     worker : where it ran (host:pid)
     """
 

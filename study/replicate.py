@@ -91,8 +91,8 @@ def run_replicate(settings: StudySettings, part: str, n: int, index: int) -> Rep
     start = fit.params if fit is not None else crude_start(x)
     for model in models_for(settings, part, n, index):
         try:
-            sampled = sample_model(x, sha, model, settings, start, seeds.sampler)
-            for stage, secs in (("compile", sampled.compile_seconds), ("start", sampled.start_seconds),
+            sampled = sample_model(x, model, settings, start, seeds.sampler)
+            for stage, secs in (("compile", sampled.compile_seconds), ("setup", sampled.setup_seconds),
                                 (f"sample_{model}", sampled.sample_seconds)):
                 seconds[stage] = seconds.get(stage, 0.0) + secs
             with _timed(seconds, "summarise"):

@@ -158,8 +158,9 @@ def render(settings, t: Tables, sbc, *, command: str = "", figures: dict | None 
                                         for r in t.failures.itertuples()]),
             failure_reasons(t.replicates),
             "## Time per replicate\n", "Median wall seconds per replicate on a worker: compile is paid by the "
-            "first replicate of each worker and model (later ones swap their data in), start maps the EM "
-            "estimate to the sampler's start point, sample is NUTS itself.\n",
+            "first replicate of each worker and model (later ones, of any N, swap their data in), setup is the "
+            "rest of the sampler's preparation (placing the chains at the EM estimate, swapping the data in, "
+            "assembling the draws), sample is NUTS itself.\n",
             timing_table(t.replicates)]
     if figures:
         out += ["## Figures\n"] + [f"![{about}](figures/{name})\n" for name, about in figures.items()]

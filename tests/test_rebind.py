@@ -1,7 +1,7 @@
 """The PyMC side at any scale, and one compiled sampler for every data set of the same size.
 
-One ordered model is compiled for N = 200 points; every other data set is swapped in with
-``MixtureModel.rebind`` (no compile: counted by patching the one compile call). The posterior of
+One ordered model is compiled for N = 200 points; every other data set, of that size or another, is
+swapped in with ``MixtureModel.rebind`` (no compile: counted by patching the one compile call). The posterior of
 ``a x + b`` must be the affine image of the posterior of ``x``: exactly when the sampler sees the same
 standardised data (``a`` a power of two), else within Monte-Carlo error (the standardised data then
 differ in the last bit, and a NUTS trajectory is chaotic in the last bit).
@@ -118,8 +118,22 @@ def test_rebind_keeps_the_kind_of_priors(model, data):
     assert set(model.values) == set(CONTAINERS)
     with pytest.raises(SettingError, match="kind of prior"):
         model.rebind(y, priors="flat")
-    with pytest.raises(SettingError, match="same size|size n = 200"):
-        model.rebind(y.values[:-1])
+
+
+def test_a_rebound_model_of_another_size_samples_as_a_fresh_model(model, data, base, compiles):
+    """The data container's length is not compiled in: the N = 200 compile samples N = 57 data exactly as
+    a model built for them, and that model's compile samples the N = 200 data exactly as ``base``."""
+    y = simulate(MixtureParams(0.6, -3.0, 4.0, 1.5), 57, seed=6)
+    start = em.fit(y).params
+    got = sample(model.rebind(y), start=start, **KW)
+    assert compiles == []
+    fresh_model = build_model(y, ordered=True)
+    np.testing.assert_array_equal(draws(got), draws(sample(fresh_model, start=start, **KW)))
+    assert compiles == [1]
+    assert got.attrs["data_n"] == 57 and got["observed_data"]["x"].size == 57
+    back = sample(fresh_model.rebind(data), start=em.fit(data).params, **KW)
+    assert compiles == [1]
+    np.testing.assert_array_equal(draws(back), draws(base))
 
 
 def test_map_at_1e200_is_the_mle():
