@@ -4,7 +4,9 @@ A posterior of the two-component mixture is stored as ``pi1 (chain, draw)``, ``m
 component)`` with 2 components, and ``sigma (chain, draw)``. With K = 2 a relabelling is, per draw,
 one bit: keep the labels or apply the swap ``(pi1, mu1, mu2, sigma) -> (1 - pi1, mu2, mu1, sigma)``
 (docs/methods.md §4). This module turns DataTrees into numpy arrays and back and applies such a
-``(chain, draw)`` boolean array. Sums over the data live in :mod:`labels.binned`.
+``(chain, draw)`` boolean array. Sums over the data live in :mod:`labels.binned`. The label stage
+decides in the standardised coordinates of the data (:meth:`Draws.standardized`, docs/methods.md §4)
+and applies its decisions to the draws as sampled.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import xarray as xr
 
 from ..models.errors import EmvbError
 from ..models.params import MixtureParams
+from ..models.scaling import Scaling
 
 SAMPLE_DIMS = ("chain", "draw")
 
@@ -65,6 +68,12 @@ class Draws:
         """``(chain, draw, 4)`` array in the order (pi1, mu1, mu2, sigma)."""
         return np.stack([self.pi1, self.mu1, self.mu2, self.sigma], axis=-1)
 
+    def standardized(self, scaling: Scaling) -> Draws:
+        """The draws in the coordinates of the standardised data ``xs = (x - c) / k`` (:mod:`models.scaling`):
+        ``(pi1, (mu1 - c) / k, (mu2 - c) / k, sigma / k)``, computed without overflow. Swapping labels
+        commutes with this map, so a relabelling chosen here applies unchanged to the draws in data units."""
+        return Draws(self.pi1, scaling.standardize(self.mu1), scaling.standardize(self.mu2), self.sigma / scaling.scale)
+
     def swapped_where(self, perm) -> Draws:
         """The draws with the label swap applied where ``perm`` is True."""
         perm = np.asarray(perm, dtype=bool)
@@ -98,6 +107,12 @@ def draws_of(posterior) -> Draws:
     pi1 = ds["pi1"].transpose(*SAMPLE_DIMS).values.astype(float)
     sigma = ds["sigma"].transpose(*SAMPLE_DIMS).values.astype(float)
     return Draws(pi1, mu[..., 0], mu[..., 1], sigma)
+
+
+def order_perm(draws: Draws) -> np.ndarray:
+    """``(chain, draw)`` bool: True where ``mu1 > mu2``, the draws in the swapped labelling (sorting them back
+    is the ordering constraint applied after sampling)."""
+    return draws.mu1 > draws.mu2
 
 
 # -- applying a relabelling ---------------------------------------------------------------------
