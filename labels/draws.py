@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
-from ..models.errors import EmvbError
+from ..models.errors import DataError, EmvbError
 from ..models.params import MixtureParams
 from ..models.scaling import Scaling
 
@@ -39,16 +39,37 @@ def posterior_dataset(posterior) -> xr.Dataset:
     raise EmvbError(f"expected a posterior DataTree, got {type(posterior).__name__}")
 
 
+def extra_dim(var: xr.DataArray, what: str, where: str) -> str | None:
+    """The one dimension of ``var`` besides (chain, draw), of size 2, or None for one value per draw.
+
+    Raises a one-line :class:`DataError` naming ``where`` and ``what`` (e.g. "means") otherwise.
+    """
+    missing = [d for d in SAMPLE_DIMS if d not in var.dims]
+    if missing:
+        raise DataError(f"{where}: {what} {var.name!r} has no {' and '.join(missing)} dimension "
+                        f"(dims {var.dims}); expected (chain, draw[, component])")
+    extra = [d for d in var.dims if d not in SAMPLE_DIMS]
+    if not extra:
+        return None
+    if len(extra) != 1 or var.sizes[extra[0]] != 2:
+        raise DataError(f"{where}: {what} {var.name!r} must have one dimension of size 2 besides (chain, draw), "
+                        f"got dims {dict(var.sizes)}")
+    return extra[0]
+
+
+def means_dim(var: xr.DataArray, where: str = "posterior") -> str:
+    """The component dimension of the means ``var`` (whatever the sampler called it; size 2)."""
+    dim = extra_dim(var, "means", where)
+    if dim is None:
+        raise DataError(f"{where}: means {var.name!r} must have a component dimension of size 2")
+    return dim
+
+
 def component_dim(ds: xr.Dataset) -> str:
-    """Name of ``mu``'s component dimension (whatever the sampler called it); it must have size 2."""
+    """Name of ``mu``'s component dimension in emvb's layout (:func:`means_dim` of ``ds["mu"]``)."""
     if "mu" not in ds.data_vars:
         raise EmvbError("posterior has no variable 'mu' (expected pi1, mu, sigma)")
-    missing = [d for d in SAMPLE_DIMS if d not in ds["mu"].dims]
-    extra = [d for d in ds["mu"].dims if d not in SAMPLE_DIMS]
-    if missing or len(extra) != 1 or ds.sizes[extra[0]] != 2:
-        raise EmvbError("posterior 'mu' must have dims (chain, draw, <component of size 2>), "
-                        f"got {ds['mu'].dims}")
-    return extra[0]
+    return means_dim(ds["mu"])
 
 
 @dataclass(frozen=True)
