@@ -32,7 +32,7 @@ from ..em.starts import make_starts
 from ..models.data import checked_values
 from ..models.errors import SettingError
 from ..models.params import MixtureParams
-from ..models.scaling import Scaling
+from ..models.scaling import Scaling, mean_sd
 from ..models.simulate import draw
 from .bootstrap import bootstrap_test, check_n_boot, run_replicates
 from .levels import N_BOOT, NULL_STARTS, SIGMA_RATIO_MIN
@@ -49,11 +49,10 @@ UNEQUAL_MAX_ITER = 100
 
 
 def one_normal(x: np.ndarray) -> tuple[float, float, float]:
-    """``(L1, mean, sd)`` of the one-normal MLE: ``L1 = -(n/2) (log(2 pi s^2) + 1)``, ``s^2`` the
-    population variance."""
-    m = float(np.mean(x))
-    s = float(np.std(x))
-    return -0.5 * x.size * (math.log(2.0 * math.pi * s * s) + 1.0), m, s
+    """``(L1, mean, sd)`` of the one-normal MLE: ``L1 = -(n/2) (log(2 pi) + 1) - n log s``, ``s^2`` the
+    population variance (mean and sd via the standardisation: no overflow at any scale)."""
+    m, s = mean_sd(x, ddof=0)
+    return -0.5 * x.size * (math.log(2.0 * math.pi) + 1.0) - x.size * math.log(s), m, s
 
 
 def two_component_loglik(y: np.ndarray, n_starts: int, rng: np.random.Generator) -> float:

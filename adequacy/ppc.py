@@ -23,6 +23,7 @@ import numpy as np
 
 from ..models.errors import DataError
 from ..models.params import MixtureParams
+from ..models.scaling import Scaling
 from ..models.simulate import draw
 from .levels import PPC_DRAWS
 from .result import PosteriorPredictive, PPCStatistic
@@ -56,7 +57,10 @@ def posterior_predictive_check(x, draws, *, n_draws: int = PPC_DRAWS, seed: int 
     d = _thin(d[np.all(np.isfinite(d), axis=1)], int(n_draws))
     if d.shape[0] < 2:
         raise DataError("the posterior predictive check needs at least 2 finite posterior draws")
-    params = [MixtureParams(*row) for row in d]
+    # Every statistic is location-scale invariant: computed on the standardised data and draws (models/scaling.py),
+    # so that no power of a value overflows at any scale; center, scale and the examples are mapped back.
+    sc, xs = Scaling.standardized(x)
+    params = [MixtureParams(row[0], *sc.standardize(row[1:3]), row[3] / sc.scale) for row in d]
     moments = np.array([mixture_moments(p) for p in params])
     center, scale = float(moments[:, 0].mean()), float(moments[:, 1].mean())
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), TAG_PPC]))
@@ -67,13 +71,14 @@ def posterior_predictive_check(x, draws, *, n_draws: int = PPC_DRAWS, seed: int 
         rep[s] = statistics_of(y, center, scale)
         if s < KEEP_DRAWS:
             keep.append(y[:KEEP_POINTS])
-    obs = statistics_of(x, center, scale)
+    obs = statistics_of(xs, center, scale)
     stats = []
     for j, name in enumerate(STATISTICS):
         r = rep[:, j].copy()
         r.setflags(write=False)
         stats.append(PPCStatistic(name=name, observed=float(obs[j]), replicated=r))
-    examples = np.array(keep)
+    examples = sc.unstandardize(np.array(keep))
     examples.setflags(write=False)
-    return PosteriorPredictive(statistics=tuple(stats), n_draws=len(params), center=center, scale=scale,
+    return PosteriorPredictive(statistics=tuple(stats), n_draws=len(params), center=float(sc.unstandardize(center)),
+                               scale=sc.scale * scale,
                                examples=examples, seed=int(seed))

@@ -74,6 +74,7 @@ def run(args) -> int:
     from ..files.output import atomic_write, check_writable
     from ..labels.diagnose import diagnose_labels
     from ..labels.foreign import Names, read_posterior, relabel_in_place, standard_posterior
+    from ..labels.inputs import prepare
     from ..labels.relabel import relabel_all
     from ..models.data import recorded_sha256, require_same_data
     from ..models.errors import EmvbError
@@ -88,8 +89,9 @@ def run(args) -> int:
     names = Names(args.weights, args.means, args.sigma)
     std = standard_posterior(tree, names, where=str(args.posterior))
     fit = em.fit(ds)
-    diagnosis = diagnose_labels(std, fit, data=ds)
-    relabelled = relabel_all(std, em_result=fit, data=ds)
+    inputs = prepare(std, data=ds, em_result=fit)  # in the data's standardisation (EM's), shared by both
+    diagnosis = diagnose_labels(std, fit, inputs=inputs)
+    relabelled = relabel_all(std, em_result=fit, inputs=inputs)
     if out is not None:
         new = relabel_in_place(tree, names, relabelled[args.method].perm, args.method)
         atomic_write(out, lambda tmp: new.to_netcdf(tmp, engine="h5netcdf"))

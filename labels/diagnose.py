@@ -33,6 +33,10 @@ Evidence: rank-normalised split R-hat (Vehtari et al. 2021, Bayesian Analysis 16
 min(mu), max(mu), the log-likelihood): switching between chains drives the first far above 1.01
 while the second stay near 1. How the chains were started is read from the posterior's attributes
 (``init``, ``start``) when the sampler recorded them.
+
+Everything is computed on the draws standardised as the data were for EM (:mod:`labels.inputs`), so
+the verdict, every share and every R-hat are the same for data ``x`` and ``a x + b`` (``a > 0``) at any
+scale float64 holds; ``typical_gap`` is mapped back to the data's units.
 """
 
 from __future__ import annotations
@@ -42,8 +46,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .draws import component_dim, draws_of, posterior_dataset
-from .inputs import LabelInputs, prepare
+from .draws import Draws, order_perm, posterior_dataset
+from .inputs import LabelInputs, label_coordinates, prepare
 
 VERDICTS = ("none", "between_chains", "within_chain", "ambiguous")
 #: A draw is near the boundary mu1 = mu2 when |mu2 - mu1| is below this fraction of its median.
@@ -124,13 +128,18 @@ class LabelDiagnosis:
         return explain(self)
 
 
-def _rhat_raw(ds) -> dict:
+def _rhat(draws: Draws) -> tuple[dict, dict]:
+    """R-hat of the parameters as sampled and of the label-invariant sigma, min(mu), max(mu). Rank-normalised
+    R-hat depends on the draws only through their ranks, so standardised draws give the data's values."""
     import arviz as az
 
-    comp = component_dim(ds)
-    rh = az.rhat(ds[["pi1", "mu", "sigma"]])
-    mu = rh["mu"].transpose(comp).values
-    return {"pi1": float(rh["pi1"]), "mu1": float(mu[0]), "mu2": float(mu[1]), "sigma": float(rh["sigma"])}
+    def rhat(a) -> float:
+        return float(az.rhat(a))
+
+    raw = {"pi1": rhat(draws.pi1), "mu1": rhat(draws.mu1), "mu2": rhat(draws.mu2), "sigma": rhat(draws.sigma)}
+    invariant = {"sigma": raw["sigma"], "mu_min": rhat(np.minimum(draws.mu1, draws.mu2)),
+                 "mu_max": rhat(np.maximum(draws.mu1, draws.mu2))}
+    return raw, invariant
 
 
 def _loglik_draws(posterior, inputs: LabelInputs | None):
@@ -174,8 +183,9 @@ def _chains(swapped: np.ndarray, deep: np.ndarray, coords, starts, ambiguous: bo
     return tuple(out)
 
 
-def gap_facts(draws) -> tuple[np.ndarray, float, float, float]:
-    """``(near (chain, draw) bool, typical_gap, separation, boundary_share)`` (module note)."""
+def gap_facts(draws: Draws) -> tuple[np.ndarray, float, float, float]:
+    """``(near (chain, draw) bool, typical_gap, separation, boundary_share)`` (module note); ``typical_gap``
+    in the units of ``draws``, the rest unit-free."""
     gap = np.abs(draws.mu2 - draws.mu1)
     typical = float(np.median(gap))
     q1, q3 = np.percentile(gap, [25, 75])
@@ -192,7 +202,8 @@ def diagnose_labels(posterior, em_result=None, *, data=None, bins: int | None = 
     Parameters
     ----------
     posterior : DataTree with pi1, mu (2 components), sigma; at least 2 chains for R-hat
-    em_result : the EM fit, optional: only its data fingerprint is used (data of another fit are refused)
+    em_result : the EM fit, optional: its data fingerprint (data of another fit are refused) and its
+        standardisation, the coordinates of every computation here (:func:`labels.inputs.label_scaling`)
     data : the observed data, for the log-likelihood's R-hat (else the tree's ``observed_data`` or
         ``log_likelihood`` group is used; without any of them loglik is left out)
     bins : bins of the per-draw log-likelihood (:mod:`labels.binned`)
@@ -205,11 +216,13 @@ def diagnose_labels(posterior, em_result=None, *, data=None, bins: int | None = 
     """
     import arviz as az
 
+    if inputs is None:
+        inputs = prepare(posterior, data=data, em_result=em_result, bins=bins)
+    scaling, draws = label_coordinates(posterior, em_result, inputs)
     ds = posterior_dataset(posterior)
-    draws = draws_of(posterior)
     near, typical, separation, b = gap_facts(draws)
     ambiguous = b > AMBIGUOUS_SHARE
-    swapped = draws.mu1 > draws.mu2
+    swapped = order_perm(draws)
     coords = ds["chain"].values if "chain" in ds.coords else np.arange(draws.shape[0])
     init, starts = recorded_starts(posterior)
     chains = _chains(swapped, ~near, coords, starts, ambiguous)
@@ -221,18 +234,12 @@ def diagnose_labels(posterior, em_result=None, *, data=None, bins: int | None = 
         verdict = "between_chains"
     else:
         verdict = "none"
-    invariant = {
-        "sigma": float(az.rhat(draws.sigma)),
-        "mu_min": float(az.rhat(np.minimum(draws.mu1, draws.mu2))),
-        "mu_max": float(az.rhat(np.maximum(draws.mu1, draws.mu2))),
-    }
-    if inputs is None:
-        inputs = prepare(posterior, data=data, em_result=em_result, bins=bins)
+    rhat_raw, invariant = _rhat(draws)
     ll, bound = _loglik_draws(posterior, inputs)
     if ll is not None:
         invariant["loglik"] = float(az.rhat(ll))
-    return LabelDiagnosis(verdict=verdict, chains=chains, rhat_raw=_rhat_raw(ds), rhat_invariant=invariant,
-                          typical_gap=typical, separation=separation, boundary_share=b,
+    return LabelDiagnosis(verdict=verdict, chains=chains, rhat_raw=rhat_raw, rhat_invariant=invariant,
+                          typical_gap=scaling.scale * typical, separation=separation, boundary_share=b,
                           share_swapped=float(swapped.mean()),
                           component_gap=float(np.median(np.abs(draws.mu2 - draws.mu1) / draws.sigma)),
                           init=init, loglik_bound=float(bound))

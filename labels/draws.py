@@ -4,7 +4,9 @@ A posterior of the two-component mixture is stored as ``pi1 (chain, draw)``, ``m
 component)`` with 2 components, and ``sigma (chain, draw)``. With K = 2 a relabelling is, per draw,
 one bit: keep the labels or apply the swap ``(pi1, mu1, mu2, sigma) -> (1 - pi1, mu2, mu1, sigma)``
 (docs/methods.md §4). This module turns DataTrees into numpy arrays and back and applies such a
-``(chain, draw)`` boolean array. Sums over the data live in :mod:`labels.binned`.
+``(chain, draw)`` boolean array. Sums over the data live in :mod:`labels.binned`. The label stage
+decides in the standardised coordinates of the data (:meth:`Draws.standardized`, docs/methods.md §4)
+and applies its decisions to the draws as sampled.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
-from ..models.errors import EmvbError
+from ..models.errors import DataError, EmvbError
 from ..models.params import MixtureParams
+from ..models.scaling import Scaling
 
 SAMPLE_DIMS = ("chain", "draw")
 
@@ -36,16 +39,37 @@ def posterior_dataset(posterior) -> xr.Dataset:
     raise EmvbError(f"expected a posterior DataTree, got {type(posterior).__name__}")
 
 
+def extra_dim(var: xr.DataArray, what: str, where: str) -> str | None:
+    """The one dimension of ``var`` besides (chain, draw), of size 2, or None for one value per draw.
+
+    Raises a one-line :class:`DataError` naming ``where`` and ``what`` (e.g. "means") otherwise.
+    """
+    missing = [d for d in SAMPLE_DIMS if d not in var.dims]
+    if missing:
+        raise DataError(f"{where}: {what} {var.name!r} has no {' and '.join(missing)} dimension "
+                        f"(dims {var.dims}); expected (chain, draw[, component])")
+    extra = [d for d in var.dims if d not in SAMPLE_DIMS]
+    if not extra:
+        return None
+    if len(extra) != 1 or var.sizes[extra[0]] != 2:
+        raise DataError(f"{where}: {what} {var.name!r} must have one dimension of size 2 besides (chain, draw), "
+                        f"got dims {dict(var.sizes)}")
+    return extra[0]
+
+
+def means_dim(var: xr.DataArray, where: str = "posterior") -> str:
+    """The component dimension of the means ``var`` (whatever the sampler called it; size 2)."""
+    dim = extra_dim(var, "means", where)
+    if dim is None:
+        raise DataError(f"{where}: means {var.name!r} must have a component dimension of size 2")
+    return dim
+
+
 def component_dim(ds: xr.Dataset) -> str:
-    """Name of ``mu``'s component dimension (whatever the sampler called it); it must have size 2."""
+    """Name of ``mu``'s component dimension in emvb's layout (:func:`means_dim` of ``ds["mu"]``)."""
     if "mu" not in ds.data_vars:
         raise EmvbError("posterior has no variable 'mu' (expected pi1, mu, sigma)")
-    missing = [d for d in SAMPLE_DIMS if d not in ds["mu"].dims]
-    extra = [d for d in ds["mu"].dims if d not in SAMPLE_DIMS]
-    if missing or len(extra) != 1 or ds.sizes[extra[0]] != 2:
-        raise EmvbError("posterior 'mu' must have dims (chain, draw, <component of size 2>), "
-                        f"got {ds['mu'].dims}")
-    return extra[0]
+    return means_dim(ds["mu"])
 
 
 @dataclass(frozen=True)
@@ -64,6 +88,12 @@ class Draws:
     def stack(self) -> np.ndarray:
         """``(chain, draw, 4)`` array in the order (pi1, mu1, mu2, sigma)."""
         return np.stack([self.pi1, self.mu1, self.mu2, self.sigma], axis=-1)
+
+    def standardized(self, scaling: Scaling) -> Draws:
+        """The draws in the coordinates of the standardised data ``xs = (x - c) / k`` (:mod:`models.scaling`):
+        ``(pi1, (mu1 - c) / k, (mu2 - c) / k, sigma / k)``, computed without overflow. Swapping labels
+        commutes with this map, so a relabelling chosen here applies unchanged to the draws in data units."""
+        return Draws(self.pi1, scaling.standardize(self.mu1), scaling.standardize(self.mu2), self.sigma / scaling.scale)
 
     def swapped_where(self, perm) -> Draws:
         """The draws with the label swap applied where ``perm`` is True."""
@@ -98,6 +128,12 @@ def draws_of(posterior) -> Draws:
     pi1 = ds["pi1"].transpose(*SAMPLE_DIMS).values.astype(float)
     sigma = ds["sigma"].transpose(*SAMPLE_DIMS).values.astype(float)
     return Draws(pi1, mu[..., 0], mu[..., 1], sigma)
+
+
+def order_perm(draws: Draws) -> np.ndarray:
+    """``(chain, draw)`` bool: True where ``mu1 > mu2``, the draws in the swapped labelling (sorting them back
+    is the ordering constraint applied after sampling)."""
+    return draws.mu1 > draws.mu2
 
 
 # -- applying a relabelling ---------------------------------------------------------------------

@@ -20,7 +20,7 @@ import numpy as np
 import xarray as xr
 
 from ..models.errors import DataError
-from .draws import SAMPLE_DIMS
+from .draws import SAMPLE_DIMS, extra_dim, means_dim
 
 #: Posterior attributes carried over to the standard layout (they describe how it was sampled).
 KEPT_ATTRS = ("data_sha256", "init", "start", "priors")
@@ -54,21 +54,6 @@ def _posterior_node(tree: xr.DataTree) -> xr.DataTree:
     return tree["posterior"] if "posterior" in tree.children else tree
 
 
-def _extra_dim(var: xr.DataArray, what: str, where: str) -> str | None:
-    """The one non-sample dimension of ``var`` (size 2), or None for a scalar per draw."""
-    missing = [d for d in SAMPLE_DIMS if d not in var.dims]
-    if missing:
-        raise DataError(f"{where}: {what} {var.name!r} has no {' and '.join(missing)} dimension "
-                        f"(dims {var.dims}); expected (chain, draw[, component])")
-    extra = [d for d in var.dims if d not in SAMPLE_DIMS]
-    if not extra:
-        return None
-    if len(extra) != 1 or var.sizes[extra[0]] != 2:
-        raise DataError(f"{where}: {what} {var.name!r} must have one dimension of size 2 besides (chain, draw), "
-                        f"got dims {dict(var.sizes)}")
-    return extra[0]
-
-
 def _get(post: xr.Dataset, name: str, what: str, where: str) -> xr.DataArray:
     if name not in post.data_vars:
         found = ", ".join(sorted(map(str, post.data_vars))) or "none"
@@ -84,7 +69,7 @@ def standard_posterior(tree: xr.DataTree, names: Names = Names(), where: str = "
     w = _get(post, names.weights, "weights", where)
     mu = _get(post, names.means, "means", where)
     sg = _get(post, names.sigma, "sigma", where)
-    w_dim = _extra_dim(w, "weights", where)
+    w_dim = extra_dim(w, "weights", where)
     if w_dim is None:
         pi1 = w.transpose(*SAMPLE_DIMS).values
     else:
@@ -92,11 +77,9 @@ def standard_posterior(tree: xr.DataTree, names: Names = Names(), where: str = "
         if not np.allclose(wv.sum(-1), 1.0, rtol=0, atol=1e-6):
             raise DataError(f"{where}: weights {names.weights!r} do not sum to 1 in every draw")
         pi1 = wv[..., 0]
-    mu_dim = _extra_dim(mu, "means", where)
-    if mu_dim is None:
-        raise DataError(f"{where}: means {names.means!r} must have a component dimension of size 2")
+    mu_dim = means_dim(mu, where)
     muv = mu.transpose(*SAMPLE_DIMS, mu_dim).values
-    s_dim = _extra_dim(sg, "sigma", where)
+    s_dim = extra_dim(sg, "sigma", where)
     sv = sg.transpose(*SAMPLE_DIMS, *([s_dim] if s_dim else [])).values
     if s_dim is not None:
         if not np.allclose(sv[..., 0], sv[..., 1], rtol=SHARED_RTOL, atol=0):
@@ -128,8 +111,8 @@ def relabel_in_place(tree: xr.DataTree, names: Names, perm, method: str) -> xr.D
     post = node.to_dataset()
     flag = xr.DataArray(np.asarray(perm, bool), dims=SAMPLE_DIMS,
                         coords={d: post[d] for d in SAMPLE_DIMS if d in post.coords})
-    comp = _extra_dim(post[names.means], "means", "posterior")
-    w_dim = _extra_dim(post[names.weights], "weights", "posterior")
+    comp = means_dim(post[names.means])
+    w_dim = extra_dim(post[names.weights], "weights", "posterior")
     new = post.copy()
     for name, var in post.data_vars.items():
         dim = comp if comp in var.dims else (w_dim if name == names.weights else None)

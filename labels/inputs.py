@@ -1,6 +1,11 @@
 """What the label stage takes from the data, computed once per posterior and shared by the diagnosis
-and every relabelling method: the checked data, their bins, every draw's log-likelihood and, when
-small enough, every draw's responsibilities (docs/methods.md §8)."""
+and every relabelling method: the coordinates it works in, the checked data's bins, every draw's
+log-likelihood and, when small enough, every draw's responsibilities (docs/methods.md §4, §8).
+
+The coordinates are those of the standardised data ``xs = (x - c) / k`` (:mod:`models.scaling`), the
+standardisation EM ran on: every decision of the label stage is then the same for ``x`` and ``a x + b``
+(``a > 0``), and no sum over the data or the draws overflows, whatever the data's scale.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..models.data import checked_values, recorded_sha256, require_same_data
+from ..models.errors import DataError
+from ..models.scaling import Scaling
 from .binned import BinnedData, bin_data, draw_logliks, loglik_bound
 from .draws import Draws, draws_of
 from .passes import Held, hold_responsibilities, label_sums
@@ -35,19 +42,39 @@ def data_values(data, posterior=None, em_result=None) -> np.ndarray | None:
     return values
 
 
+def label_scaling(em_result=None, x=None, draws: Draws | None = None) -> Scaling:
+    """The standardisation the label stage works in: the EM fit's (``em_result.scaling``), else the
+    data's (:meth:`Scaling.of`, which is what EM would use), else that of the posterior draws of both
+    means pooled; the identity when even those have no spread (a posterior of one repeated point)."""
+    scaling = getattr(em_result, "scaling", None)
+    if scaling is not None:
+        return scaling
+    if x is not None:
+        return Scaling.of(x)
+    if draws is not None:
+        try:
+            return Scaling.of(np.concatenate([draws.mu1.ravel(), draws.mu2.ravel()]), "posterior draws of mu")
+        except DataError:
+            pass
+    return Scaling(0.0, 1.0)
+
+
 @dataclass(frozen=True, eq=False)
 class LabelInputs:
-    """The data-dependent inputs of the label stage for one posterior.
+    """The data-dependent inputs of the label stage for one posterior, in standardised coordinates.
 
     Attributes
     ----------
-    x : the data; binned : their bins (:func:`labels.binned.bin_data`); draws : the posterior's draws
-    loglik : every draw's log-likelihood ``(chain, draw)``, within ``loglik_bound`` nats of the exact sum
+    scaling : the standardisation (:func:`label_scaling`); everything below is in its coordinates
+    binned : the standardised data's bins (:func:`labels.binned.bin_data`)
+    draws : the posterior's draws, standardised (:meth:`labels.draws.Draws.standardized`)
+    loglik : every draw's log-likelihood of the standardised data ``(chain, draw)``, within
+        ``loglik_bound`` nats of the exact sum; that of the data differs by the constant ``-N log k``
     held : every draw's responsibilities at every bin, or None when too many to hold
     sums : :func:`labels.passes.label_sums` under the sampler's labels (where Stephens and ECR start)
     """
 
-    x: np.ndarray
+    scaling: Scaling
     binned: BinnedData
     draws: Draws
     loglik: np.ndarray
@@ -55,16 +82,31 @@ class LabelInputs:
     held: Held | None
     sums: tuple
 
+    @property
+    def bin_width(self) -> float:
+        """The bins' width in the data's units (0 when every point is its own bin)."""
+        return self.scaling.scale * self.binned.width
+
 
 def prepare(posterior, *, data=None, em_result=None, bins: int | None = None) -> LabelInputs | None:
     """The :class:`LabelInputs` of ``posterior``, or None when no data are given or recorded in the tree."""
     x = data_values(data, posterior, em_result)
     if x is None:
         return None
-    draws = draws_of(posterior)
-    binned = bin_data(x, bins)
+    scaling = label_scaling(em_result, x)
+    draws = draws_of(posterior).standardized(scaling)
+    binned = bin_data(scaling.standardize(x), bins)
     held, loglik = hold_responsibilities(binned, draws)
     if loglik is None:
         loglik = draw_logliks(binned, draws)[0]
     sums = label_sums(binned, draws, np.zeros(draws.shape, bool), held)
-    return LabelInputs(x, binned, draws, loglik, loglik_bound(binned, draws), held, sums)
+    return LabelInputs(scaling, binned, draws, loglik, loglik_bound(binned, draws), held, sums)
+
+
+def label_coordinates(posterior, em_result=None, inputs: LabelInputs | None = None) -> tuple[Scaling, Draws]:
+    """``(scaling, standardised draws)``: those of ``inputs`` when given, else of :func:`label_scaling`."""
+    if inputs is not None:
+        return inputs.scaling, inputs.draws
+    raw = draws_of(posterior)
+    scaling = label_scaling(em_result, draws=raw)
+    return scaling, raw.standardized(scaling)

@@ -16,9 +16,10 @@ METHOD_INFO = {
                  "where the weights rather than the means decide the allocations: |logit pi1| not small "
                  "against |mu2 - mu1| sd(x) / sigma^2"),
     "pra": ("Marin, Mengersen & Robert (2005), Handbook of Statistics 25:459-507",
-            "pivotal reordering: the permutation closest (Euclidean, raw units) to the highest-posterior draw",
-            "on draws with |mu2 - mu1| |mu2* - mu1*| < |(2 pi1 - 1)(2 pi1* - 1)|, i.e. means closer than "
-            "the weights in the data's units"),
+            "pivotal reordering: the permutation closest (Euclidean, means in interquartile ranges of the data) "
+            "to the highest-posterior draw",
+            "on draws with |mu2 - mu1| |mu2* - mu1*| < |(2 pi1 - 1)(2 pi1* - 1)| (means standardised), i.e. means "
+            "closer than the weights in interquartile ranges of the data"),
     "ecr": ("Papastamoulis & Iliopoulos (2010), JCGS 19:313-331 (iterative version 2, expected mismatches)",
             "fewest expected allocation mismatches against the pivot allocation argmax_k q_ik",
             "where the weights rather than the means decide the allocations: |logit pi1| not small "

@@ -14,6 +14,10 @@ EM from a draw reaches the global maximum it reaches the copy on the draw's side
 that rule *is* sorting, at the cost of one EM run per draw. Measuring nearness in the metric of
 ``C`` instead gives a rule of its own. It differs from sorting only on draws whose ``pi1`` or
 ``sigma`` deviations, scaled by ``C``, outweigh the gap between the means: draws near ``mu1 = mu2``.
+
+The distance is the same in any affine coordinates of the parameters (``C`` transforms with them), so it
+is computed in the standardised ones (:func:`standardized_mode`: EM's ``cov_std``, every entry O(1)),
+where it stays finite for data at any scale (``C`` in data units overflows beyond scales of ~1e150).
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..models.params import MixtureParams
-from .draws import Draws
+from ..models.scaling import Scaling
+from .draws import Draws, order_perm
 
 
 def precision_of(cov) -> np.ndarray:
@@ -60,12 +65,17 @@ def mode_distances(draws: Draws, params: MixtureParams, cov) -> tuple[np.ndarray
     return dist(draws.stack()), dist(draws.swapped_where(np.ones(draws.shape, bool)).stack())
 
 
+def standardized_mode(em_result, scaling: Scaling) -> tuple[MixtureParams, np.ndarray]:
+    """The EM estimate and its covariance in the coordinates of ``scaling``: ``(params_s, cov_std)`` when
+    EM ran on that standardisation, else ``J^-1 cov J^-1`` (:meth:`models.scaling.Scaling.cov_to_std`)."""
+    params = scaling.params_to_std(em_result.params)
+    cov_std = getattr(em_result, "cov_std", None)
+    if cov_std is not None and getattr(em_result, "scaling", None) == scaling:
+        return params, np.asarray(cov_std, dtype=float)
+    return params, scaling.cov_to_std(em_result.cov)
+
+
 def nearest_mode_perm(draws: Draws, params: MixtureParams, cov) -> np.ndarray:
     """``(chain, draw)`` bool: True where the swapped labels bring the draw nearer ``theta_hat``."""
     d_as, d_sw = mode_distances(draws, params, cov)
     return d_sw < d_as
-
-
-def order_perm(draws: Draws) -> np.ndarray:
-    """``(chain, draw)`` bool: True where ``mu1 > mu2`` (the ordering constraint applied after sampling)."""
-    return draws.mu1 > draws.mu2

@@ -5,16 +5,21 @@ of distributions", Handbook of Statistics 25:459-507; R package label.switching,
 The pivot ``theta*`` is the draw with the largest posterior density (log-likelihood plus log prior),
 and each draw gets the permutation that maximises the canonical scalar product with the pivot,
 ``<tau(theta_t), theta*>`` over the component parameters ``(w_k, mu_k)`` (equivalently, minimises
-the Euclidean distance, since permuting does not change a draw's norm). Raw units, no scaling,
-as published. With K = 2 and a shared sigma (sigma is the same under both labels and cancels)::
+the Euclidean distance, since permuting does not change a draw's norm). With K = 2 and a shared
+sigma (sigma is the same under both labels and cancels)::
 
     keep  iff  (w1 - w2)(w1* - w2*) + (mu1 - mu2)(mu1* - mu2*) >= 0       (w1 = pi1, w2 = 1 - pi1)
+
+The product adds weights to means, so it depends on the units of the means: the published algorithm
+takes them as recorded, which would label the draws of ``x`` and of ``1000 x`` differently. emvb
+takes the means in the standardised units of the data (:mod:`models.scaling`: median 0, interquartile
+range 1), as every label computation here, so the rule is the same for ``x`` and ``a x + b``.
 
 Ties keep the sampler's labels (``pra`` swaps only on a strictly larger product). The pivot is
 reported in EM's convention (``mu1* <= mu2*``, its mirror image if needed), so the relabelled draws
 line up with the EM table. Differs from sorting only on draws with
-``|mu2 - mu1| |mu2* - mu1*| < |(2 pi1 - 1)(2 pi1* - 1)|``: means closer than the weights, in the
-data's units.
+``|mu2 - mu1| |mu2* - mu1*| < |(2 pi1 - 1)(2 pi1* - 1)|`` (means standardised): means closer, in
+interquartile ranges of the data, than the weights.
 """
 
 from __future__ import annotations

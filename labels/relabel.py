@@ -11,6 +11,10 @@ from ``mu1 = mu2``, so agreement between methods is evidence only about the draw
 Every method reports labels in EM's convention (component 1 = the smaller mu: Stephens and ECR
 flip all labels at once if their solution has it the other way), so relabelled summaries line up
 with the EM table.
+
+Every method decides in the standardised coordinates of the data (:mod:`labels.inputs`): its labels
+are the same for data ``x`` and ``a x + b`` (``a > 0``) at any scale float64 holds. The labels are
+then applied to the draws as sampled, in the data's units.
 """
 
 from __future__ import annotations
@@ -22,11 +26,11 @@ import numpy as np
 import pandas as pd
 
 from ..models.errors import EmvbError, SettingError
-from .draws import Relabelled, draws_of, posterior_dataset, relabelled_tree
+from .draws import Relabelled, draws_of, order_perm, posterior_dataset, relabelled_tree
 from .ecr import ecr_perm
-from .inputs import LabelInputs, data_values, prepare
+from .inputs import LabelInputs, data_values, label_coordinates, prepare
 from .methods import METHOD_INFO, METHODS
-from .nearest_mode import nearest_mode_perm, order_perm
+from .nearest_mode import nearest_mode_perm, standardized_mode
 from .pra import pivot_draw, pra_perm
 from .stephens import stephens_perm
 
@@ -60,13 +64,17 @@ def align_to_em(draws, perm) -> tuple[np.ndarray, bool]:
     return (~perm if flip else perm), flip
 
 
-def _pra(draws, inputs: LabelInputs, posterior):
+def _pra(posterior, scaling, draws, inputs: LabelInputs):
+    """PRA in the standardised coordinates: the pivot by log-likelihood plus log prior there (both differ
+    from the data's by constants, so the same draw), reported in the data's units."""
     priors = recorded_priors(posterior)
     ll = inputs.loglik
-    lp = ll if priors is None else ll + priors.logpdf(draws.pi1, draws.mu1, draws.mu2, draws.sigma)
-    where, pivot = pivot_draw(draws, lp)
+    if priors is not None:
+        ll = ll + scaling.priors_to_std(priors).logpdf(draws.pi1, draws.mu1, draws.mu2, draws.sigma)
+    (c, d), pivot = pivot_draw(draws, ll)
     by = "log-likelihood (no priors recorded: flat prior)" if priors is None else "log-likelihood + log prior"
-    return pra_perm(draws, pivot), {"pivot": pivot.to_dict(), "pivot_position": where, "pivot_by": by}
+    info = {"pivot": draws_of(posterior).point(c, d).ordered().to_dict(), "pivot_position": (c, d), "pivot_by": by}
+    return pra_perm(draws, pivot), info
 
 
 def relabel(posterior, method: str, *, em_result=None, data=None, inputs: LabelInputs | None = None,
@@ -77,7 +85,8 @@ def relabel(posterior, method: str, *, em_result=None, data=None, inputs: LabelI
     ----------
     posterior : DataTree (from ``sampling.sample.sample`` or ``az.from_dict``) with pi1, mu, sigma
     method : "order", "stephens", "pra", "ecr" or "nearest_mode"
-    em_result : the EM fit (``params``, ``cov``, ``sha256``); needed by nearest_mode
+    em_result : the EM fit (``params``, ``cov_std``, ``scaling``, ``sha256``); needed by nearest_mode, and its
+        standardisation is the coordinates every method decides in
     data : the observed data (array or :class:`models.Dataset`); taken from the tree's
         ``observed_data`` when omitted. Needed by stephens, pra and ecr.
     inputs : :func:`labels.inputs.prepare` of this posterior, when already computed (else computed
@@ -95,20 +104,20 @@ def relabel(posterior, method: str, *, em_result=None, data=None, inputs: LabelI
         raise SettingError(f"unknown relabelling method {method!r}; choose from {', '.join(METHODS)}")
     if stephens_init not in ("identity", "order"):
         raise SettingError(f"stephens_init must be 'identity' or 'order', got {stephens_init!r}")
-    draws = draws_of(posterior)
     if method in NEEDS_DATA and inputs is None:
         inputs = prepare(posterior, data=data, em_result=em_result, bins=bins)
         if inputs is None:
             raise EmvbError(f"relabelling method {method!r} needs the observed data")
     if method in NEEDS_EM and em_result is None:
         raise EmvbError(f"relabelling method {method!r} needs the EM fit")
+    scaling, draws = label_coordinates(posterior, em_result, inputs)
     info: dict = {}
     if method == "order":
         perm = order_perm(draws)
     elif method == "nearest_mode":
-        perm = nearest_mode_perm(draws, em_result.params, em_result.cov)
+        perm = nearest_mode_perm(draws, *standardized_mode(em_result, scaling))
     elif method == "pra":
-        perm, info = _pra(draws, inputs, posterior)
+        perm, info = _pra(posterior, scaling, draws, inputs)
     elif method == "stephens":
         init = order_perm(draws) if stephens_init == "order" else None
         perm, info = stephens_perm(inputs.binned, draws, init_perm=init, tol=tol, held=inputs.held,
@@ -118,7 +127,7 @@ def relabel(posterior, method: str, *, em_result=None, data=None, inputs: LabelI
         perm, info = ecr_perm(inputs.binned, draws, tol=tol, sums=inputs.sums, held=inputs.held)
         perm, info["global_flip"] = align_to_em(draws, perm)
     if method in NEEDS_DATA:
-        info["bin_width"] = inputs.binned.width
+        info["bin_width"] = inputs.bin_width
     tree = relabelled_tree(posterior, perm, method)
     n_draws = draws.shape[1]
     return Relabelled(posterior=tree, perm=np.asarray(perm, bool), method=method, draw_index=np.arange(n_draws),

@@ -39,6 +39,14 @@ def _chains_word(items, capital: bool = False) -> str:
     return word[0].upper() + word[1:] if capital else word
 
 
+def rhat_blind_text(where: str | None = None) -> str:
+    """Why R-hat misses switching within chains (said when :attr:`LabelDiagnosis.rhat_blind`), and what
+    shows it instead (``where``: the place that shows it, e.g. a report section)."""
+    return ("R-hat barely flags it: when every chain visits both copies, the chains agree with one another, so "
+            "R-hat alone cannot reveal switching; the share of draws in the other labelling does"
+            + (f" ({where})." if where else "."))
+
+
 def boundary_facts(d) -> str:
     """The gap between the labellings and the share of draws near the boundary mu1 = mu2."""
     from .diagnose import BAND
@@ -77,8 +85,7 @@ def _verdict_text(d) -> str:
                 "chain that stays in one copy never crosses mu1 = mu2, so the sampler moved between the two "
                 "mirror-image copies, and per-component summaries average both until every draw is relabelled. ")
         if d.rhat_blind:
-            text += ("R-hat barely flags it: when every chain visits both copies, the chains agree with one "
-                     "another, so R-hat alone cannot reveal switching. ")
+            text += rhat_blind_text() + " "
         return text
     if d.verdict == "between_chains":
         return (f"Label switching between chains: {_every_draw(d)}, {_chains_word(as_em)} kept mu1 < mu2 (the "

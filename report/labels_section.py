@@ -44,7 +44,7 @@ def agreement_text(c) -> str:
     from ..labels.relabel import disagreement
 
     d = c.diagnosis
-    near, *_ = gap_facts(draws_of(c.unordered))
+    near, *_ = gap_facts(draws_of(c.unordered).standardized(c.em.scaling))  # unit-free; no overflow
     split = disagreement(c.relabelled)
     n = len(c.relabelled)
     b = f"{100 * d.boundary_share:.3g}%"

@@ -8,6 +8,7 @@ import numpy as np
 from ..compare.convergence import chain_checks
 from ..compare.pipeline import ORDERED, RAW, RELABEL_PREFIX
 from ..compare.thresholds import OVERLAP_GAP, RHAT_MAX, SD_RATIO_BAND, Z_MAX, overlapping, shown
+from ..labels.wording import rhat_blind_text
 from .adequacy_section import adequacy_lessons, misfit_reason
 
 
@@ -37,8 +38,7 @@ def _label_lesson(c) -> str:
         text = (f"- **The sampler switched labels inside chains**: chains ran deep into both mirror-image copies "
                 f"({100 * d.share_swapped:.3g}% of all draws have mu1 > mu2).")
         if d.rhat_blind:
-            text += (" R-hat does not flag it (every chain visits both copies); the share of draws in the other "
-                     "labelling does (section 2).")
+            text += " " + rhat_blind_text("section 2")
         return text
     if d.verdict == "ambiguous":
         return (f"- **When the two copies of the posterior meet, labels are a convention.** "

@@ -99,14 +99,16 @@ def test_a_missing_variable_exits_2_with_one_line(cli, files):
     assert "no variable 'pi' for the weights (variables: lp, means, s, w)" in r.stderr
 
 
-@pytest.mark.parametrize("extra, match", [
-    (["--means", "s"], "means 's' must have a component dimension"),
-    (["--sigma", "w"], "sigma 'w' differs between the components"),
-    (["--method", "pivot"], "invalid choice: 'pivot'"),
+@pytest.mark.parametrize("names, extra, match", [
+    ({"means": "s"}, [], "means 's' must have a component dimension"),  # one value per draw, not two
+    ({"sigma": "w"}, [], "sigma 'w' differs between the components"),  # the two weights: pi1 != 1 - pi1
+    ({}, ["--method", "pivot"], "invalid choice: 'pivot'"),
 ])
-def test_bad_names_are_one_line_errors(capsys, files, extra, match):
+def test_bad_names_are_one_line_errors(capsys, files, names, extra, match):
+    """Each option given once (the command refuses a repeated one): the right names, but for one of them."""
     root, data, post, *_ = files
-    args = ["--weights", "w", "--means", "means", "--sigma", "s"]
+    chosen = {"weights": "w", "means": "means", "sigma": "s"} | names
+    args = [a for k, v in chosen.items() for a in (f"--{k}", v)]
     status, out, err = main_run(capsys, "labels", "--data", data, "--posterior", post, *args, *extra)
     assert status == 2 and match in err and len(err.strip().splitlines()) == 1, err
 

@@ -12,6 +12,7 @@ from emvb.labels.draws import Relabelled, draws_of
 from emvb.labels.relabel import METHOD_INFO, METHODS, agreement, disagreement, relabel, relabel_all
 from emvb.models.density import logpdf, responsibilities
 from emvb.models.errors import EmvbError
+from emvb.models.scaling import Scaling
 
 C, D = 4, 300
 
@@ -131,12 +132,22 @@ def test_pra_pivot_is_the_highest_posterior_draw_and_labels_by_the_scalar_produc
     lp = ll + pri.logpdf(draws.pi1, draws.mu1, draws.mu2, draws.sigma)
     c, j = np.unravel_index(np.argmax(lp), lp.shape)
     assert r.info["pivot_position"] == (c, j) and r.info["pivot_by"] == "log-likelihood + log prior"
-    piv = draws.point(c, j).ordered()
-    # Brute force over both permutations of the component parameters (w_k, mu_k, sigma).
-    vec = np.stack([draws.pi1, 1 - draws.pi1, draws.mu1, draws.mu2, draws.sigma, draws.sigma], -1)
-    swp = np.stack([1 - draws.pi1, draws.pi1, draws.mu2, draws.mu1, draws.sigma, draws.sigma], -1)
+    assert r.info["pivot"] == draws.point(c, j).ordered().to_dict()  # reported in the data's units
+    # Brute force over both permutations of the component parameters (w_k, mu_k, sigma), the means in
+    # the data's standardised units (median 0, IQR 1).
+    z = draws.standardized(Scaling.of(x))
+    piv = z.point(c, j).ordered()
+    vec = np.stack([z.pi1, 1 - z.pi1, z.mu1, z.mu2, z.sigma, z.sigma], -1)
+    swp = np.stack([1 - z.pi1, z.pi1, z.mu2, z.mu1, z.sigma, z.sigma], -1)
     pv = np.array([piv.pi1, 1 - piv.pi1, piv.mu1, piv.mu2, piv.sigma, piv.sigma])
     assert np.array_equal(r.perm, swp @ pv > vec @ pv)
+    # As published (means as recorded) the rule depends on the units: with the data recorded in tenths
+    # (10 x) it labels these draws otherwise; emvb's is the same for any a x + b (test_label_stage_is_invariant).
+    raw = draws.point(c, j).ordered()
+    vr = np.stack([draws.pi1, 1 - draws.pi1, 10 * draws.mu1, 10 * draws.mu2], -1)
+    sr = np.stack([1 - draws.pi1, draws.pi1, 10 * draws.mu2, 10 * draws.mu1], -1)
+    pr = np.array([raw.pi1, 1 - raw.pi1, 10 * raw.mu1, 10 * raw.mu2])
+    assert not np.array_equal(r.perm, sr @ pr > vr @ pr)
     # Without recorded priors the pivot is the highest-likelihood draw, and says so.
     r2 = relabel(to_tree(theta, None, x), "pra")
     assert r2.info["pivot_position"] == np.unravel_index(np.argmax(ll), ll.shape)
