@@ -178,32 +178,14 @@ def prior_draws(data, *, ordered: bool = True, priors="default", draws: int = 40
 
 
 def relabel_methods() -> dict[str, str]:
-    """Every relabelling method of ``labels.relabel.METHODS`` with its one-line description, in that order.
+    """Every relabelling method of ``labels.methods.METHODS`` with its one-line description, in that order.
 
-    Read from the method table in the docstring of labels/relabel.py (lines like ````order``  sort each
-    draw by mu``; an indented next line continues the description), so the list follows the code.
+    The description is what the method does, as ``labels.methods.METHOD_INFO`` states it (the
+    report's method table and ``emvb labels`` print the same text), so the list follows the code.
     """
-    import re
+    from .labels.methods import METHOD_INFO, METHODS
 
-    from .labels import relabel as _relabel_module
-
-    lines = (_relabel_module.__doc__ or "").splitlines()
-    found: dict[str, str] = {}
-    row = re.compile(r"^\s*[-*]?\s*`{1,2}(\w+)`{1,2}\s*[:\u2014-]?\s+(\S.*)$")
-    for i, line in enumerate(lines):
-        m = row.match(line)
-        if not m or m.group(1) not in _relabel_module.METHODS or m.group(1) in found:
-            continue
-        text = [m.group(2).strip()]
-        for nxt in lines[i + 1:]:
-            if not nxt.startswith("  ") or not nxt.strip() or row.match(nxt):
-                break
-            text.append(nxt.strip())
-        found[m.group(1)] = " ".join(text)
-    missing = [name for name in _relabel_module.METHODS if name not in found]
-    if missing:
-        raise EmvbError(f"labels/relabel.py: its docstring describes no method {', '.join(missing)}")
-    return {name: found[name] for name in _relabel_module.METHODS}
+    return {name: METHOD_INFO[name][1] for name in METHODS}
 
 
 def relabel_agreement(relabelled: dict):

@@ -92,15 +92,53 @@ def em_trace(plain, accelerated, title: str = "") -> plt.Figure:
     return fig
 
 
+def stuck_chains(posterior) -> list[tuple[str, dict, float]]:
+    """Every ``(variable, selection, value)`` of pi1, mu, sigma whose draws in one chain are all one value.
+
+    ``selection`` holds the chain (and the component of mu) as coordinates of the posterior. A chain
+    that never moved (the sampler rejected every proposal after warm-up) has no density: ArviZ's
+    KDE of it is empty. The convergence table flags such a chain by its R-hat and ESS.
+    """
+    from ..labels.draws import posterior_dataset
+
+    ds = posterior_dataset(posterior)
+    out = []
+    for var in ("pi1", "mu", "sigma"):
+        da = ds[var].transpose("chain", "draw", ...)
+        other = [d for d in da.dims if d != "draw"]  # chain, then the component of mu
+        a = da.values
+        for idx in np.argwhere(np.all(a == a[:, :1], axis=1)):
+            sel = {d: da[d].values[i].item() for d, i in zip(other, idx, strict=True)}
+            out.append((var, sel, float(a[(idx[0], 0, *idx[1:])])))
+    return out
+
+
 def trace_plot(posterior, title: str):
-    """ArviZ's density + trace plot of pi1, mu, sigma, one colour per chain."""
+    """ArviZ's density + trace plot of pi1, mu, sigma, one colour per chain.
+
+    A stuck chain (:func:`stuck_chains`) has no density: ArviZ's KDE of one value draws nothing
+    (its warning about it is expected here and silenced), so a dashed vertical line in the chain's
+    colour marks the value in the density panel and the title names the chain.
+    """
     import arviz as az
 
-    pc = az.plot_trace_dist(posterior, var_names=["pi1", "mu", "sigma"], compact=False,
-                            figure_kwargs={"figsize": (10, 7.5)})
+    from ..sampling.known_warnings import silenced
+
+    stuck = stuck_chains(posterior)
+    with silenced(*(["kde_single_value"] if stuck else [])):
+        pc = az.plot_trace_dist(posterior, var_names=["pi1", "mu", "sigma"], compact=False,
+                                figure_kwargs={"figsize": (10, 7.5)})
+    for var, sel, value in stuck:
+        color = pc.get_viz("dist", var, sel).get_color()
+        pc.get_target(var, {**{k: v for k, v in sel.items() if k != "chain"}, "column": "dist"}).axvline(
+            value, color=color, lw=1.5, ls="--")
+    chains = sorted({sel["chain"] for _, sel, _ in stuck})
+    if chains:
+        title += (f"\nchain{'s' if len(chains) > 1 else ''} {', '.join(map(str, chains))}: every draw the same "
+                  "value (stuck; no density, a dashed line marks the value)")
     fig = pc.get_viz("figure")
     fig.suptitle(title, fontsize=11)
-    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    fig.tight_layout(rect=(0, 0, 1, 0.94 if chains else 0.97))
     return fig
 
 

@@ -1,4 +1,4 @@
-"""Warnings of PyMC and the samplers that emvb silences, each named, with why.
+"""Warnings of PyMC, the samplers and ArviZ that emvb silences, each named, with why.
 
 Every filter is keyed on the warning's message text, so it silently stops matching when upstream
 rewords it. :data:`KNOWN` is the one list of them; ``tests/test_known_warnings.py`` triggers each
@@ -38,6 +38,11 @@ KNOWN: dict[str, Known] = {
         "The optimizer did not converge", UserWarning,
         "PyMC judges L-BFGS-B's own stopping message; sampling.map judges convergence itself by the Newton "
         "decrement and warns with a number when the mode was not reached"),
+    "kde_single_value": Known(
+        "Your data appears to have a single value or no finite values", UserWarning,
+        "ArviZ's KDE of a chain whose every draw is the same value (a stuck chain) has no density; "
+        "report.figures.trace_plot silences it only for such a chain, marks the chain's value with a line and "
+        "names the chain in the title, and the report's convergence table flags it by R-hat and ESS"),
 }
 
 

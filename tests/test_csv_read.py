@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import codecs
-import struct
 
 import numpy as np
 import pytest
@@ -83,15 +82,48 @@ def test_tsv_latin1_and_utf16_are_read(tmp_path):
     assert read_column(tmp_path / "u.csv")[0].tobytes() == values.tobytes()
 
 
-def test_any_finite_double_survives_save_and_load(tmp_path):
-    rng = np.random.default_rng(7)
-    bits = rng.integers(0, 2**64, size=20_000, dtype=np.uint64)
+#: Exponent width of one data set in :func:`test_any_finite_double_survives_save_and_load`: with binary
+#: exponents spread evenly over 256, the quartiles sit near the middle exponent and the largest value
+#: about 2^128 (3e38) IQRs out, well inside what a fit accepts (models.scaling.MAX_STANDARDISED).
+BAND = 256
+
+
+def _every_finite_double(seed=7, size=20_000) -> np.ndarray:
+    """Random bit patterns (every exponent, both signs, subnormals) that are finite, and the extremes."""
+    bits = np.random.default_rng(seed).integers(0, 2**64, size=size, dtype=np.uint64)
     x = bits.view(np.float64)
-    x = x[np.isfinite(x)]
-    special = [5e-324, -5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, -0.0, 0.1, 1 / 3]
-    x = np.concatenate([x, special])
-    path = save_dataset(Dataset(x, name="bits"), tmp_path / "bits.csv")
-    assert load_data(path).values.tobytes() == x.tobytes()
-    (tmp_path / "repr.csv").write_text("x\n" + "\n".join(repr(float(v)) for v in x) + "\n")  # shortest digits
-    assert load_data(tmp_path / "repr.csv").values.tobytes() == x.tobytes()
-    assert struct.pack("<d", load_data(path).values[-3]) == struct.pack("<d", -0.0)  # the sign of zero kept
+    special = [5e-324, -5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, -1.7976931348623157e308,
+               -0.0, 0.0, 0.1, 1 / 3]
+    return np.concatenate([x[np.isfinite(x)], special])
+
+
+def test_any_finite_double_survives_save_and_load(tmp_path):
+    """Byte for byte through save_dataset/load_data (17 digits) and through a file of shortest repr digits.
+
+    One file cannot hold 1e-320 and 1e300 together: a fit refuses data spanning more than 1e100 IQRs
+    (test_a_file_no_fit_could_use_is_read_exactly_and_refused). So the doubles are split by binary
+    exponent into bands of :data:`BAND`, each a data set the fits accept; together they hold every double.
+    """
+    x = _every_finite_double()
+    _, exponent = np.frexp(x)  # 0 for zeros: with the numbers near 1
+    band = (exponent + 1074) // BAND
+    assert band.max() - band.min() >= 7  # the bands cover the whole range, 2^-1074 to 2^1024
+    assert np.signbit(x[x == 0]).any()  # -0.0 is among them: byte equality checks that its sign is kept
+    for b in np.unique(band):
+        part = x[band == b]
+        path = save_dataset(Dataset(part, name=f"band{b}"), tmp_path / f"band{b}.csv")
+        assert load_data(path).values.tobytes() == part.tobytes(), b
+        shortest = tmp_path / f"repr{b}.csv"
+        shortest.write_text("x\n" + "\n".join(repr(float(v)) for v in part) + "\n")
+        assert load_data(shortest).values.tobytes() == part.tobytes(), b
+
+
+def test_a_file_no_fit_could_use_is_read_exactly_and_refused(tmp_path):
+    """All the doubles in one file: the reader returns them byte for byte; loading them as data is
+    refused in one line naming the file, because no float64 fit spans 1e-320 to 1e308."""
+    x = _every_finite_double()
+    path = tmp_path / "all.csv"
+    path.write_text("x\n" + "\n".join(repr(float(v)) for v in x) + "\n")
+    assert read_column(path)[0].tobytes() == x.tobytes()
+    with pytest.raises(DataError, match=r"all\.csv: the values reach .* interquartile ranges from their median"):
+        load_data(path)

@@ -65,8 +65,18 @@ def _map_stopped_early(model):
                 progressbar=False, model=model, options={"maxiter": 1})
 
 
+def _kde_of_a_stuck_chain(model):
+    import arviz as az
+    import matplotlib.pyplot as plt
+    from test_figures import posterior_with_a_stuck_chain
+
+    pc = az.plot_trace_dist(posterior_with_a_stuck_chain(), var_names=["pi1", "mu", "sigma"], compact=False)
+    plt.close(pc.get_viz("figure"))
+
+
 TRIGGERS = {"full_adapt_experimental": _full_adapt, "fork_with_threads": _fork_with_a_thread,
-            "map_not_converged": _map_stopped_early, "chain_longer_than_draw": _fewer_draws_than_chains}
+            "map_not_converged": _map_stopped_early, "chain_longer_than_draw": _fewer_draws_than_chains,
+            "kde_single_value": _kde_of_a_stuck_chain}
 
 
 def test_every_known_warning_has_a_trigger():
