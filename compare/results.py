@@ -35,7 +35,8 @@ from .table import BOOL_COLUMNS, STRING_COLUMNS, check_fingerprints
 FORMAT = "emvb-comparison-1"
 ENGINE = "h5netcdf"
 #: Groups of a sampler's DataTree that are kept; log_likelihood and posterior_predictive are
-#: (chain, draw, N) arrays, 320 MB each for N = 10^4 (API crib §0), and are recomputable.
+#: (chain, draw, N) arrays, 320 MB each for N = 10^4 (4 chains x 1000 draws x 10^4 points x 8
+#: bytes), and are recomputable.
 KEPT_GROUPS = ("posterior", "sample_stats")
 
 

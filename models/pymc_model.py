@@ -245,8 +245,8 @@ def build_model(data, *, priors: Priors | str | None = None, ordered: bool,
     rule = _prior_rule(priors)
     pri, sc, values = _bind(ds, rule)
     coords = {"component": COMPONENTS, "obs": np.arange(ds.n)}
-    # `transform=` chains after the default transform; Normal and Flat have none, so this is plain
-    # Ordered (API crib §0).
+    # `transform=` chains after the default transform; Normal and Flat have none, so the result is
+    # the plain ordered transform (docs/methods.md §4.2).
     mu_kw = {"dims": "component", "transform": ordered_transform} if ordered else {"dims": "component"}
     with pm.Model(coords=coords) as model:
         d = {k: pm.Data(k, v, dims="obs" if k == X_STD else None) for k, v in values.items()}
