@@ -50,6 +50,17 @@ def _version(package: str) -> str | None:
         return None
 
 
+def _command() -> list[str]:
+    """The command line as typed in the repository's root: ``python benchmarks/NAME.py ARGS``.
+
+    Absolute paths would name the machine's checkout, not the repository's files.
+    """
+    script = Path(sys.argv[0]).resolve()
+    root = RESULTS_DIR.parent.parent
+    shown = script.relative_to(root).as_posix() if script.is_relative_to(root) else script.name
+    return ["python", shown, *sys.argv[1:]]
+
+
 def machine() -> dict:
     """CPU count (all and usable by this process), platform, python and library versions."""
     affinity = getattr(os, "sched_getaffinity", None)
@@ -90,7 +101,7 @@ def record(benchmark: str, args: argparse.Namespace, results: dict) -> Path | No
     replaced = path.exists()
     doc = {
         "benchmark": benchmark,
-        "command": [sys.executable, *sys.argv],
+        "command": _command(),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "args": {k: v for k, v in vars(args).items() if k not in ("out", "no_record")},

@@ -160,36 +160,49 @@ def write_adequacy_figures(c, folder: Path) -> None:
 
 
 def ppc_density_figure(x, ppc):
-    """ArviZ ``plot_ppc_dist``: the data's density over those of the kept simulated data sets."""
+    """ArviZ ``plot_ppc_dist``: the data's density over those of the kept simulated data sets (in the
+    data's :func:`report.figures.display_unit`)."""
     import arviz as az
 
-    dt = az.from_dict({"posterior_predictive": {"x": ppc.examples[None]}, "observed_data": {"x": np.asarray(x)}})
+    from .figures import display_unit, unit_note
+
+    unit = display_unit(x)
+    x = np.asarray(x, dtype=float) / unit
+    dt = az.from_dict({"posterior_predictive": {"x": ppc.examples[None] / unit}, "observed_data": {"x": x}})
     lo, hi = np.quantile(x, [0.001, 0.999])
     pc = az.plot_ppc_dist(dt, num_samples=ppc.examples.shape[0], figure_kwargs={"figsize": (8, 4)})
     ax = pc.get_target("x", {})
     ax.set_xlim(lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo))
-    ax.set_title(f"Data (black) and {ppc.examples.shape[0]} data sets simulated from the posterior", fontsize=10)
+    ax.set_title(f"Data (black) and {ppc.examples.shape[0]} data sets simulated from the posterior"
+                 + unit_note(unit), fontsize=10)
     fig = pc.get_viz("figure")
     fig.tight_layout()
     return fig
 
 
 def ppc_statistics_figure(ppc):
-    """ArviZ ``plot_dist`` of each statistic over the simulated data sets, the data's value marked."""
-    import arviz as az
+    """Histogram of each statistic over the simulated data sets, its central ``1 - 2 PPP_TAIL`` interval
+    shaded and the data's value dashed.
 
-    names = [s.name for s in ppc.statistics]
-    dt = az.from_dict({"posterior_predictive": {n: s.replicated[None] for n, s in zip(names, ppc.statistics,
-                                                                                       strict=True)}})
-    pc = az.plot_dist(dt, group="posterior_predictive", var_names=names, kind="hist", ci_prob=1 - 2 * PPP_TAIL,
-                      figure_kwargs={"figsize": (12, 3.4)})
-    for s in ppc.statistics:
-        ax = pc.get_target(s.name, {})
-        ax.axvline(s.observed, color="black", lw=1.5, ls="--")
+    Drawn with matplotlib: a statistic can take one value in every simulated data set (the share beyond
+    3 sd is 0 in all of them for small, well-separated data), which ArviZ's histogram bins cannot take.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(ppc.statistics), figsize=(12, 3.4), squeeze=False)
+    level = int(round(100 * (1 - 2 * PPP_TAIL)))
+    for ax, s in zip(axes[0], ppc.statistics, strict=True):
+        r = np.asarray(s.replicated, dtype=float)
+        lo, hi = np.quantile(r, [PPP_TAIL, 1.0 - PPP_TAIL])
+        left, right = min(r.min(), s.observed), max(r.max(), s.observed)
+        pad = 0.05 * (right - left) or 0.5 * max(abs(right), 1e-3)  # one value everywhere: a visible width
+        ax.hist(r, bins=min(40, max(10, int(np.sqrt(r.size)))), range=(left - pad, right + pad), color="C0",
+                alpha=0.7, label="simulated data sets")
+        ax.axvspan(lo, hi, color="C0", alpha=0.12, lw=0, label=f"central {level}%")
+        ax.axvline(s.observed, color="black", lw=1.5, ls="--", label="data")
         ax.set_title(f"{_LABELS.get(s.name, s.name)}: data {s.observed:.3g}, ppp {s.ppp:.3f}", fontsize=10)
-        lo, hi = ax.get_xlim()
-        ax.set_xlim(min(lo, s.observed), max(hi, s.observed))
-    fig = pc.get_viz("figure")
+        ax.set_yticks([])
+    axes[0][0].legend(fontsize=8, frameon=False)
     fig.suptitle("Test statistics of data simulated from the posterior (histogram) and of the data (dashed)",
                  fontsize=11)
     fig.tight_layout(rect=(0, 0, 1, 0.93))

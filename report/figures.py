@@ -20,6 +20,46 @@ from ..models.params import PARAM_NAMES, MixtureParams
 
 COLORS = {"truth": "black", "em": "C3", "posterior": "C0", "normal": "C1"}
 DPI = 100
+#: Data whose largest magnitude lies outside [1 / DISPLAY_LIMIT, DISPLAY_LIMIT] are drawn in a power-of-ten
+#: unit: the squares inside matplotlib's and ArviZ's histograms and KDEs overflow beyond about 1e154
+#: (and underflow to zero below 1e-154), so the limit leaves a wide margin.
+DISPLAY_LIMIT = 1e100
+
+
+def display_unit(x) -> float:
+    r"""The unit in which the figures draw data-scale quantities (x, mu, sigma): 1, or a power of ten.
+
+    .. math:: u = 10^{\operatorname{round}(\log_{10} \max_i |x_i|)}
+       \quad \text{if} \quad \max_i |x_i| \notin [10^{-100}, 10^{100}], \qquad u = 1 \text{ otherwise.}
+
+    The figures of data near 1e200 then show values near 1 and say "in units of 1e+200".
+    """
+    top = float(np.max(np.abs(np.asarray(x, dtype=float))))
+    if top == 0.0 or 1.0 / DISPLAY_LIMIT <= top <= DISPLAY_LIMIT:
+        return 1.0
+    return float(10.0 ** round(np.log10(top)))
+
+
+def unit_note(unit: float) -> str:
+    """`` (x, mu and sigma in units of 1e+200)``, or nothing for the unit 1."""
+    return "" if unit == 1.0 else f" (x, mu and sigma in units of {unit:.0e})"
+
+
+def in_unit(posterior, unit: float):
+    """The posterior with ``mu`` and ``sigma`` divided by ``unit`` (the posterior itself for the unit 1)."""
+    if unit == 1.0:
+        return posterior
+    import xarray as xr
+
+    from ..labels.draws import posterior_dataset
+
+    ds = posterior_dataset(posterior)
+    return xr.DataTree.from_dict({"posterior": ds.assign(mu=ds["mu"] / unit, sigma=ds["sigma"] / unit)})
+
+
+def params_in_unit(p: MixtureParams, unit: float) -> MixtureParams:
+    """``(pi1, mu1 / unit, mu2 / unit, sigma / unit)``."""
+    return p if unit == 1.0 else MixtureParams(p.pi1, p.mu1 / unit, p.mu2 / unit, p.sigma / unit)
 
 
 def _thin(a: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
@@ -34,9 +74,14 @@ def data_fit(x, em_params: MixtureParams, posterior=None, truth: MixtureParams |
     """Histogram of the data with the true, EM and posterior-mean densities and a posterior band.
 
     The band is the pointwise central ``band`` interval of the mixture density ``p(x | theta)``
-    over (thinned) posterior draws: the uncertainty of the fitted density, label-invariant.
+    over (thinned) posterior draws: the uncertainty of the fitted density, label-invariant. Drawn in
+    :func:`display_unit` of the data.
     """
     x = np.asarray(x, dtype=float)
+    unit = display_unit(x)
+    x, em_params = x / unit, params_in_unit(em_params, unit)
+    truth = None if truth is None else params_in_unit(truth, unit)
+    posterior = None if posterior is None else in_unit(posterior, unit)
     lo, hi = np.quantile(x, [0.0005, 0.9995])
     pad = 0.08 * (hi - lo)
     grid = np.linspace(lo - pad, hi + pad, 400)
@@ -55,9 +100,9 @@ def data_fit(x, em_params: MixtureParams, posterior=None, truth: MixtureParams |
     ax.plot(grid, pdf(grid, em_params), color=COLORS["em"], lw=1.5, ls="--", label="EM (MLE) density")
     if truth is not None:
         ax.plot(grid, pdf(grid, truth), color=COLORS["truth"], lw=1, ls=":", label="true density")
-    ax.set_xlabel("x")
+    ax.set_xlabel("x" if unit == 1.0 else f"x / {unit:.0e}")
     ax.set_ylabel("density")
-    ax.set_title(title or "Data and fitted mixture densities")
+    ax.set_title((title or "Data and fitted mixture densities") + unit_note(unit))
     ax.legend(fontsize=8, loc="best", frameon=False)
     fig.tight_layout()
     return fig
@@ -113,8 +158,8 @@ def stuck_chains(posterior) -> list[tuple[str, dict, float]]:
     return out
 
 
-def trace_plot(posterior, title: str):
-    """ArviZ's density + trace plot of pi1, mu, sigma, one colour per chain.
+def trace_plot(posterior, title: str, unit: float = 1.0):
+    """ArviZ's density + trace plot of pi1, mu, sigma, one colour per chain (mu, sigma in ``unit``).
 
     A stuck chain (:func:`stuck_chains`) has no density: ArviZ's KDE of one value draws nothing
     (its warning about it is expected here and silenced), so a dashed vertical line in the chain's
@@ -124,6 +169,8 @@ def trace_plot(posterior, title: str):
 
     from ..sampling.known_warnings import silenced
 
+    posterior = in_unit(posterior, unit)
+    title += unit_note(unit)
     stuck = stuck_chains(posterior)
     with silenced(*(["kde_single_value"] if stuck else [])):
         pc = az.plot_trace_dist(posterior, var_names=["pi1", "mu", "sigma"], compact=False,
@@ -143,16 +190,17 @@ def trace_plot(posterior, title: str):
 
 
 def param_densities(posterior, em_result, truth: MixtureParams | None = None, ci_prob: float = 0.95,
-                    title: str = "") -> plt.Figure:
+                    title: str = "", unit: float = 1.0) -> plt.Figure:
     """Each parameter's posterior density (ArviZ ``plot_dist``) with the EM estimate, its normal
-    approximation ``N(MLE, SE^2)`` and the truth drawn on the same axes."""
+    approximation ``N(MLE, SE^2)`` and the truth drawn on the same axes (mu, sigma in ``unit``)."""
     import arviz as az
 
+    posterior = in_unit(posterior, unit)
     pc = az.plot_dist(posterior, var_names=["pi1", "mu", "sigma"], ci_prob=ci_prob,
                       figure_kwargs={"figsize": (12, 3.4)})
-    em = em_result.params.to_dict()
-    se = em_result.se.to_dict()
-    truth_d = truth.to_dict() if truth is not None else None
+    em = params_in_unit(em_result.params, unit).to_dict()
+    se = {k: v if k == "pi1" else v / unit for k, v in em_result.se.to_dict().items()}
+    truth_d = params_in_unit(truth, unit).to_dict() if truth is not None else None
     for name in PARAM_NAMES:
         var, sel = ("mu", {"component": int(name[-1])}) if name.startswith("mu") else (name, {})
         ax = pc.get_target(var, sel)
@@ -173,7 +221,8 @@ def param_densities(posterior, em_result, truth: MixtureParams | None = None, ci
     handles.insert(0, Line2D([], [], color=post_line.get_color(), lw=1.5))
     labels.insert(0, "posterior (ArviZ KDE)")
     return legend_below(pc.get_viz("figure"), handles, labels,
-                        title or "Posterior (ArviZ) with the EM estimate, its normal approximation and the truth",
+                        (title or "Posterior (ArviZ) with the EM estimate, its normal approximation and the truth")
+                        + unit_note(unit),
                         bottom=0.08, top=0.93, fontsize=11)
 
 

@@ -28,15 +28,18 @@ def write_figures(c: Comparison, folder: Path) -> None:
     from . import figures as F
 
     truth = c.data.truth
+    unit = F.display_unit(c.data.values)  # 1, or a power of ten for data near the ends of the float range
     F.save(F.data_fit(c.data.values, c.em.params, c.ordered, truth, band=c.settings.ci_prob), folder / "data_fit.png")
     F.save(F.em_trace(c.em_plain, c.em), folder / "em_convergence.png")
-    F.save(F.trace_plot(c.unordered, f"Unordered model as sampled: verdict {c.diagnosis.verdict}"),
+    F.save(F.trace_plot(c.unordered, f"Unordered model as sampled: verdict {c.diagnosis.verdict}", unit),
            folder / "trace_unordered.png")
     relab = c.relabelled.get("stephens") or next(iter(c.relabelled.values()))
-    F.save(F.trace_plot(relab.posterior, f"Unordered model relabelled ({relab.method})"),
+    F.save(F.trace_plot(relab.posterior, f"Unordered model relabelled ({relab.method})", unit),
            folder / "trace_relabelled.png")
-    F.save(F.trace_plot(c.ordered, "Ordered model (mu1 < mu2 imposed by the prior)"), folder / "trace_ordered.png")
-    F.save(F.param_densities(c.ordered, c.em, truth, ci_prob=c.settings.ci_prob), folder / "posterior_vs_em.png")
+    F.save(F.trace_plot(c.ordered, "Ordered model (mu1 < mu2 imposed by the prior)", unit),
+           folder / "trace_ordered.png")
+    F.save(F.param_densities(c.ordered, c.em, truth, ci_prob=c.settings.ci_prob, unit=unit),
+           folder / "posterior_vs_em.png")
     write_adequacy_figures(c, folder)  # shown in the report's "Is the model adequate?" section
 
 

@@ -83,6 +83,28 @@ def _ignoring_sigint():
         signal.signal(signal.SIGINT, old)
 
 
+#: Loggers that report, with a traceback, the connections a closing client or cluster cuts mid-transfer.
+CLOSING_NOISE = ("distributed", "tornado")
+
+
+@contextmanager
+def _closing(resource):
+    """Yield ``resource`` and close it; after an interrupt or error, close it without logged tracebacks.
+
+    A Ctrl-C closes the client while results are in flight; tornado then logs "Stream is closed" with a
+    traceback (sometimes after the close returns), which would follow emvb's one-line message. The
+    command ends after such an exit, so the loggers stay quiet; after a normal exit nothing changes.
+    """
+    try:
+        yield resource
+    except BaseException:
+        for name in CLOSING_NOISE:
+            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+        raise
+    finally:
+        resource.close()
+
+
 @contextmanager
 def dask_client(workers: int | None = None, scheduler: str | None = None, quiet: bool = False):
     """A ``distributed.Client``: on a new ``LocalCluster`` (``workers`` processes, 1 thread each) or
@@ -97,7 +119,7 @@ def dask_client(workers: int | None = None, scheduler: str | None = None, quiet:
         except (OSError, TimeoutError) as e:
             raise EmvbError(f"--scheduler {address}: no Dask scheduler answered within {CONNECT_TIMEOUT} s "
                             f"({type(e).__name__})") from None
-        with client:
+        with _closing(client):
             yield client
         return
     with _ignoring_sigint():
@@ -106,7 +128,7 @@ def dask_client(workers: int | None = None, scheduler: str | None = None, quiet:
         cluster = LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
                                dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
                                silence_logs=level)
-    with cluster, Client(cluster) as client:
+    with _closing(cluster), _closing(Client(cluster)) as client:
         yield client
 
 

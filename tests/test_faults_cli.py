@@ -209,5 +209,6 @@ def test_a_closed_stdout_ends_the_command_quietly(victim):
     proc = start_cli("em", "--data", victim)
     proc.stdout.close()  # the reader went away before the table was printed (`emvb em ... | head -0`)
     err = proc.stderr.read()
+    proc.stderr.close()
     proc.wait(timeout=300)
     assert proc.returncode == 141 and err == ""

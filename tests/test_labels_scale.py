@@ -126,8 +126,6 @@ def test_emvb_labels_on_data_near_1e200_matches_the_original(capsys, tmp_path):
     assert docs[0]["verdict"] == "within_chain" and 0 < docs[0]["methods"]["order"]["swapped_share"] < 1
 
 
-@pytest.mark.xfail(strict=True, reason="the report's figures (report/figures.py, report/adequacy_section.py) "
-                   "overflow on data near 1e200; everything before them passes (remove this mark with their fix)")
 def test_emvb_run_on_data_near_1e200_exits_0_without_warnings(cli, tmp_path):
     """The whole pipeline (EM, both posteriors, labels, adequacy, report) on the default scenario times 1e200,
     as a user runs it (warnings are errors)."""
