@@ -27,8 +27,24 @@ def _p(t) -> str:
     return f"{t.p_value:.3g} ± {t.mc_error:.2g}"
 
 
-def verdict_sentence(a) -> str:
-    """The section's bold conclusion, from the three bootstrap answers."""
+#: The bootstrap tests whose rejection reads as misfit (the fit and the shared sigma); each has level
+#: ALPHA, so a correct model draws at least one rejection in at most N_MISFIT_TESTS * ALPHA of data sets.
+N_MISFIT_TESTS = 2
+
+
+def false_alarm_text() -> str:
+    """Why a model that generated the data can be rejected, with the rates the levels imply."""
+    return (f"each test rejects a correct model in {100 * ALPHA:g}% of data sets, so at most "
+            f"{100 * N_MISFIT_TESTS * ALPHA:g}% of data sets simulated from it ({N_MISFIT_TESTS} tests x "
+            f"{100 * ALPHA:g}%) draw a rejection of the fit or of the shared sigma")
+
+
+def verdict_sentence(a, simulated: bool = False) -> str:
+    """The section's bold conclusion, from the three bootstrap answers.
+
+    ``simulated``: the data were simulated from this model (the truth is known), so a rejection is
+    a false alarm and is worded as one.
+    """
     comp, shared, fit = a.components, a.shared_sigma, a.fit
     lvl = f"{100 * ALPHA:g}%"
     if fit.test.rejects or shared.test.rejects:
@@ -45,6 +61,11 @@ def verdict_sentence(a) -> str:
             gain = shared.loglik_unequal - shared.loglik_shared
             parts.append(f"letting each component have its own sd ({u.sigma1:.4g} and {u.sigma2:.4g}) raises the "
                          f"log-likelihood by {gain:.4g} (p = {_p(shared.test)})")
+        if simulated:
+            return ("**The model is rejected at the " + lvl + " level although these data were simulated from it** "
+                    "(the truth in the scenario above): " + "; and ".join(parts) + ". This is a false alarm: "
+                    + false_alarm_text() + ". On data of unknown origin the same numbers would say that the model "
+                    "does not fit.")
         return ("**The model does not fit these data.** At the " + lvl + " level, " + "; and ".join(parts) + ". "
                 "The estimates, standard errors and posterior intervals below describe the best approximation of "
                 "these data by two normals with one shared sd, not a process that generated them.")
@@ -109,11 +130,16 @@ def adequacy_section(c) -> str:
     text += _tests_table(a)
     text += (f"\nBIC (lower is better): one normal {comp.bic_1:.1f}, two normals with a shared sd {comp.bic_2:.1f}, "
              f"two normals with their own sds {shared.bic_unequal:.1f}.\n\n")
-    text += verdict_sentence(a) + "\n"
+    text += verdict_sentence(a, simulated=_simulated(c)) + "\n"
     text += _ppc_text(a)
     if a.ppc is not None:
         text += "\n" + "\n".join(f"![{desc}]({name})\n" for name, desc in ADEQUACY_FIGURES.items())
     return text
+
+
+def _simulated(c) -> bool:
+    """The data were simulated from this model (a known truth): a rejection of it is a false alarm."""
+    return getattr(c.data, "truth", None) is not None
 
 
 def misfit_reason(c) -> str | None:
@@ -122,6 +148,8 @@ def misfit_reason(c) -> str | None:
     if a is None or a.adequate:
         return None
     if a.rejected_fit:
+        if _simulated(c):
+            return None  # a false alarm (the data came from the model): the reason lies elsewhere
         return ("This is not a matter of overlap or small n: the model itself is rejected (\"Is the model "
                 "adequate?\"), so both fits describe the best two-normal approximation to data that are not a "
                 "two-normal mixture, and neither interval has its nominal meaning.")
@@ -138,6 +166,11 @@ def adequacy_lessons(c) -> list[str]:
     if a.rejected_fit:
         what = ("the fitted mixture does not reproduce the data" if a.fit.test.rejects else
                 "the two components need their own sds")
+        if _simulated(c):
+            return [f"- **A rejection is evidence, not proof.** These data were simulated from the model, yet a "
+                    f"bootstrap test says {what} (p = {min(a.fit.test.p_value, a.shared_sigma.test.p_value):.3g}): "
+                    f"{false_alarm_text()}. On real data, one such rejection is a reason to look closer (the "
+                    "figures, more data), not a proof that the model is wrong."]
         return [f"- **Check the model before the estimates.** Here {what} (bootstrap p = "
                 f"{min(a.fit.test.p_value, a.shared_sigma.test.p_value):.3g}): EM found the maximum of a likelihood "
                 "the data contradict, and the posterior is confident about the parameters of that same model. "

@@ -83,6 +83,24 @@ def test_the_verdict_flips_exactly_at_the_level(default):
     assert verdict_sentence(one).startswith("**A second component is not supported.**")
 
 
+def test_a_rejection_of_data_simulated_from_the_model_is_called_a_false_alarm(default):
+    """With a known truth (the data came from this model) a rejected fit is worded as a false alarm, at the
+    rate the level implies, and nothing blames the model; the same numbers without a truth read as misfit."""
+    a = default.adequacy
+    b = a.n_boot
+    at = bootstrap_test(1.0, [2.0] * (int(round(ALPHA * (b + 1))) - 1) + [0.0] * (b - int(round(ALPHA * (b + 1))) + 1))
+    rejected = dataclasses.replace(a, fit=dataclasses.replace(a.fit, test=at))
+    sim = SimpleNamespace(data=simulate(n=2000, seed=12), adequacy=rejected)
+    text = adequacy_section(sim)
+    assert "although these data were simulated from it" in text and "does not fit these data.**" not in text
+    assert "false alarm" in text and f"at most {100 * 2 * ALPHA:g}% of data sets" in text
+    assert misfit_reason(sim) is None
+    assert adequacy_lessons(sim)[0].startswith("- **A rejection is evidence, not proof.**")
+    real = SimpleNamespace(data=Dataset(sim.data.values), adequacy=rejected)
+    assert "**The model does not fit these data.**" in adequacy_section(real)
+    assert "not a matter of overlap" in misfit_reason(real)
+
+
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     root = tmp_path_factory.mktemp("check")
