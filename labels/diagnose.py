@@ -18,7 +18,10 @@ The statistic (docs/methods.md §4.9), from the draws alone:
 
 Verdict:
 
-``ambiguous``       ``b > AMBIGUOUS_SHARE``: the copies are joined, a draw's labels are a convention
+``chains_disagree`` the R-hat of a label-invariant quantity exceeds ``RHAT_MODES``: the chains sample
+                    different distributions of quantities no relabelling changes (different modes, or no
+                    convergence), so nothing about labels can be read from the pooled draws
+``ambiguous``       otherwise, ``b > AMBIGUOUS_SHARE``: the copies are joined, a draw's labels are a convention
 ``within_chain``    otherwise, some chain has a draw deep in its minority labelling
 ``between_chains``  otherwise, the chains' majority labellings differ
 ``none``            all chains in one labelling
@@ -49,7 +52,7 @@ import numpy as np
 from .draws import Draws, order_perm, posterior_dataset
 from .inputs import LabelInputs, label_coordinates, prepare
 
-VERDICTS = ("none", "between_chains", "within_chain", "ambiguous")
+VERDICTS = ("none", "between_chains", "within_chain", "ambiguous", "chains_disagree")
 #: A draw is near the boundary mu1 = mu2 when |mu2 - mu1| is below this fraction of its median.
 BAND = 0.5
 #: Boundary share above which the two copies count as joined and labels as ambiguous (docs/methods.md
@@ -57,6 +60,10 @@ BAND = 0.5
 #: 2e-6 of its draws across it).
 AMBIGUOUS_SHARE = 0.01
 RHAT_OK = 1.01
+#: A label-invariant R-hat above this means the chains sit in different modes (or have not converged) in
+#: quantities that label switching cannot move: the older, lenient convergence threshold (Gelman & Rubin
+#: 1992), so that a chain merely short of RHAT_OK still gets a label verdict.
+RHAT_MODES = 1.1
 #: Largest raw R-hat (pi1, mu1, mu2) below which R-hat "barely flags" switching within chains.
 RHAT_FLAG = 1.05
 #: ``|mu2 - mu1| / sigma`` below which a two-component mixture with a shared sigma and equal
@@ -170,7 +177,7 @@ def recorded_starts(posterior) -> tuple[str | None, list[str] | None]:
     return (str(init) if init is not None else None), labels
 
 
-def _chains(swapped: np.ndarray, deep: np.ndarray, coords, starts, ambiguous: bool) -> tuple[ChainLabels, ...]:
+def _chains(swapped: np.ndarray, deep: np.ndarray, coords, starts, undecided: bool) -> tuple[ChainLabels, ...]:
     out = []
     for c, coord in enumerate(coords):
         share_sw = float(swapped[c].mean())
@@ -179,7 +186,7 @@ def _chains(swapped: np.ndarray, deep: np.ndarray, coords, starts, ambiguous: bo
         deep_other = bool(np.any(minority & deep[c]))
         start = starts[c] if starts is not None and len(starts) == len(coords) else None
         out.append(ChainLabels(coord.item() if hasattr(coord, "item") else coord, labelling,
-                               float(minority.mean()), deep_other and not ambiguous, deep_other, start))
+                               float(minority.mean()), deep_other and not undecided, deep_other, start))
     return tuple(out)
 
 
@@ -221,12 +228,19 @@ def diagnose_labels(posterior, em_result=None, *, data=None, bins: int | None = 
     scaling, draws = label_coordinates(posterior, em_result, inputs)
     ds = posterior_dataset(posterior)
     near, typical, separation, b = gap_facts(draws)
+    rhat_raw, invariant = _rhat(draws)
+    ll, bound = _loglik_draws(posterior, inputs)
+    if ll is not None:
+        invariant["loglik"] = float(az.rhat(ll))
+    disagree = any(v > RHAT_MODES for v in invariant.values())  # NaN (one chain) compares False
     ambiguous = b > AMBIGUOUS_SHARE
     swapped = order_perm(draws)
     coords = ds["chain"].values if "chain" in ds.coords else np.arange(draws.shape[0])
     init, starts = recorded_starts(posterior)
-    chains = _chains(swapped, ~near, coords, starts, ambiguous)
-    if ambiguous:
+    chains = _chains(swapped, ~near, coords, starts, undecided=ambiguous or disagree)
+    if disagree:
+        verdict = "chains_disagree"
+    elif ambiguous:
         verdict = "ambiguous"
     elif any(c.switches for c in chains):
         verdict = "within_chain"
@@ -234,10 +248,6 @@ def diagnose_labels(posterior, em_result=None, *, data=None, bins: int | None = 
         verdict = "between_chains"
     else:
         verdict = "none"
-    rhat_raw, invariant = _rhat(draws)
-    ll, bound = _loglik_draws(posterior, inputs)
-    if ll is not None:
-        invariant["loglik"] = float(az.rhat(ll))
     return LabelDiagnosis(verdict=verdict, chains=chains, rhat_raw=rhat_raw, rhat_invariant=invariant,
                           typical_gap=scaling.scale * typical, separation=separation, boundary_share=b,
                           share_swapped=float(swapped.mean()),

@@ -58,10 +58,18 @@ def boundary_facts(d) -> str:
 
 
 def _verdict_text(d) -> str:
-    from .diagnose import AMBIGUOUS_SHARE, BAND
+    from .diagnose import AMBIGUOUS_SHARE, BAND, RHAT_MODES
 
     as_em = [c.chain for c in d.chains if c.labelling == "as_em"]
     swapped = [c.chain for c in d.chains if c.labelling == "swapped"]
+    if d.verdict == "chains_disagree":
+        high = ", ".join(f"{k} {v:.3g}" for k, v in d.rhat_invariant.items() if v > RHAT_MODES)
+        return (f"The chains disagree beyond labels: R-hat of label-invariant quantities reaches {high} (above "
+                f"{RHAT_MODES:g}). No relabelling changes these quantities, so the chains sample different "
+                "distributions of them: they sit in different modes of the posterior or have not converged. "
+                "Which copy a draw is in cannot be judged from the pooled draws, no label verdict is given, "
+                "and no relabelling makes the per-component summaries valid: run longer chains, or look at "
+                "each chain's draws (the trace figure) to see the modes. ")
     if d.verdict == "ambiguous":
         crossing = [c for c in d.chains if c.share_other > 0]
         text = (f"Labels are ambiguous: {_pct(d.boundary_share)} of the draws lie near mu1 = mu2, more than the "

@@ -57,6 +57,9 @@ def agreement_text(c) -> str:
                      "spread away from it), so for the draws of this run the two labellings are far apart and any "
                      "rule that tells them apart chooses the same one. The agreement says the labels are "
                      "unambiguous; it does not confirm one method by another.")
+        elif d.verdict == "chains_disagree":
+            text += ("The chains disagree on label-invariant quantities (the verdict above), so this agreement "
+                     "says nothing about the labels of a converged posterior.")
         else:
             text += (f"{b} of the draws lie near mu1 = mu2, where labels are ambiguous; the methods happen to "
                      "choose alike even there, which does not make those labels less of a convention.")
@@ -66,7 +69,11 @@ def agreement_text(c) -> str:
     text = (f"The methods disagree on {100 * split.mean():.3g}% of the draws ({k} of {split.size}); "
             f"{100 * share_near:.3g}% of those lie within {BAND:g} x the median |mu2 - mu1| of the boundary "
             f"mu1 = mu2 ({b} of all draws do). ")
-    if d.boundary_share > AMBIGUOUS_SHARE:
+    if d.verdict == "chains_disagree":
+        text += ("The chains disagree on label-invariant quantities (the verdict above), so the draws near "
+                 "mu1 = mu2 may belong to a different mode rather than to a joined region of two copies; the "
+                 "methods' disagreement is not interpretable until the chains agree.")
+    elif d.boundary_share > AMBIGUOUS_SHARE:
         text += ("The two copies of the posterior are joined here (the verdict above), so the methods' different "
                  "criteria (the means, the weights, the allocations, the distance to a pivot) pick different labels "
                  "for many draws: that disagreement is the ambiguity of the labels, not an error of one method, "

@@ -40,6 +40,11 @@ def _label_lesson(c) -> str:
         if d.rhat_blind:
             text += " " + rhat_blind_text("section 2")
         return text
+    if d.verdict == "chains_disagree":
+        worst = max(d.rhat_invariant.values())
+        return (f"- **Label switching cannot be judged when the chains disagree on what labels cannot change.** "
+                f"R-hat of label-invariant quantities reaches {worst:.3g} (section 2): the chains found different "
+                "modes or have not converged, and relabelling cannot repair that.")
     if d.verdict == "ambiguous":
         return (f"- **When the two copies of the posterior meet, labels are a convention.** "
                 f"{100 * d.boundary_share:.3g}% of the unordered model's draws lie near mu1 = mu2 (median "
@@ -57,6 +62,12 @@ def _relabel_lesson(c) -> str:
     o = _rows(c, ORDERED)
     relab = c.table[c.table.variant.str.startswith(RELABEL_PREFIX)].set_index("parameter")
     split = disagreement(c.relabelled) if c.relabelled else np.zeros(1, bool)
+    if c.diagnosis.verdict == "chains_disagree":
+        return (f"- **Relabelling cannot reconcile chains in different modes.** The {len(c.relabelled)} methods "
+                f"disagree on {100 * split.mean():.3g}% of the draws, and the relabelled posterior mean of pi1 ranges "
+                f"from {relab.loc['pi1', 'mean'].min():.3f} to {relab.loc['pi1', 'mean'].max():.3f} across methods; "
+                "with chains that disagree on label-invariant quantities (section 2) no method's summaries describe "
+                "the posterior.")
     if split.any():
         return (f"- **Relabelling is uncertain where the copies meet.** The {len(c.relabelled)} methods disagree on "
                 f"{100 * split.mean():.3g}% of the draws, and the relabelled posterior mean of pi1 ranges from "

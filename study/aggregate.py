@@ -21,13 +21,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..labels.diagnose import VERDICTS
 from .thresholds import MC_ERRORS, NOMINAL
 
 #: (method, interval) pairs scored, with the columns holding the interval.
 INTERVALS = {("em", "wald"): ("wald_lower", "wald_upper"), ("ordered", "hdi"): ("hdi_lower", "hdi_upper"),
              ("ordered", "eti"): ("eti_lower", "eti_upper"), ("unordered", "hdi"): ("hdi_lower", "hdi_upper"),
              ("unordered", "eti"): ("eti_lower", "eti_upper")}
-VERDICTS = ("none", "between_chains", "within_chain")
 
 
 def mc_se(p, r):

@@ -146,8 +146,15 @@ def switching_findings(sw: pd.DataFrame) -> list[str]:
         return []
     cells = ", ".join(f"{_share(r.switching, r.switching_mc_se)} at N={r.n} ({r.between_chains} between chains, "
                       f"{r.within_chain} within)" for r in sw.itertuples())
-    return [f"The unordered model, every chain started at the EM estimate, switched labels in {cells}; its "
-            "summaries in the tables are taken after relabelling every draw by ordering mu."]
+    out = [f"The unordered model, every chain started at the EM estimate, switched labels in {cells}; its "
+           "summaries in the tables are taken after relabelling every draw by ordering mu."]
+    undecided = [f"{r.ambiguous} ambiguous and {r.chains_disagree} with chains that disagree at N={r.n}"
+                 for r in sw.itertuples() if r.ambiguous or r.chains_disagree]
+    if undecided:
+        out.append("Some replicates got no switching verdict because their labels cannot be told apart (ambiguous: "
+                   "the two copies of the posterior meet) or their chains disagree on label-invariant quantities: "
+                   + "; ".join(undecided) + ". They count in the replicates, not as switching.")
+    return out
 
 
 def sbc_findings(sbc) -> list[str]:

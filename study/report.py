@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..labels.diagnose import VERDICTS
 from ..models.params import PARAM_NAMES
 from ..report.tables import fmt_number, md_table
 from . import findings as F
@@ -74,7 +75,7 @@ def _rows(df: pd.DataFrame, cols: list[str], fmt) -> str:
     return md_table(cols, [[fmt(r, c) for c in cols] for _, r in df.iterrows()])
 
 
-_COUNTS = ("n", "replicates", "em_failed", "failed", "none", "between_chains", "within_chain")
+_COUNTS = ("n", "replicates", "em_failed", "failed", *VERDICTS)
 _RATES = ("first_start_missed", "local_optima", "switching")
 
 
@@ -148,7 +149,9 @@ def render(settings, t: Tables, sbc, *, command: str = "", figures: dict | None 
                   _cell)]
     if not t.switching.empty:
         out += ["## Label switching (unordered model)\n",
-                _rows(t.switching, ["n", "replicates", "none", "between_chains", "within_chain", "switching"], _cell)]
+                "Counts of each verdict of the label diagnosis (docs/methods.md §4.9); `switching` is the share "
+                "`between_chains` or `within_chain`, the verdicts that assert switching.\n",
+                _rows(t.switching, ["n", "replicates", *VERDICTS, "switching"], _cell)]
     if sbc is not None and sbc.tests:
         out += ["## Simulation-based calibration (ordered model)\n",
                 f"Ranks of the truth among {sbc.tests[0].rank_draws} thinned draws; verdict from the rank ECDF "

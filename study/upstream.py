@@ -88,7 +88,7 @@ def sample_posterior(x: np.ndarray, *, ordered: bool, priors: Priors, start: Mix
 
 
 def label_verdict(posterior, em_result, x: np.ndarray) -> str:
-    """``"none"``, ``"between_chains"`` or ``"within_chain"`` (:func:`labels.diagnose.diagnose_labels`)."""
+    """One of :data:`labels.diagnose.VERDICTS` (:func:`labels.diagnose.diagnose_labels`)."""
     from ..labels.diagnose import diagnose_labels
 
     return str(diagnose_labels(posterior, em_result, data=x).verdict)
