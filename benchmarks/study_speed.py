@@ -63,10 +63,11 @@ def study(n: int, replicates: int, seed: int) -> StudySettings:
 
 
 def cluster(workers: int):
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
-    c = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                     silence_logs=logging.CRITICAL)
+    from emvb.study.runner import local_cluster
+
+    c = local_cluster(workers, logging.CRITICAL)
     return c, Client(c)
 
 

@@ -83,33 +83,38 @@ def _ignoring_sigint():
         signal.signal(signal.SIGINT, old)
 
 
-#: Loggers that report, with a traceback, the connections a closing client or cluster cuts mid-transfer.
-CLOSING_NOISE = ("distributed", "tornado")
+#: Loggers of the client side of Dask. Their messages (a connection cut by a closing client or a Ctrl-C,
+#: "Stream is closed" with a traceback; a worker that died) reach emvb's user as emvb's own one-line
+#: messages or as lost tasks in the summary, so the client process keeps them quiet while it runs.
+CLIENT_NOISE = ("distributed", "tornado")
 
 
 @contextmanager
-def _closing(resource):
-    """Yield ``resource`` and close it; after an interrupt or error, close it without logged tracebacks.
+def _quiet_client_logs():
+    """Silence :data:`CLIENT_NOISE` for the client's lifetime; restore the levels after a normal exit.
 
-    A Ctrl-C closes the client while results are in flight; tornado then logs "Stream is closed" with a
-    traceback (sometimes after the close returns), which would follow emvb's one-line message. The
-    command ends after such an exit, so the loggers stay quiet; after a normal exit nothing changes.
+    The loop thread can log a cut connection at any moment after a Ctrl-C, before or after the
+    client is closed, so the loggers are quiet from the start. After an interrupt or error the command
+    ends, and they stay quiet through the shutdown.
     """
-    try:
-        yield resource
-    except BaseException:
-        for name in CLOSING_NOISE:
-            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
-        raise
-    finally:
-        resource.close()
+    # Dask's logging configuration sets levels on children (e.g. "tornado.application": error), which
+    # override their parent's: every existing logger under these names is set, not only the roots.
+    names = set(CLIENT_NOISE) | {n for n in logging.root.manager.loggerDict
+                                 if any(n.startswith(root + ".") for root in CLIENT_NOISE)}
+    loggers = [logging.getLogger(name) for name in sorted(names)]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL + 1)
+    yield
+    for lg, level in zip(loggers, levels, strict=True):
+        lg.setLevel(level)
 
 
 @contextmanager
 def dask_client(workers: int | None = None, scheduler: str | None = None, quiet: bool = False):
     """A ``distributed.Client``: on a new ``LocalCluster`` (``workers`` processes, 1 thread each) or
     connected to ``scheduler``. Closed (and the local cluster shut down) on exit."""
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     level = logging.CRITICAL if quiet else logging.ERROR
     if scheduler is not None:
@@ -119,17 +124,27 @@ def dask_client(workers: int | None = None, scheduler: str | None = None, quiet:
         except (OSError, TimeoutError) as e:
             raise EmvbError(f"--scheduler {address}: no Dask scheduler answered within {CONNECT_TIMEOUT} s "
                             f"({type(e).__name__})") from None
-        with _closing(client):
+        with _quiet_client_logs(), client:
             yield client
         return
-    with _ignoring_sigint():
-        # The scheduler serves HTTP even without a dashboard, on port 8787 unless told otherwise; a busy
-        # 8787 (another cluster) would make it warn, so it takes a free loopback port and no dashboard.
-        cluster = LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
-                               dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
-                               silence_logs=level)
-    with _closing(cluster), _closing(Client(cluster)) as client:
+    cluster = local_cluster(int(workers), level)
+    with _quiet_client_logs(), cluster, Client(cluster) as client:
         yield client
+
+
+def local_cluster(workers: int, level: int = logging.ERROR):
+    """A ``LocalCluster`` of ``workers`` processes with one thread each, its logs at ``level``.
+
+    Started with SIGINT ignored, so that a Ctrl-C reaches emvb rather than the cluster's start-up.
+    The scheduler serves HTTP even without a dashboard, on port 8787 unless told otherwise; a busy 8787
+    (another cluster) would make it warn, so it takes a free loopback port and no dashboard.
+    """
+    from distributed import LocalCluster
+
+    with _ignoring_sigint():
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                            dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
+                            silence_logs=level)
 
 
 @dataclass(frozen=True)

@@ -32,10 +32,9 @@ REF_TOTAL = 8 + 200
 
 @pytest.fixture(scope="module")
 def scheduler():
-    from distributed import LocalCluster
+    from emvb.study.runner import local_cluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=logging.ERROR) as cluster:
+    with local_cluster(2, logging.ERROR) as cluster:
         yield cluster.scheduler_address
 
 
