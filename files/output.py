@@ -113,7 +113,7 @@ def refuse_overlap(path, inputs: Iterable) -> None:
                         "choose another --out")
 
 
-def _make_parents(path: Path) -> list[Path]:
+def make_parents(path: Path) -> list[Path]:
     """Create the missing parent folders of ``path``; return those this call created, deepest first."""
     missing = []
     parent = path.absolute().parent
@@ -148,7 +148,7 @@ def claimed(outputs: Iterable[tuple], *, force: bool, inputs: Iterable = ()):
     try:
         with contextlib.ExitStack() as stack:
             for path, folder in pairs:
-                created += _make_parents(path)
+                created += make_parents(path)
                 stack.enter_context(output_lock(path))
                 remove_stale(path)
                 check_writable(path, force, folder=folder)  # a dead run's output may have been restored

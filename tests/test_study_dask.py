@@ -181,14 +181,15 @@ def test_resume_after_sigkill_and_sigint(reference, scheduler, tmp_path):
 def test_em_only_wald_coverage_is_nominal(scheduler, tmp_path, cli):
     """2000 replicates at N = 500 on `separated`: each parameter's Wald coverage within 3 Monte-Carlo
     errors of 0.95 (and not flagged)."""
+    out = tmp_path / "studies" / "em"  # a missing parent folder is created, as for every output
     r = cli("study", "--em-only", "--n", "500", "--replicates", "2000", "--seed", "11", "--quiet", "--scheduler",
-            scheduler, "--out", tmp_path / "em")
+            scheduler, "--out", out)
     assert r.returncode == 0, r.stderr
-    cov = pd.read_csv(tmp_path / "em" / "coverage.csv")
+    cov = pd.read_csv(out / "coverage.csv")
     assert len(cov) == 4 and set(cov["method"]) == {"em"} and (cov["replicates"] == 2000).all()
     assert ((cov["coverage"] - 0.95).abs() <= 3 * cov["mc_se"]).all(), cov
     assert not cov["flag"].any()
-    assert not (tmp_path / "em" / "figures" / "bvm.png").exists()  # no posterior, no BvM figure
+    assert not (out / "figures" / "bvm.png").exists()  # no posterior, no BvM figure
 
 
 def test_sbc_ranks_have_the_right_range_and_count(scheduler, tmp_path, cli):
