@@ -124,8 +124,9 @@ def render(settings, t: Tables, sbc, *, command: str = "", figures: dict | None 
     out = [f"# Repeated-sampling study: {settings.scenario}\n",
            (f"Made by `{command}`.\n" if command else ""),
            f"{settings.describe()}.\n",
-           f"{done} replicates recorded, {failed} failed (a failed replicate is left out of the tables of the "
-           "method that failed; reasons below).\n",
+           f"{done} replicates recorded, {failed} failed (a failed replicate is left out of the coverage, bias, "
+           "Bernstein-von Mises and label tables of the method that failed; SBC keeps every rank, since dropping "
+           "replicates would select them by their posterior; reasons below).\n",
            "## What a methods researcher learns\n",
            "\n".join(f"- {s}" for s in learn) + "\n",
            "## Coverage\n",

@@ -151,6 +151,14 @@ def test_flag_is_the_wilson_interval_missing_the_nominal():
     assert MC_ERRORS == 3.0
 
 
+def test_the_wilson_interval_contains_the_rate_even_at_0_and_1():
+    """Figures draw the interval as bars around the rate: negative bar lengths are an error in matplotlib."""
+    r = np.arange(1, 20001)
+    for p in (0.0, 1.0, 0.5):
+        lo, hi = A.wilson(np.full(r.size, p), r)
+        assert (lo <= p).all() and (hi >= p).all() and (lo >= -1e-15).all() and (hi <= 1 + 1e-15).all()
+
+
 def test_thinning_spreads_over_the_pooled_chains():
     idx = thin_index(4000, 100)
     assert idx[0] == 0 and idx[-1] == 3999 and len(np.unique(idx)) == 100
