@@ -7,7 +7,7 @@ import pandas as pd
 
 from ..models.params import PARAM_NAMES
 from ..report.tables import fmt_number
-from .thresholds import MC_ERRORS, NOMINAL, RARE_SHARE, SBC_BAND_PROB, SD_RATIO_BAND, Z_MAX
+from .thresholds import LEFT_OUT_SHARE, MC_ERRORS, NOMINAL, RARE_SHARE, SBC_BAND_PROB, SD_RATIO_BAND, Z_MAX
 
 INTERVAL_NAMES = {("em", "wald"): "EM's Wald intervals", ("ordered", "hdi"): "the ordered posterior's HDIs",
                   ("ordered", "eti"): "the ordered posterior's equal-tailed intervals",
@@ -141,19 +141,43 @@ def optima_findings(opt: pd.DataFrame, n_init: int) -> list[str]:
 
 
 def switching_findings(sw: pd.DataFrame) -> list[str]:
-    """How often the unordered model's chains (all started at the EM estimate) switched labels."""
+    """How often the unordered model's chains (all started at the EM estimate) switched labels, and how
+    many replicates got no switching verdict at all (ambiguous labels, chains that disagree)."""
     if sw.empty:
         return []
-    cells = ", ".join(f"{_share(r.switching, r.switching_mc_se)} at N={r.n} ({r.between_chains} between chains, "
-                      f"{r.within_chain} within)" for r in sw.itertuples())
-    out = [f"The unordered model, every chain started at the EM estimate, switched labels in {cells}; its "
-           "summaries in the tables are taken after relabelling every draw by ordering mu."]
-    undecided = [f"{r.ambiguous} ambiguous and {r.chains_disagree} with chains that disagree at N={r.n}"
-                 for r in sw.itertuples() if r.ambiguous or r.chains_disagree]
-    if undecided:
-        out.append("Some replicates got no switching verdict because their labels cannot be told apart (ambiguous: "
-                   "the two copies of the posterior meet) or their chains disagree on label-invariant quantities: "
-                   + "; ".join(undecided) + ". They count in the replicates, not as switching.")
+
+    def cell(r) -> str:
+        found = r.between_chains + r.within_chain
+        text = f"{found} of {r.replicates} at N={r.n}"
+        if found:
+            text += (f" ({_share(r.switching, r.switching_mc_se)}: {r.between_chains} between chains, "
+                     f"{r.within_chain} within)")
+        if r.ambiguous or r.chains_disagree:
+            text += f" ({r.ambiguous} ambiguous, {r.chains_disagree} with chains that disagree)"
+        return text
+
+    out = [f"The unordered model, every chain started at the EM estimate: label switching (verdict between_chains "
+           f"or within_chain) was found in {', '.join(cell(r) for r in sw.itertuples())}; its summaries in the "
+           "tables are taken after relabelling every draw by ordering mu."]
+    if (sw["ambiguous"] + sw["chains_disagree"]).any():
+        out.append("Ambiguous replicates (the two copies of the posterior meet, so a crossing of mu1 = mu2 cannot be "
+                   "told from exploring one joined region) and replicates whose chains disagree on label-invariant "
+                   "quantities get no switching verdict: where they are many, the switching counts say little.")
+    return out
+
+
+def selection_findings(cov: pd.DataFrame, planned: dict[int, int]) -> list[str]:
+    """Where a posterior model failed in more than LEFT_OUT_SHARE of a size's replicates: its tables there are
+    over the replicates it survived (``planned``: posterior replicates per N)."""
+    out = []
+    for method, name in (("ordered", "The ordered model"), ("unordered", "The unordered model")):
+        d = cov[(cov["method"] == method)].groupby("n")["replicates"].max()
+        cells = [f"{planned[n] - int(r)} of {planned[n]} replicates at N={n}" for n, r in d.items()
+                 if planned.get(n) and (planned[n] - r) / planned[n] > LEFT_OUT_SHARE]
+        if cells:
+            out.append(f"{name} failed (reasons under Failures) in {', '.join(cells)}. Its coverage, bias and "
+                       "Bernstein-von Mises figures at those sizes are over the replicates it survived, a selection "
+                       "by how hard each data set was for the sampler, so they may flatter it.")
     return out
 
 

@@ -118,7 +118,8 @@ def render(settings, t: Tables, sbc, *, command: str = "", figures: dict | None 
     """The whole report.md."""
     done = len(t.replicates)
     failed = int((t.replicates["status"] == "failed").sum())
-    learn = (F.coverage_findings(t.coverage) + F.bvm_findings(t.bvm)
+    planned = dict(zip(settings.ns, settings.replicates, strict=True))
+    learn = (F.coverage_findings(t.coverage) + F.selection_findings(t.coverage, planned) + F.bvm_findings(t.bvm)
              + F.bias_findings(t.accuracy, settings.truth.to_dict())
              + F.optima_findings(t.optima, settings.n_init) + F.switching_findings(t.switching) + F.sbc_findings(sbc))
     out = [f"# Repeated-sampling study: {settings.scenario}\n",

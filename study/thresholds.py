@@ -21,6 +21,9 @@ SBC_BAND_SIMULATIONS = 2000
 SBC_RANK_DRAWS = 100
 #: A share of replicates (EM local optima, label switching) is reported as "rare" below this.
 RARE_SHARE = 0.01
+#: A method that failed in more than this share of a size's replicates gets a finding: its tables at that
+#: size are over the replicates it survived, a selection by how hard the data set was.
+LEFT_OUT_SHARE = 0.05
 
-__all__ = ["MAX_DIVERGENT_SHARE", "MC_ERRORS", "NOMINAL", "RARE_SHARE", "RHAT_MAX", "SBC_BAND_PROB",
+__all__ = ["LEFT_OUT_SHARE", "MAX_DIVERGENT_SHARE", "MC_ERRORS", "NOMINAL", "RARE_SHARE", "RHAT_MAX", "SBC_BAND_PROB",
            "SBC_BAND_SIMULATIONS", "SBC_RANK_DRAWS", "SD_RATIO_BAND", "Z_MAX"]

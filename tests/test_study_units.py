@@ -178,3 +178,20 @@ def test_uniformity_rejects_uniform_ranks_at_the_band_rate_and_piled_ones_always
         bad = uniformity("pi1", piled, 100, seed=k)
         assert not bad.uniform and bad.worst > 0.1
     assert np.all(bad.lower <= bad.upper) and bad.x[0] == 0.0 and bad.x[-1] == 1.0
+
+
+def test_findings_name_the_replicates_a_model_lost_and_those_without_a_switching_verdict():
+    from emvb.study import findings as F
+
+    cov = pd.DataFrame({"method": ["ordered", "ordered", "unordered", "unordered"], "n": [50, 200, 50, 200],
+                        "replicates": [149, 195, 200, 200]})
+    (sentence,) = F.selection_findings(cov, {50: 200, 200: 200})  # 5 of 200 lost is 2.5%: not named
+    assert sentence.startswith("The ordered model failed") and "51 of 200 replicates at N=50" in sentence
+    assert "N=200" not in sentence
+    sw = pd.DataFrame({"n": [50, 1000], "replicates": [200, 200], "none": [0, 161], "between_chains": [0, 6],
+                       "within_chain": [0, 3], "ambiguous": [200, 25], "chains_disagree": [0, 5],
+                       "switching": [0.0, 0.045], "switching_mc_se": [0.0, 0.0147]})
+    first, second = F.switching_findings(sw)
+    assert "0 of 200 at N=50 (200 ambiguous, 0 with chains that disagree)" in first
+    assert "9 of 200 at N=1000" in first and "6 between chains, 3 within" in first
+    assert "no switching verdict" in second
