@@ -3,6 +3,7 @@ and the tables and figures behind each statement."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -100,12 +101,23 @@ def timing_table(reps: pd.DataFrame) -> str:
     return md_table(header, rows)
 
 
-def failure_reasons(reps: pd.DataFrame, top: int = 5) -> str:
+#: A failure reason with its counts (``"ordered: 42 divergent transitions of 4000 draws (limit 1%)"``) and
+#: the kind it is grouped under (``"ordered: divergent transitions over the limit (1%)"``).
+_DIVERGENT = re.compile(r"\d+ divergent transitions of \d+ draws \(limit ([^)]*)\)")
+
+
+def failure_kind(reason: str) -> str:
+    """The reason without its replicate-specific counts, so that like failures are counted together."""
+    return _DIVERGENT.sub(r"divergent transitions over the limit (\1 of the draws)", str(reason))
+
+
+def failure_reasons(reps: pd.DataFrame) -> str:
+    """Failed replicates per N and kind of failure."""
     failed = reps[reps["status"] == "failed"]
     if failed.empty:
         return "No replicate failed.\n"
-    counts = failed.groupby(["n", "reason"]).size().sort_values(ascending=False).head(top)
-    return md_table(["N", "reason", "replicates"], [[str(n), r, str(c)] for (n, r), c in counts.items()])
+    counts = failed.assign(kind=failed["reason"].map(failure_kind)).groupby(["n", "kind"]).size()
+    return md_table(["N", "reason", "replicates"], [[str(n), k, str(c)] for (n, k), c in counts.items()])
 
 
 def sbc_table(sbc) -> str:
