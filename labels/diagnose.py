@@ -141,7 +141,10 @@ def _rhat(draws: Draws) -> tuple[dict, dict]:
     import arviz as az
 
     def rhat(a) -> float:
-        return float(az.rhat(a))
+        # A chain whose draws of a quantity are all one value (stuck) has no within-chain variance: R-hat is
+        # then inf or nan, which is what it should say, without numpy's division warning.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return float(az.rhat(a))
 
     raw = {"pi1": rhat(draws.pi1), "mu1": rhat(draws.mu1), "mu2": rhat(draws.mu2), "sigma": rhat(draws.sigma)}
     invariant = {"sigma": raw["sigma"], "mu_min": rhat(np.minimum(draws.mu1, draws.mu2)),
@@ -231,7 +234,8 @@ def diagnose_labels(posterior, em_result=None, *, data=None, bins: int | None = 
     rhat_raw, invariant = _rhat(draws)
     ll, bound = _loglik_draws(posterior, inputs)
     if ll is not None:
-        invariant["loglik"] = float(az.rhat(ll))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            invariant["loglik"] = float(az.rhat(ll))
     disagree = any(v > RHAT_MODES for v in invariant.values())  # NaN (one chain) compares False
     ambiguous = b > AMBIGUOUS_SHARE
     swapped = order_perm(draws)

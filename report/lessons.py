@@ -41,7 +41,7 @@ def _label_lesson(c) -> str:
             text += " " + rhat_blind_text("section 2")
         return text
     if d.verdict == "chains_disagree":
-        worst = max(d.rhat_invariant.values())
+        worst = max(v for v in d.rhat_invariant.values() if not np.isnan(v))
         return (f"- **Label switching cannot be judged when the chains disagree on what labels cannot change.** "
                 f"R-hat of label-invariant quantities reaches {worst:.3g} (section 2): the chains found different "
                 "modes or have not converged, and relabelling cannot repair that.")
