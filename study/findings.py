@@ -148,13 +148,11 @@ def switching_findings(sw: pd.DataFrame) -> list[str]:
 
     def cell(r) -> str:
         found = r.between_chains + r.within_chain
-        text = f"{found} of {r.replicates} at N={r.n}"
-        if found:
-            text += (f" ({_share(r.switching, r.switching_mc_se)}: {r.between_chains} between chains, "
-                     f"{r.within_chain} within)")
+        notes = [f"{_share(r.switching, r.switching_mc_se)}: {r.between_chains} between chains, "
+                 f"{r.within_chain} within"] if found else []
         if r.ambiguous or r.chains_disagree:
-            text += f" ({r.ambiguous} ambiguous, {r.chains_disagree} with chains that disagree)"
-        return text
+            notes.append(f"{r.ambiguous} ambiguous, {r.chains_disagree} with chains that disagree")
+        return f"{found} of {r.replicates} at N={r.n}" + (f" ({'; '.join(notes)})" if notes else "")
 
     out = [f"The unordered model, every chain started at the EM estimate: label switching (verdict between_chains "
            f"or within_chain) was found in {', '.join(cell(r) for r in sw.itertuples())}; its summaries in the "

@@ -112,12 +112,13 @@ def failure_kind(reason: str) -> str:
 
 
 def failure_reasons(reps: pd.DataFrame) -> str:
-    """Failed replicates per N and kind of failure."""
+    """Failed replicates per part (main, sbc), N and kind of failure."""
     failed = reps[reps["status"] == "failed"]
     if failed.empty:
         return "No replicate failed.\n"
-    counts = failed.assign(kind=failed["reason"].map(failure_kind)).groupby(["n", "kind"]).size()
-    return md_table(["N", "reason", "replicates"], [[str(n), k, str(c)] for (n, k), c in counts.items()])
+    counts = failed.assign(kind=failed["reason"].map(failure_kind)).groupby(["part", "n", "kind"]).size()
+    return md_table(["part", "N", "reason", "replicates"],
+                    [[p, str(n), k, str(c)] for (p, n, k), c in counts.items()])
 
 
 def sbc_table(sbc) -> str:

@@ -193,17 +193,18 @@ def test_findings_name_the_replicates_a_model_lost_and_those_without_a_switching
                        "switching": [0.0, 0.045], "switching_mc_se": [0.0, 0.0147]})
     first, second = F.switching_findings(sw)
     assert "0 of 200 at N=50 (200 ambiguous, 0 with chains that disagree)" in first
-    assert "9 of 200 at N=1000" in first and "6 between chains, 3 within" in first
+    assert "9 of 200 at N=1000 (4.5% ± 1.5%: 6 between chains, 3 within; 25 ambiguous, 5 with" in first
     assert "no switching verdict" in second
 
 
 def test_failures_are_counted_by_kind_per_n():
     from emvb.study.report import failure_reasons
 
-    reps = pd.DataFrame({"n": [50, 50, 50, 200], "status": ["failed", "failed", "ok", "failed"],
+    reps = pd.DataFrame({"part": ["main", "main", "main", "sbc"], "n": [50, 50, 50, 200],
+                         "status": ["failed", "failed", "ok", "failed"],
                          "reason": ["ordered: 42 divergent transitions of 4000 draws (limit 1%)",
                                     "ordered: 80 divergent transitions of 4000 draws (limit 1%)", None,
                                     "unordered: sampler error"]})
     table = failure_reasons(reps)
-    assert "| 50 | ordered: divergent transitions over the limit (1% of the draws) | 2 |" in table
-    assert "| 200 | unordered: sampler error | 1 |" in table
+    assert "| main | 50 | ordered: divergent transitions over the limit (1% of the draws) | 2 |" in table
+    assert "| sbc | 200 | unordered: sampler error | 1 |" in table
