@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-from pathlib import Path
 
 from .args import nonneg_int, params_arg, positive_int
 
@@ -96,7 +95,7 @@ def settings_from(args):
 
 def run(args) -> int:
     from ..files.lock import output_lock
-    from ..files.output import make_parents
+    from ..files.output import parents_made
     from ..study.pipeline import run_study
     from ..study.runner import check_address
 
@@ -107,8 +106,7 @@ def run(args) -> int:
     # A study resumes into its existing folder, so it takes the output lock alone (not cli.main's OUTPUT
     # claim, which refuses an existing folder): a second study on the same --out is refused, naming the first.
     # Missing parent folders (`studies/` in `--out studies/NAME`) are created first, like every output's.
-    make_parents(Path(args.out))
-    with output_lock(args.out):
+    with parents_made(args.out), output_lock(args.out):
         result = run_study(settings, args.out, workers=args.workers, scheduler=args.scheduler, quiet=args.quiet,
                            force=args.force, command=command)
     if result.lost:

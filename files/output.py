@@ -113,7 +113,7 @@ def refuse_overlap(path, inputs: Iterable) -> None:
                         "choose another --out")
 
 
-def make_parents(path: Path) -> list[Path]:
+def _make_parents(path: Path) -> list[Path]:
     """Create the missing parent folders of ``path``; return those this call created, deepest first."""
     missing = []
     parent = path.absolute().parent
@@ -144,15 +144,22 @@ def claimed(outputs: Iterable[tuple], *, force: bool, inputs: Iterable = ()):
     for path, folder in pairs:
         refuse_overlap(path, inputs)
         check_writable(path, force, folder=folder)
-    created: list[Path] = []
+    with contextlib.ExitStack() as stack:
+        for path, folder in pairs:
+            stack.enter_context(parents_made(path))
+            stack.enter_context(output_lock(path))
+            remove_stale(path)
+            check_writable(path, force, folder=folder)  # a dead run's output may have been restored
+        yield [p for p, _ in pairs]
+
+
+@contextlib.contextmanager
+def parents_made(path):
+    """Create the missing parent folders of ``path`` for the block; on leaving, remove those still empty
+    (a command that failed before writing leaves no empty folder behind)."""
+    created = _make_parents(Path(path))
     try:
-        with contextlib.ExitStack() as stack:
-            for path, folder in pairs:
-                created += make_parents(path)
-                stack.enter_context(output_lock(path))
-                remove_stale(path)
-                check_writable(path, force, folder=folder)  # a dead run's output may have been restored
-            yield [p for p, _ in pairs]
+        yield
     finally:
         for p in created:
             with contextlib.suppress(OSError):

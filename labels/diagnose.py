@@ -135,17 +135,19 @@ class LabelDiagnosis:
         return explain(self)
 
 
+def rhat(a) -> float:
+    """``arviz.rhat`` of a ``(chain, draw)`` array. A quantity whose draws in a chain are all one value (a
+    stuck chain) has no within-chain variance: R-hat is then inf or nan, which is what it should say,
+    without numpy's division warning."""
+    import arviz as az
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(az.rhat(a))
+
+
 def _rhat(draws: Draws) -> tuple[dict, dict]:
     """R-hat of the parameters as sampled and of the label-invariant sigma, min(mu), max(mu). Rank-normalised
     R-hat depends on the draws only through their ranks, so standardised draws give the data's values."""
-    import arviz as az
-
-    def rhat(a) -> float:
-        # A chain whose draws of a quantity are all one value (stuck) has no within-chain variance: R-hat is
-        # then inf or nan, which is what it should say, without numpy's division warning.
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return float(az.rhat(a))
-
     raw = {"pi1": rhat(draws.pi1), "mu1": rhat(draws.mu1), "mu2": rhat(draws.mu2), "sigma": rhat(draws.sigma)}
     invariant = {"sigma": raw["sigma"], "mu_min": rhat(np.minimum(draws.mu1, draws.mu2)),
                  "mu_max": rhat(np.maximum(draws.mu1, draws.mu2))}
@@ -224,8 +226,6 @@ def diagnose_labels(posterior, em_result=None, *, data=None, bins: int | None = 
     -------
     LabelDiagnosis
     """
-    import arviz as az
-
     if inputs is None:
         inputs = prepare(posterior, data=data, em_result=em_result, bins=bins)
     scaling, draws = label_coordinates(posterior, em_result, inputs)
@@ -234,8 +234,7 @@ def diagnose_labels(posterior, em_result=None, *, data=None, bins: int | None = 
     rhat_raw, invariant = _rhat(draws)
     ll, bound = _loglik_draws(posterior, inputs)
     if ll is not None:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            invariant["loglik"] = float(az.rhat(ll))
+        invariant["loglik"] = rhat(ll)
     disagree = any(v > RHAT_MODES for v in invariant.values())  # NaN (one chain) compares False
     ambiguous = b > AMBIGUOUS_SHARE
     swapped = order_perm(draws)

@@ -10,6 +10,8 @@ fact).
 
 from __future__ import annotations
 
+import re
+
 from ..models.params import PARAM_NAMES, MixtureParams
 from .records import row
 from .thresholds import MAX_DIVERGENT_SHARE, NOMINAL
@@ -37,6 +39,17 @@ def equal_tailed(posterior) -> dict[str, tuple[float, float]]:
         lo, hi = (float(v) for v in eti[var].isel(sel).values)
         out[name] = (lo, hi)
     return out
+
+
+#: The count-free form of :func:`divergence_failure`'s message, under which the report groups failures.
+DIVERGENT_KIND = f"divergent transitions over the limit ({MAX_DIVERGENT_SHARE:.0%} of the draws)"
+_DIVERGENT = re.compile(r"\d+ divergent transitions of \d+ draws \(limit [^)]*\)")
+
+
+def failure_kind(reason: str) -> str:
+    """A failure reason without its replicate-specific counts, so that like failures are counted together
+    (``"ordered: 42 divergent transitions of 4000 draws (limit 1%)"`` -> ``"ordered: "`` + DIVERGENT_KIND)."""
+    return _DIVERGENT.sub(DIVERGENT_KIND, str(reason))
 
 
 def divergence_failure(sampled: Sampled, settings) -> str | None:

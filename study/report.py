@@ -3,7 +3,6 @@ and the tables and figures behind each statement."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -12,6 +11,7 @@ from ..labels.diagnose import VERDICTS
 from ..models.params import PARAM_NAMES
 from ..report.tables import fmt_number, md_table
 from . import findings as F
+from .posterior_part import failure_kind
 from .thresholds import MC_ERRORS, NOMINAL, SBC_BAND_PROB, SD_RATIO_BAND, Z_MAX
 
 FIGURES = {
@@ -99,16 +99,6 @@ def timing_table(reps: pd.DataFrame) -> str:
     header = ["part", "N", "kind"] + [c.removeprefix("seconds_") for c in cols]
     rows = [[p, str(n), k] + [fmt_number(v, 3) for v in r] for (p, n, k), r in g.iterrows()]
     return md_table(header, rows)
-
-
-#: A failure reason with its counts (``"ordered: 42 divergent transitions of 4000 draws (limit 1%)"``) and
-#: the kind it is grouped under (``"ordered: divergent transitions over the limit (1%)"``).
-_DIVERGENT = re.compile(r"\d+ divergent transitions of \d+ draws \(limit ([^)]*)\)")
-
-
-def failure_kind(reason: str) -> str:
-    """The reason without its replicate-specific counts, so that like failures are counted together."""
-    return _DIVERGENT.sub(r"divergent transitions over the limit (\1 of the draws)", str(reason))
 
 
 def failure_reasons(reps: pd.DataFrame) -> str:
