@@ -13,6 +13,13 @@ store, on LocalClusters of worker processes with one thread each):
    the workers' first replicates' extra time besides compiling (imports, first calls), and the median
    replicate's sampler set-up besides compiling and sampling (placing the chains' start point, swapping the
    data in, assembling the draws) as a share of the median replicate.
+   Then **where a fresh process's compile goes**, in ``--breakdown-runs`` (default 3) fresh processes
+   (median): numba's first compile of anything (a minimal ``numba.cfunc`` copying an array in a loop),
+   then its first slice assignment (the same cfunc with ``out[...] = x``, the statement nutpie's
+   compiled logp wraps the gradient with; numba compiles, once per process, the code that formats
+   its shape-mismatch error message), then the study model's compile itself
+   (:func:`emvb.sampling.nutpie_starts.compiled_per_group`, with those two already paid); and the
+   compile per worker the target allows at this N and replicate count.
 3. **EM-only study** (target below :data:`TARGET_EM_ONLY_SECONDS` s): ``emvb study --em-only`` with
    ``--em-replicates`` (default 10,000) replicates at N = 1,000 on 2 workers, end to end (cluster start,
    tasks, store, report), in wall seconds.
@@ -25,11 +32,17 @@ The figures are printed and written to ``benchmarks/results/study_speed.json``. 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+import numba
+import numpy as np
 from _record import add_record_options, record
 
 from emvb.study.pipeline import run_study
@@ -44,6 +57,8 @@ TARGET_SCALING = 1.7
 TARGET_COMPILE_SHARE = 0.10
 TARGET_EM_ONLY_SECONDS = 60.0
 EM_ONLY_N = 1000
+#: The flag that makes this script the fresh process of :func:`compile_breakdown`.
+CHILD_FLAG = "--compile-breakdown-child"
 
 
 def parse_args(argv) -> argparse.Namespace:
@@ -52,6 +67,7 @@ def parse_args(argv) -> argparse.Namespace:
     ap.add_argument("--replicates", type=int, default=60, help="timed replicates per cluster for the scaling")
     ap.add_argument("--compile-replicates", type=int, default=200)
     ap.add_argument("--em-replicates", type=int, default=10_000)
+    ap.add_argument("--breakdown-runs", type=int, default=3, help="fresh processes timing the compile's parts")
     ap.add_argument("--seed", type=int, default=1)
     add_record_options(ap, BENCHMARK)
     return ap.parse_args(argv)
@@ -127,10 +143,69 @@ def compile_share(args, tmp: Path) -> dict:
           f"{compile_s:.1f} s of {total:.1f} s on the workers = {share:.1%} (target < {TARGET_COMPILE_SHARE:.0%}); "
           f"other first-replicate costs {overhead / total:.1%}; median replicate {typical:.2f} s, of which the "
           f"sampler's set-up (start point, data swap, assembly) {1e3 * setup:.1f} ms = {setup / typical:.1%}\n")
-    return {"n": args.n, "replicates": args.compile_replicates, "wall_seconds": seconds, "worker_seconds": total,
+    return {"n": args.n, "replicates": args.compile_replicates, "workers": 2, "wall_seconds": seconds,
+            "worker_seconds": total,
             "compile_seconds": compile_s, "compile_share": share, "first_replicate_overhead_share": overhead / total,
             "median_replicate_seconds": typical, "median_setup_seconds": setup, "median_setup_share": setup / typical,
             "target": TARGET_COMPILE_SHARE, "met": share < TARGET_COMPILE_SHARE}
+
+
+def _copy_loop(out_, x_):
+    out, x = numba.carray(out_, (3,)), numba.carray(x_, (3,))
+    for i in range(3):
+        out[i] = x[i]
+    return 0
+
+
+def _copy_slice(out_, x_):
+    out, x = numba.carray(out_, (3,)), numba.carray(x_, (3,))
+    out[...] = x
+    return 0
+
+
+def _breakdown_child(n: int, seed: int) -> None:
+    """In a fresh process: print the seconds of numba's first compile, of its first slice assignment
+    and of the study model's compile after them, as one JSON line."""
+    import nutpie  # noqa: F401 -- imported before any clock, as in the study
+
+    from emvb.models.simulate import simulate
+    from emvb.sampling.nutpie_starts import compiled_per_group
+    from emvb.study.upstream import model_for
+
+    sig = numba.types.int64(numba.types.CPointer(numba.types.double), numba.types.CPointer(numba.types.double))
+    seconds = {}
+    for name, body in (("numba_first_compile", _copy_loop), ("numba_first_slice_assignment", _copy_slice)):
+        t0 = time.perf_counter()
+        numba.cfunc(sig)(body)
+        seconds[name] = time.perf_counter() - t0
+    settings = study(n, 1, seed)
+    model = model_for(simulate(settings.truth, n, seed=seed), ordered=True, priors=settings.priors)
+    p = model.scaling.params_to_std(settings.truth)  # the chains' start, in the graph's units
+    start = {"pi1": np.float64(p.pi1), "mu": np.array([p.mu1, p.mu2]), "sigma": np.float64(p.sigma)}
+    _, seconds["model_compile"] = compiled_per_group(model, [start])
+    print(json.dumps(seconds))
+
+
+def compile_breakdown(args, share: dict) -> dict:
+    """Median seconds of the parts of a fresh process's compile (:func:`_breakdown_child`) and the
+    compile per worker the target allows for the run of :func:`compile_share`."""
+    runs = []
+    for _ in range(args.breakdown_runs):
+        done = subprocess.run([sys.executable, __file__, CHILD_FLAG, "--n", str(args.n), "--seed", str(args.seed)],
+                              capture_output=True, text=True, check=True)
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    parts = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    # Target: c / (c + rest) < t with rest the workers' other replicate seconds, per worker.
+    rest = (share["worker_seconds"] - share["compile_seconds"]) / share["workers"]
+    allowed = TARGET_COMPILE_SHARE / (1 - TARGET_COMPILE_SHARE) * rest
+    per_worker = share["compile_seconds"] / share["workers"]
+    numba_once = parts["numba_first_compile"] + parts["numba_first_slice_assignment"]
+    print(f"a fresh process's compile, median of {len(runs)}: numba's first compile "
+          f"{parts['numba_first_compile']:.2f} s, its first slice assignment (shape-error message) "
+          f"{parts['numba_first_slice_assignment']:.2f} s, then the model {parts['model_compile']:.2f} s; "
+          f"the target allows {allowed:.2f} s per worker here, the study's workers took {per_worker:.2f} s\n")
+    return {"runs": len(runs), "median_seconds": parts, "numba_once_seconds": numba_once,
+            "allowed_compile_seconds_per_worker": allowed, "compile_seconds_per_worker": per_worker}
 
 
 def em_only(args, tmp: Path) -> dict:
@@ -148,11 +223,17 @@ def em_only(args, tmp: Path) -> dict:
 
 
 def main(argv=None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if CHILD_FLAG in argv:
+        args = parse_args([a for a in argv if a != CHILD_FLAG])
+        _breakdown_child(args.n, args.seed)
+        return
     args = parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="emvb-study-speed-") as tmp:
         tmp = Path(tmp)
         results = {"em_only": em_only(args, tmp), "scaling": scaling(args, tmp),
                    "compile_share": compile_share(args, tmp)}
+    results["compile_breakdown"] = compile_breakdown(args, results["compile_share"])
     record(BENCHMARK, args, results)
 
 

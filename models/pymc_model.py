@@ -18,8 +18,8 @@ variables, whose posterior :func:`sampling.sample.sample` maps back draw by draw
 data's units and records ``c`` and ``k``.
 
 **One compiled sampler for every data set, of any size.** The observed data and every
-data-dependent constant (the prior hyperparameters on the standardised scale) are ``pm.Data``
-containers (:data:`CONTAINERS`); :meth:`MixtureModel.rebind` gives the same graph other values, and
+data-dependent constant (the prior hyperparameters on the standardised scale, one vector) are
+``pm.Data`` containers (:data:`CONTAINERS`); :meth:`MixtureModel.rebind` gives the same graph other values, and
 :func:`sampling.sample.sample` hands them to the compiled nutpie model with its public
 ``with_data`` (no recompile). The data container's length is not part of the compiled code (the
 ``obs`` dimension's length is not among the compiled model's inputs: only the containers are), so a
@@ -72,10 +72,14 @@ from .scaling import Scaling
 
 pytensor.config.numba__fastmath = False  # same bits from fresh and cached code: see the module note
 
-#: The ``pm.Data`` containers: standardised data and the prior hyperparameters on that scale
-#: (those of a flat prior are absent). Their values are :attr:`MixtureModel.values`.
+#: The ``pm.Data`` containers: the standardised data and one vector of the prior hyperparameters on
+#: that scale (:data:`HYPERPARAMETERS`, in that order; those of a flat prior are absent). Their values
+#: are :attr:`MixtureModel.values`. One vector, not one container per hyperparameter: nutpie compiles
+#: an extraction function per container into the sampler, ~0.25 s each (benchmarks/study_speed.py).
 X_STD = "x_std"
-CONTAINERS = (X_STD, "pi1_alpha", "pi1_beta", "mu_mean_std", "mu_sd_std", "sigma_sd_std")
+PRIOR_STD = "prior_std"
+CONTAINERS = (X_STD, PRIOR_STD)
+HYPERPARAMETERS = ("pi1_alpha", "pi1_beta", "mu_mean_std", "mu_sd_std", "sigma_sd_std")
 
 
 @dataclass(frozen=True)
@@ -108,14 +112,21 @@ class ModelSpec:
         }
 
 
+def hyperparameters(priors: Priors) -> dict[str, float]:
+    """Name (:data:`HYPERPARAMETERS`) -> value of the hyperparameters ``priors`` has, in that order
+    (a flat prior has none): the entries of the :data:`PRIOR_STD` vector, given standardised priors."""
+    h = {"pi1_alpha": priors.pi1_alpha, "pi1_beta": priors.pi1_beta}
+    if priors.mu_sd is not None:
+        h |= {"mu_mean_std": priors.mu_mean, "mu_sd_std": priors.mu_sd}
+    if priors.sigma_sd is not None:
+        h["sigma_sd_std"] = priors.sigma_sd
+    return h
+
+
 def _values(xs: np.ndarray, priors_std: Priors) -> dict[str, np.ndarray]:
-    """Container name -> value: the standardised data and the standardised prior hyperparameters."""
-    v = {X_STD: xs, "pi1_alpha": priors_std.pi1_alpha, "pi1_beta": priors_std.pi1_beta}
-    if priors_std.mu_sd is not None:
-        v |= {"mu_mean_std": priors_std.mu_mean, "mu_sd_std": priors_std.mu_sd}
-    if priors_std.sigma_sd is not None:
-        v["sigma_sd_std"] = priors_std.sigma_sd
-    return {k: np.asarray(val, dtype=np.float64) for k, val in v.items()}
+    """Container name -> value: the standardised data and the vector of standardised hyperparameters."""
+    return {X_STD: np.asarray(xs, dtype=np.float64),
+            PRIOR_STD: np.array(list(hyperparameters(priors_std).values()), dtype=np.float64)}
 
 
 def _prior_rule(priors) -> str | Priors:
@@ -145,7 +156,8 @@ class MixtureModel:
     data : the :class:`~models.data.Dataset` in the data's units
     prior_rule : ``"default"`` (data-based priors, recomputed by :meth:`rebind`) or the fixed
         :class:`~models.priors.Priors`
-    values : container name (:data:`CONTAINERS`) -> this data set's value
+    values : container name (:data:`CONTAINERS`) -> this data set's value (:func:`hyperparameters`
+        names the entries of the :data:`PRIOR_STD` vector)
     """
 
     graph: pm.Model
@@ -213,7 +225,7 @@ class MixtureModel:
         ds = as_dataset(data)
         rule = self.prior_rule if priors is None else _prior_rule(priors)
         new_priors, sc, values = _bind(ds, rule)
-        if set(values) != set(self.values):
+        if tuple(hyperparameters(new_priors)) != tuple(hyperparameters(self.spec.priors)):
             raise SettingError(f"rebind cannot change the kind of prior ({self.spec.priors.describe()} -> "
                                f"{new_priors.describe()}); build a new model")
         spec = replace(self.spec, sha256=ds.sha256, n=ds.n, data_name=ds.name, priors=new_priors, scaling=sc)
@@ -249,17 +261,19 @@ def build_model(data, *, priors: Priors | str | None = None, ordered: bool,
     # the plain ordered transform (docs/methods.md §4.2).
     mu_kw = {"dims": "component", "transform": ordered_transform} if ordered else {"dims": "component"}
     with pm.Model(coords=coords) as model:
-        d = {k: pm.Data(k, v, dims="obs" if k == X_STD else None) for k, v in values.items()}
-        pi1 = pm.Beta("pi1", d["pi1_alpha"], d["pi1_beta"])
+        x_std = pm.Data(X_STD, values[X_STD], dims="obs")
+        vector = pm.Data(PRIOR_STD, values[PRIOR_STD])
+        h = {name: vector[i] for i, name in enumerate(hyperparameters(pri))}
+        pi1 = pm.Beta("pi1", h["pi1_alpha"], h["pi1_beta"])
         if pri.mu_sd is None:
             mu = pm.Flat("mu", **mu_kw)
         else:
-            mu = pm.Normal("mu", d["mu_mean_std"], d["mu_sd_std"], **mu_kw)
-        sigma = pm.HalfFlat("sigma") if pri.sigma_sd is None else pm.HalfNormal("sigma", d["sigma_sd_std"])
+            mu = pm.Normal("mu", h["mu_mean_std"], h["mu_sd_std"], **mu_kw)
+        sigma = pm.HalfFlat("sigma") if pri.sigma_sd is None else pm.HalfNormal("sigma", h["sigma_sd_std"])
         if likelihood == "closed":
-            ClosedFormMixture(OBSERVED, pi1, mu[0], mu[1], sigma, observed=d[X_STD], dims="obs")
+            ClosedFormMixture(OBSERVED, pi1, mu[0], mu[1], sigma, observed=x_std, dims="obs")
         else:
             pm.NormalMixture(OBSERVED, w=pm.math.stack([pi1, 1.0 - pi1]), mu=mu, sigma=sigma,
-                             observed=d[X_STD], dims="obs")
+                             observed=x_std, dims="obs")
     spec = ModelSpec(ds.sha256, ds.n, ds.name, pri, bool(ordered), likelihood, sc)
     return MixtureModel(model, spec, {}, ds, rule, values)

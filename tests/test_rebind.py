@@ -21,7 +21,7 @@ import arviz as az  # noqa: E402
 import xarray as xr  # noqa: E402
 
 from emvb.models.priors import Priors  # noqa: E402
-from emvb.models.pymc_model import CONTAINERS, build_model  # noqa: E402
+from emvb.models.pymc_model import CONTAINERS, PRIOR_STD, build_model, hyperparameters  # noqa: E402
 from emvb.sampling import nutpie_starts  # noqa: E402
 from emvb.sampling.map import find_map_result  # noqa: E402
 from emvb.sampling.sample import sample  # noqa: E402
@@ -113,11 +113,26 @@ def test_rebind_keeps_the_kind_of_priors(model, data):
     m_fixed = build_model(data, priors=fixed, ordered=True)
     r = m_fixed.rebind(y)
     assert r.spec.priors == fixed  # fixed: kept, restandardised for the new data
-    assert r.values["mu_sd_std"] == pytest.approx(20.0 / r.scaling.scale, rel=1e-15)
+    names = list(hyperparameters(r.spec.priors))
+    assert r.values[PRIOR_STD][names.index("mu_sd_std")] == pytest.approx(20.0 / r.scaling.scale, rel=1e-15)
     assert model.rebind(y, priors=fixed).spec.priors == fixed
     assert set(model.values) == set(CONTAINERS)
     with pytest.raises(SettingError, match="kind of prior"):
         model.rebind(y, priors="flat")
+
+
+@pytest.mark.parametrize("priors", ["default", "flat", Priors(2.0, 2.0, 10.0, 20.0, None)])
+def test_every_hyperparameter_is_in_one_container(data, priors):
+    """Two ``pm.Data`` containers whatever the prior (nutpie compiles a function per container): the data
+    and one vector holding the standardised hyperparameters the prior has, in the documented order."""
+    m = build_model(data, priors=priors, ordered=False)
+    assert {v.name for v in m.graph.data_vars} == set(CONTAINERS) == set(m.values)
+    std = m.scaling.priors_to_std(m.spec.priors)
+    want = hyperparameters(std)
+    assert list(want) == [k for k in ("pi1_alpha", "pi1_beta", "mu_mean_std", "mu_sd_std", "sigma_sd_std")
+                          if k in want]
+    np.testing.assert_array_equal(m.values[PRIOR_STD], np.array(list(want.values()), dtype=float))
+    assert len(want) == {"default": 5, "flat": 2}.get(priors, 4)
 
 
 def test_a_rebound_model_of_another_size_samples_as_a_fresh_model(model, data, base, compiles):
