@@ -42,7 +42,6 @@ import time
 from pathlib import Path
 
 import numba
-import numpy as np
 from _record import add_record_options, record
 
 from emvb.study.pipeline import run_study
@@ -126,7 +125,8 @@ def scaling(args, tmp: Path) -> dict:
 
 def compile_share(args, tmp: Path) -> dict:
     """Shares of the workers' replicate time spent compiling (and on the other one-time costs)."""
-    cl, client = cluster(2)
+    workers = 2
+    cl, client = cluster(workers)
     seconds, reps = timed_run(study(args.n, args.compile_replicates, args.seed), client, tmp / "compile")
     client.close()
     cl.close()
@@ -139,13 +139,13 @@ def compile_share(args, tmp: Path) -> dict:
     overhead = float((first["seconds_total"] - first["seconds_compile"] - typical).clip(lower=0).sum())
     setup = float(reps["seconds_setup"].median())
     share = compile_s / total
-    print(f"N={args.n}, {args.compile_replicates} replicates on 2 fresh workers in {seconds:.1f} s: compiling "
+    print(f"N={args.n}, {args.compile_replicates} replicates on {workers} fresh workers in {seconds:.1f} s: compiling "
           f"{compile_s:.1f} s of {total:.1f} s on the workers = {share:.1%} (target < {TARGET_COMPILE_SHARE:.0%}); "
           f"other first-replicate costs {overhead / total:.1%}; median replicate {typical:.2f} s, of which the "
           f"sampler's set-up (start point, data swap, assembly) {1e3 * setup:.1f} ms = {setup / typical:.1%}\n")
-    return {"n": args.n, "replicates": args.compile_replicates, "workers": 2, "wall_seconds": seconds,
-            "worker_seconds": total,
-            "compile_seconds": compile_s, "compile_share": share, "first_replicate_overhead_share": overhead / total,
+    return {"n": args.n, "replicates": args.compile_replicates, "workers": workers, "wall_seconds": seconds,
+            "worker_seconds": total, "compile_seconds": compile_s, "compile_share": share,
+            "first_replicate_overhead_share": overhead / total,
             "median_replicate_seconds": typical, "median_setup_seconds": setup, "median_setup_share": setup / typical,
             "target": TARGET_COMPILE_SHARE, "met": share < TARGET_COMPILE_SHARE}
 
@@ -170,6 +170,7 @@ def _breakdown_child(n: int, seed: int) -> None:
 
     from emvb.models.simulate import simulate
     from emvb.sampling.nutpie_starts import compiled_per_group
+    from emvb.sampling.starts import point
     from emvb.study.upstream import model_for
 
     sig = numba.types.int64(numba.types.CPointer(numba.types.double), numba.types.CPointer(numba.types.double))
@@ -180,8 +181,7 @@ def _breakdown_child(n: int, seed: int) -> None:
         seconds[name] = time.perf_counter() - t0
     settings = study(n, 1, seed)
     model = model_for(simulate(settings.truth, n, seed=seed), ordered=True, priors=settings.priors)
-    p = model.scaling.params_to_std(settings.truth)  # the chains' start, in the graph's units
-    start = {"pi1": np.float64(p.pi1), "mu": np.array([p.mu1, p.mu2]), "sigma": np.float64(p.sigma)}
+    start = point(model.scaling.params_to_std(settings.truth))  # the chains' start, in the graph's units
     _, seconds["model_compile"] = compiled_per_group(model, [start])
     print(json.dumps(seconds))
 

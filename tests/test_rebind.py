@@ -21,7 +21,7 @@ import arviz as az  # noqa: E402
 import xarray as xr  # noqa: E402
 
 from emvb.models.priors import Priors  # noqa: E402
-from emvb.models.pymc_model import CONTAINERS, PRIOR_STD, build_model, hyperparameters  # noqa: E402
+from emvb.models.pymc_model import CONTAINERS, HYPERPARAMETERS, PRIOR_STD, build_model, hyperparameters  # noqa: E402
 from emvb.sampling import nutpie_starts  # noqa: E402
 from emvb.sampling.map import find_map_result  # noqa: E402
 from emvb.sampling.sample import sample  # noqa: E402
@@ -129,8 +129,7 @@ def test_every_hyperparameter_is_in_one_container(data, priors):
     assert {v.name for v in m.graph.data_vars} == set(CONTAINERS) == set(m.values)
     std = m.scaling.priors_to_std(m.spec.priors)
     want = hyperparameters(std)
-    assert list(want) == [k for k in ("pi1_alpha", "pi1_beta", "mu_mean_std", "mu_sd_std", "sigma_sd_std")
-                          if k in want]
+    assert list(want) == [k for k in HYPERPARAMETERS if k in want]
     np.testing.assert_array_equal(m.values[PRIOR_STD], np.array(list(want.values()), dtype=float))
     assert len(want) == {"default": 5, "flat": 2}.get(priors, 4)
 
