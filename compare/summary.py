@@ -37,6 +37,7 @@ def label_facts(c: Comparison) -> dict:
         "typical_gap": _f(d.typical_gap),
         "separation": _f(d.separation),
         "boundary_share": _f(d.boundary_share),
+        "crossing_share": _f(d.crossing_share),
         "share_swapped": _f(d.share_swapped),
         "component_gap": _f(d.component_gap),
         "rhat_raw": {k: _f(v) for k, v in d.rhat_raw.items()},

@@ -14,17 +14,25 @@ The statistic (docs/methods.md §4.9), from the draws alone:
   when ``|D| < BAND * m``, and the **boundary share** ``b`` is the share of such draws: how much of
   the posterior lies where the two copies meet;
 - per chain, its majority labelling, the share of its draws in the other one (``share_other``) and
-  whether any of those is **deep** in the other copy (``|D| >= BAND * m`` on the far side).
+  whether any of those is **deep** in the other copy (``|D| >= BAND * m`` on the far side);
+- the **crossing share** ``x``, the share of all draws on the minority side of their own chain: how
+  often the chains themselves pass from one copy into the other.
 
 Verdict:
 
 ``chains_disagree`` the R-hat of a label-invariant quantity exceeds ``RHAT_MODES``: the chains sample
                     different distributions of quantities no relabelling changes (different modes, or no
                     convergence), so nothing about labels can be read from the pooled draws
-``ambiguous``       otherwise, ``b > AMBIGUOUS_SHARE``: the copies are joined, a draw's labels are a convention
+``ambiguous``       otherwise, ``b > AMBIGUOUS_SHARE`` and ``x > CROSSING_SHARE``: the copies are joined (draws
+                    fill the region between them and the chains pass through it), a draw's labels are a
+                    convention
 ``within_chain``    otherwise, some chain has a draw deep in its minority labelling
 ``between_chains``  otherwise, the chains' majority labellings differ
 ``none``            all chains in one labelling
+
+Chains that each stay in one labelling are never ``ambiguous``, however close the copies: a posterior
+whose copies come near mu1 = mu2 (``b`` above ``AMBIGUOUS_SHARE``) but whose chains do not cross it
+is ``between_chains`` or ``none``, with ``b`` reported beside the verdict.
 
 Calibrated because a chain confined to one copy keeps the sign of ``D`` in every draw, whatever the
 posterior's shape (no normal approximation): it cannot produce a minority draw, so ``within_chain``
@@ -55,10 +63,14 @@ from .inputs import LabelInputs, label_coordinates, prepare
 VERDICTS = ("none", "between_chains", "within_chain", "ambiguous", "chains_disagree")
 #: A draw is near the boundary mu1 = mu2 when |mu2 - mu1| is below this fraction of its median.
 BAND = 0.5
-#: Boundary share above which the two copies count as joined and labels as ambiguous (docs/methods.md
-#: §4.9: for a normal-shaped gap this is a gap 4.65 of its sds from the boundary, where a copy puts
-#: 2e-6 of its draws across it).
+#: Boundary share above which draws fill the region between the two copies (docs/methods.md §4.9: for a
+#: normal-shaped gap this is a gap 4.65 of its sds from the boundary, where a copy puts 2e-6 of its
+#: draws across it).
 AMBIGUOUS_SHARE = 0.01
+#: Crossing share (draws on the minority side of their own chain) above which the chains pass through
+#: that region, so that the copies count as joined (docs/methods.md §4.9: a normal-shaped gap within
+#: 2.33 of its sds of the boundary; a few excursions of a chain that keeps one labelling stay below it).
+CROSSING_SHARE = 0.01
 RHAT_OK = 1.01
 #: A label-invariant R-hat above this means the chains sit in different modes (or have not converged) in
 #: quantities that label switching cannot move: the older, lenient convergence threshold (Gelman & Rubin
@@ -103,6 +115,8 @@ class LabelDiagnosis:
     typical_gap : median over all draws of ``|mu2 - mu1|``
     separation : ``typical_gap`` in units of the spread of ``|mu2 - mu1|`` (IQR / 1.349)
     boundary_share : share of draws with ``|mu2 - mu1| < BAND * typical_gap``
+    crossing_share : share of all draws on the minority side of their own chain (mean of ``share_other``
+        weighted by the chains' lengths)
     share_swapped : share of all draws with ``mu1 > mu2``
     component_gap : median over draws of ``|mu2 - mu1| / sigma``; below 2 the mixture density is
         unimodal (for equal weights) and the components overlap in the data
@@ -121,6 +135,13 @@ class LabelDiagnosis:
     component_gap: float
     init: str | None = None
     loglik_bound: float = 0.0
+    crossing_share: float = 0.0
+
+    @property
+    def joined(self) -> bool:
+        """True when the two copies are joined in the draws: more than :data:`AMBIGUOUS_SHARE` of them near
+        mu1 = mu2 and more than :data:`CROSSING_SHARE` on the minority side of their own chain."""
+        return copies_joined(self.boundary_share, self.crossing_share)
 
     @property
     def rhat_blind(self) -> bool:
@@ -195,6 +216,17 @@ def _chains(swapped: np.ndarray, deep: np.ndarray, coords, starts, undecided: bo
     return tuple(out)
 
 
+def copies_joined(boundary_share: float, crossing_share: float) -> bool:
+    """The copies are joined: draws fill the boundary region and the chains pass through it (module note)."""
+    return bool(boundary_share > AMBIGUOUS_SHARE and crossing_share > CROSSING_SHARE)
+
+
+def crossing(swapped: np.ndarray) -> float:
+    """Share of the ``(chain, draw)`` labellings ``swapped`` that differ from their chain's majority."""
+    per_chain = swapped.mean(axis=1)
+    return float(np.minimum(per_chain, 1 - per_chain).mean()) if swapped.size else 0.0
+
+
 def gap_facts(draws: Draws) -> tuple[np.ndarray, float, float, float]:
     """``(near (chain, draw) bool, typical_gap, separation, boundary_share)`` (module note); ``typical_gap``
     in the units of ``draws``, the rest unit-free."""
@@ -236,8 +268,9 @@ def diagnose_labels(posterior, em_result=None, *, data=None, bins: int | None = 
     if ll is not None:
         invariant["loglik"] = rhat(ll)
     disagree = any(v > RHAT_MODES for v in invariant.values())  # NaN (one chain) compares False
-    ambiguous = b > AMBIGUOUS_SHARE
     swapped = order_perm(draws)
+    x = crossing(swapped)
+    ambiguous = copies_joined(b, x)
     coords = ds["chain"].values if "chain" in ds.coords else np.arange(draws.shape[0])
     init, starts = recorded_starts(posterior)
     chains = _chains(swapped, ~near, coords, starts, undecided=ambiguous or disagree)
@@ -255,4 +288,4 @@ def diagnose_labels(posterior, em_result=None, *, data=None, bins: int | None = 
                           typical_gap=scaling.scale * typical, separation=separation, boundary_share=b,
                           share_swapped=float(swapped.mean()),
                           component_gap=float(np.median(np.abs(draws.mu2 - draws.mu1) / draws.sigma)),
-                          init=init, loglik_bound=float(bound))
+                          init=init, loglik_bound=float(bound), crossing_share=x)

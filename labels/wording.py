@@ -57,8 +57,22 @@ def boundary_facts(d) -> str:
             f"{share_of_draws(d.boundary_share)} lie within {BAND:g} x that median of the boundary.")
 
 
+def unjoined_text(d) -> str:
+    """Said beside ``between_chains`` or ``none`` when many draws lie near mu1 = mu2 but the chains do not pass
+    through: why that is not called ambiguous (docs/methods.md §4.9)."""
+    from .diagnose import AMBIGUOUS_SHARE, CROSSING_SHARE
+
+    if d.boundary_share <= AMBIGUOUS_SHARE or d.verdict not in ("between_chains", "none"):
+        return ""
+    return (f"The copies come close ({_pct(d.boundary_share)} of the draws lie near mu1 = mu2, more than "
+            f"{_pct(AMBIGUOUS_SHARE)}), but the chains do not pass between them: "
+            f"{share_of_draws(d.crossing_share)} lie on the minority side of their own chain (they count as "
+            f"joined only above {_pct(CROSSING_SHARE)}): each chain sampled one copy, and its draws carry that "
+            "copy's labels. ")
+
+
 def _verdict_text(d) -> str:
-    from .diagnose import AMBIGUOUS_SHARE, BAND, RHAT_MODES
+    from .diagnose import AMBIGUOUS_SHARE, BAND, CROSSING_SHARE, RHAT_MODES
 
     as_em = [c.chain for c in d.chains if c.labelling == "as_em"]
     swapped = [c.chain for c in d.chains if c.labelling == "swapped"]
@@ -72,19 +86,14 @@ def _verdict_text(d) -> str:
                 "each chain's draws (the trace figure) to see the modes. ")
     if d.verdict == "ambiguous":
         crossing = [c for c in d.chains if c.share_other > 0]
-        text = (f"Labels are ambiguous: {_pct(d.boundary_share)} of the draws lie near mu1 = mu2, more than the "
+        return (f"Labels are ambiguous: {_pct(d.boundary_share)} of the draws lie near mu1 = mu2, more than the "
                 f"{_pct(AMBIGUOUS_SHARE)} up to which the two mirror-image copies of the posterior count as "
-                "separated. The copies are joined through that region, so which component of a draw is "
-                "'component 1' is a convention, not a property of the draw: per-component summaries depend "
-                "on the relabelling method. ")
-        if crossing:
-            text += ("Chains crossing mu1 = mu2 (" + "; ".join(
-                f"chain {c.chain}: {_pct(c.share_other)} of its draws on its minority side" for c in crossing)
-                + ") are moving through that joined region; this is not evidence of jumps between "
-                "separated modes. ")
-        else:
-            text += "No chain crosses mu1 = mu2 (every draw of every chain keeps one order of the means). "
-        return text
+                f"separated, and the chains pass through that region: {_pct(d.crossing_share)} of the draws lie on "
+                f"the minority side of their own chain, more than {_pct(CROSSING_SHARE)} (" + "; ".join(
+                    f"chain {c.chain}: {_pct(c.share_other)}" for c in crossing)
+                + "). The copies are joined there, so which component of a draw is 'component 1' is a convention, "
+                "not a property of the draw: per-component summaries depend on the relabelling method, and these "
+                "crossings are not evidence of jumps between separated modes. ")
     if d.verdict == "within_chain":
         movers = [c for c in d.chains if c.switches]
         which = "; ".join(f"chain {c.chain}: {_pct(c.share_other)} of its draws" for c in movers)
@@ -146,7 +155,7 @@ def explain(d) -> str:
     """The whole paragraph: verdict, gap facts, starts, overlap note and R-hat evidence."""
     from .diagnose import OVERLAP_GAP, RHAT_OK
 
-    text = _verdict_text(d) + boundary_facts(d) + " " + starts_text(d)
+    text = _verdict_text(d) + unjoined_text(d) + boundary_facts(d) + " " + starts_text(d)
     if d.component_gap < OVERLAP_GAP:
         text += (f"The posterior median of |mu2 - mu1| / sigma is {d.component_gap:.2g}, below {OVERLAP_GAP:g} "
                  "(where an equal-weight mixture's density has a single peak): the components overlap in the "

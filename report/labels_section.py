@@ -60,9 +60,12 @@ def agreement_text(c) -> str:
         elif d.verdict == "chains_disagree":
             text += ("The chains disagree on label-invariant quantities (the verdict above), so this agreement "
                      "says nothing about the labels of a converged posterior.")
-        else:
+        elif d.joined:
             text += (f"{b} of the draws lie near mu1 = mu2, where labels are ambiguous; the methods happen to "
                      "choose alike even there, which does not make those labels less of a convention.")
+        else:
+            text += (f"{b} of the draws lie near mu1 = mu2, but the chains do not pass between the copies (the "
+                     "verdict above): each chain's draws stay on one side, and the methods agree on them.")
         return text
     k = int(split.sum())
     share_near = float(np.mean(near[split]))
@@ -73,11 +76,15 @@ def agreement_text(c) -> str:
         text += ("The chains disagree on label-invariant quantities (the verdict above), so the draws near "
                  "mu1 = mu2 may belong to a different mode rather than to a joined region of two copies; the "
                  "methods' disagreement is not interpretable until the chains agree.")
-    elif d.boundary_share > AMBIGUOUS_SHARE:
+    elif d.joined:
         text += ("The two copies of the posterior are joined here (the verdict above), so the methods' different "
                  "criteria (the means, the weights, the allocations, the distance to a pivot) pick different labels "
                  "for many draws: that disagreement is the ambiguity of the labels, not an error of one method, "
                  "and each method's per-component summaries (`comparison.md`) rest on its own convention.")
+    elif d.boundary_share > AMBIGUOUS_SHARE:
+        text += ("The copies come close but the chains do not pass between them (the verdict above), so the "
+                 "methods' different criteria disagree on draws of one copy near mu1 = mu2; per-component "
+                 "summaries of the methods differ only through them (`comparison.md`).")
     else:
         text += ("Few draws are near the boundary, so the disputed draws are rare; per-component summaries "
                  "of the methods differ only through them (`comparison.md`).")

@@ -26,20 +26,25 @@ def separated():
 
 
 def patterns():
+    """Swap patterns of the separated posterior and the verdict each must get."""
     between = np.zeros((C, D), bool)
     between[[1, 3]] = True
     within = np.zeros((C, D), bool)
     within[2, D // 2:] = True
-    return {"none": np.zeros((C, D), bool), "between_chains": between, "within_chain": within,
-            "all_swapped": np.ones((C, D), bool)}
+    blocks = np.zeros((C, D), bool)
+    for start in (0, 200, 400):  # chain 1: 30% of its draws swapped, in three blocks of 50
+        blocks[1, start:start + 50] = True
+    return {"none": (np.zeros((C, D), bool), "none"), "between_chains": (between, "between_chains"),
+            "within_chain": (within, "within_chain"), "within_chain_blocks": (blocks, "within_chain"),
+            "all_swapped": (np.ones((C, D), bool), "none")}
 
 
-@pytest.mark.parametrize("name", ["none", "between_chains", "within_chain", "all_swapped"])
+@pytest.mark.parametrize("name", ["none", "between_chains", "within_chain", "within_chain_blocks", "all_swapped"])
 def test_verdicts_and_per_chain_shares_are_exact(separated, name):
     x, fit, theta = separated
-    perm = patterns()[name]
+    perm, verdict = patterns()[name]
     d = diagnose_labels(to_tree(swap(theta, perm), fit.sha256, x), fit)
-    assert d.verdict == ("none" if name == "all_swapped" else name)
+    assert d.verdict == verdict
     # Separated components: the gap is ~100 of its spreads from mu1 = mu2, no draw is near it.
     assert d.boundary_share == 0.0 and d.separation > 50
     for c, ch in enumerate(d.chains):
@@ -48,6 +53,66 @@ def test_verdicts_and_per_chain_shares_are_exact(separated, name):
         assert ch.share_other == min(perm[c].mean(), 1 - perm[c].mean())
         assert ch.switches == ch.deep_other == (0 < perm[c].mean() < 1)
     assert d.share_swapped == perm.mean()
+    assert d.crossing_share == pytest.approx(np.mean([ch.share_other for ch in d.chains]), abs=1e-15)
+    if name == "within_chain_blocks":
+        assert d.chains[1].share_other == 0.3
+
+
+def _copies(gap_mean: float, *, cross: bool = False, seed: int = 0) -> np.ndarray:
+    """``(C, D, 4)`` iid draws whose gap ``mu2 - mu1`` is N(gap_mean, 1) in every chain; with ``cross=False``
+    a draw with gap <= 0 is drawn again, so no chain ever crosses mu1 = mu2."""
+    rng = np.random.default_rng(seed)
+    gap = rng.normal(gap_mean, 1.0, (C, D))
+    while not cross and (gap <= 0).any():
+        bad = gap <= 0
+        gap[bad] = rng.normal(gap_mean, 1.0, int(bad.sum()))
+    mu1 = rng.normal(5.0, 0.3, (C, D))
+    return np.stack([rng.normal(0.3, 0.01, (C, D)), mu1, mu1 + gap, rng.normal(2.0, 0.03, (C, D))], axis=-1)
+
+
+@pytest.mark.parametrize("gap_mean", [4.0, 3.0, 2.5])
+def test_close_copies_that_no_chain_crosses_are_between_chains(gap_mean):
+    """mu2 - mu1 ~ N(gap_mean, 1) within every chain, chains 2 and 3 entirely swapped, no draw crossing mu1 = mu2:
+    more than AMBIGUOUS_SHARE of the draws lie near the boundary (Phi(-gap_mean / 2): 2.3% to 11%), yet each chain
+    keeps one labelling, so the verdict is between_chains, not ambiguous (docs/methods.md §4.9)."""
+    from emvb.labels.diagnose import CROSSING_SHARE
+    from emvb.labels.wording import unjoined_text
+
+    perm = np.zeros((C, D), bool)
+    perm[[2, 3]] = True
+    d = diagnose_labels(to_tree(swap(_copies(gap_mean), perm)))
+    # b ~ Phi(-gap_mean/2) >= 0.023 with sd <= sqrt(0.023 / 2000) = 0.0034: > 3.8 sd above 1%.
+    assert d.boundary_share > AMBIGUOUS_SHARE and d.crossing_share == 0.0 < CROSSING_SHARE
+    assert d.verdict == "between_chains" and not d.joined
+    assert [c.labelling for c in d.chains] == ["as_em", "as_em", "swapped", "swapped"]
+    assert all(c.share_other == 0.0 and not c.switches for c in d.chains)
+    # Chains in different copies: raw R-hat of mu1 far above 1.01 (between-chain spread ~gap_mean^2 against a
+    # within-chain variance ~1); the invariants are iid, R-hat - 1 of order 1/500.
+    assert d.rhat_raw["mu1"] > 1.3 and max(d.rhat_invariant.values()) < 1.01
+    text = d.explain()
+    assert unjoined_text(d) and unjoined_text(d) in text and not text.startswith("Labels are ambiguous")
+
+
+def test_a_few_excursions_across_the_boundary_do_not_join_the_copies():
+    """The same with gaps N(3, 1) not redrawn: a chain steps across mu1 = mu2 in Phi(-3) = 0.13% of its draws
+    (sd 0.08% over 2000), far below CROSSING_SHARE, none deep (Phi(-4.5) = 3e-6): still between_chains."""
+    from emvb.labels.diagnose import CROSSING_SHARE
+
+    perm = np.zeros((C, D), bool)
+    perm[[2, 3]] = True
+    d = diagnose_labels(to_tree(swap(_copies(3.0, cross=True, seed=4), perm)))
+    assert 0 < d.crossing_share < CROSSING_SHARE and d.boundary_share > AMBIGUOUS_SHARE
+    assert d.verdict == "between_chains" and not any(c.deep_other for c in d.chains)
+
+
+def test_chains_crossing_the_boundary_often_are_ambiguous():
+    """mu2 - mu1 ~ N(1, 1) within every chain, not redrawn: each chain has Phi(-1) = 16% of its draws across
+    mu1 = mu2 (sd 1.6% per chain): the copies are joined and the verdict is ambiguous."""
+    from emvb.labels.diagnose import CROSSING_SHARE
+
+    d = diagnose_labels(to_tree(_copies(1.0, cross=True, seed=5)))
+    assert d.crossing_share > 10 * CROSSING_SHARE and d.boundary_share > 10 * AMBIGUOUS_SHARE
+    assert d.verdict == "ambiguous" and d.joined and not any(c.switches for c in d.chains)
 
 
 @pytest.mark.parametrize("s", [0.1, 0.3, 0.5])
@@ -63,20 +128,40 @@ def test_swapped_share_at_random_positions_is_counted_exactly(separated, s):
     assert d.share_swapped == perm.mean() and abs(d.share_swapped - s) < 0.03
 
 
-def test_the_ambiguity_gate_is_the_boundary_share(separated):
-    """Move k draws next to mu1 = mu2: the verdict turns 'ambiguous' exactly when k / total exceeds 1%."""
+def _near_boundary(theta, idx, cross: bool):
+    """Move the draws ``idx`` to within 1e-3 of mu1 = mu2 (far below BAND x the median gap), across it if ``cross``."""
+    th = theta.copy()
+    mid = 0.5 * (th[idx][:, 1] + th[idx][:, 2])
+    sign = -1.0 if cross else 1.0
+    th[idx[0], idx[1], 1], th[idx[0], idx[1], 2] = mid - sign * 1e-3, mid + sign * 1e-3
+    return th
+
+
+def _spread(k: int, total: int, offset: int = 0):
+    return np.unravel_index((np.arange(k) * (total // k) + offset) % total, (C, D))
+
+
+def test_the_ambiguity_gate_is_the_boundary_share_and_the_crossing_share(separated):
+    """Move k draws across mu1 = mu2, next to it: the verdict turns 'ambiguous' exactly when k / total exceeds 1%
+    (both shares are then k / total). Draws moved next to it on their chain's own side are not a crossing: 5% of
+    them leave the verdict 'none', and then the crossing share alone decides."""
+    from emvb.labels.diagnose import CROSSING_SHARE
+
     x, fit, theta = separated
     total = C * D
     for k, expect in ((int(AMBIGUOUS_SHARE * total), "none"), (int(AMBIGUOUS_SHARE * total) + 1, "ambiguous")):
-        th = theta.copy()
-        idx = np.unravel_index(np.arange(k) * (total // k), (C, D))
-        mid = 0.5 * (th[idx][:, 1] + th[idx][:, 2])
-        th[idx[0], idx[1], 1], th[idx[0], idx[1], 2] = mid - 1e-3, mid + 1e-3  # gap << BAND x median
-        d = diagnose_labels(to_tree(th, fit.sha256), fit)
-        assert d.boundary_share == k / total and d.verdict == expect
+        d = diagnose_labels(to_tree(_near_boundary(theta, _spread(k, total), cross=True), fit.sha256), fit)
+        assert d.boundary_share == k / total and d.crossing_share == pytest.approx(k / total, abs=1e-15)
+        assert d.verdict == expect
     # Ambiguous labels are said to be ambiguous, and no switching is asserted.
-    text = d.explain()
-    assert "Labels are ambiguous" in text and "within chains" not in text
+    assert d.explain().startswith("Labels are ambiguous") and not any(c.switches for c in d.chains)
+    near = _near_boundary(theta, _spread(total // 20, total), cross=False)
+    d = diagnose_labels(to_tree(near, fit.sha256), fit)
+    assert d.boundary_share == 0.05 and d.crossing_share == 0.0 and d.verdict == "none"
+    for k, expect in ((int(CROSSING_SHARE * total), "none"), (int(CROSSING_SHARE * total) + 1, "ambiguous")):
+        th = _near_boundary(near, _spread(k, total, offset=1), cross=True)  # offset: other draws than `near`'s
+        d = diagnose_labels(to_tree(th, fit.sha256), fit)
+        assert d.boundary_share == (total // 20 + k) / total and d.verdict == expect
 
 
 def test_chains_in_different_modes_get_no_label_verdict(separated):
@@ -98,7 +183,7 @@ def test_chains_in_different_modes_get_no_label_verdict(separated):
 
 def test_rhat_evidence_separates_raw_from_label_invariant(separated):
     x, fit, theta = separated
-    d = diagnose_labels(to_tree(swap(theta, patterns()["between_chains"]), fit.sha256, x), fit)
+    d = diagnose_labels(to_tree(swap(theta, patterns()["between_chains"][0]), fit.sha256, x), fit)
     # Two chains in each mode: between-chain variance ~ (mu2 - mu1)^2 >> within; R-hat far above 1.01.
     for k in ("pi1", "mu1", "mu2"):
         assert d.rhat_raw[k] > 1.5
@@ -112,7 +197,7 @@ def test_rhat_evidence_separates_raw_from_label_invariant(separated):
 
 def test_rhat_values_are_arviz_own(separated):
     x, fit, theta = separated
-    th = swap(theta, patterns()["within_chain"])
+    th = swap(theta, patterns()["within_chain"][0])
     dt = to_tree(th, fit.sha256, x)
     d = diagnose_labels(dt, fit)
     rh = az.rhat(dt)
@@ -154,7 +239,7 @@ def _with_starts(dt, init, starts):
 
 def test_starts_are_read_and_the_tools_own_placement_is_said(separated):
     x, fit, theta = separated
-    perm = patterns()["between_chains"]
+    perm = patterns()["between_chains"][0]
     both = [(5, 15), (15, 5), (5, 15), (15, 5)]
     d = diagnose_labels(_with_starts(to_tree(swap(theta, perm), fit.sha256), "dispersed", both), fit)
     assert [c.start_labelling for c in d.chains] == ["as_em", "swapped", "as_em", "swapped"]
@@ -213,7 +298,8 @@ def test_a_an_ordered_posterior_is_never_called_within_chain(pi1, gap, n, seed):
     d = diagnose_labels(dt, data=ds)
     # Short chains on these posteriors may disagree on label-invariant quantities (then no label verdict);
     # never a verdict that asserts switching.
-    assert d.verdict in ("none", "ambiguous", "chains_disagree")
+    # Its chains never cross mu1 = mu2, so however close the copies it is not called ambiguous either.
+    assert d.verdict in ("none", "chains_disagree") and d.crossing_share == 0.0
     assert all(c.share_other == 0.0 and not c.switches for c in d.chains)
     assert "within chains" not in d.explain()
 
