@@ -1,10 +1,22 @@
-"""``emvb sample``: sample the PyMC posterior of the mixture and save it as a netCDF DataTree."""
+"""``emvb sample``: sample the PyMC posterior of the mixture and save it as a netCDF DataTree.
+
+The posterior is written whatever its state; one that failed (R-hat above
+:data:`compare.thresholds.RHAT_MAX`, bulk ESS below :data:`compare.thresholds.ESS_PER_CHAIN` per chain,
+or more than :data:`compare.thresholds.MAX_DIVERGENT_SHARE` of the draws divergent;
+:func:`compare.convergence.posterior_check`) gets a warning on stderr with the numbers and exit status
+:data:`NOT_CONVERGED`, as ``emvb em`` does. For the unordered model R-hat and ESS are judged on
+label-invariant quantities, so label switching between chains is not called a failure.
+"""
 
 from __future__ import annotations
 
+import sys
+
+from ..compare.thresholds import ESS_PER_CHAIN, MAX_DIVERGENT_SHARE, RHAT_MAX
 from ..models.names import DEFAULT_LIKELIHOOD, LIKELIHOODS
 from ..sampling.options import DEFAULT_MASS_MATRIX, DEFAULT_SAMPLER, MASS_MATRICES, SAMPLERS
 from .args import add_data_arguments, add_priors_and_init_arguments, nonneg_int, positive_int, priors_for
+from .em import NOT_CONVERGED
 
 HELP = "sample the PyMC posterior (ordered or unordered mu) and save it as netCDF (posterior.nc)"
 DESCRIPTION = (
@@ -12,7 +24,11 @@ DESCRIPTION = (
     "xarray DataTree (posterior, sample_stats, observed_data) as netCDF; arviz.from_netcdf opens it. "
     "Priors are symmetric in the labels; by default weakly informative with scales computed from the data "
     "(--priors fixes them). Chains start at independent prior draws by default; 'dispersed' places half "
-    "the chains of the unordered model in each labelling of the EM estimate (a teaching device)."
+    "the chains of the unordered model in each labelling of the EM estimate (a teaching device). "
+    f"Exit status 0 when the chains converged, {NOT_CONVERGED} when they did not (R-hat above {RHAT_MAX:g}, bulk "
+    f"ESS below {ESS_PER_CHAIN} per chain, or more than {100 * MAX_DIVERGENT_SHARE:g} percent of the draws "
+    "divergent; for the unordered model on label-invariant quantities; the posterior is written all the same, "
+    "with a warning on stderr), 2 for bad input."
 )
 #: cli.main claims --out before anything is computed; it must not be the --data file or its sidecar.
 OUTPUT = "file"
@@ -84,4 +100,21 @@ def run(args) -> int:
         print("note: in the unordered model the labels are not identified; chains in different labellings "
               "give r_hat >> 1 and averaged summaries for pi1 and mu (label switching, not a sampler "
               "failure); sigma is label-invariant")
-    return 0
+    return _check(dt, args.model == "ordered")
+
+
+def _check(dt, ordered: bool) -> int:
+    """Warn on stderr and return :data:`NOT_CONVERGED` when the posterior failed its check (module note)."""
+    from ..compare.convergence import posterior_check
+
+    ck = posterior_check(dt, ordered)
+    print(f"check: max R-hat {ck.rhat:.4g}, min bulk ESS {ck.ess:.4g} over {ck.quantities}; "
+          f"{ck.n_divergent} divergences")
+    failures = ck.failures()
+    if not failures:
+        return 0
+    advice = ck.advice()
+    print(f"warning: the {'ordered' if ordered else 'unordered'} posterior failed its check: "
+          + "; ".join(failures) + f" (over {ck.quantities})" + (f"; {advice}" if advice else "")
+          + ". Its summaries are not estimates of the posterior.", file=sys.stderr)
+    return NOT_CONVERGED

@@ -10,7 +10,9 @@ What counts, decided by the thresholds of :mod:`compare.thresholds`:
 
 When a check fails, :meth:`ChainCheck.advice` says what to raise: ``--tune`` and ``--draws`` for R-hat
 (the warm-up and the chains are too short to forget their starts), and ``--draws`` to about
-``draws * ESS_MIN / ESS`` for a small ESS (ESS grows in proportion to the draws kept).
+``draws * ess_min(chains) / ESS`` for a small ESS (ESS grows in proportion to the draws kept).
+:func:`posterior_check` makes the same check of one sampled posterior alone (``emvb sample``), adding
+its divergences (:meth:`ChainCheck.failures`).
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .pipeline import ORDERED, RAW
-from .thresholds import ESS_MIN, RHAT_MAX, ess_ok, rhat_ok, shown
+from .thresholds import MAX_DIVERGENT_SHARE, RHAT_MAX, divergences_ok, ess_min, ess_ok, rhat_ok, shown
 
 INVARIANT = "label-invariant quantities (sigma, min and max of mu, log-likelihood)"
+INVARIANT_NO_LOGLIK = "label-invariant quantities (sigma, min and max of mu)"
 PER_PARAMETER = "pi1, mu1, mu2, sigma"
 
 
@@ -46,7 +49,11 @@ class ChainCheck:
 
     @property
     def ess_ok(self) -> bool:
-        return ess_ok(self.ess)
+        return ess_ok(self.ess, self.chains)
+
+    @property
+    def divergences_ok(self) -> bool:
+        return divergences_ok(self.n_divergent, self.chains * self.draws)
 
     @property
     def converged(self) -> bool:
@@ -58,14 +65,22 @@ class ChainCheck:
         if not self.rhat_ok:
             out.append(f"R-hat up to {shown(self.rhat, RHAT_MAX)} (above {RHAT_MAX:g})")
         if not self.ess_ok:
-            out.append(f"bulk ESS down to {shown(self.ess, ESS_MIN, 3)} (below {ESS_MIN})")
+            need = ess_min(self.chains)
+            out.append(f"bulk ESS down to {shown(self.ess, need, 3)} (below {need})")
         return out
+
+    def failures(self) -> list[str]:
+        """:meth:`problems` and, when over :data:`MAX_DIVERGENT_SHARE` of the kept draws, the divergences."""
+        kept = self.chains * self.draws
+        return self.problems() + ([] if self.divergences_ok else [
+            f"{self.n_divergent} divergent transitions of {kept} draws (above {MAX_DIVERGENT_SHARE:.0%}, "
+            f"{MAX_DIVERGENT_SHARE * kept:g})"])
 
     def advice(self) -> str:
         """What to raise (empty when converged)."""
         if self.converged:
             return ""
-        to = _round_up(self.draws * ESS_MIN / self.ess) if not self.ess_ok and self.ess > 0 else 0
+        to = _round_up(self.draws * ess_min(self.chains) / self.ess) if not self.ess_ok and self.ess > 0 else 0
         draws = f"--draws to about {to} per chain (now {self.draws})" if to else f"--draws (now {self.draws})"
         return "raise " + (f"--tune (now {self.tune}) and " if not self.rhat_ok else "") + draws
 
@@ -78,7 +93,7 @@ def _round_up(v: float) -> int:
     return int(math.ceil(v / e) * e)
 
 
-def _invariant_ess(posterior) -> float:
+def invariant_ess(posterior) -> float:
     """Smallest bulk ESS of sigma, min(mu1, mu2) and max(mu1, mu2)."""
     import arviz as az
     import xarray as xr
@@ -98,8 +113,32 @@ def chain_checks(c) -> dict[str, ChainCheck]:
     o = c.table[c.table.variant == ORDERED]
     common = {"chains": st.chains, "draws": st.draws, "tune": st.tune}
     return {
-        RAW: ChainCheck(RAW, INVARIANT, max(c.diagnosis.rhat_invariant.values()), _invariant_ess(c.unordered),
+        RAW: ChainCheck(RAW, INVARIANT, max(c.diagnosis.rhat_invariant.values()), invariant_ess(c.unordered),
                         int(c.unordered.attrs.get("n_divergent", 0)), **common),
         ORDERED: ChainCheck(ORDERED, PER_PARAMETER, float(o.r_hat.max()), float(o.ess_bulk.min()),
                             int(c.ordered.attrs.get("n_divergent", 0)), **common),
     }
+
+
+def posterior_check(posterior, ordered: bool, data=None) -> ChainCheck:
+    """The :class:`ChainCheck` of one sampled posterior (``sampling.sample.sample``'s DataTree), as
+    :func:`chain_checks` makes it for a comparison: per parameter for the ordered model; for the unordered
+    model on label-invariant quantities only (R-hat of :class:`labels.diagnose.LabelDiagnosis`'s
+    ``rhat_invariant``, with the log-likelihood when ``data`` or the tree's observed data are there), so
+    that label switching between chains, expected there, is not called a failure."""
+    import arviz as az
+
+    a = posterior.attrs
+    post = posterior["posterior"].to_dataset()[["pi1", "mu", "sigma"]]
+    common = {"n_divergent": int(a.get("n_divergent", 0)), "chains": int(post.sizes["chain"]),
+              "draws": int(post.sizes["draw"]), "tune": int(a.get("tune", 0))}
+    if ordered:
+        rhat = az.rhat(post)
+        ess = az.ess(post, method="bulk")
+        return ChainCheck(ORDERED, PER_PARAMETER, float(max(rhat[v].max() for v in rhat.data_vars)),
+                          float(min(ess[v].min() for v in ess.data_vars)), **common)
+    from ..labels.diagnose import diagnose_labels
+
+    d = diagnose_labels(posterior, data=data)
+    return ChainCheck(RAW, INVARIANT if "loglik" in d.rhat_invariant else INVARIANT_NO_LOGLIK,
+                      max(d.rhat_invariant.values()), invariant_ess(posterior), **common)

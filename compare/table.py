@@ -11,7 +11,7 @@ tends to 0 and the second to 1):
 
 plus whether the MLE lies in the HDI and whether the truth (when known) lies in the Wald interval
 and in the HDI, and the flags ``rhat_ok`` (R-hat at most :data:`~compare.thresholds.RHAT_MAX`) and
-``ess_ok`` (bulk ESS at least :data:`~compare.thresholds.ESS_MIN`), decided by the predicates of
+``ess_ok`` (bulk ESS at least :func:`~compare.thresholds.ess_min` of the chains), decided by the predicates of
 :mod:`compare.thresholds` that the report's prose uses too. Parameters are read by position:
 component 1 of ``mu`` is ``mu1``.
 """
@@ -119,6 +119,7 @@ def compare_fits(em_result, posteriors: dict, truth: MixtureParams | None = None
     records = []
     for variant, post in posteriors.items():
         s = posterior_summary(post, ci_prob, getattr(em_result, "scaling", None))
+        chains = int(post["posterior"].sizes["chain"])
         for name in PARAM_NAMES:
             se = float(getattr(em_result.se, name))
             lo, hi = (float(v) for v in wald[name])
@@ -135,7 +136,7 @@ def compare_fits(em_result, posteriors: dict, truth: MixtureParams | None = None
                 "mle_in_hdi": bool(r["hdi_lb"] <= est[name] <= r["hdi_ub"]),
                 "truth_in_wald": (bool(lo <= t <= hi) if truth is not None else None),
                 "truth_in_hdi": (bool(r["hdi_lb"] <= t <= r["hdi_ub"]) if truth is not None else None),
-                "rhat_ok": rhat_ok(float(r["r_hat"])), "ess_ok": ess_ok(float(r["ess_bulk"])),
+                "rhat_ok": rhat_ok(float(r["r_hat"])), "ess_ok": ess_ok(float(r["ess_bulk"]), chains),
             })
     df = pd.DataFrame.from_records(records, columns=list(COLUMNS))
     df.attrs = {"ci_prob": float(ci_prob), "em_sha256": getattr(em_result, "sha256", None)}

@@ -9,15 +9,18 @@ number; :func:`shown` prints a number so that it can never round onto the other 
 
 from __future__ import annotations
 
-import math
+from ..labels.diagnose import OVERLAP_GAP, RHAT_MAX
+from ..labels.wording import shown
 
-from ..labels.diagnose import OVERLAP_GAP
-
-#: Largest rank-normalised split R-hat that counts as converged (Vehtari et al. 2021).
-RHAT_MAX = 1.01
-#: Smallest bulk ESS for summaries of the posterior to be trusted (Vehtari et al. 2021: 100 per chain,
-#: 4 chains).
-ESS_MIN = 400
+#: RHAT_MAX, the largest R-hat that counts as converged, is defined in :mod:`labels.diagnose` (the label
+#: text names it beside its own RHAT_MODES) and read here.
+#: Smallest bulk ESS per chain for summaries of the posterior to be trusted (Vehtari et al. 2021).
+ESS_PER_CHAIN = 100
+#: :data:`ESS_PER_CHAIN` for the default 4 chains: the smallest total bulk ESS (:func:`ess_min` for others).
+ESS_MIN = 4 * ESS_PER_CHAIN
+#: A posterior with more than this share of its kept draws divergent has failed (its sampler could not
+#: follow the posterior's geometry there; Betancourt 2017, arXiv:1701.02434).
+MAX_DIVERGENT_SHARE = 0.01
 #: Band of posterior sd / Louis SE within which EM's normal approximation and the posterior "agree".
 SD_RATIO_BAND = (0.8, 1.25)
 #: Largest |posterior mean - MLE| / SE within which they "agree".
@@ -26,8 +29,8 @@ Z_MAX = 0.5
 AGREEMENT_MIN = 0.99
 #: ``|mu2 - mu1| / sigma`` below which the components overlap (the mixture density has one peak for
 #: equal weights; defined in :mod:`labels.diagnose`): only then is overlap blamed for anything.
-__all__ = ["AGREEMENT_MIN", "ESS_MIN", "OVERLAP_GAP", "RHAT_MAX", "SD_RATIO_BAND", "Z_MAX", "ess_ok", "overlapping",
-           "rhat_ok", "shown"]
+__all__ = ["AGREEMENT_MIN", "ESS_MIN", "ESS_PER_CHAIN", "MAX_DIVERGENT_SHARE", "OVERLAP_GAP", "RHAT_MAX",
+           "SD_RATIO_BAND", "Z_MAX", "divergences_ok", "ess_min", "ess_ok", "overlapping", "rhat_ok", "shown"]
 
 
 def rhat_ok(rhat: float) -> bool:
@@ -35,23 +38,21 @@ def rhat_ok(rhat: float) -> bool:
     return bool(rhat <= RHAT_MAX)
 
 
-def ess_ok(ess: float) -> bool:
-    """Bulk ESS at least :data:`ESS_MIN` (NaN is not ok)."""
-    return bool(ess >= ESS_MIN)
+def ess_min(chains: int = 4) -> int:
+    """Smallest total bulk ESS of ``chains`` chains: :data:`ESS_PER_CHAIN` each."""
+    return ESS_PER_CHAIN * int(chains)
+
+
+def ess_ok(ess: float, chains: int = 4) -> bool:
+    """Bulk ESS at least :func:`ess_min` of ``chains`` (NaN is not ok)."""
+    return bool(ess >= ess_min(chains))
+
+
+def divergences_ok(n_divergent: int, kept: int) -> bool:
+    """At most :data:`MAX_DIVERGENT_SHARE` of the ``kept`` draws divergent."""
+    return bool(n_divergent <= MAX_DIVERGENT_SHARE * kept)
 
 
 def overlapping(component_gap: float) -> bool:
     """Components closer than :data:`OVERLAP_GAP` sigmas."""
     return bool(component_gap < OVERLAP_GAP)
-
-
-def shown(value: float, threshold: float, digits: int = 4) -> str:
-    """``value`` to ``digits`` significant digits, or more if fewer would round it onto or across
-    ``threshold`` (so a printed number and its flag never disagree)."""
-    if not math.isfinite(value):
-        return str(value)
-    for d in range(digits, 17):
-        text = f"{value:.{d}g}"
-        if (float(text) > threshold) == (value > threshold) and (float(text) == threshold) == (value == threshold):
-            return text
-    return repr(float(value))

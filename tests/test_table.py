@@ -124,13 +124,13 @@ def test_flags_are_the_thresholds_and_summaries_survive_any_scale(fits):
     import warnings
 
     from emvb.compare.table import posterior_summary
-    from emvb.compare.thresholds import ESS_MIN, RHAT_MAX
+    from emvb.compare.thresholds import ESS_PER_CHAIN, RHAT_MAX
     from emvb.models.scaling import Scaling
 
     fit, posts = fits
     df = compare_fits(fit, posts, truth=SEPARATED)
     assert list(df.rhat_ok) == [bool(r <= RHAT_MAX) for r in df.r_hat]
-    assert list(df.ess_ok) == [bool(e >= ESS_MIN) for e in df.ess_bulk]
+    assert list(df.ess_ok) == [bool(e >= ESS_PER_CHAIN * C) for e in df.ess_bulk]
     assert not df[df.variant == "unordered-raw"].set_index("parameter").loc["pi1", "rhat_ok"]
     dt = posts["relabelled"]
     big = dt.copy()
