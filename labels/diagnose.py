@@ -71,10 +71,12 @@ AMBIGUOUS_SHARE = 0.01
 #: that region, so that the copies count as joined (docs/methods.md §4.9: a normal-shaped gap within
 #: 2.33 of its sds of the boundary; a few excursions of a chain that keeps one labelling stay below it).
 CROSSING_SHARE = 0.01
-RHAT_OK = 1.01
+#: Largest rank-normalised split R-hat that counts as converged (Vehtari et al. 2021); the one definition,
+#: re-exported by :mod:`compare.thresholds`.
+RHAT_MAX = 1.01
 #: A label-invariant R-hat above this means the chains sit in different modes (or have not converged) in
 #: quantities that label switching cannot move: the older, lenient convergence threshold (Gelman & Rubin
-#: 1992), so that a chain merely short of RHAT_OK still gets a label verdict.
+#: 1992), so that a chain merely short of RHAT_MAX still gets a label verdict.
 RHAT_MODES = 1.1
 #: Largest raw R-hat (pi1, mu1, mu2) below which R-hat "barely flags" switching within chains.
 RHAT_FLAG = 1.05
@@ -145,9 +147,11 @@ class LabelDiagnosis:
 
     @property
     def rhat_blind(self) -> bool:
-        """True when the raw R-hats of pi1, mu1, mu2 stay below :data:`RHAT_FLAG`: R-hat alone would not
-        reveal switching (every chain visits both copies, so the chains agree with one another)."""
-        return max(self.rhat_raw[k] for k in ("pi1", "mu1", "mu2")) < RHAT_FLAG
+        """True when every chain switches (has draws deep in both copies) and the raw R-hats of pi1, mu1, mu2
+        stay below :data:`RHAT_FLAG`: then R-hat misses the switching because the chains agree with one another.
+        A low R-hat beside switching in some chains only is not that (a single swapped draw barely moves R-hat)."""
+        return (bool(self.chains) and all(c.switches for c in self.chains)
+                and max(self.rhat_raw[k] for k in ("pi1", "mu1", "mu2")) < RHAT_FLAG)
 
     def explain(self) -> str:
         """A plain-words paragraph: what was found, how the chains started, the evidence, what to do."""

@@ -7,6 +7,8 @@ Which sentence appears is decided by the same fields and constants as the verdic
 
 from __future__ import annotations
 
+import math
+
 SWAP_WORDS = ("the swapped labelling (components 1 and 2 exchanged: pi1 -> 1 - pi1, mu1 <-> mu2, "
               "sigma unchanged)")
 
@@ -72,14 +74,15 @@ def unjoined_text(d) -> str:
 
 
 def _verdict_text(d) -> str:
-    from .diagnose import AMBIGUOUS_SHARE, BAND, CROSSING_SHARE, RHAT_MODES
+    from .diagnose import AMBIGUOUS_SHARE, BAND, CROSSING_SHARE, RHAT_MAX, RHAT_MODES
 
     as_em = [c.chain for c in d.chains if c.labelling == "as_em"]
     swapped = [c.chain for c in d.chains if c.labelling == "swapped"]
     if d.verdict == "chains_disagree":
         high = ", ".join(f"{k} {v:.3g}" for k, v in d.rhat_invariant.items() if v > RHAT_MODES)
         return (f"The chains disagree beyond labels: R-hat of label-invariant quantities reaches {high} (above "
-                f"{RHAT_MODES:g}). No relabelling changes these quantities, so the chains sample different "
+                f"{RHAT_MODES:g}, the threshold for chains in different modes; convergence asks for at most "
+                f"{RHAT_MAX:g}). No relabelling changes these quantities, so the chains sample different "
                 "distributions of them: they sit in different modes of the posterior or have not converged. "
                 "Which copy a draw is in cannot be judged from the pooled draws, no label verdict is given, "
                 "and no relabelling makes the per-component summaries valid: run longer chains, or look at "
@@ -153,14 +156,28 @@ def starts_text(d) -> str:
 
 def explain(d) -> str:
     """The whole paragraph: verdict, gap facts, starts, overlap note and R-hat evidence."""
-    from .diagnose import OVERLAP_GAP, RHAT_OK
+    from .diagnose import OVERLAP_GAP, RHAT_MAX, RHAT_MODES
 
     text = _verdict_text(d) + unjoined_text(d) + boundary_facts(d) + " " + starts_text(d)
     if d.component_gap < OVERLAP_GAP:
-        text += (f"The posterior median of |mu2 - mu1| / sigma is {d.component_gap:.2g}, below {OVERLAP_GAP:g} "
+        text += (f"The posterior median of |mu2 - mu1| / sigma is {shown(d.component_gap, OVERLAP_GAP, 2)}, below "
+                 f"{OVERLAP_GAP:g} "
                  "(where an equal-weight mixture's density has a single peak): the components overlap in the "
                  "data. ")
     raw = ", ".join(f"{k} {v:.3g}" for k, v in d.rhat_raw.items())
     inv = ", ".join(f"{k} {v:.3g}" for k, v in d.rhat_invariant.items())
     return text + (f"R-hat as sampled: {raw}; R-hat of label-invariant quantities: {inv} "
-                   f"(values above {RHAT_OK} mean the chains disagree).")
+                   f"(above {RHAT_MODES:g} the chains are taken to sit in different modes and no label verdict is "
+                   f"given; convergence is the stricter test of R-hat at most {RHAT_MAX:g}).")
+
+
+def shown(value: float, threshold: float, digits: int = 4) -> str:
+    """``value`` to ``digits`` significant digits, or more if fewer would round it onto or across
+    ``threshold`` (so a printed number and its flag never disagree)."""
+    if not math.isfinite(value):
+        return str(value)
+    for d in range(digits, 17):
+        text = f"{value:.{d}g}"
+        if (float(text) > threshold) == (value > threshold) and (float(text) == threshold) == (value == threshold):
+            return text
+    return repr(float(value))

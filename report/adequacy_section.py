@@ -67,8 +67,10 @@ def verdict_sentence(a, simulated: bool = False) -> str:
                     + false_alarm_text() + ". On data of unknown origin the same numbers would say that the model "
                     "does not fit.")
         return ("**The model does not fit these data.** At the " + lvl + " level, " + "; and ".join(parts) + ". "
-                "The estimates, standard errors and posterior intervals below describe the best approximation of "
-                "these data by two normals with one shared sd, not a process that generated them.")
+                "EM's estimate below is, at best, the closest two-normal shared-sd approximation to these data (the "
+                "maximum of a likelihood the data contradict), not a process that generated them; its standard "
+                "errors and the posterior intervals assume the model holds, so they do not have their nominal "
+                "meaning here.")
     if not comp.test.rejects:
         return (f"**A second component is not supported.** One normal fits about as well: the two-component "
                 f"log-likelihood is only {comp.loglik_2 - comp.loglik_1:.3g} higher (2 log LR = "
@@ -151,15 +153,17 @@ def misfit_reason(c) -> str | None:
         if _simulated(c):
             return None  # a false alarm (the data came from the model): the reason lies elsewhere
         return ("This is not a matter of overlap or small n: the model itself is rejected (\"Is the model "
-                "adequate?\"), so both fits describe the best two-normal approximation to data that are not a "
+                "adequate?\"), so both fits aim at the closest two-normal approximation to data that are not a "
                 "two-normal mixture, and neither interval has its nominal meaning.")
     return (f"One normal fits about as well (bootstrap p = {a.components.test.p_value:.3g} for a second component): "
             "the components are not identified by the data, the likelihood is far from quadratic in pi1, mu1 and "
             "mu2, and Wald and posterior intervals part ways for that reason.")
 
 
-def adequacy_lessons(c) -> list[str]:
-    """A lesson when the model is rejected or one component suffices (none when it is adequate)."""
+def adequacy_lessons(c, unconverged: tuple[str, ...] = ()) -> list[str]:
+    """A lesson when the model is rejected or one component suffices (none when it is adequate).
+    ``unconverged``: the posterior models whose chains have not converged (section 4), said beside the
+    posterior in the misfit lesson, whose intervals then describe nothing yet."""
     a = getattr(c, "adequacy", None)
     if a is None or a.adequate:
         return []
@@ -173,12 +177,15 @@ def adequacy_lessons(c) -> list[str]:
                     "figures, more data), not a proof that the model is wrong."]
         return [f"- **Check the model before the estimates.** Here {what} (bootstrap p = "
                 f"{min(a.fit.test.p_value, a.shared_sigma.test.p_value):.3g}): EM found the maximum of a likelihood "
-                "the data contradict, and the posterior is confident about the parameters of that same model. "
-                "Agreement between EM and the posterior says nothing about whether the model is right."]
+                "the data contradict, and the posterior is computed under that same model"
+                + (f" (whose chains have not even converged here: {', '.join(unconverged)}, section 4, so its "
+                   "intervals describe nothing yet)" if unconverged else "")
+                + ". Agreement between EM and the posterior says nothing about whether the model is right."]
     m, s = a.components.normal
     return [f"- **A second component is not supported** (bootstrap p = {a.components.test.p_value:.3g}): an interval "
-            "for mu1 or mu2 is an interval for one arbitrary split of one normal; these data support one normal "
-            f"(mean {m:.4g}, sd {s:.4g})."]
+            "for mu1 or mu2 may be an interval for one arbitrary split of one normal. One normal "
+            f"(mean {m:.4g}, sd {s:.4g}) is not rejected against two, which does not show that the data are one "
+            "normal: two components closer than this test can resolve at this n would give the same answer."]
 
 
 def write_adequacy_figures(c, folder: Path) -> None:

@@ -10,6 +10,7 @@ from ..compare.pipeline import ORDERED, RAW, RELABEL_PREFIX
 from ..compare.thresholds import OVERLAP_GAP, RHAT_MAX, SD_RATIO_BAND, Z_MAX, overlapping, shown
 from ..labels.wording import rhat_blind_text
 from .adequacy_section import adequacy_lessons, misfit_reason
+from .tables import identified, unscored_note
 
 
 def _rows(c, variant: str):
@@ -82,6 +83,14 @@ def _relabel_lesson(c) -> str:
             "lie near mu1 = mu2 (section 2): they give one answer, not several confirmations of it.")
 
 
+def gap_text(c) -> str:
+    """``|mu2 - mu1| / sigma`` as both fits give it: the posterior median (the number that decides
+    :func:`compare.thresholds.overlapping`) and the MLE's, which can differ widely under overlap."""
+    em = c.em.params
+    return (f"|mu2 - mu1| / sigma: posterior median {shown(c.diagnosis.component_gap, OVERLAP_GAP, 2)}, MLE "
+            f"{abs(em.mu2 - em.mu1) / em.sigma:.3g}")
+
+
 def _divergences(n: int) -> str:
     return f"{n} divergent transition{'' if n == 1 else 's'}"
 
@@ -94,7 +103,7 @@ def _sampling_lessons(c) -> list[str]:
     for name, ck in chain_checks(c).items():
         which = "unordered" if name == RAW else "ordered"
         boundary = name == ORDERED and ck.n_divergent and overlapping(gap)
-        cause = (f"The components overlap ({gap:.2g} sigma apart, below {OVERLAP_GAP:g}): the ordering "
+        cause = (f"The components overlap ({gap_text(c)}; the posterior median is below {OVERLAP_GAP:g}): the ordering "
                  "constraint's boundary mu1 = mu2 cuts through posterior mass and NUTS struggles there "
                  f"({_divergences(ck.n_divergent)}); more draws will not remove that boundary, so prefer the "
                  "relabelled unordered posterior and report the disagreement." if boundary else "")
@@ -134,12 +143,12 @@ def _bvm_lesson(c) -> str:
         return (f"- **EM and the posterior agree** here: posterior sd / Louis SE lies in "
                 f"[{ratio.min():.2f}, {ratio.max():.2f}] and the posterior means are within "
                 f"{np.abs(o.z_mean_mle).max():.2f} SE of the MLE, as Bernstein-von Mises predicts for "
-                f"components {gap:.2g} sigma apart and n = {c.data.n}.")
+                f"components this far apart ({gap_text(c)}) and n = {c.data.n}.")
     worst = o.index[np.argmax(np.abs(np.log(ratio.values)))]
-    why = (f"The components overlap ({gap:.2g} sigma apart, below {OVERLAP_GAP:g}), so the likelihood is far "
-           "from quadratic" if overlapping(gap) else
-           f"The components are {gap:.2g} sigma apart (not overlapping), so at n = {c.data.n} the likelihood is "
-           "not yet quadratic near its maximum or the prior still matters")
+    why = (f"The components overlap ({gap_text(c)}; the posterior median is below {OVERLAP_GAP:g}), so the "
+           "likelihood is far from quadratic" if overlapping(gap) else
+           f"The components do not overlap ({gap_text(c)}; the posterior median is {OVERLAP_GAP:g} or more), so at "
+           f"n = {c.data.n} the likelihood is not yet quadratic near its maximum or the prior still matters")
     return (f"- **EM's normal approximation and the posterior differ**: sd/SE of {worst} is "
             f"{ratio[worst]:.2f} (agreement band [{lo:g}, {hi:g}]) and |z| reaches {np.abs(o.z_mean_mle).max():.2f} "
             f"(agreement below {Z_MAX:g}). "
@@ -149,13 +158,16 @@ def _bvm_lesson(c) -> str:
 def _truth_lesson(c) -> list[str]:
     if c.data.truth is None:
         return []
-    covered = int(_rows(c, ORDERED).truth_in_hdi.sum())
+    scored = identified(c.data.truth)
+    covered = int(_rows(c, ORDERED).loc[scored].truth_in_hdi.sum())
     return [f"- Truth vs intervals: the {int(round(100 * c.settings.ci_prob))}% HDI covers the truth "
-            f"for {covered} of 4 parameters (one data set; coverage is a property of many)."]
+            f"for {covered} of {len(scored)} parameters{unscored_note(c.data.truth)} (one data set; coverage is a "
+            "property of many)."]
 
 
 def lessons_section(c) -> str:
     """What a reader should take from this run, each point backed by a number of this run."""
-    out = ["## 5. What to learn from this run\n", *adequacy_lessons(c), _label_lesson(c), _relabel_lesson(c),
-           *_sampling_lessons(c), *_starts_lesson(c), _bvm_lesson(c), *_truth_lesson(c)]
+    unconverged = tuple(name for name, ck in chain_checks(c).items() if not ck.converged)
+    out = ["## 5. What to learn from this run\n", *adequacy_lessons(c, unconverged), _label_lesson(c),
+           _relabel_lesson(c), *_sampling_lessons(c), *_starts_lesson(c), _bvm_lesson(c), *_truth_lesson(c)]
     return "\n".join(out) + "\n"

@@ -10,12 +10,13 @@ import numpy as np
 
 from ..compare.convergence import chain_checks
 from ..compare.pipeline import ORDERED, RAW, RELABEL_PREFIX
-from ..compare.thresholds import ESS_MIN, RHAT_MAX, shown
+from ..compare.thresholds import RHAT_MAX, ess_min, shown
 from ..models.params import PARAM_NAMES
 from .adequacy_section import adequacy_section
 from .labels_section import labels_section
 from .lessons import lessons_section
 from .tables import fmt_number as _g
+from .tables import identified, unscored_note
 from .tables import md_table as _table
 
 
@@ -78,8 +79,11 @@ def _comparison_section(c) -> str:
              f"{o.sd_ratio.min():.3g} and {o.sd_ratio.max():.3g}; the MLE lies inside the {level}% HDI for "
              f"{int(o.mle_in_hdi.sum())} of 4 parameters.")
     if c.data.truth is not None:
-        text += (f" The truth lies inside EM's {level}% Wald interval for {int(o.truth_in_wald.sum())} of 4 "
-                 f"parameters and inside the {level}% HDI for {int(o.truth_in_hdi.sum())} of 4.")
+        scored = identified(c.data.truth)
+        os = o[o.parameter.isin(scored)]
+        text += (f" The truth lies inside EM's {level}% Wald interval for {int(os.truth_in_wald.sum())} of "
+                 f"{len(scored)} parameters and inside the {level}% HDI for {int(os.truth_in_hdi.sum())} of "
+                 f"{len(scored)}" + unscored_note(c.data.truth) + ".")
     rv = t[t.variant.str.startswith(RELABEL_PREFIX)]
     if len(rv):
         text += (f" After relabelling, the largest R-hat over all methods and parameters is {rv.r_hat.max():.4f} "
@@ -98,10 +102,11 @@ def _convergence_section(c, s) -> str:
         verdict = "yes" if ck.converged else "**NO**: " + ", ".join(ck.problems())
         rows.append([name, str(a["sampler"]), f"{a['chains']} x {a['draws']} (+{a['tune']} warm-up)",
                      str(a["n_divergent"]), str(a["n_max_treedepth"]), shown(ck.rhat, RHAT_MAX),
-                     shown(ck.ess, ESS_MIN, 3), verdict, _g(a["compile_time"], 3), _g(a["sampling_time"], 3)])
+                     shown(ck.ess, ess_min(ck.chains), 3), verdict, _g(a["compile_time"], 3),
+                     _g(a["sampling_time"], 3)])
     text += _table(["model", "sampler", "chains x draws", "divergences", "max tree depth hits", "max R-hat",
-                    "min ESS bulk", f"converged (R-hat <= {RHAT_MAX:g}, ESS >= {ESS_MIN})", "compile s",
-                    "sampling s"], rows)
+                    "min ESS bulk", f"converged (R-hat <= {RHAT_MAX:g}, ESS >= {ess_min(c.settings.chains)})",
+                    "compile s", "sampling s"], rows)
     text += (f"\nR-hat and ESS of the {RAW} model are those of {checks[RAW].quantities}: its chains start in "
              "both labellings, so the R-hat of pi1, mu1 and mu2 as sampled (section 3) measures label switching, "
              f"not convergence. Those of the {ORDERED} model are of {checks[ORDERED].quantities}.")

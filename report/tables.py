@@ -76,3 +76,17 @@ def write_table(df: pd.DataFrame, folder, *, stem: str = "comparison",
     atomic_write_text(paths["json"], json.dumps(records, indent=1) + "\n")
     atomic_write_text(paths["md"], to_markdown(df))
     return paths
+
+
+def identified(truth) -> list[str]:
+    """The parameters whose true value the data can point to: all four, but not pi1 when ``mu1 = mu2`` (then
+    every pi1 gives the same distribution, so no interval for it can be right or wrong)."""
+    from ..models.params import PARAM_NAMES
+
+    return [p for p in PARAM_NAMES if not (p == "pi1" and truth.mu1 == truth.mu2)]
+
+
+def unscored_note(truth) -> str:
+    """Why a parameter is left out of :func:`identified`'s count (empty when none is)."""
+    return "" if truth.mu1 != truth.mu2 else (" (pi1 left out: with mu1 = mu2 every pi1 gives the same distribution, "
+                                              "so it has no true value)")

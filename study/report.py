@@ -11,6 +11,7 @@ from ..labels.diagnose import VERDICTS
 from ..models.params import PARAM_NAMES
 from ..report.tables import fmt_number, md_table
 from . import findings as F
+from .aggregate import wilson
 from .posterior_part import failure_kind
 from .thresholds import MC_ERRORS, NOMINAL, SBC_BAND_PROB, SD_RATIO_BAND, Z_MAX
 
@@ -53,7 +54,9 @@ def coverage_table(cov: pd.DataFrame) -> str:
     df = cov.assign(interval_of=cov["method"] + " " + cov["interval"])
 
     def cell(r):
-        return F.pm(r["coverage"], r["mc_se"]) + (" **(!)**" if r["flag"] else "") + f" ({int(r['replicates'])})"
+        lo, hi = wilson(r["coverage"], r["replicates"])
+        return (f"{fmt_number(r['coverage'], 3)} [{lo:.3f}, {hi:.3f}]" + (" **(!)**" if r["flag"] else "")
+                + f" ({int(r['replicates'])})")
 
     return md_table(*_grid(df, "interval_of", cell))
 
@@ -122,7 +125,8 @@ def render(settings, t: Tables, sbc, *, command: str = "", figures: dict | None 
     done = len(t.replicates)
     failed = int((t.replicates["status"] == "failed").sum())
     planned = dict(zip(settings.ns, settings.replicates, strict=True))
-    learn = (F.coverage_findings(t.coverage) + F.selection_findings(t.coverage, planned) + F.bvm_findings(t.bvm)
+    learn = (F.coverage_findings(t.coverage, planned) + F.selection_findings(t.coverage, planned)
+             + F.bvm_findings(t.bvm)
              + F.bias_findings(t.accuracy, settings.truth.to_dict())
              + F.optima_findings(t.optima, settings.n_init) + F.switching_findings(t.switching) + F.sbc_findings(sbc))
     out = [f"# Repeated-sampling study: {settings.scenario}\n",
@@ -134,9 +138,10 @@ def render(settings, t: Tables, sbc, *, command: str = "", figures: dict | None 
            "## What a methods researcher learns\n",
            "\n".join(f"- {s}" for s in learn) + "\n",
            "## Coverage\n",
-           f"Share of replicates whose {NOMINAL:.0%} interval contains the truth ± its Monte-Carlo error "
-           f"sqrt(p(1-p)/R), with R in parentheses; **(!)** where {NOMINAL:.2f} lies more than {MC_ERRORS:g} "
-           "Monte-Carlo errors away.\n",
+           f"Share of replicates whose {NOMINAL:.0%} interval contains the truth, its Wilson interval at "
+           f"{MC_ERRORS:g} Monte-Carlo errors in brackets (the coverages the replicates cannot exclude) and R in "
+           f"parentheses; **(!)** where {NOMINAL:.2f} lies outside that interval (rejected). Elsewhere {NOMINAL:.2f} "
+           "is not rejected, which is not the same as holding: the interval says how much could hide.\n",
            coverage_table(t.coverage),
            "## Bias and RMSE\n",
            "bias ± Monte-Carlo error / RMSE, against the truth.\n",

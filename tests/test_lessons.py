@@ -77,3 +77,14 @@ def test_overlap_is_named_only_when_the_components_overlap(report):
     if gap >= OVERLAP_GAP:
         assert not blamed, blamed
     assert (case == "few_draws") == (gap >= OVERLAP_GAP)  # the cases are what they claim to be
+
+
+def test_pi1_is_not_scored_against_a_truth_with_equal_means():
+    """With mu1 = mu2 every pi1 gives the same distribution: the truth counts leave pi1 out and say why."""
+    from emvb.models.params import PARAM_NAMES, MixtureParams
+    from emvb.report.tables import identified, unscored_note
+
+    one = MixtureParams(0.3, 0.0, 0.0, 1.0)
+    assert identified(one) == ["mu1", "mu2", "sigma"] and unscored_note(one)
+    two = MixtureParams(0.3, 0.0, 1.5, 1.0)
+    assert identified(two) == list(PARAM_NAMES) and unscored_note(two) == ""

@@ -208,3 +208,25 @@ def test_failures_are_counted_by_kind_per_n():
     table = failure_reasons(reps)
     assert "| main | 50 | ordered: divergent transitions over the limit (1% of the draws) | 2 |" in table
     assert "| sbc | 200 | unordered: sampler error | 1 |" in table
+
+
+def test_coverage_findings_say_not_rejected_with_the_wilson_interval_and_the_survivors():
+    """Coverage 1 of R = 8 is not rejected (|1 - 0.95| < 3 sqrt(0.95 x 0.05 / 8) = 0.23), which allows a coverage
+    down to its Wilson bound 8 / 17 = 0.47; 1 of 200 and 0.5 of 200 are rejected and printed with their Wilson
+    intervals, never as "1 ± 0"; the ordered model's 8 of 20 planned replicates are named as a selection."""
+    from emvb.study import findings as F
+
+    cov = pd.DataFrame({"method": ["ordered", "ordered", "em", "em"], "interval": ["hdi", "hdi", "wald", "wald"],
+                        "n": [50, 200, 50, 200], "param": ["pi1"] * 4, "coverage": [1.0, 0.95, 1.0, 0.5],
+                        "replicates": [8, 200, 200, 200]})
+    cov["mc_se"] = A.mc_se(cov["coverage"], cov["replicates"])
+    cov["flag"] = A.off_nominal(cov["coverage"], cov["replicates"])
+    assert list(cov["flag"]) == [False, False, True, True]
+    em, ordered = F.coverage_findings(cov, {50: 20, 200: 200})
+    lo8, _ = A.wilson(1.0, 8)
+    assert abs(lo8 - 8 / 17) < 1e-12 and f"{lo8:.3f}" in ordered and "not rejected" in ordered
+    assert "8 of 20 at N=50" in ordered and "200 of 200" not in ordered
+    for r in cov[cov["flag"]].itertuples():
+        lo, hi = A.wilson(r.coverage, r.replicates)
+        assert not lo <= 0.95 <= hi and F.wilson_cell(r) in em
+    assert "± 0" not in em + ordered
