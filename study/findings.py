@@ -43,7 +43,7 @@ def _survived(d: pd.DataFrame, planned: dict[int, int] | None) -> str:
     got = d.groupby("n")["replicates"].max()
     cells = [f"{int(r)} of {planned[n]} at N={n}" for n, r in got.items()
              if planned.get(n) and (planned[n] - r) / planned[n] > LEFT_OUT_SHARE]
-    return f"; over the replicates the model survived ({', '.join(cells)})" if cells else ""
+    return f"; these are over the replicates the model survived ({', '.join(cells)})" if cells else ""
 
 
 def coverage_findings(cov: pd.DataFrame, planned: dict[int, int] | None = None) -> list[str]:
@@ -62,10 +62,10 @@ def coverage_findings(cov: pd.DataFrame, planned: dict[int, int] | None = None) 
         widest = d.iloc[int((hi - lo).argmax())]
         if flagged.empty:
             out.append(f"{name}: coverage {NOMINAL:.2f} is not rejected at any N or parameter (observed "
-                       f"{d['coverage'].min():.3f} to {d['coverage'].max():.3f}{survived}), which is not the same as "
+                       f"{d['coverage'].min():.3f} to {d['coverage'].max():.3f}), which is not the same as "
                        f"{NOMINAL:.0%} coverage: every Wilson interval at {MC_ERRORS:g} Monte-Carlo errors contains "
                        f"{NOMINAL:.2f}, the widest being {wilson_cell(widest)}, so a coverage as low as "
-                       f"{float(lo.min()):.3f} is not excluded.")
+                       f"{float(lo.min()):.3f} is not excluded{survived}.")
             continue
         under, over = flagged[flagged["coverage"] < NOMINAL], flagged[flagged["coverage"] > NOMINAL]
         parts = []
@@ -74,10 +74,12 @@ def coverage_findings(cov: pd.DataFrame, planned: dict[int, int] | None = None) 
         if not over.empty:
             parts.append("too often (too wide) at " + ", ".join(wilson_cell(r) for r in over.itertuples()))
         rest = ~d["flag"].to_numpy()
+        tail = [f"elsewhere {NOMINAL:.2f} is not rejected, which allows a coverage as low as "
+                f"{float(lo[rest].min()):.3f}"] if rest.any() else []
+        tail += [survived[2:]] if survived else []
         out.append(f"{name} cover the truth " + "; and ".join(parts)
                    + f": {NOMINAL:.2f} lies outside the Wilson interval at {MC_ERRORS:g} Monte-Carlo errors (in "
-                   f"brackets){survived}." + (f" Elsewhere {NOMINAL:.2f} is not rejected, which allows a coverage as "
-                                              f"low as {float(lo[rest].min()):.3f}." if rest.any() else ""))
+                   "brackets)" + "".join(f"; {t}" for t in tail) + ".")
     return out
 
 
