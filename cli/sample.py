@@ -114,7 +114,7 @@ def _check(dt, ordered: bool) -> int:
     if not failures:
         return 0
     advice = ck.advice()
-    print(f"warning: the {'ordered' if ordered else 'unordered'} posterior failed its check: "
-          + "; ".join(failures) + f" (over {ck.quantities})" + (f"; {advice}" if advice else "")
+    print(f"warning: the {'ordered' if ordered else 'unordered'} posterior failed its check over {ck.quantities}: "
+          + "; ".join(failures) + (f"; {advice}" if advice else "")
           + ". Its summaries are not estimates of the posterior.", file=sys.stderr)
     return NOT_CONVERGED
