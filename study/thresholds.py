@@ -4,13 +4,15 @@ its report reads these constants (and the comparison's own, :mod:`compare.thresh
 
 from ..compare.thresholds import RHAT_MAX, SD_RATIO_BAND, Z_MAX
 
+# A posterior with more than MAX_DIVERGENT_SHARE of its kept draws divergent is recorded as failed; the
+# sampler defines it, since it samples such a posterior again at a higher target acceptance first.
+from ..sampling.options import MAX_DIVERGENT_SHARE
+
 #: Level of every interval the study scores (Wald, HDI, equal-tailed).
 NOMINAL = 0.95
 #: A coverage is flagged when the nominal level lies more than this many Monte-Carlo standard errors
 #: ``sqrt(p (1 - p) / R)`` from it.
 MC_ERRORS = 3.0
-#: A posterior with more than this share of its kept draws divergent is recorded as failed.
-MAX_DIVERGENT_SHARE = 0.01
 #: Probability of the simultaneous band of the SBC rank ECDF (Säilynoja, Bürkner & Vehtari 2022);
 #: the ranks of a parameter are called "not uniform" when their ECDF leaves that band.
 SBC_BAND_PROB = 0.95
