@@ -3,7 +3,7 @@
 Why: on overlapping components the posterior of the plain parametrisations is a curved, multi-scale
 ridge. PyMC's ``ordered`` transform samples ``(mu1, log(mu2 - mu1))``: when the weight of component 1
 is small its mean is barely determined and moves with the gap, when the weight is large the same
-holds for ``mu2``, and NUTS's single step size cannot follow both (docs/methods.md §4.3 has the
+holds for ``mu2``, and NUTS's single step size cannot follow both (docs/methods.md §7.4 has the
 measurements). The mixture's mean ``m = pi1 mu1 + (1 - pi1) mu2`` is determined by the data in every
 one of those corners (it is the data mean, to ``sd / sqrt(n)``), so the sampler moves in::
 

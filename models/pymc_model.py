@@ -36,7 +36,7 @@ Two variants (docs/methods.md §4):
 
 Both sample ``mu`` as the weighted centre ``pi1 mu1 + (1 - pi1) mu2`` and the gap ``mu2 - mu1`` (its
 log for the ordered model), with the Jacobian that leaves the posterior of ``(pi1, mu1, mu2,
-sigma)`` unchanged (:mod:`models.pymc_means`, docs/methods.md §4.3): on overlapping components
+sigma)`` unchanged (:mod:`models.pymc_means`, docs/methods.md §7.4): on overlapping components
 the plain parametrisations made NUTS diverge.
 
 Two likelihood implementations of the same density: ``"closed"`` (the closed logistic form of
@@ -248,7 +248,7 @@ class MixtureModel:
 
 
 def _means(pi1, h: dict, pri: Priors, ordered: bool, parametrisation: str):
-    """``mu`` (dim ``component``) under ``pri``, sampled in ``parametrisation`` (docs/methods.md §4.3)."""
+    """``mu`` (dim ``component``) under ``pri``, sampled in ``parametrisation`` (docs/methods.md §7.4)."""
     mean, sd = (None, None) if pri.mu_sd is None else (h["mu_mean_std"], h["mu_sd_std"])
     if parametrisation == "centre_gap":  # the same target, benign geometry on overlapping components
         return component_means("mu", pi1, mean, sd, ordered=ordered, dims="component")
@@ -273,7 +273,7 @@ def build_model(data, *, priors: Priors | str | None = None, ordered: bool,
         (``pm.NormalMixture``); the same density.
     parametrisation : ``"centre_gap"`` (default: ``mu`` sampled as the weighted centre and the (log) gap,
         :mod:`models.pymc_means`) or ``"plain"`` (``mu`` itself; PyMC's ``ordered`` transform when
-        ordered); the same posterior, different geometry for NUTS (docs/methods.md §4.3).
+        ordered); the same posterior, different geometry for NUTS (docs/methods.md §7.4).
 
     Returns
     -------

@@ -10,12 +10,19 @@ still running rather than being caught by nutpie.
 
 **Mass matrix.** ``mass_matrix="dense"`` (the default) adapts a mass matrix that captures
 correlations: nutpie's ``adaptation="low_rank"`` (low-rank plus diagonal), PyMC's
-``init="adapt_full"``; ``"diag"`` is each sampler's usual diagonal adaptation. The ordered transform
-samples ``(mu1, log(mu2 - mu1))``, which are strongly correlated (mu2 is pinned down by the larger
-component, so a higher mu1 means a smaller log-difference), and a diagonal metric cannot follow
-that; benchmarks/sampler_speed.py measures the difference in ESS per second. Both libraries label
-the dense variants experimental; the choice is recorded in the ``mass_matrix`` attribute, and
-``"diag"`` remains available.
+``init="adapt_full"``; ``"diag"`` is each sampler's usual diagonal adaptation. The model's
+unconstrained coordinates (the weighted centre and log gap of ``mu``, logit ``pi1``, log ``sigma``;
+docs/methods.md §7.4) are correlated along the posterior's ridge (the gap with sigma and the weight),
+and a diagonal metric cannot follow that; benchmarks/sampler_speed.py measures the difference in ESS
+per second. Both libraries label the dense variants experimental; the choice is recorded in the
+``mass_matrix`` attribute, and ``"diag"`` remains available.
+
+**Target acceptance and retry** (docs/methods.md §7.4). The first attempt adapts the step size to
+``target_accept`` (default :data:`~sampling.options.DEFAULT_TARGET_ACCEPT`); while more than
+:data:`~sampling.options.MAX_DIVERGENT_SHARE` of the kept draws diverged, the run is repeated with
+the same seed and starts at the next target of ``retry`` (default
+:data:`~sampling.options.RETRY_TARGET_ACCEPT`), and the last attempt is returned. The attributes
+record the final ``target_accept``, the ``retries``, every attempt (``attempts``) and the rule.
 
 The returned ``xarray.DataTree`` has ``posterior``, ``sample_stats`` (all divergences and tree
 depths kept, under both samplers' names ``diverging``, ``tree_depth``, ``reached_max_treedepth``)
