@@ -125,13 +125,14 @@ def prior_shift(data, fit, mle) -> dict:
 
 
 def unconstrained_point(model, mle) -> dict:
-    """The EM estimate on the ordered model's unconstrained scale (logit pi1, (mu1, log(mu2 - mu1)), log sigma)."""
+    """The EM estimate on the ordered model's unconstrained scale (logit pi1, (pi1 mu1 + (1 - pi1) mu2,
+    log(mu2 - mu1)), log sigma: docs/methods.md §7.4)."""
     from emvb.sampling.starts import point
 
     ip = model.pymc.initial_point()
     mu = point(mle)["mu"]
     values = {"pi1_logodds__": np.log(mle.pi1 / (1 - mle.pi1)), "sigma_log__": np.log(mle.sigma),
-              "mu_ordered__": np.array([mu[0], np.log(mu[1] - mu[0])])}
+              "mu_centre_gap__": np.array([mle.pi1 * mu[0] + (1 - mle.pi1) * mu[1], np.log(mu[1] - mu[0])])}
     if set(values) != set(ip):
         raise RuntimeError(f"the model's value variables are {sorted(ip)}, expected {sorted(values)}")
     return values

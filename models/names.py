@@ -9,3 +9,9 @@ OBSERVED = "x"
 LIKELIHOODS = ("closed", "mixture")
 #: The likelihood used unless asked otherwise (faster; benchmarks/sampler_speed.py measures it).
 DEFAULT_LIKELIHOOD = "closed"
+#: How the sampler moves in ``mu`` (docs/methods.md §7.4): ``"centre_gap"`` samples the weighted centre
+#: ``pi1 mu1 + (1 - pi1) mu2`` and the gap (its log when ordered), :mod:`models.pymc_means`; ``"plain"``
+#: samples ``mu`` itself (PyMC's ``ordered`` transform when ordered). The same posterior either way.
+PARAMETRISATIONS = ("centre_gap", "plain")
+#: The default: the plain forms diverge on overlapping components (benchmarks/divergences.py).
+DEFAULT_PARAMETRISATION = "centre_gap"

@@ -30,9 +30,14 @@ Two variants (docs/methods.md §4):
 - **unordered**: ``mu`` exchangeable; with the default symmetric priors the posterior is symmetric
   under the label swap ``(pi1, mu1, mu2) -> (1 - pi1, mu2, mu1)`` and label switching is shown as
   it is.
-- **ordered**: ``mu`` carries PyMC's ``ordered`` transform (``mu1 < mu2``), the a-priori
-  identifying constraint. PyMC cannot start it at its default initial point ``[m, -inf]`` on the
-  transformed scale, so :func:`sampling.sample.sample` always passes explicit start values.
+- **ordered**: ``mu`` is restricted to ``mu1 < mu2``, the a-priori identifying constraint. PyMC
+  cannot start it at its default initial point (gap ``-inf`` on the transformed scale), so
+  :func:`sampling.sample.sample` always passes explicit start values.
+
+Both sample ``mu`` as the weighted centre ``pi1 mu1 + (1 - pi1) mu2`` and the gap ``mu2 - mu1`` (its
+log for the ordered model), with the Jacobian that leaves the posterior of ``(pi1, mu1, mu2,
+sigma)`` unchanged (:mod:`models.pymc_means`, docs/methods.md §7.4): on overlapping components
+the plain parametrisations made NUTS diverge.
 
 Two likelihood implementations of the same density: ``"closed"`` (the closed logistic form of
 docs/methods.md as a ``pm.CustomDist``, :mod:`models.pymc_likelihood`) and ``"mixture"``
@@ -65,9 +70,17 @@ from pymc.distributions.transforms import ordered as ordered_transform
 
 from .data import Dataset, as_dataset
 from .errors import SettingError
-from .names import COMPONENTS, DEFAULT_LIKELIHOOD, LIKELIHOODS, OBSERVED
+from .names import (
+    COMPONENTS,
+    DEFAULT_LIKELIHOOD,
+    DEFAULT_PARAMETRISATION,
+    LIKELIHOODS,
+    OBSERVED,
+    PARAMETRISATIONS,
+)
 from .priors import Priors, resolve_priors
 from .pymc_likelihood import ClosedFormMixture
+from .pymc_means import component_means
 from .scaling import Scaling
 
 pytensor.config.numba__fastmath = False  # same bits from fresh and cached code: see the module note
@@ -93,6 +106,7 @@ class ModelSpec:
     ordered: bool
     likelihood: str
     scaling: Scaling    # the graph's variables are standardised by it
+    parametrisation: str = DEFAULT_PARAMETRISATION
 
     @property
     def variant(self) -> str:
@@ -108,6 +122,7 @@ class ModelSpec:
             "priors_description": self.priors.describe(),
             "model_variant": self.variant,
             "likelihood": self.likelihood,
+            "parametrisation": self.parametrisation,
             "standardisation": json.dumps(self.scaling.to_dict()),
         }
 
@@ -232,8 +247,20 @@ class MixtureModel:
         return MixtureModel(self.graph, spec, self.compiled, ds, rule, values)
 
 
+def _means(pi1, h: dict, pri: Priors, ordered: bool, parametrisation: str):
+    """``mu`` (dim ``component``) under ``pri``, sampled in ``parametrisation`` (docs/methods.md §7.4)."""
+    mean, sd = (None, None) if pri.mu_sd is None else (h["mu_mean_std"], h["mu_sd_std"])
+    if parametrisation == "centre_gap":  # the same target, benign geometry on overlapping components
+        return component_means("mu", pi1, mean, sd, ordered=ordered, dims="component")
+    # `transform=` chains after the default transform; Normal and Flat have none, so the result is
+    # the plain ordered transform (docs/methods.md §4.2).
+    kw = {"dims": "component", "transform": ordered_transform} if ordered else {"dims": "component"}
+    return pm.Flat("mu", **kw) if sd is None else pm.Normal("mu", mean, sd, **kw)
+
+
 def build_model(data, *, priors: Priors | str | None = None, ordered: bool,
-                likelihood: str = DEFAULT_LIKELIHOOD) -> MixtureModel:
+                likelihood: str = DEFAULT_LIKELIHOOD,
+                parametrisation: str = DEFAULT_PARAMETRISATION) -> MixtureModel:
     """The PyMC model of the shared-sigma two-component mixture for ``data`` (standardised; module note).
 
     Parameters
@@ -244,6 +271,9 @@ def build_model(data, *, priors: Priors | str | None = None, ordered: bool,
     ordered : if True, ``mu`` has the ``ordered`` transform (``mu1 < mu2``)
     likelihood : ``"closed"`` (closed logistic form, ``pm.CustomDist``) or ``"mixture"``
         (``pm.NormalMixture``); the same density.
+    parametrisation : ``"centre_gap"`` (default: ``mu`` sampled as the weighted centre and the (log) gap,
+        :mod:`models.pymc_means`) or ``"plain"`` (``mu`` itself; PyMC's ``ordered`` transform when
+        ordered); the same posterior, different geometry for NUTS (docs/methods.md §7.4).
 
     Returns
     -------
@@ -253,27 +283,23 @@ def build_model(data, *, priors: Priors | str | None = None, ordered: bool,
     """
     if likelihood not in LIKELIHOODS:
         raise SettingError(f"unknown likelihood {likelihood!r}; choose one of {', '.join(LIKELIHOODS)}")
+    if parametrisation not in PARAMETRISATIONS:
+        raise SettingError(f"unknown parametrisation {parametrisation!r}; choose one of {', '.join(PARAMETRISATIONS)}")
     ds = as_dataset(data)
     rule = _prior_rule(priors)
     pri, sc, values = _bind(ds, rule)
     coords = {"component": COMPONENTS, "obs": np.arange(ds.n)}
-    # `transform=` chains after the default transform; Normal and Flat have none, so the result is
-    # the plain ordered transform (docs/methods.md §4.2).
-    mu_kw = {"dims": "component", "transform": ordered_transform} if ordered else {"dims": "component"}
     with pm.Model(coords=coords) as model:
         x_std = pm.Data(X_STD, values[X_STD], dims="obs")
         vector = pm.Data(PRIOR_STD, values[PRIOR_STD])
         h = {name: vector[i] for i, name in enumerate(hyperparameters(pri))}
         pi1 = pm.Beta("pi1", h["pi1_alpha"], h["pi1_beta"])
-        if pri.mu_sd is None:
-            mu = pm.Flat("mu", **mu_kw)
-        else:
-            mu = pm.Normal("mu", h["mu_mean_std"], h["mu_sd_std"], **mu_kw)
+        mu = _means(pi1, h, pri, bool(ordered), parametrisation)
         sigma = pm.HalfFlat("sigma") if pri.sigma_sd is None else pm.HalfNormal("sigma", h["sigma_sd_std"])
         if likelihood == "closed":
             ClosedFormMixture(OBSERVED, pi1, mu[0], mu[1], sigma, observed=x_std, dims="obs")
         else:
             pm.NormalMixture(OBSERVED, w=pm.math.stack([pi1, 1.0 - pi1]), mu=mu, sigma=sigma,
                              observed=x_std, dims="obs")
-    spec = ModelSpec(ds.sha256, ds.n, ds.name, pri, bool(ordered), likelihood, sc)
+    spec = ModelSpec(ds.sha256, ds.n, ds.name, pri, bool(ordered), likelihood, sc, parametrisation)
     return MixtureModel(model, spec, {}, ds, rule, values)

@@ -51,14 +51,17 @@ def start_flattener(model) -> Callable[[dict], np.ndarray]:
     ordered model, gives NaN or infinity)."""
     import pytensor
     import pytensor.tensor as pt
+    from pytensor.graph.replace import graph_replace
 
-    inputs, parts = [], []
-    for rv in model.free_RVs:
-        value = rv.type(name=rv.name)
+    inputs = [rv.type(name=rv.name) for rv in model.free_RVs]
+    values = dict(zip(model.free_RVs, inputs, strict=True))
+    parts = []
+    for rv, value in zip(model.free_RVs, inputs, strict=True):
         transform = model.rvs_to_transforms.get(rv)
-        # As PyMC's own initial point: the forward transform given the variable's inputs (its parameters).
-        parts.append(pt.flatten(value if transform is None else transform.forward(value, *rv.owner.inputs)))
-        inputs.append(value)
+        # As PyMC's own initial point: the forward transform given the variable's inputs (its parameters),
+        # in which another free variable (pi1 in mu's transform, models.pymc_means) stands for its value.
+        fwd = value if transform is None else transform.forward(value, *rv.owner.inputs)
+        parts.append(pt.flatten(graph_replace(fwd, values, strict=False) if transform is not None else fwd))
     # FAST_COMPILE: a handful of scalar operations, called once per start; compiling for speed would cost more.
     fn = pytensor.function(inputs, pt.concatenate(parts), mode=pytensor.compile.mode.FAST_COMPILE,
                            on_unused_input="ignore")

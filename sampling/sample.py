@@ -10,12 +10,19 @@ still running rather than being caught by nutpie.
 
 **Mass matrix.** ``mass_matrix="dense"`` (the default) adapts a mass matrix that captures
 correlations: nutpie's ``adaptation="low_rank"`` (low-rank plus diagonal), PyMC's
-``init="adapt_full"``; ``"diag"`` is each sampler's usual diagonal adaptation. The ordered transform
-samples ``(mu1, log(mu2 - mu1))``, which are strongly correlated (mu2 is pinned down by the larger
-component, so a higher mu1 means a smaller log-difference), and a diagonal metric cannot follow
-that; benchmarks/sampler_speed.py measures the difference in ESS per second. Both libraries label
-the dense variants experimental; the choice is recorded in the ``mass_matrix`` attribute, and
-``"diag"`` remains available.
+``init="adapt_full"``; ``"diag"`` is each sampler's usual diagonal adaptation. The model's
+unconstrained coordinates (the weighted centre and log gap of ``mu``, logit ``pi1``, log ``sigma``;
+docs/methods.md §7.4) are correlated along the posterior's ridge (the gap with sigma and the weight),
+and a diagonal metric cannot follow that; benchmarks/sampler_speed.py measures the difference in ESS
+per second. Both libraries label the dense variants experimental; the choice is recorded in the
+``mass_matrix`` attribute, and ``"diag"`` remains available.
+
+**Target acceptance and retry** (docs/methods.md §7.4). The first attempt adapts the step size to
+``target_accept`` (default :data:`~sampling.options.DEFAULT_TARGET_ACCEPT`); while more than
+:data:`~sampling.options.MAX_DIVERGENT_SHARE` of the kept draws diverged, the run is repeated with
+the same seed and starts at the next target of ``retry`` (default
+:data:`~sampling.options.RETRY_TARGET_ACCEPT`), and the last attempt is returned. The attributes
+record the final ``target_accept``, the ``retries``, every attempt (``attempts``) and the rule.
 
 The returned ``xarray.DataTree`` has ``posterior``, ``sample_stats`` (all divergences and tree
 depths kept, under both samplers' names ``diverging``, ``tree_depth``, ``reached_max_treedepth``)
@@ -56,7 +63,17 @@ from ..models.scaling import Scaling
 from .known_warnings import silenced
 from .nutpie_groups import sample_groups
 from .nutpie_starts import compiled_per_group
-from .options import DEFAULT_INIT, DEFAULT_MASS_MATRIX, DEFAULT_SAMPLER, INITS, MASS_MATRICES, SAMPLERS
+from .options import (
+    DEFAULT_INIT,
+    DEFAULT_MASS_MATRIX,
+    DEFAULT_SAMPLER,
+    DEFAULT_TARGET_ACCEPT,
+    INITS,
+    MASS_MATRICES,
+    MAX_DIVERGENT_SHARE,
+    RETRY_TARGET_ACCEPT,
+    SAMPLERS,
+)
 from .starts import chain_starts, crude_start
 
 
@@ -91,8 +108,9 @@ def _n_cores(chains: int, cores: int | None = None) -> int:
 
 def sample(model: MixtureModel, *, chains: int = 4, draws: int = 1000, tune: int = 1000, seed: int,
            sampler: str = DEFAULT_SAMPLER, init: str = DEFAULT_INIT, start: MixtureParams | None = None,
-           progressbar: bool = False, target_accept: float = 0.8,
-           mass_matrix: str = DEFAULT_MASS_MATRIX, cores: int | None = None) -> xr.DataTree:
+           progressbar: bool = False, target_accept: float = DEFAULT_TARGET_ACCEPT,
+           mass_matrix: str = DEFAULT_MASS_MATRIX, cores: int | None = None,
+           retry: tuple[float, ...] = RETRY_TARGET_ACCEPT) -> xr.DataTree:
     """Sample the posterior of a model from :func:`models.pymc_model.build_model` with NUTS.
 
     Parameters
@@ -104,17 +122,22 @@ def sample(model: MixtureModel, *, chains: int = 4, draws: int = 1000, tune: int
     sampler : ``"nutpie"`` (default) or ``"pymc"``
     init : ``"prior"`` (default), ``"dispersed"`` or ``"em"`` (:mod:`sampling.starts`)
     start : the EM estimate; None uses :func:`~sampling.starts.crude_start`
-    target_accept : NUTS step-size adaptation target
+    target_accept : NUTS step-size adaptation target of the first attempt
     mass_matrix : ``"dense"`` (default) or ``"diag"`` mass-matrix adaptation (module note)
     cores : at most this many chains at once (nutpie threads, PyMC processes; the draws do not depend on
         it); None (default): :func:`available_cores`. ``1`` runs the chains one after another on one core.
+    retry : the targets to sample at again, in turn, while more than ``MAX_DIVERGENT_SHARE`` of the kept
+        draws diverged (those above ``target_accept``; default :data:`sampling.options.RETRY_TARGET_ACCEPT`,
+        ``()`` never retries). Every attempt has the same seed and starts; the last one is returned.
 
     Returns
     -------
     xarray.DataTree
         ``posterior`` (``pi1``, ``mu`` (chain, draw, component), ``sigma``), ``sample_stats``,
         ``observed_data``; attributes as in the module note. Divergences are counted in
-        the ``n_divergent`` attribute and never dropped.
+        the ``n_divergent`` attribute and never dropped; ``target_accept`` is the target the returned
+        draws were sampled at, ``retries`` the attempts before it and ``attempts`` (JSON) each
+        attempt's target, divergences and sampling seconds (``sampling_time`` is their sum).
 
     Raises
     ------
@@ -122,15 +145,27 @@ def sample(model: MixtureModel, *, chains: int = 4, draws: int = 1000, tune: int
         Unknown sampler, init or mass matrix; counts out of range; a model not from ``build_model``.
     """
     _check_args(model, chains, draws, tune, sampler, init, seed, target_accept, mass_matrix, cores)
+    for t in retry:
+        if not 0.0 < t < 1.0:
+            raise SettingError(f"retry targets must be in (0, 1), got {t!r}")
     spec = model.spec
     start = _crude_start(model) if start is None else start
     starts = chain_starts(chains=chains, init=init, ordered=spec.ordered, start=start,
                           priors=spec.priors, seed=seed)
     wall0 = time.perf_counter()
     run = _sample_pymc if sampler == "pymc" else _sample_nutpie
+    ladder = [float(target_accept), *sorted(float(t) for t in set(retry) if t > target_accept)]
+    attempts, compile_time = [], 0.0
     with interrupts_stop():  # both samplers catch Ctrl-C and return truncated chains: make it stop the run
-        dt, sampling_time, compile_time = run(model, _starts_in_graph_units(starts, model.scaling), draws,
-                                              tune, seed, progressbar, target_accept, mass_matrix, cores)
+        for ta in ladder:
+            dt, seconds, compiling = run(model, _starts_in_graph_units(starts, model.scaling), draws,
+                                         tune, seed, progressbar, ta, mass_matrix, cores)
+            compile_time += compiling
+            n_div = int(np.asarray(dt["sample_stats"]["diverging"].values).sum())
+            attempts.append({"target_accept": ta, "n_divergent": n_div, "sampling_time": float(seconds)})
+            if n_div <= MAX_DIVERGENT_SHARE * chains * draws:
+                break
+    sampling_time = sum(a["sampling_time"] for a in attempts)
     wall = time.perf_counter() - wall0
     if sampler == "pymc":
         compile_time = wall - sampling_time  # PyMC compiles inside pm.sample: wall minus sampling
@@ -139,7 +174,10 @@ def sample(model: MixtureModel, *, chains: int = 4, draws: int = 1000, tune: int
     dt["sample_stats"] = ss
     attrs = spec.attrs() | {
         "sampler": sampler, "init": init, "seed": int(seed), "chains": int(chains), "draws": int(draws),
-        "tune": int(tune), "target_accept": float(target_accept), "mass_matrix": mass_matrix,
+        "tune": int(tune), "target_accept": attempts[-1]["target_accept"], "mass_matrix": mass_matrix,
+        "retries": len(attempts) - 1, "attempts": json.dumps(attempts),
+        "retry_rule": json.dumps({"first": float(target_accept), "retry": ladder[1:],
+                                  "max_divergent_share": MAX_DIVERGENT_SHARE}),
         "start": json.dumps([{k: np.asarray(v).tolist() for k, v in s.items()} for s in starts]),
         "start_estimate": json.dumps(start.to_dict()),
         "sampling_time": float(sampling_time), "compile_time": float(compile_time), "wall_time": float(wall),

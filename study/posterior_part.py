@@ -80,5 +80,6 @@ def posterior_rows(sampled: Sampled, model: str, settings, fit, x, truth: Mixtur
                         estimate=float(r["mean"]), median=float(r["median"]), sd=float(r["sd"]),
                         hdi_lower=float(r["hdi_lb"]), hdi_upper=float(r["hdi_ub"]), eti_lower=eti[p][0],
                         eti_upper=eti[p][1], r_hat=float(r["r_hat"]), ess_bulk=float(r["ess_bulk"]),
-                        ess_tail=float(r["ess_tail"]), divergences=sampled.divergences, label_verdict=verdict))
+                        ess_tail=float(r["ess_tail"]), divergences=sampled.divergences,
+                        target_accept=sampled.target_accept, retries=sampled.retries, label_verdict=verdict))
     return rows, failure

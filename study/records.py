@@ -7,7 +7,9 @@ replicate (:class:`ReplicateResult`), not on its rows.
 Methods: ``em`` (the MLE: ``estimate`` is the MLE, ``se`` the Louis SE, ``wald_*`` its Wald
 interval), ``ordered`` and ``unordered`` (``estimate`` is the posterior mean, ``sd`` the posterior
 sd, ``hdi_*`` / ``eti_*`` the 95% intervals; the unordered model's draws relabelled by ordering mu,
-with the label-switching verdict of the draws as sampled). SBC replicates (part ``sbc``) add the
+with the label-switching verdict of the draws as sampled; ``divergences`` of the kept draws,
+``target_accept`` the NUTS target they were sampled at and ``retries`` the attempts at lower
+targets before it, :func:`sampling.sample.sample`). SBC replicates (part ``sbc``) add the
 rank of the truth among ``rank_draws`` thinned draws.
 """
 
@@ -23,15 +25,15 @@ COLUMNS = KEY + (
     "estimate", "se", "wald_lower", "wald_upper",
     "em_iterations", "em_converged", "em_first_start_global", "em_local_optima", "em_ridge_stops",
     "median", "sd", "hdi_lower", "hdi_upper", "eti_lower", "eti_upper",
-    "r_hat", "ess_bulk", "ess_tail", "divergences", "label_verdict",
+    "r_hat", "ess_bulk", "ess_tail", "divergences", "target_accept", "retries", "label_verdict",
     "rank", "rank_draws",
 )
 #: SQLite column types (everything else is REAL).
 TYPES = {"part": "TEXT", "n": "INTEGER", "replicate": "INTEGER", "method": "TEXT", "param": "TEXT",
          "scenario": "TEXT", "sha256": "TEXT", "ok": "INTEGER", "reason": "TEXT", "em_iterations": "INTEGER",
          "em_converged": "INTEGER", "em_first_start_global": "INTEGER", "em_local_optima": "INTEGER",
-         "em_ridge_stops": "INTEGER", "divergences": "INTEGER", "label_verdict": "TEXT", "rank": "INTEGER",
-         "rank_draws": "INTEGER"}
+         "em_ridge_stops": "INTEGER", "divergences": "INTEGER", "retries": "INTEGER", "label_verdict": "TEXT",
+         "rank": "INTEGER", "rank_draws": "INTEGER"}
 METHODS = ("em", "ordered", "unordered")
 
 

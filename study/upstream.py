@@ -45,16 +45,18 @@ def parse_priors(text_or_path) -> Priors:
 
 @dataclass(frozen=True)
 class Sampled:
-    """One replicate's posterior: the DataTree of :func:`sampling.sample.sample`, its divergences, and
-    the seconds spent compiling (0 when this worker had compiled the model already), sampling, and on
-    the rest of the sampler's set-up (placing the chains' start, swapping the data in, assembling the
-    draws)."""
+    """One replicate's posterior: the DataTree of :func:`sampling.sample.sample`, its divergences, the
+    target acceptance its draws were sampled at and the retries before it, and the seconds spent
+    compiling (0 when this worker had compiled the model already), sampling, and on the rest of the
+    sampler's set-up (placing the chains' start, swapping the data in, assembling the draws)."""
 
     posterior: object
     divergences: int
     compile_seconds: float
     setup_seconds: float
     sample_seconds: float
+    target_accept: float = float("nan")
+    retries: int = 0
 
 
 def model_for(data, *, ordered: bool, priors: Priors):
@@ -70,18 +72,20 @@ def model_for(data, *, ordered: bool, priors: Priors):
 
 
 def sample_posterior(x: np.ndarray, *, ordered: bool, priors: Priors, start: MixtureParams, chains: int,
-                     draws: int, tune: int, seed: int, target_accept: float = 0.8) -> Sampled:
-    """NUTS (:func:`sampling.sample.sample`: nutpie, dense mass matrix) on ``x`` under ``priors``, every
-    chain started at ``start``, on one core."""
+                     draws: int, tune: int, seed: int) -> Sampled:
+    """NUTS (:func:`sampling.sample.sample` with its default settings: nutpie, dense mass matrix, the
+    centre-gap parametrisation, a retry at higher target acceptance while too many draws diverge) on
+    ``x`` under ``priors``, every chain started at ``start``, on one core."""
     from ..models.data import Dataset
     from ..sampling.sample import sample
 
     model = model_for(Dataset(x, name="simulated replicate"), ordered=ordered, priors=priors)
     dt = sample(model, chains=chains, draws=draws, tune=tune, seed=int(seed), init="em", start=start,
-                target_accept=target_accept, cores=1)
+                cores=1)
     a = dt.attrs
     setup = max(0.0, a["wall_time"] - a["compile_time"] - a["sampling_time"])
-    return Sampled(dt, int(a["n_divergent"]), float(a["compile_time"]), setup, float(a["sampling_time"]))
+    return Sampled(dt, int(a["n_divergent"]), float(a["compile_time"]), setup, float(a["sampling_time"]),
+                   float(a["target_accept"]), int(a["retries"]))
 
 
 # -- label switching of the unordered model ----------------------------------------------------

@@ -45,14 +45,17 @@ def random_points(rng, k, x):
     return out
 
 
-def value_point(model, p: MixtureParams, ordered: bool) -> dict:
-    """The model's value variables at ``p``, transformed by hand."""
+def value_point(model, p: MixtureParams, ordered: bool, parametrisation: str = "centre_gap") -> dict:
+    """The model's value variables at ``p``, transformed by hand (docs/methods.md §4.3)."""
     pt = {"pi1_logodds__": np.log(p.pi1) - np.log1p(-p.pi1), "sigma_log__": np.log(p.sigma)}
+    gap = p.mu2 - p.mu1
     if ordered:
         assert p.mu1 < p.mu2
-        pt["mu_ordered__"] = np.array([p.mu1, np.log(p.mu2 - p.mu1)])
+    if parametrisation == "plain":
+        pt["mu_ordered__" if ordered else "mu"] = (np.array([p.mu1, np.log(gap)]) if ordered
+                                                   else np.array([p.mu1, p.mu2]))
     else:
-        pt["mu"] = np.array([p.mu1, p.mu2])
+        pt["mu_centre_gap__"] = np.array([p.pi1 * p.mu1 + (1 - p.pi1) * p.mu2, np.log(gap) if ordered else gap])
     assert set(pt) == {v.name for v in model.value_vars}
     return pt
 

@@ -88,6 +88,12 @@ def test_reference_study_is_complete(reference):
     # every replicate has its EM rows, the 16 posterior ones their ordered rows too; one sha256 per replicate
     assert (df["method"] == "em").sum() == 4 * REF_TOTAL and (df["method"] == "ordered").sum() == 4 * 16
     assert df.groupby(["n", "replicate"])["sha256"].nunique().max() == 1
+    # every posterior row records the target acceptance its draws were sampled at and the retries before it
+    from emvb.sampling.options import DEFAULT_TARGET_ACCEPT, RETRY_TARGET_ACCEPT
+
+    post = df[df["method"] == "ordered"]
+    assert post["target_accept"].isin([DEFAULT_TARGET_ACCEPT, *RETRY_TARGET_ACCEPT]).all()
+    assert ((post["target_accept"] > DEFAULT_TARGET_ACCEPT) == (post["retries"] > 0)).all()
     assert df.groupby("n")["sha256"].nunique().to_dict() == {30: 8, 60: 200}
     summary = json.loads((reference / "summary.json").read_text())
     assert set(summary["coverage"][0]) == {"scenario", "n", "method", "interval", "param", "coverage", "mc_se",
@@ -152,6 +158,8 @@ def test_study_posterior_is_the_projects_posterior(monkeypatch):
     for var in ("pi1", "mu", "sigma"):
         np.testing.assert_array_equal(ours.posterior["posterior"][var].values, theirs["posterior"][var].values)
     assert ours.posterior.attrs["data_sha256"] == ds.sha256 and ours.divergences == theirs.attrs["n_divergent"]
+    # the settings the draws ended with, as the study's rows record them
+    assert (ours.target_accept, ours.retries) == (theirs.attrs["target_accept"], theirs.attrs["retries"])
     with pytest.raises(SettingError, match="cores"):
         sample(model, seed=0, cores=0)
 
