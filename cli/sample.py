@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..models.names import DEFAULT_LIKELIHOOD, LIKELIHOODS
 from ..sampling.options import DEFAULT_MASS_MATRIX, DEFAULT_SAMPLER, MASS_MATRICES, SAMPLERS
-from .args import add_data_arguments, add_priors_and_init_arguments, nonneg_int, positive_int, priors_for
+from .args import add_data_arguments, add_priors_and_init_arguments, nonneg_int, positive_int, priors_for, seed_int
 
 HELP = "sample the PyMC posterior (ordered or unordered mu) and save it as netCDF (posterior.nc)"
 DESCRIPTION = (
@@ -14,9 +14,8 @@ DESCRIPTION = (
     "(--priors fixes them). Chains start at independent prior draws by default; 'dispersed' places half "
     "the chains of the unordered model in each labelling of the EM estimate (a teaching device)."
 )
-#: cli.main claims --out before anything is computed; it must not be the --data file or its sidecar.
+#: cli.main claims --out before anything is computed; it must not be an input (data, sidecar, priors file).
 OUTPUT = "file"
-INPUTS = ("data",)
 
 
 def add_arguments(p) -> None:
@@ -28,7 +27,7 @@ def add_arguments(p) -> None:
     p.add_argument("--chains", type=positive_int, default=4, help="number of chains (default 4)")
     p.add_argument("--draws", type=positive_int, default=1000, help="kept draws per chain (default 1000)")
     p.add_argument("--tune", type=nonneg_int, default=1000, help="warm-up steps per chain (default 1000)")
-    p.add_argument("--seed", type=nonneg_int, default=DEFAULT_SEED,
+    p.add_argument("--seed", type=seed_int, default=DEFAULT_SEED,
                    help=f"random seed (default {DEFAULT_SEED})")
     p.add_argument("--sampler", choices=SAMPLERS, default=DEFAULT_SAMPLER,
                    help=f"NUTS implementation (default {DEFAULT_SAMPLER})")
@@ -45,7 +44,7 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     from ..files.datafile import load_data
-    from ..files.output import atomic_write
+    from ..files.output import atomic_write_netcdf
 
     out = args.out
     ds = load_data(args.data, args.column)
@@ -65,7 +64,7 @@ def run(args) -> int:
     dt = sample(model, chains=args.chains, draws=args.draws, tune=args.tune, seed=args.seed,
                 sampler=args.sampler, init=args.init, start=start, mass_matrix=args.mass_matrix)
     dt.attrs = dict(dt.attrs) | {"start_source": "em.fit" if start is not None else "prior draws"}
-    atomic_write(out, lambda tmp: dt.to_netcdf(tmp, engine="h5netcdf"))
+    atomic_write_netcdf(out, dt)
 
     a = dt.attrs
     print(f"wrote {out}: {args.model} model, {a['chains']} chains x {a['draws']} draws "

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ..files.output import atomic_write, check_writable
+from ..files.output import atomic_write_netcdf, check_writable
 from ..labels.draws import Relabelled
 from ..models.data import checked_values, fingerprint, recorded_sha256, require_same_data
 from ..models.errors import EmvbError
@@ -148,7 +148,7 @@ def save_results(path, *, data, em_result, posteriors: dict, table: pd.DataFrame
             raise EmvbError(f"posterior variant name {name!r} cannot be a group name")
         root["posteriors"][name] = _variant_tree(post)
     root["table"] = _table_dataset(table)
-    atomic_write(path, lambda tmp: root.to_netcdf(tmp, engine=ENGINE))
+    atomic_write_netcdf(path, root, engine=ENGINE)
     return path
 
 
@@ -164,7 +164,7 @@ def load_results(path) -> xr.DataTree:
         tree = xr.open_datatree(path, engine=ENGINE)
         tree.load()
         tree.close()
-    except (OSError, ValueError) as e:
+    except Exception as e:  # noqa: BLE001 - a damaged file fails anywhere in h5py/xarray, with any type
         raise EmvbError(f"{path}: not a readable netCDF results file ({type(e).__name__})") from None
     groups = {"observed_data", "em", "posteriors", "table"}
     if tree.attrs.get("format") != FORMAT or not groups <= set(tree.children):

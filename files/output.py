@@ -185,8 +185,12 @@ def _new_file(tmp: Path) -> None:
     os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))  # mode & ~umask, like open()
 
 
-def _failed(path: Path, e: OSError) -> EmvbError:
-    return EmvbError(f"{path}: writing failed ({e.strerror or e})")
+def _failed(path: Path, e: OSError, tmp: Path | None = None) -> EmvbError:
+    """One line naming the output (the file inside an output folder, by its final name) and the cause."""
+    name = str(path)
+    if tmp is not None and e.filename and str(e.filename).startswith(str(tmp) + os.sep):
+        name = str(path / os.path.relpath(e.filename, tmp))
+    return EmvbError(f"{name}: writing failed ({e.strerror or e})")
 
 
 def atomic_write(path, writer: Callable[[Path], None]) -> Path:
@@ -220,6 +224,24 @@ def atomic_write_text(path, text: str) -> Path:
     return atomic_write(path, lambda p: p.write_text(text))
 
 
+def atomic_write_netcdf(path, tree, engine: str = "h5netcdf") -> Path:
+    """Write an xarray ``DataTree`` (or ``Dataset``) to ``path`` as netCDF, atomically.
+
+    HDF5 never writes to the disk itself: when a write fails there (a full disk, a file-size limit),
+    h5py prints hundreds of traceback lines and can crash the interpreter as it frees its objects
+    (exit status 139). So the file is built in memory (``to_netcdf()`` without a target returns its
+    bytes; a results.nc is a few MB) and written by Python, for which a failed write is one
+    ``OSError`` that :func:`atomic_write` turns into one line naming the output and the cause.
+    """
+    data = tree.to_netcdf(engine=engine)
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as f:
+            f.write(data)
+
+    return atomic_write(path, write)
+
+
 def atomic_dir(path, writer: Callable[[Path], None], force: bool) -> Path:
     """Build a whole output folder under a temporary name, then move it into place.
 
@@ -246,7 +268,10 @@ def atomic_dir(path, writer: Callable[[Path], None], force: bool) -> Path:
             os.replace(tmp, path)
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise _failed(path, e) from None
+        raise _failed(path, e, tmp) from None
+    except EmvbError as e:  # a file inside failed (atomic_write): name it by its final place, not the temporary's
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise EmvbError(str(e).replace(str(tmp), str(path))) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

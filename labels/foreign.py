@@ -45,7 +45,7 @@ def read_posterior(path) -> xr.DataTree:
     try:
         with xr.open_datatree(path) as tree:
             return tree.load().copy()
-    except (OSError, ValueError) as e:
+    except Exception as e:  # noqa: BLE001 - a damaged file fails anywhere in h5py/xarray, with any type
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise DataError(f"{path}: cannot read it as a netCDF posterior ({reason})") from None
 
