@@ -53,11 +53,13 @@ def label_report(diagnosis, relabelled: dict, sha256: str) -> dict:
     }
 
 
-def _print_text(args, ds, diagnosis, relabelled, recorded) -> None:
+def _print_text(args, ds, diagnosis, relabelled, recorded, observed) -> None:
     import textwrap
 
+    checked = [what for what, done in (("record", recorded), ("observed_data", observed)) if done]
     print(f"data {ds.name}: n={ds.n}, sha256 {ds.sha256} "
-          + ("(matches the posterior's record)" if recorded else "(the posterior records no data sha256)"))
+          + (f"(matches the posterior's {' and '.join(checked)})" if checked
+             else "(the posterior records neither a data sha256 nor observed_data)"))
     n_chains = len(diagnosis.chains)
     print(f"posterior {args.posterior}: {n_chains} chains (weights {args.weights!r}, means {args.means!r}, "
           f"sigma {args.sigma!r})")
@@ -75,9 +77,9 @@ def run(args) -> int:
 
     from .. import em
     from ..files.datafile import load_data
-    from ..files.output import atomic_write_netcdf
+    from ..files.netcdf import atomic_write_netcdf
     from ..labels.diagnose import diagnose_labels
-    from ..labels.foreign import Names, read_posterior, relabel_in_place, standard_posterior
+    from ..labels.foreign import Names, read_posterior, relabel_in_place, require_observed, standard_posterior
     from ..labels.inputs import prepare
     from ..labels.relabel import relabel_all
     from ..models.data import recorded_sha256, require_same_data
@@ -87,6 +89,7 @@ def run(args) -> int:
     tree = read_posterior(args.posterior)
     recorded = recorded_sha256(tree)
     require_same_data(recorded, ds.sha256, f"{args.data} (the posterior {args.posterior} records other data)")
+    observed = require_observed(tree, ds, args.data, args.posterior)  # a foreign posterior's data, if given
     names = Names(args.weights, args.means, args.sigma)
     std = standard_posterior(tree, names, where=str(args.posterior))
     fit = em.fit(ds)
@@ -101,7 +104,7 @@ def run(args) -> int:
         doc |= {"relabelled_with": args.method if out else None, "out": str(out) if out else None}
         print(json.dumps(doc, indent=2))
     else:
-        _print_text(args, ds, diagnosis, relabelled, recorded)
+        _print_text(args, ds, diagnosis, relabelled, recorded, observed)
         if out is not None:
             print(f"wrote {out} (labels by {args.method})")
     return 0

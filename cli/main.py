@@ -194,14 +194,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"emvb {args.command}: {_interrupted(outputs)}", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # whoever read stdout has gone (`emvb em ... | head -1`): stop quietly, as shell tools do; stdout
+        # goes to /dev/null so that the interpreter's last flush at exit fails silently too
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool the signal stopped
     except OSError as e:
         if e.errno not in NO_SPACE:
             raise
         # outputs are written by files.output, which names them; this is a write elsewhere (a library's cache)
         print(f"emvb {args.command}: error: {e.filename or 'a file'}: writing failed ({e.strerror})", file=sys.stderr)
         return 2
-    except BrokenPipeError:
-        # whoever read stdout has gone (`emvb em ... | head -1`): stop quietly, as shell tools do; stdout
-        # goes to /dev/null so that the interpreter's last flush at exit fails silently too
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141  # 128 + SIGPIPE, what a shell reports for a tool the signal stopped

@@ -44,7 +44,7 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     from ..files.datafile import load_data
-    from ..files.output import atomic_write_netcdf
+    from ..files.netcdf import atomic_write_netcdf
 
     out = args.out
     ds = load_data(args.data, args.column)

@@ -224,24 +224,6 @@ def atomic_write_text(path, text: str) -> Path:
     return atomic_write(path, lambda p: p.write_text(text))
 
 
-def atomic_write_netcdf(path, tree, engine: str = "h5netcdf") -> Path:
-    """Write an xarray ``DataTree`` (or ``Dataset``) to ``path`` as netCDF, atomically.
-
-    HDF5 never writes to the disk itself: when a write fails there (a full disk, a file-size limit),
-    h5py prints hundreds of traceback lines and can crash the interpreter as it frees its objects
-    (exit status 139). So the file is built in memory (``to_netcdf()`` without a target returns its
-    bytes; a results.nc is a few MB) and written by Python, for which a failed write is one
-    ``OSError`` that :func:`atomic_write` turns into one line naming the output and the cause.
-    """
-    data = tree.to_netcdf(engine=engine)
-
-    def write(tmp: Path) -> None:
-        with open(tmp, "wb") as f:
-            f.write(data)
-
-    return atomic_write(path, write)
-
-
 def atomic_dir(path, writer: Callable[[Path], None], force: bool) -> Path:
     """Build a whole output folder under a temporary name, then move it into place.
 

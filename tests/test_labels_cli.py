@@ -73,7 +73,7 @@ def test_foreign_posterior_json_and_relabelled_file(cli, files):
     # Text mode (same command without --json): verdict, fingerprint status, each method's swaps.
     r = cli("labels", "--data", data, "--posterior", post, "--weights", "w", "--means", "means", "--sigma", "s")
     assert r.returncode == 0, r.stderr
-    assert "verdict: between_chains" in r.stdout and "records no data sha256" in r.stdout
+    assert "verdict: between_chains" in r.stdout and "records neither a data sha256 nor observed_data" in r.stdout
     assert "share of draws each method swapped: order 50.00%" in r.stdout
 
 
@@ -123,7 +123,7 @@ def test_bad_files_and_outputs_are_refused(capsys, files, tmp_path):
     for extra, match in (((("--posterior", junk)), "cannot read it as a netCDF posterior"),
                          (("--posterior", tmp_path / "none.nc"), "no such file"),
                          (("--posterior", post, "--out", kept), "--force"),
-                         (("--posterior", post, "--out", post, "--force"), "is the input posterior")):
+                         (("--posterior", post, "--out", post, "--force"), "is the input")):
         status, out, err = main_run(capsys, "labels", "--data", data, *names, *extra)
         assert status == 2 and match in err and len(err.strip().splitlines()) == 1, err
     assert kept.read_text() == "keep me"
