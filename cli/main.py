@@ -9,10 +9,14 @@ What :func:`main` does for every command, so that a new command gets it by decla
 
 - **Errors.** Every :class:`~models.errors.EmvbError` (bad file, bad parameter, existing output)
   becomes one line on stderr and exit status 2, with no traceback; so do argparse's usage errors.
-  A closed stdout (``emvb em ... | head -1``) ends the command quietly (exit status 141).
+  A closed stdout (``emvb em ... | head -1``) ends the command quietly (exit status 141). A write
+  that found no room outside :mod:`files.output` (which names its outputs itself), e.g. a library's
+  cache on a full disk, is one line naming the file (:data:`NO_SPACE`), exit status 2.
 - **Ctrl-C.** The command runs inside :func:`files.interrupt.interrupts_stop`, so an interrupt
   stops it even where a library (nutpie, PyMC) catches it: one line ``interrupted; nothing
   written`` and exit status 130; nothing is renamed into place after it (:mod:`files.output`).
+  Before that, while the command starts (imports, parsing), ``emvb._command`` (api/_command.py,
+  imported first by the package) does the same for an uncaught ``KeyboardInterrupt``.
 - **Inputs.** An option that names a file the command reads takes an argparse type of
   :mod:`cli.args` marked by :func:`cli.args.reads_files` (``data_file``, ``input_file``,
   ``priors_spec``); :func:`build_parser` collects them per subcommand from the parser

@@ -13,7 +13,8 @@ for every command that declares ``OUTPUT``: see :mod:`cli.main`). For each outpu
   (:func:`files.lock.output_lock`: a second run writing the same output is refused, naming the
   first), and removes temporaries that dead runs left (:func:`files.lock.remove_stale`).
 
-**Writing.** Every output goes to a temporary name ``.NAME.PID.TOKEN.tmp`` in the same folder and is
+**Writing.** (netCDF: :func:`files.netcdf.atomic_write_netcdf`, built on :func:`atomic_write`.)
+Every output goes to a temporary name ``.NAME.PID.TOKEN.tmp`` in the same folder and is
 renamed into place, which is atomic on POSIX, so an interrupted run leaves either the old output or
 the new one; after a Ctrl-C nothing is renamed into place (:func:`files.interrupt.raise_if_interrupted`);
 temporaries of dead runs beside it are removed first.
