@@ -155,3 +155,27 @@ def test_ctrl_c_while_the_command_starts_is_one_line_and_status_130(tmp_path, en
     assert proc.returncode == 130, err
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].endswith("interrupted; nothing written"), err
+
+
+def test_no_room_outside_the_outputs_is_one_line_other_os_errors_are_not_hidden(monkeypatch, capsys):
+    """A library's own write (numba's cache on a full disk) is named in one line; any other OSError is a bug
+    and keeps its traceback."""
+    import errno
+
+    from emvb.cli import inspect as inspect_cmd
+    from emvb.cli.main import main
+
+    def no_room(args):
+        raise OSError(errno.ENOSPC, "No space left on device", "/cache/kernel.nbi")
+
+    monkeypatch.setattr(inspect_cmd, "run", no_room)
+    assert main(["inspect", "--data", "x.csv"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "emvb inspect: error: /cache/kernel.nbi: writing failed (No space left on device)"]
+
+    def denied(args):
+        raise PermissionError(errno.EACCES, "Permission denied", "/cache/kernel.nbi")
+
+    monkeypatch.setattr(inspect_cmd, "run", denied)
+    with pytest.raises(PermissionError):
+        main(["inspect", "--data", "x.csv"])
