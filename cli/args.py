@@ -93,6 +93,7 @@ def priors_spec(text: str) -> str:
 
 def input_options(parser: argparse.ArgumentParser) -> dict:
     """The options of ``parser`` that name input files: dest -> the function listing a value's files."""
+    # argparse keeps its actions in ``_actions`` only (``--help`` and the usage line read it too)
     return {a.dest: a.type.input_files for a in parser._actions if hasattr(a.type, "input_files")}
 
 
