@@ -16,6 +16,10 @@ Teaching notebooks built on this API: notebooks/. Formulas and algorithms: docs/
 
 from __future__ import annotations
 
+# First of all: when this process is the `emvb` command, a Ctrl-C while it starts prints one line (its note).
+from . import _command  # noqa: F401
+
+# isort: split
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from .args import add_sampling_arguments, nonneg_int, params_arg
+from .args import add_sampling_arguments, params_arg, seed_int
 
 #: Writes one report folder (checked, locked and claimed by cli.main before anything runs).
 OUTPUT = "folder"
-INPUTS: tuple[str, ...] = ()
 
 HELP = "the posterior against EM's normal approximation N(MLE, SE²) as n grows (nested data sets)"
 DESCRIPTION = (
@@ -42,7 +41,7 @@ def add_arguments(p) -> None:
                    help=f"sizes of the nested data sets (default {grid})")
     p.add_argument("--truth", type=params_arg, default=DEFAULT_TRUTH, metavar="PI1,MU1,MU2,SIGMA",
                    help="true parameters (default 0.3,5,15,2)")
-    p.add_argument("--seed", type=nonneg_int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    p.add_argument("--seed", type=seed_int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     add_sampling_arguments(p)
     p.add_argument("--out", metavar="FOLDER", required=True, help="report folder to write (refused if it exists)")
     p.add_argument("--force", action="store_true", help="replace an existing report folder")

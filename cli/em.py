@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sys
 
-from .args import add_data_arguments, nonneg_int, positive_int
+from .args import add_data_arguments, positive_int, seed_int
 
 #: Exit status when the best fit did not converge (its estimate is still printed).
 NOT_CONVERGED = 1
@@ -30,7 +30,7 @@ def add_arguments(p) -> None:
     add_data_arguments(p)
     p.add_argument("--n-init", type=positive_int, default=10, metavar="K",
                    help="number of EM starts (quantile splits and random data points; default 10)")
-    p.add_argument("--seed", type=nonneg_int, default=0, help="seed of the random starts (default 0)")
+    p.add_argument("--seed", type=seed_int, default=0, help="seed of the random starts (default 0)")
     p.add_argument("--max-iter", type=positive_int, default=10_000, metavar="N",
                    help="SQUAREM iterations per start (default 10000)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .args import add_data_arguments
+from .args import add_data_arguments, input_file
 
 HELP = "diagnose and undo label switching in a posterior netCDF written by emvb or your own PyMC/Stan code"
 DESCRIPTION = (
@@ -15,13 +15,17 @@ DESCRIPTION = (
     "of swapped draws; --out writes the posterior relabelled by --method, in the file's own layout. "
     "Exit status 0, or 2 for bad input."
 )
+#: cli.main claims --out (when given) before anything is computed; it must not be an input (data,
+#: sidecar, posterior).
+OUTPUT = "file"
 
 
 def add_arguments(p) -> None:
     from ..labels.methods import METHODS
 
     add_data_arguments(p)
-    p.add_argument("--posterior", metavar="POST.nc", required=True, help="the posterior draws (netCDF)")
+    p.add_argument("--posterior", metavar="POST.nc", required=True, type=input_file,
+                   help="the posterior draws (netCDF)")
     p.add_argument("--weights", metavar="NAME", default="pi1",
                    help="weight of component 1 per draw, or a vector of both weights (default pi1)")
     p.add_argument("--means", metavar="NAME", default="mu", help="the two means per draw (default mu)")
@@ -49,11 +53,13 @@ def label_report(diagnosis, relabelled: dict, sha256: str) -> dict:
     }
 
 
-def _print_text(args, ds, diagnosis, relabelled, recorded) -> None:
+def _print_text(args, ds, diagnosis, relabelled, recorded, observed) -> None:
     import textwrap
 
+    checked = [what for what, done in (("record", recorded), ("observed_data", observed)) if done]
     print(f"data {ds.name}: n={ds.n}, sha256 {ds.sha256} "
-          + ("(matches the posterior's record)" if recorded else "(the posterior records no data sha256)"))
+          + (f"(matches the posterior's {' and '.join(checked)})" if checked
+             else "(the posterior records neither a data sha256 nor observed_data)"))
     n_chains = len(diagnosis.chains)
     print(f"posterior {args.posterior}: {n_chains} chains (weights {args.weights!r}, means {args.means!r}, "
           f"sigma {args.sigma!r})")
@@ -71,21 +77,19 @@ def run(args) -> int:
 
     from .. import em
     from ..files.datafile import load_data
-    from ..files.output import atomic_write, check_writable
+    from ..files.netcdf import atomic_write_netcdf
     from ..labels.diagnose import diagnose_labels
-    from ..labels.foreign import Names, read_posterior, relabel_in_place, standard_posterior
+    from ..labels.foreign import Names, read_posterior, relabel_in_place, require_observed, standard_posterior
     from ..labels.inputs import prepare
     from ..labels.relabel import relabel_all
     from ..models.data import recorded_sha256, require_same_data
-    from ..models.errors import EmvbError
 
-    out = check_writable(args.out, args.force) if args.out else None
-    if out is not None and out.resolve() == Path(args.posterior).resolve():
-        raise EmvbError(f"{out}: is the input posterior; write the relabelled draws to another file")
+    out = Path(args.out) if args.out else None  # claimed by cli.main: never an input
     ds = load_data(args.data, args.column)
     tree = read_posterior(args.posterior)
     recorded = recorded_sha256(tree)
     require_same_data(recorded, ds.sha256, f"{args.data} (the posterior {args.posterior} records other data)")
+    observed = require_observed(tree, ds, args.data, args.posterior)  # a foreign posterior's data, if given
     names = Names(args.weights, args.means, args.sigma)
     std = standard_posterior(tree, names, where=str(args.posterior))
     fit = em.fit(ds)
@@ -94,13 +98,13 @@ def run(args) -> int:
     relabelled = relabel_all(std, em_result=fit, inputs=inputs)
     if out is not None:
         new = relabel_in_place(tree, names, relabelled[args.method].perm, args.method)
-        atomic_write(out, lambda tmp: new.to_netcdf(tmp, engine="h5netcdf"))
+        atomic_write_netcdf(out, new)
     if args.json:
         doc = label_report(diagnosis, relabelled, ds.sha256)
         doc |= {"relabelled_with": args.method if out else None, "out": str(out) if out else None}
         print(json.dumps(doc, indent=2))
     else:
-        _print_text(args, ds, diagnosis, relabelled, recorded)
+        _print_text(args, ds, diagnosis, relabelled, recorded, observed)
         if out is not None:
             print(f"wrote {out} (labels by {args.method})")
     return 0

@@ -9,18 +9,28 @@ What :func:`main` does for every command, so that a new command gets it by decla
 
 - **Errors.** Every :class:`~models.errors.EmvbError` (bad file, bad parameter, existing output)
   becomes one line on stderr and exit status 2, with no traceback; so do argparse's usage errors.
-  A closed stdout (``emvb em ... | head -1``) ends the command quietly (exit status 141).
+  A closed stdout (``emvb em ... | head -1``) ends the command quietly (exit status 141). A write
+  that found no room outside :mod:`files.output` (which names its outputs itself), e.g. a library's
+  cache on a full disk, is one line naming the file (:data:`NO_SPACE`), exit status 2.
 - **Ctrl-C.** The command runs inside :func:`files.interrupt.interrupts_stop`, so an interrupt
   stops it even where a library (nutpie, PyMC) catches it: one line ``interrupted; nothing
   written`` and exit status 130; nothing is renamed into place after it (:mod:`files.output`).
+  Before that, while the command starts (imports, parsing), ``emvb._command`` (api/_command.py,
+  imported first by the package) does the same for an uncaught ``KeyboardInterrupt``.
+- **Inputs.** An option that names a file the command reads takes an argparse type of
+  :mod:`cli.args` marked by :func:`cli.args.reads_files` (``data_file``, ``input_file``,
+  ``priors_spec``); :func:`build_parser` collects them per subcommand from the parser
+  (:func:`cli.args.input_options`), so there is no list of inputs to keep in step, and
+  :func:`input_paths` gives every file the command line names as input (a data file's sidecar included).
 - **Outputs, before anything is computed.** A command that writes declares
-  ``OUTPUT = "file"`` or ``"folder"`` (it has ``--out`` and ``--force``), ``INPUTS``, the names
-  of its options that name input files (e.g. ``("data",)``), and optionally
-  ``extra_outputs(args)``, more ``(path, is_folder)`` pairs written beside ``--out`` (a sidecar).
-  :func:`main` then calls :func:`files.output.claimed` before ``run``: an output that is, holds or
-  is inside an input (or its sidecar) is refused, ``--force`` or not; so is one that exists without
-  ``--force`` or cannot be written; its lock is held while the command runs (a second run writing
-  the same output is refused, naming the first) and dead runs' temporary files are removed.
+  ``OUTPUT = "file"`` or ``"folder"`` (it has ``--out`` and ``--force``; an ``--out`` left out
+  writes nothing), and optionally ``extra_outputs(args)``, more ``(path, is_folder)`` pairs written
+  beside ``--out`` (a sidecar). :func:`main` then calls :func:`files.output.claimed` before ``run``:
+  an output that is, holds or is inside any input is refused, ``--force`` or not; so is one that
+  exists without ``--force`` or cannot be written; its lock is held while the command runs (a second
+  run writing the same output is refused, naming the first) and dead runs' temporary files are
+  removed. A command with ``--out`` but no ``OUTPUT`` (``emvb study`` resumes into its folder and
+  claims it itself) still has its ``--out`` checked against its inputs.
 - **Contradictions.** ``CONFLICTS = {("n", "data"): "why"}`` refuses ``--n`` given together with
   ``--data``; ``REQUIRES = {("column", "data"): "why"}`` refuses ``--column`` without ``--data``.
   Only options typed on the command line count (:class:`OneLineParser` records them), and an option
@@ -31,11 +41,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import os
 import sys
 
 from ..models.errors import EmvbError, SettingError
 from . import bvm, check, em, inspect, labels, pitfalls, run, sample, simulate, study, validate
+from .args import input_options
 
 #: Subcommands in the order ``emvb --help`` lists them: name -> module.
 COMMANDS = {
@@ -51,6 +63,9 @@ COMMANDS = {
     "bvm": bvm,
     "study": study,
 }
+
+#: Errors of a write that found no room: a full disk, a file-size limit (``ulimit -f``), a full quota.
+NO_SPACE = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
 
 #: The namespace attribute holding the options typed on the command line: dest -> option string.
 GIVEN = "given_options"
@@ -119,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=module.HELP.replace("%", "%%"),
                            description=getattr(module, "DESCRIPTION", module.HELP))
         module.add_arguments(p)
-        p.set_defaults(_run=module.run)
+        p.set_defaults(_run=module.run, _inputs=input_options(p))
     return parser
 
 
@@ -134,19 +149,25 @@ def check_options(module, args) -> None:
             raise SettingError(f"{given[option]} needs --{needed}: {why}")
 
 
+def input_paths(args) -> list:
+    """Every file the command line names as an input (the options :func:`cli.args.input_options` found)."""
+    return [f for dest, files_of in getattr(args, "_inputs", {}).items() if getattr(args, dest, None) is not None
+            for f in files_of(getattr(args, dest))]
+
+
 def claim_outputs(module, args):
     """:func:`files.output.claimed` for the outputs a command declares; a no-op for one that writes nothing."""
-    kind = getattr(module, "OUTPUT", None)
-    if kind is None:
-        return contextlib.nullcontext([])
-    from ..files.datafile import input_files
-    from ..files.output import claimed
+    from ..files.output import claimed, refuse_overlap
 
-    outputs = [(args.out, kind == "folder")]
+    kind, out = getattr(module, "OUTPUT", None), getattr(args, "out", None)
+    if out is None:
+        return contextlib.nullcontext([])
+    if kind is None:  # claims its --out itself (emvb study), but never one that is an input
+        refuse_overlap(out, input_paths(args))
+        return contextlib.nullcontext([])
+    outputs = [(out, kind == "folder")]
     outputs += list(getattr(module, "extra_outputs", lambda a: [])(args))
-    inputs = [f for name in getattr(module, "INPUTS", ()) if getattr(args, name, None)
-              for f in input_files(getattr(args, name))]
-    return claimed(outputs, force=args.force, inputs=inputs)
+    return claimed(outputs, force=args.force, inputs=input_paths(args))
 
 
 def _interrupted(outputs) -> str:
@@ -182,3 +203,9 @@ def main(argv: list[str] | None = None) -> int:
         # goes to /dev/null so that the interpreter's last flush at exit fails silently too
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141  # 128 + SIGPIPE, what a shell reports for a tool the signal stopped
+    except OSError as e:
+        if e.errno not in NO_SPACE:
+            raise
+        # outputs are written by files.output, which names them; this is a write elsewhere (a library's cache)
+        print(f"emvb {args.command}: error: {e.filename or 'a file'}: writing failed ({e.strerror})", file=sys.stderr)
+        return 2

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .args import nonneg_int, positive_int
+from .args import positive_int, seed_int
 
 HELP = "teaching report: the four mistakes of the original EM bug hunt beside the correct code"
 DESCRIPTION = (
@@ -17,7 +17,7 @@ OUTPUT = "folder"
 def add_arguments(p) -> None:
     from ..models.params import DEFAULT_N, DEFAULT_SEED
 
-    p.add_argument("--seed", type=nonneg_int, default=DEFAULT_SEED,
+    p.add_argument("--seed", type=seed_int, default=DEFAULT_SEED,
                    help=f"random seed (default {DEFAULT_SEED})")
     p.add_argument("--n", type=positive_int, default=DEFAULT_N,
                    help=f"points per simulated data set (default {DEFAULT_N})")

@@ -9,6 +9,7 @@ from .args import (
     add_priors_and_init_arguments,
     add_sampling_arguments,
     add_simulation_arguments,
+    data_file,
     priors_for,
     require_memory,
 )
@@ -20,9 +21,8 @@ DESCRIPTION = (
     "otherwise); diagnose and undo label switching; write report.md, figures, results.nc, "
     "comparison.csv/json/md and summary.json."
 )
-#: cli.main claims --out before anything is computed; it must not be, hold or be inside --data.
+#: cli.main claims --out before anything is computed; it must not be, hold or be inside an input.
 OUTPUT = "folder"
-INPUTS = ("data",)
 CONFLICTS = {
     ("n", "data"): "--n is the size of simulated data; a --data file has its own",
     ("truth", "data"): "--truth is what data are simulated from; a file's truth, if known, is in its sidecar",
@@ -32,7 +32,8 @@ REQUIRES = {("column", "data"): "--column picks a column of the --data file"}
 
 def add_arguments(p) -> None:
     add_simulation_arguments(p)
-    p.add_argument("--data", metavar="FILE", help="use this data file instead of simulating")
+    p.add_argument("--data", metavar="FILE", type=data_file,
+                   help="use this data file instead of simulating ('-': CSV from stdin)")
     p.add_argument("--column", metavar="NAME", help="CSV column to use (default: the only numeric column)")
     add_sampling_arguments(p)
     add_priors_and_init_arguments(p)

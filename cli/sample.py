@@ -15,7 +15,7 @@ import sys
 from ..compare.thresholds import ESS_PER_CHAIN, MAX_DIVERGENT_SHARE, RHAT_MAX
 from ..models.names import DEFAULT_LIKELIHOOD, LIKELIHOODS
 from ..sampling.options import DEFAULT_MASS_MATRIX, DEFAULT_SAMPLER, MASS_MATRICES, SAMPLERS
-from .args import add_data_arguments, add_priors_and_init_arguments, nonneg_int, positive_int, priors_for
+from .args import add_data_arguments, add_priors_and_init_arguments, nonneg_int, positive_int, priors_for, seed_int
 from .em import NOT_CONVERGED
 
 HELP = "sample the PyMC posterior (ordered or unordered mu) and save it as netCDF (posterior.nc)"
@@ -30,9 +30,8 @@ DESCRIPTION = (
     "divergent; for the unordered model on label-invariant quantities; the posterior is written all the same, "
     "with a warning on stderr), 2 for bad input."
 )
-#: cli.main claims --out before anything is computed; it must not be the --data file or its sidecar.
+#: cli.main claims --out before anything is computed; it must not be an input (data, sidecar, priors file).
 OUTPUT = "file"
-INPUTS = ("data",)
 
 
 def add_arguments(p) -> None:
@@ -44,7 +43,7 @@ def add_arguments(p) -> None:
     p.add_argument("--chains", type=positive_int, default=4, help="number of chains (default 4)")
     p.add_argument("--draws", type=positive_int, default=1000, help="kept draws per chain (default 1000)")
     p.add_argument("--tune", type=nonneg_int, default=1000, help="warm-up steps per chain (default 1000)")
-    p.add_argument("--seed", type=nonneg_int, default=DEFAULT_SEED,
+    p.add_argument("--seed", type=seed_int, default=DEFAULT_SEED,
                    help=f"random seed (default {DEFAULT_SEED})")
     p.add_argument("--sampler", choices=SAMPLERS, default=DEFAULT_SAMPLER,
                    help=f"NUTS implementation (default {DEFAULT_SAMPLER})")
@@ -61,7 +60,7 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     from ..files.datafile import load_data
-    from ..files.output import atomic_write
+    from ..files.netcdf import atomic_write_netcdf
 
     out = args.out
     ds = load_data(args.data, args.column)
@@ -81,7 +80,7 @@ def run(args) -> int:
     dt = sample(model, chains=args.chains, draws=args.draws, tune=args.tune, seed=args.seed,
                 sampler=args.sampler, init=args.init, start=start, mass_matrix=args.mass_matrix)
     dt.attrs = dict(dt.attrs) | {"start_source": "em.fit" if start is not None else "prior draws"}
-    atomic_write(out, lambda tmp: dt.to_netcdf(tmp, engine="h5netcdf"))
+    atomic_write_netcdf(out, dt)
 
     a = dt.attrs
     print(f"wrote {out}: {args.model} model, {a['chains']} chains x {a['draws']} draws "

@@ -6,7 +6,7 @@ import argparse
 import shlex
 import sys
 
-from .args import nonneg_int, params_arg, positive_int
+from .args import nonneg_int, params_arg, positive_int, priors_spec, seed_int
 
 HELP = "repeated-sampling study: coverage, bias, Bernstein-von Mises, SBC over many simulated data sets"
 DESCRIPTION = (
@@ -51,14 +51,14 @@ def add_arguments(p) -> None:
     p.add_argument("--chains", type=positive_int, default=4, help="chains per posterior (default 4)")
     p.add_argument("--draws", type=positive_int, default=1000, help="kept draws per chain (default 1000)")
     p.add_argument("--tune", type=positive_int, default=1000, help="warm-up steps per chain (default 1000)")
-    p.add_argument("--priors", metavar="FILE|TEXT",
+    p.add_argument("--priors", metavar="FILE|TEXT", type=priors_spec,
                    help="fixed prior, e.g. 'pi1=beta:1,1;mu=normal:10,10;sigma=halfnormal:5' or a .json/.toml "
                    "file (default: Beta(1,1), Normal(m, 2s), HalfNormal(2s) with m, s the true mixture's mean and sd)")
     p.add_argument("--sbc", type=nonneg_int, default=0, metavar="R",
                    help="simulation-based calibration replicates of the ordered model (default 0)")
     p.add_argument("--sbc-n", type=positive_int, metavar="N",
                    help="data size of the SBC replicates (default: smallest --n)")
-    p.add_argument("--seed", type=nonneg_int, default=2026, help="study seed (default 2026)")
+    p.add_argument("--seed", type=seed_int, default=2026, help="study seed (default 2026)")
     p.add_argument("--out", metavar="FOLDER", required=True, help="study folder (store, report, tables, figures)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--workers", type=positive_int, help="local worker processes (default: the core count)")

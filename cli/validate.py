@@ -6,7 +6,7 @@ import argparse
 import json
 
 from ..adequacy.levels import N_BOOT
-from .args import add_data_arguments, nonneg_int, params_arg, positive_int
+from .args import add_data_arguments, nonneg_int, params_arg, positive_int, seed_int
 
 HELP = "check an EM estimate from elsewhere: global maximum, local maximum, or not a maximum"
 DESCRIPTION = (HELP + ". A maximum must be stationary (scaled gradient within --tolerance standard errors) "
@@ -31,7 +31,7 @@ def add_arguments(p) -> None:
     p.add_argument("--estimate", type=params_arg, required=True, metavar="PI1,MU1,MU2,SIGMA",
                    help="the estimate to check, in either labelling")
     p.add_argument("--n-init", type=positive_int, default=10, help="EM starts for the best optimum (default 10)")
-    p.add_argument("--seed", type=nonneg_int, default=0, help="seed for EM starts and sampling (default 0)")
+    p.add_argument("--seed", type=seed_int, default=0, help="seed for EM starts and sampling (default 0)")
     p.add_argument("--tolerance", type=positive_float, default=None, metavar="SE",
                    help="how many standard errors from the maximum still count as at it (default 0.05); for an "
                         "estimate rounded for printing, e.g. 0.5 (3 significant figures are 0.2-0.4 SE from the "

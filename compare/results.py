@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ..files.output import atomic_write, check_writable
+from ..files.netcdf import atomic_write_netcdf, load_tree
+from ..files.output import check_writable
 from ..labels.draws import Relabelled
 from ..models.data import checked_values, fingerprint, recorded_sha256, require_same_data
 from ..models.errors import EmvbError
@@ -148,7 +149,7 @@ def save_results(path, *, data, em_result, posteriors: dict, table: pd.DataFrame
             raise EmvbError(f"posterior variant name {name!r} cannot be a group name")
         root["posteriors"][name] = _variant_tree(post)
     root["table"] = _table_dataset(table)
-    atomic_write(path, lambda tmp: root.to_netcdf(tmp, engine=ENGINE))
+    atomic_write_netcdf(path, root, engine=ENGINE)
     return path
 
 
@@ -160,12 +161,7 @@ def load_results(path) -> xr.DataTree:
     path = Path(path)
     if not path.is_file():
         raise EmvbError(f"{path}: no such results file")
-    try:
-        tree = xr.open_datatree(path, engine=ENGINE)
-        tree.load()
-        tree.close()
-    except (OSError, ValueError) as e:
-        raise EmvbError(f"{path}: not a readable netCDF results file ({type(e).__name__})") from None
+    tree = load_tree(path, "a netCDF results file", engine=ENGINE)
     groups = {"observed_data", "em", "posteriors", "table"}
     if tree.attrs.get("format") != FORMAT or not groups <= set(tree.children):
         raise EmvbError(f"{path}: not an emvb comparison (format {tree.attrs.get('format')!r})")

@@ -7,8 +7,9 @@
   spreadsheet is still read (digits, signs and separators are the same bytes in both); a file
   with NUL bytes is not text.
 - Cells are split by ``,`` (``.tsv``/``.tab``: tab) with CSV quoting and stripped of spaces; a
-  row whose first cell starts with ``#`` is a comment; blank lines at the end are ignored, blank
-  lines among the data are empty cells. The first row is a header if any of its cells is not a number.
+  row whose first cell starts with ``#`` is a comment; blank lines (nothing but spaces) are skipped
+  wherever they are, as pandas, R and numpy skip them (an empty cell in a row of several cells is
+  still refused). The first row is a header if any of its cells is not a number.
 - A number is what Python's ``float`` reads, written in ASCII without ``_``: ``1_000`` and
   full-width or other non-ASCII digits are refused, though ``float`` would take them.
 - The column is ``column``, else the only one, else the only column in which more than half the
@@ -97,18 +98,11 @@ def _why_not_a_number(cell: str, delim: str) -> str:
 
 
 def _records(path: Path, encoding: str, delim: str):
-    """``(line, cells)`` of every row after the rules: comments dropped, trailing blank lines dropped."""
-    pending: list[int] = []
+    """``(line, cells)`` of every row after the rules: comments and blank lines dropped."""
     with open(path, encoding=encoding, newline="") as f:
         for lineno, raw in enumerate(csv.reader(f, delimiter=delim), start=1):
             cells = [c.strip() for c in raw]
-            if not any(cells):
-                pending.append(lineno)  # an empty cell unless only blank lines follow
-                continue
-            for p in pending:
-                yield p, [""]
-            pending.clear()
-            if not cells[0].startswith("#"):
+            if (len(cells) > 1 or any(cells)) and not cells[0].startswith("#"):
                 yield lineno, cells
 
 

@@ -8,6 +8,11 @@ one validation every fit uses, :func:`models.data.check_values`.
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import stat
+import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -65,8 +70,23 @@ def save_dataset(ds: Dataset, path, *, force: bool = False) -> Path:
 # -- loading ----------------------------------------------------------------------------------
 
 
+#: The data argument that means standard input; its data are called :data:`STDIN_NAME`.
+STDIN = "-"
+STDIN_NAME = "stdin"
+
+
 def input_files(path) -> list[Path]:
-    """The files a data file ``path`` stands for: itself, and its sidecar if there is one."""
+    """The files a data file ``path`` stands for: itself, and its sidecar if there is one.
+
+    Standard input (``-``) stands for the file it is redirected from (``< data.csv``), if any: a pipe
+    is no file an output could replace.
+    """
+    if str(path) == STDIN:
+        try:
+            regular = stat.S_ISREG(os.fstat(0).st_mode)
+        except OSError:  # no stdin at all
+            regular = False
+        return [Path(os.path.realpath("/dev/stdin"))] if regular and os.path.exists("/dev/stdin") else []
     path = Path(path)
     side = sidecar_path(path)
     return [path, side] if side.exists() else [path]
@@ -76,16 +96,56 @@ def load_data(path, column: str | None = None) -> Dataset:
     """Load user data: CSV/TSV (``column`` or the only numeric one), one number per line, or ``.npy``.
 
     A file written by :func:`save_dataset` comes with a sidecar; its fingerprint is checked and the
-    truth and seed are restored. Text is read by :func:`files.csvread.read_column`. Any problem
-    raises :class:`DataError` naming the file.
+    truth and seed are restored. Text is read by :func:`files.csvread.read_column`. ``-`` reads CSV
+    from standard input, and a pipe or FIFO (``/dev/stdin``, ``<(...)``) is read too: both are read
+    once to the end into a private temporary file, which the readers' passes then read (its bytes
+    are the data's: the fingerprint is that of the values read). Any problem raises
+    :class:`DataError` naming the file.
     """
     try:
+        if str(path) == STDIN or _is_stream(Path(path)):
+            return _load_stream(path, column)
         return _load(Path(path), column)
     except OSError as e:  # unreadable (permissions, a device, a vanished file)
-        raise DataError(f"{path}: cannot be read ({e.strerror or e})") from None
+        raise DataError(f"{STDIN_NAME if str(path) == STDIN else path}: cannot be read ({e.strerror or e})") from None
 
 
-def _load(path: Path, column: str | None) -> Dataset:
+def _is_stream(path: Path) -> bool:
+    """A pipe, FIFO or character device (read once, front to back), not a regular file or a folder."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
+
+
+def _load_stream(path, column: str | None) -> Dataset:
+    """Data read from standard input or a pipe: copied to a temporary file, loaded, messages named as given."""
+    name = STDIN_NAME if str(path) == STDIN else str(path)
+    if str(path) == STDIN and sys.stdin is not None and sys.stdin.isatty():
+        raise DataError(f"{name}: is a terminal; pipe the data in (cat data.csv | emvb ...) or give a file")
+    suffix = "" if str(path) == STDIN else Path(path).suffix
+    with tempfile.TemporaryDirectory(prefix="emvb-data-") as folder:
+        tmp = Path(folder) / f"data{suffix}"
+        with open(tmp, "wb") as dst:
+            if str(path) == STDIN:
+                if sys.stdin is None:
+                    raise DataError(f"{name}: there is no standard input to read")
+                shutil.copyfileobj(sys.stdin.buffer, dst)
+            else:
+                with open(path, "rb") as src:
+                    shutil.copyfileobj(src, dst)
+        if tmp.stat().st_size == 0:
+            raise DataError(f"{name}: is empty: nothing was read from it")
+        try:
+            return _load(tmp, column, sidecar_of=None if str(path) == STDIN else Path(path), name=name)
+        except DataError as e:  # name what the user gave, not the temporary copy
+            raise DataError(str(e).replace(str(tmp), name)) from None
+
+
+def _load(path: Path, column: str | None, sidecar_of: Path | None = ..., name: str | None = None) -> Dataset:
+    """Load ``path``; the sidecar is that of ``sidecar_of`` (default: of ``path``; None: no sidecar)."""
+    sidecar_of = path if sidecar_of is ... else sidecar_of
     if not path.exists():
         raise DataError(f"{path}: no such file")
     if path.is_dir():
@@ -103,11 +163,11 @@ def _load(path: Path, column: str | None) -> Dataset:
     else:
         raw, line_of = read_column(path, column)
         values = check_values(raw, str(path), line_of)
-    meta = _sidecar(path)
-    ds = Dataset(values=values, name=path.name, truth=meta.get("truth"), seed=meta.get("seed"))
+    meta = _sidecar(sidecar_of) if sidecar_of is not None else {}
+    ds = Dataset(values=values, name=name or path.name, truth=meta.get("truth"), seed=meta.get("seed"))
     if meta and meta["sha256"] != ds.sha256:
-        raise DataError(f"{path}: contents differ from the fingerprint in {sidecar_path(path).name} (edited "
-                        "after it was written?); remove the sidecar to use the file as it is")
+        raise DataError(f"{sidecar_of}: contents differ from the fingerprint in {sidecar_path(sidecar_of).name} "
+                        "(edited after it was written?); remove the sidecar to use the file as it is")
     return ds
 
 

@@ -13,7 +13,8 @@ for every command that declares ``OUTPUT``: see :mod:`cli.main`). For each outpu
   (:func:`files.lock.output_lock`: a second run writing the same output is refused, naming the
   first), and removes temporaries that dead runs left (:func:`files.lock.remove_stale`).
 
-**Writing.** Every output goes to a temporary name ``.NAME.PID.TOKEN.tmp`` in the same folder and is
+**Writing.** (netCDF: :func:`files.netcdf.atomic_write_netcdf`, built on :func:`atomic_write`.)
+Every output goes to a temporary name ``.NAME.PID.TOKEN.tmp`` in the same folder and is
 renamed into place, which is atomic on POSIX, so an interrupted run leaves either the old output or
 the new one; after a Ctrl-C nothing is renamed into place (:func:`files.interrupt.raise_if_interrupted`);
 temporaries of dead runs beside it are removed first.
@@ -185,8 +186,12 @@ def _new_file(tmp: Path) -> None:
     os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))  # mode & ~umask, like open()
 
 
-def _failed(path: Path, e: OSError) -> EmvbError:
-    return EmvbError(f"{path}: writing failed ({e.strerror or e})")
+def _failed(path: Path, e: OSError, tmp: Path | None = None) -> EmvbError:
+    """One line naming the output (the file inside an output folder, by its final name) and the cause."""
+    name = str(path)
+    if tmp is not None and e.filename and str(e.filename).startswith(str(tmp) + os.sep):
+        name = str(path / os.path.relpath(e.filename, tmp))
+    return EmvbError(f"{name}: writing failed ({e.strerror or e})")
 
 
 def atomic_write(path, writer: Callable[[Path], None]) -> Path:
@@ -246,7 +251,10 @@ def atomic_dir(path, writer: Callable[[Path], None], force: bool) -> Path:
             os.replace(tmp, path)
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise _failed(path, e) from None
+        raise _failed(path, e, tmp) from None
+    except EmvbError as e:  # a file inside failed (atomic_write): name it by its final place, not the temporary's
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise EmvbError(str(e).replace(str(tmp), str(path))) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

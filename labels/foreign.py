@@ -14,11 +14,12 @@ The draws must have ``chain`` and ``draw`` dimensions, as ArviZ writes them. The
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
+from ..files.netcdf import load_tree
+from ..models.data import fingerprint, require_same_data
 from ..models.errors import DataError
 from .draws import SAMPLE_DIMS, extra_dim, means_dim
 
@@ -39,15 +40,42 @@ class Names:
 
 def read_posterior(path) -> xr.DataTree:
     """A netCDF posterior (DataTree with a ``posterior`` group, or a flat file of draws), loaded in memory."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such file")
-    try:
-        with xr.open_datatree(path) as tree:
-            return tree.load().copy()
-    except (OSError, ValueError) as e:
-        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise DataError(f"{path}: cannot read it as a netCDF posterior ({reason})") from None
+    return load_tree(path, "a netCDF posterior")
+
+
+def observed_values(tree: xr.DataTree, where: str = "posterior") -> np.ndarray | None:
+    """The data a posterior file carries in ArviZ's ``observed_data`` group (float64, flattened), or None.
+
+    A group with several variables is refused: emvb's model observes one.
+    """
+    if "observed_data" not in tree.children:
+        return None
+    obs = tree["observed_data"].to_dataset()
+    if not obs.data_vars:
+        return None
+    if len(obs.data_vars) > 1:
+        raise DataError(f"{where}: observed_data holds {len(obs.data_vars)} variables "
+                        f"({', '.join(map(str, obs.data_vars))}); emvb's model observes one")
+    var = next(iter(obs.data_vars.values()))
+    if not np.issubdtype(var.dtype, np.number):
+        raise DataError(f"{where}: observed_data {var.name!r} is not numeric ({var.dtype})")
+    return np.asarray(var.values, dtype=np.float64).ravel()
+
+
+def require_observed(tree: xr.DataTree, ds, data_name: str, where: str) -> bool:
+    """Refuse data ``ds`` other than the observed data the posterior file carries; whether it carries them.
+
+    As strict as emvb's recorded sha256: the same values in the same order (their fingerprints agree).
+    """
+    obs = observed_values(tree, where)
+    if obs is None:
+        return False
+    if obs.size != ds.n:
+        raise DataError(f"{data_name}: {ds.n} points, but the posterior {where} was fitted to {obs.size} "
+                        "(its observed_data); refusing to combine fits of different data")
+    require_same_data(fingerprint(obs), ds.sha256,
+                      f"{data_name} (the posterior {where} holds other observed_data)")
+    return True
 
 
 def _posterior_node(tree: xr.DataTree) -> xr.DataTree:

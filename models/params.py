@@ -102,3 +102,6 @@ class MixtureParams:
 DEFAULT_TRUTH = MixtureParams(0.3, 5.0, 15.0, 2.0)
 DEFAULT_N = 10_000
 DEFAULT_SEED = 2026
+#: The largest seed: results record their seed as an unsigned 64-bit integer (netCDF/HDF5 attributes and
+#: the JSON sidecar), and a larger Python int cannot be stored there.
+MAX_SEED = 2**64 - 1

@@ -139,10 +139,11 @@ class Priors:
             return cls.default_for(x)
         if text == "flat":
             return cls.flat()
-        if "=" in text:
+        path = priors_file(text)
+        if path is None:
             entries = _split_entries(text, "priors")
         else:
-            entries = _read_file(Path(text))
+            entries = _read_file(path)
             if set(entries) & set(FIELDS):
                 return cls.from_dict(entries)
         return cls._from_entries(entries, x, str(text_or_path))
@@ -278,6 +279,19 @@ def _split_entries(text: str, where: str) -> dict[str, str]:
             raise SettingError(f"priors {where!r}: {name!r} is given twice")
         out[name] = spec.strip()
     return out
+
+
+def priors_file(text_or_path) -> Path | None:
+    """The file a priors argument names, or None for ``default``, ``flat`` or entries (text with ``=``).
+
+    The one rule :meth:`Priors.parse` reads a file by; the CLI checks outputs against this file.
+    """
+    if isinstance(text_or_path, Path):
+        return text_or_path
+    if not isinstance(text_or_path, str):
+        return None
+    text = text_or_path.strip()
+    return None if text in ("default", "flat") or "=" in text else Path(text)
 
 
 def _read_file(path: Path) -> dict:

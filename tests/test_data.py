@@ -78,7 +78,6 @@ BAD_INPUTS = [
     ("empty.csv", "", "file is empty"),
     ("header_only.csv", "x\n", "no data rows"),
     ("word.csv", "x\n1\n2\nabc\n" + GOOD, "line 4: 'abc' in column 'x' is not a number"),
-    ("blank.csv", "x\n1\n2\n\n" + GOOD, "line 4: an empty cell"),
     ("nan.csv", "x\n1\nnan\n2\ninf\n" + GOOD, "2 value(s) are NaN or infinite (first at line 3"),
     ("few.csv", "x\n1\n2\n3\n", "only 3 data points"),
     ("two.csv", "x\n" + "1\n2\n" * 10, "only 2 distinct value(s); with fewer than 3 the likelihood is unbounded"),

@@ -73,7 +73,7 @@ def test_foreign_posterior_json_and_relabelled_file(cli, files):
     # Text mode (same command without --json): verdict, fingerprint status, each method's swaps.
     r = cli("labels", "--data", data, "--posterior", post, "--weights", "w", "--means", "means", "--sigma", "s")
     assert r.returncode == 0, r.stderr
-    assert "verdict: between_chains" in r.stdout and "records no data sha256" in r.stdout
+    assert "verdict: between_chains" in r.stdout and "records neither a data sha256 nor observed_data" in r.stdout
     assert "share of draws each method swapped: order 50.00%" in r.stdout
 
 
@@ -123,7 +123,58 @@ def test_bad_files_and_outputs_are_refused(capsys, files, tmp_path):
     for extra, match in (((("--posterior", junk)), "cannot read it as a netCDF posterior"),
                          (("--posterior", tmp_path / "none.nc"), "no such file"),
                          (("--posterior", post, "--out", kept), "--force"),
-                         (("--posterior", post, "--out", post, "--force"), "is the input posterior")):
+                         (("--posterior", post, "--out", post, "--force"), "is the input")):
         status, out, err = main_run(capsys, "labels", "--data", data, *names, *extra)
         assert status == 2 and match in err and len(err.strip().splitlines()) == 1, err
     assert kept.read_text() == "keep me"
+
+
+def _own_layout(th, observed=None) -> xr.DataTree:
+    groups = {"posterior": {"pi1": th[..., 0], "mu": th[..., 1:3], "sigma": th[..., 3]}}
+    if observed is not None:
+        groups["observed_data"] = {"y": observed}
+    return az.from_dict(groups, dims={"mu": ["component"]})
+
+
+def test_a_posterior_carrying_observed_data_is_checked_against_the_data(capsys, files, tmp_path):
+    """No sha256 recorded, but ArviZ's observed_data: --data must be those values, as strictly as a sha256."""
+    root, data, post, th, perm, fit = files
+    x = np.loadtxt(data, skiprows=1)
+    cases = {"same": (x, 0, "matches the posterior's observed_data"),
+             "ten_times_more": (np.tile(x, 10), 2, f"{x.size} points, but the posterior"),
+             "one_value_moved": (np.r_[x[:-1], np.nextafter(x[-1], np.inf)], 2, "holds other observed_data"),
+             "reordered": (x[::-1], 2, "holds other observed_data")}
+    for name, (observed, status, message) in cases.items():
+        path = tmp_path / f"{name}.nc"
+        _own_layout(th, observed).to_netcdf(path)
+        got, out, err = main_run(capsys, "labels", "--data", data, "--posterior", path)
+        assert got == status, (name, err)
+        assert message in (out if status == 0 else err), (name, out, err)
+        assert status == 0 or len(err.strip().splitlines()) == 1, err
+
+
+def test_a_damaged_posterior_is_one_line_whatever_fails_inside(capsys, cli, files, tmp_path):
+    """20 KB overwritten at places through the file: HDF5/xarray fail with KeyError, RuntimeError, AttributeError,
+    ...; each is one line and exit status 2 (or the damage missed what is read, and the command runs)."""
+    root, data, post, th, perm, fit = files
+    raw = post.read_bytes()
+    k = min(20_000, len(raw) // 5)
+    unreadable = []
+    for i, frac in enumerate(np.linspace(0.1, 0.9, 5)):
+        damaged = bytearray(raw)
+        at = int(frac * len(raw))
+        damaged[at:at + k] = np.random.default_rng(i).integers(0, 256, k, dtype=np.uint8).tobytes()
+        path = tmp_path / f"damaged{i}.nc"
+        path.write_bytes(bytes(damaged))
+        status, out, err = main_run(capsys, "labels", "--data", data, "--posterior", path, "--weights", "w",
+                                    "--means", "means", "--sigma", "s")
+        assert status in (0, 2), err
+        if status == 2:
+            assert len(err.strip().splitlines()) == 1, err
+        if "cannot read it as a netCDF posterior" in err:
+            unreadable.append(path)
+    assert unreadable  # the damage did reach what HDF5 reads
+    # in a fresh interpreter: nothing more on stderr at exit (h5netcdf's half-opened file is collected silently)
+    r = cli("labels", "--data", data, "--posterior", unreadable[0])
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "cannot read it as a netCDF posterior" in r.stderr, \
+        r.stderr

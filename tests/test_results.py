@@ -105,5 +105,5 @@ def test_load_refuses_altered_or_foreign_files(comparison, tmp_path):
     with pytest.raises(EmvbError, match="not an emvb comparison"):
         load_results(tmp_path / "f.nc")
     (tmp_path / "junk.nc").write_text("not netcdf")
-    with pytest.raises(EmvbError, match="not a readable"):
+    with pytest.raises(EmvbError, match="cannot read it as a netCDF results file"):
         load_results(tmp_path / "junk.nc")
