@@ -30,6 +30,7 @@ from .files.datafile import load_data, save_dataset
 from .models import DEFAULT_TRUTH, PARAM_NAMES, Dataset, MixtureParams, loglik, logpdf, pdf, responsibilities, simulate
 from .models.errors import DataError, EmvbError, ParamError, SettingError
 from .models.priors import Priors
+from .sampling.options import DEFAULT_INIT
 
 try:
     __version__ = _version("emvb")
@@ -46,10 +47,11 @@ def build_model(data, *, ordered: bool = True, priors="default", likelihood: str
 
 
 def sample_posterior(data, *, ordered: bool = True, priors="default", chains: int = 4, draws: int = 1000,
-                     tune: int = 1000, seed: int = 0, init: str = "em", start: MixtureParams | None = None,
+                     tune: int = 1000, seed: int = 0, init: str = DEFAULT_INIT, start: MixtureParams | None = None,
                      **kwargs):
     """Sample the posterior of the mixture with NUTS; an ``xarray.DataTree`` (ArviZ reads it directly).
 
+    ``init`` defaults to ``"prior"`` (independent prior draws), as in ``emvb sample`` and ``emvb run``;
     ``init="em"`` starts every chain at ``start`` (by default the EM estimate, fitted here); see
     :func:`sampling.sample.sample` for ``init``, ``sampler``, ``mass_matrix`` and the other options.
     """

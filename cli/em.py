@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import sys
 
-from .args import add_data_arguments, positive_int, seed_int
+from ..models.params import resolved
+from .args import add_data_arguments, nonneg_int, positive_int, seed_int
 
 #: Exit status when the best fit did not converge (its estimate is still printed).
 NOT_CONVERGED = 1
@@ -39,11 +40,16 @@ def add_arguments(p) -> None:
 def format_table(result, name: str) -> str:
     """The human-readable summary of an :class:`em.EMResult`."""
     ci = result.ci(0.95)
-    lines = [f"EM fit of {name}: n={result.n}, sha256 {result.sha256[:16]}...",
-             f"{'parameter':<10}{'estimate':>14}{'SE':>12} {'95% CI':>30}"]
+    rows = []
     for k, v in result.params.to_dict().items():
         lo, hi = ci[k]
-        lines.append(f"{k:<10}{v:>14.6g}{getattr(result.se, k):>12.4g} {f'[{lo:.6g}, {hi:.6g}]':>30}")
+        se = getattr(result.se, k)
+        r = 0.1 * se if se > 0 else 1e-3 * result.params.sigma  # digits down to a tenth of the SE, at any offset
+        rows.append((k, resolved(v, r), se, f"[{resolved(lo, r)}, {resolved(hi, r)}]"))
+    w_est, w_ci = max(14, *(len(r[1]) + 2 for r in rows)), max(30, *(len(r[3]) + 1 for r in rows))
+    lines = [f"EM fit of {name}: n={result.n}, sha256 {result.sha256[:16]}...",
+             f"{'parameter':<10}{'estimate':>{w_est}}{'SE':>12} {'95% CI':>{w_ci}}"]
+    lines += [f"{k:<10}{est:>{w_est}}{se:>12.4g} {interval:>{w_ci}}" for k, est, se, interval in rows]
     status = "converged" if result.converged else "NOT converged"
     lines.append(f"log-likelihood {result.loglik:.6f}; {status} after {result.n_iter} iterations "
                  f"({result.n_map_evals} EM-map evaluations): {result.reason}")

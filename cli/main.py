@@ -196,7 +196,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"emvb {args.command}: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"emvb {args.command}: {_interrupted(outputs)}", file=sys.stderr)
+        # a command may say what an interrupt leaves (emvb study: the replicates kept, and how to resume)
+        print(f"emvb {args.command}: {getattr(args, 'interrupted_note', None) or _interrupted(outputs)}",
+              file=sys.stderr)
         return 130
     except BrokenPipeError:
         # whoever read stdout has gone (`emvb em ... | head -1`): stop quietly, as shell tools do; stdout

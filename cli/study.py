@@ -6,6 +6,8 @@ import argparse
 import shlex
 import sys
 
+from ..study.progress import PROGRESS_EVERY
+from ..study.runner import WAIT_WORKERS
 from .args import nonneg_int, params_arg, positive_int, priors_spec, seed_int
 
 HELP = "repeated-sampling study: coverage, bias, Bernstein-von Mises, SBC over many simulated data sets"
@@ -63,8 +65,53 @@ def add_arguments(p) -> None:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--workers", type=positive_int, help="local worker processes (default: the core count)")
     where.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask scheduler's workers")
+    p.add_argument("--wait-workers", type=positive_float, default=WAIT_WORKERS, metavar="SECONDS",
+                   help=f"with --scheduler: how long to wait for a scheduler without workers to get one before "
+                   f"giving up with exit status 2 (default {WAIT_WORKERS:g})")
+    p.add_argument("--progress-every", type=positive_float, default=PROGRESS_EVERY, metavar="SECONDS",
+                   help="when stderr is not a terminal (a log), print a progress line this often instead of the "
+                   f"bar (default {PROGRESS_EVERY:g})")
     p.add_argument("--force", action="store_true", help="start afresh in a folder that holds another study")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or lines")
+
+
+def positive_float(text: str) -> float:
+    """A finite number > 0 (seconds), or a one-line usage error."""
+    try:
+        v = float(text)
+    except ValueError:
+        v = float("nan")
+    if not (v > 0 and v < float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
+    return v
+
+
+def kept(out) -> int:
+    """Replicates recorded in ``out``'s store (0 when there is none), read without writing."""
+    import sqlite3
+    from pathlib import Path
+
+    from ..study.store import STORE_NAME
+
+    path = Path(out) / STORE_NAME
+    if not path.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10) as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM replicates").fetchone()[0])
+    except sqlite3.Error:  # created, but its schema not committed yet
+        return 0
+
+
+def interrupted_note(out, before: int, total: int) -> str | None:
+    """What a Ctrl-C leaves: the replicates kept in the store and how to resume (None: nothing kept)."""
+    from ..study.store import STORE_NAME
+
+    now = kept(out)
+    if now == 0:
+        return None
+    return (f"interrupted; {now} of {total} replicates are kept in {out}/{STORE_NAME} ({now - before} finished "
+            "in this run); run the same command again to resume (the report and tables are written at the end)")
 
 
 def settings_from(args):
@@ -97,7 +144,7 @@ def run(args) -> int:
     from ..files.lock import output_lock
     from ..files.output import parents_made
     from ..study.pipeline import run_study
-    from ..study.runner import check_address
+    from ..study.runner import check_address, total_replicates
 
     settings = settings_from(args)
     if args.scheduler:
@@ -106,9 +153,16 @@ def run(args) -> int:
     # A study resumes into its existing folder, so it takes the output lock alone (not cli.main's OUTPUT
     # claim, which refuses an existing folder): a second study on the same --out is refused, naming the first.
     # Missing parent folders (`studies/` in `--out studies/NAME`) are created first, like every output's.
-    with parents_made(args.out), output_lock(args.out):
-        result = run_study(settings, args.out, workers=args.workers, scheduler=args.scheduler, quiet=args.quiet,
-                           force=args.force, command=command)
+    before = 0 if args.force else kept(args.out)
+    try:
+        with parents_made(args.out), output_lock(args.out):
+            result = run_study(settings, args.out, workers=args.workers, scheduler=args.scheduler, quiet=args.quiet,
+                               force=args.force, command=command, wait_workers=args.wait_workers,
+                               progress_every=args.progress_every)
+    except KeyboardInterrupt:
+        # cli.main prints this instead of "nothing written": finished replicates are committed as they arrive
+        args.interrupted_note = interrupted_note(args.out, before, total_replicates(settings))
+        raise
     if result.lost:
         print(f"emvb study: {len(result.lost)} task(s) were not run (their workers died repeatedly): "
               f"{'; '.join(result.lost[:3])}; run the same command again to retry them", file=sys.stderr)

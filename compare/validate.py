@@ -44,7 +44,7 @@ from ..em import fit, observed_information, score
 from ..em.steps import em_map
 from ..models.data import checked_values
 from ..models.density import loglik
-from ..models.errors import EmvbError, SettingError
+from ..models.errors import EmvbError, ParamError, SettingError
 from ..models.params import PARAM_NAMES, MixtureParams
 from ..models.scaling import Scaling
 
@@ -53,6 +53,10 @@ from ..models.scaling import Scaling
 TOLERANCE_SE = 0.05
 #: Two optima are the same when their log-likelihoods agree to this relative tolerance.
 LOGLIK_RTOL = 1e-7
+#: An estimate is checked when its means lie within this many interquartile ranges of the data's median
+#: and its sigma between 1/this and this many: the information's sums hold (x - mu)^4 / sigma^6, which
+#: then stay below about 1e200 (docs/methods.md, "Validating an estimate").
+ESTIMATE_STD_MAX = 1e20
 #: The tests, in the order they are reported.
 TESTS = ("stationary", "negative_definite", "at_optimum", "best")
 
@@ -159,6 +163,27 @@ class Validation:
         return out
 
 
+def _checkable(estimate: MixtureParams, sc: Scaling) -> MixtureParams:
+    """The estimate in standardised units, or a :class:`ParamError` in the user's numbers when float64
+    cannot check it: a weight whose label swap ``1 - pi1`` rounds to 1 (``pi1`` below 1.1e-16), or means or
+    sigma beyond :data:`ESTIMATE_STD_MAX` interquartile ranges (the checks' fourth powers overflow)."""
+    p = estimate
+    if not 0.0 < 1.0 - p.pi1 < 1.0:
+        raise ParamError(f"estimate pi1 = {p.pi1:.6g}: 1 - pi1 is {1.0 - p.pi1:.17g} in float64, so the two "
+                         "labellings cannot be told apart; a weight within 1.1e-16 of 0 or 1 is a component "
+                         "without data, which validate cannot check (fit one normal instead)")
+    est = sc.params_to_std(p)
+    far = [f"{k} = {getattr(p, k):.6g} ({abs(getattr(est, k)):.3g} IQR from the median)" for k in ("mu1", "mu2")
+           if not abs(getattr(est, k)) <= ESTIMATE_STD_MAX]
+    if not 1.0 / ESTIMATE_STD_MAX <= est.sigma <= ESTIMATE_STD_MAX:
+        far.append(f"sigma = {p.sigma:.6g} ({est.sigma:.3g} IQR)")
+    if far:
+        raise ParamError(f"estimate {', '.join(far)}: validate checks means within {ESTIMATE_STD_MAX:g} and sigma "
+                         f"from {1 / ESTIMATE_STD_MAX:g} to {ESTIMATE_STD_MAX:g} interquartile ranges of the data "
+                         f"(median {sc.center:.6g}, IQR {sc.scale:.6g}); beyond, float64 cannot compute its curvature")
+    return est
+
+
 def _safe(f, *args):
     """EM steps can leave the parameter space from a wild estimate (a component with no weight)."""
     try:
@@ -224,8 +249,8 @@ def validate(data, estimate: MixtureParams, *, n_init: int = 10, seed: int = 0, 
         raise SettingError(f"tolerance must be a number of standard errors > 0, got {tolerance}")
     values, sha = checked_values(data)
     sc, xs = Scaling.standardized(values)
+    est = _checkable(estimate, sc)
     best = best if best is not None else fit(values, n_init=n_init, seed=seed)
-    est = sc.params_to_std(estimate)
     cov_best = _cov_std(best, sc)
     dist, labelling = distance_to(est, sc.params_to_std(best.params), cov_best)
     cov_mle = cov_best if labelling == "as_mle" else swap_cov(cov_best)

@@ -88,6 +88,13 @@ class Runs:
         return iter(self.starts)
 
 
+def _resolved(v: float, se: float) -> str:
+    """``v`` to a tenth of its SE at any offset (six significant digits at least)."""
+    from ..models.params import resolved
+
+    return resolved(v, 0.1 * se if se > 0 else 0.0)
+
+
 def _json_float(v: float):
     return float(v) if math.isfinite(v) else None
 
@@ -134,6 +141,28 @@ class EMResult:
     swapped: bool = False
     scaling: Scaling | None = None
     cov_std: np.ndarray | None = None
+
+    def __repr__(self) -> str:
+        """Short: estimate with SEs, log-likelihood, iterations, convergence (:meth:`detail` for the rest)."""
+        est = ", ".join(f"{k}={_resolved(v, se)} (SE {se:.3g})" for k, v, se in
+                        zip(PARAM_NAMES, self.params.to_array(), self.se.to_array(), strict=True))
+        return (f"EMResult({est}; loglik={self.loglik:.6f}, n_iter={self.n_iter}, converged={self.converged}, "
+                f"n={self.n})")
+
+    __str__ = __repr__
+
+    def detail(self) -> str:
+        """Everything, one field a line: the short repr's numbers plus the covariance, the stopping reason,
+        every start and optimum, the trace's length, the standardisation and the data's sha256."""
+        lines = [repr(self), f"reason: {self.reason}; {self.n_map_evals} EM-map evaluations; tol {self.tol:g}, "
+                 f"SQUAREM {self.accelerate}; swapped {self.swapped}", f"sha256: {self.sha256}",
+                 f"standardisation: {None if self.scaling is None else self.scaling.to_dict()}",
+                 "covariance (pi1, mu1, mu2, sigma):", np.array2string(self.cov, precision=6),
+                 f"trace: {self.trace.loglik.size} log-likelihoods, from {self.trace.loglik[0]:.6f} to "
+                 f"{self.trace.loglik[-1]:.6f}", f"{len(self.runs)} start(s), {len(self.runs.optima)} optimum/optima:"]
+        lines += [f"  {o.params}, loglik {o.loglik:.6f}, {o.count} start(s), {'maximum' if o.is_max else 'saddle'}"
+                  for o in self.runs.optima]
+        return "\n".join(lines)
 
     def in_start_labels(self) -> MixtureParams:
         """The estimate in the labelling the best run started in (undoes the ``mu1 <= mu2`` report)."""

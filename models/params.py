@@ -95,7 +95,21 @@ class MixtureParams:
             raise ParamError(f"{what}: {e}") from None
 
     def __str__(self) -> str:
-        return f"pi1={self.pi1:.6g}, mu1={self.mu1:.6g}, mu2={self.mu2:.6g}, sigma={self.sigma:.6g}"
+        # Means to a thousandth of sigma, whatever their offset (1e12 + 5 and 1e12 + 15 stay apart).
+        r = 1e-3 * self.sigma
+        return (f"pi1={self.pi1:.6g}, mu1={resolved(self.mu1, r)}, mu2={resolved(self.mu2, r)}, "
+                f"sigma={self.sigma:.6g}")
+
+
+def resolved(value: float, resolution: float, least: int = 6) -> str:
+    """``value`` with enough significant digits to show it to within ``resolution`` (at least
+    ``least``, at most 17, the digits of a float64): ``floor(log10|value|) - floor(log10 resolution)
+    + 1`` digits. So an estimate offset by 1e12 prints as ``1000000000004.97``, not ``1e+12``."""
+    v, r = float(value), float(resolution)
+    digits = least
+    if v != 0.0 and math.isfinite(v) and math.isfinite(r) and r > 0.0:
+        digits = min(17, max(least, math.floor(math.log10(abs(v))) - math.floor(math.log10(r)) + 1))
+    return f"{v:.{digits}g}"
 
 
 #: The default truth of the mission: pi1=0.3, mu1=5, mu2=15, sigma=2 (with N = 10,000).

@@ -41,6 +41,9 @@ _DISTS = {
     "mu": {"normal": 2, "flat": 0},
     "sigma": {"halfnormal": 1, "halfflat": 0},
 }
+#: Largest Beta parameter that samples: Beta(a, a) with a = 1e30 samples with nutpie (pi1 = 1/2 to
+#: about 1e-15), a = 1e300 does not (the log density's gradient overflows at prior starts).
+BETA_MAX = 1e30
 FORMAT_HELP = ("'pi1=beta:A,A;mu=normal:MEAN,SD;sigma=halfnormal:SCALE' (or mu=flat, sigma=halfflat, "
                "pi1=uniform), a .toml/.json file of the same entries, 'default' or 'flat'")
 
@@ -78,6 +81,9 @@ class Priors:
             object.__setattr__(self, name, float(v))
             if name != "mu_mean" and not v > 0:
                 raise ParamError(f"prior {name} must be > 0, got {v!r}")
+            if name in ("pi1_alpha", "pi1_beta") and not v <= BETA_MAX:
+                raise ParamError(f"prior {name} must be at most {BETA_MAX:g} (a larger Beta cannot be sampled: "
+                                 f"pi1 is then 1/2 to float64's precision), got {v!r}")
         if self.pi1_alpha != self.pi1_beta:
             raise ParamError(
                 f"prior Beta({self.pi1_alpha:g}, {self.pi1_beta:g}) on pi1 is not symmetric in the labels; "
@@ -256,6 +262,15 @@ class Priors:
         pi1 = rng.beta(self.pi1_alpha, self.pi1_beta)
         mu = rng.normal(self.mu_mean, self.mu_sd, size=2)
         sigma = abs(rng.normal(0.0, self.sigma_sd))
+        # A draw that rounds onto the boundary (pi1 = 0 or 1 from a Beta with small a; two equal means
+        # for the ordered model from an sd below the mean's float64 spacing) is no start point.
+        bad = [f"pi1 = {pi1:g}"] if not 0.0 < pi1 < 1.0 else []
+        bad += [f"sigma = {sigma:g}"] if not sigma > 0.0 else []
+        bad += [f"mu1 = mu2 = {mu[0]:.17g}"] if ordered and mu[0] == mu[1] else []
+        if bad:
+            raise ParamError(f"a start drawn from the prior ({self.describe()}) lies on the boundary of the "
+                             f"parameter space in float64 ({', '.join(bad)}); start at the EM estimate "
+                             "(init 'em') or use a wider prior")
         return {"pi1": np.float64(pi1), "mu": np.sort(mu) if ordered else mu, "sigma": np.float64(sigma)}
 
 

@@ -155,7 +155,7 @@ def _bind(ds: Dataset, rule) -> tuple[Priors, Scaling, dict[str, np.ndarray]]:
     """The priors (data units), the standardisation and the container values for data ``ds``."""
     priors = Priors.default_for(ds) if rule == "default" else rule
     sc, xs = Scaling.standardized(ds.values, ds.name)
-    return priors, sc, _values(xs, sc.priors_to_std(priors))
+    return priors, sc, _values(xs, sc.priors_to_std(priors, check=True))
 
 
 @dataclass(frozen=True, eq=False)

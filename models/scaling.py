@@ -49,6 +49,13 @@ SUBSAMPLE = 100_000
 #: Largest |(x - c) / k| accepted: squares of larger standardised values (up to 1e200) times N stay finite.
 MAX_STANDARDISED = 1e100
 _FMAX = sys.float_info.max
+#: A prior can be sampled when its location and scales, in interquartile ranges of the data
+#: (:meth:`Scaling.priors_to_std`), lie within these bounds (a mean within the upper one of the
+#: median): then every square the likelihood and the prior compute at a start drawn from the prior
+#: or at the data, ``((x - mu) / sigma)^2`` with ``|x| <= MAX_STANDARDISED``, stays below about
+#: 1e270, finite for any n that fits in memory (docs/methods.md §7.1). Measured: every corner of the
+#: box samples with nutpie; 1e153 IQRs already overflow the log density at prior starts.
+PRIOR_STD_RANGE = (1e-30, 1e30)
 
 
 def _spread(hi: float, lo: float) -> float:
@@ -171,14 +178,44 @@ class Scaling:
         return loglik_std - n * math.log(self.scale)
 
     # -- priors ----------------------------------------------------------------------------------
-    def priors_to_std(self, priors):
-        """The same priors on the standardised parameters (module note); flat parts stay flat."""
+    def priors_to_std(self, priors, *, check: bool = False):
+        """The same priors on the standardised parameters (module note); flat parts stay flat.
+
+        ``check=True`` (what a PyMC model built from them passes) refuses, with a :class:`ParamError`
+        in the data's units, priors that cannot be sampled (:data:`PRIOR_STD_RANGE`).
+        """
         from dataclasses import replace
 
+        if check:
+            self.check_priors(priors)
         mean = self.standardize(np.array([priors.mu_mean]))[0] if priors.mu_sd is not None else priors.mu_mean
         return replace(priors, mu_mean=float(mean),
                        mu_sd=None if priors.mu_sd is None else priors.mu_sd / self.scale,
                        sigma_sd=None if priors.sigma_sd is None else priors.sigma_sd / self.scale)
+
+    def check_priors(self, priors) -> None:
+        """Refuse priors whose location or scale is outside :data:`PRIOR_STD_RANGE` in interquartile
+        ranges of these data (one line, the user's numbers; a flat prior for a scale too wide)."""
+        lo, hi = PRIOR_STD_RANGE
+        scales = []
+        if priors.mu_sd is not None:
+            scales.append((f"the sd of the Normal prior on mu ({priors.mu_sd:.6g})", priors.mu_sd, "mu=flat"))
+        if priors.sigma_sd is not None:
+            scales.append((f"the scale of the HalfNormal prior on sigma ({priors.sigma_sd:.6g})", priors.sigma_sd,
+                           "sigma=halfflat"))
+        with np.errstate(over="ignore", under="ignore"):
+            for what, value, flat in scales:
+                r = value / self.scale
+                if not lo <= r <= hi:
+                    hint = f"; for a flat prior use {flat}" if r > hi else ""
+                    raise ParamError(f"{what} is {r:.3g} interquartile ranges of the data (IQR {self.scale:.6g}); "
+                                     f"a prior that can be sampled needs {lo:g} to {hi:g}{hint}")
+            if priors.mu_sd is not None:
+                d = _spread(max(priors.mu_mean, self.center), min(priors.mu_mean, self.center)) / self.scale
+                if not d <= hi:
+                    raise ParamError(f"the mean of the Normal prior on mu ({priors.mu_mean:.6g}) is {d:.3g} "
+                                     f"interquartile ranges from the data's median {self.center:.6g} (IQR "
+                                     f"{self.scale:.6g}); a prior that can be sampled needs at most {hi:g}")
 
     def to_dict(self) -> dict[str, float]:
         """``{"center": c, "scale": k}`` (recorded with every fit)."""

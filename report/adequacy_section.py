@@ -228,6 +228,7 @@ def ppc_statistics_figure(ppc):
     3 sd is 0 in all of them for small, well-separated data), which ArviZ's histogram bins cannot take.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     fig, axes = plt.subplots(1, len(ppc.statistics), figsize=(12, 3.4), squeeze=False)
     level = int(round(100 * (1 - 2 * PPP_TAIL)))
@@ -242,6 +243,9 @@ def ppc_statistics_figure(ppc):
         ax.axvline(s.observed, color="black", lw=1.5, ls="--", label="data")
         ax.set_title(f"{_LABELS.get(s.name, s.name)}: data {s.observed:.3g}, ppp {s.ppp:.3f}", fontsize=10)
         ax.set_yticks([])
+        # Few, short tick labels: long ones (0.00015, -0.650) ran into the neighbouring panel's.
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
     axes[0][0].legend(fontsize=8, frameon=False)
     fig.suptitle("Test statistics of data simulated from the posterior (histogram) and of the data (dashed)",
                  fontsize=11)

@@ -183,9 +183,25 @@ def trace_plot(posterior, title: str, unit: float = 1.0):
     if chains:
         title += (f"\nchain{'s' if len(chains) > 1 else ''} {', '.join(map(str, chains))}: every draw the same "
                   "value (stuck; no density, a dashed line marks the value)")
-    fig = pc.get_viz("figure")
-    fig.suptitle(title, fontsize=11)
-    fig.tight_layout(rect=(0, 0, 1, 0.94 if chains else 0.97))
+    fig = one_line_labels(pc.get_viz("figure"))
+    # Which colour is which chain: ArviZ's own line colours, read back from one panel (sigma: one line per chain).
+    ids = posterior["posterior"]["chain"].values.tolist() if "posterior" in getattr(posterior, "children", {}) \
+        else posterior["chain"].values.tolist()
+    handles = [Line2D([], [], color=pc.get_viz("dist", "sigma", {"chain": c}).get_color(), lw=2) for c in ids]
+    return legend_below(fig, handles, [f"chain {c}" for c in ids], title, bottom=0.05,
+                        top=0.94 if chains else 0.96, fontsize=11)
+
+
+def one_line_labels(fig) -> plt.Figure:
+    """ArviZ writes a variable with a coordinate as ``"mu\n1"`` (two lines) in titles and axis labels:
+    write it as ``mu1``, the name the EM table and the text use."""
+    import re
+
+    for ax in fig.axes:
+        for get, set_ in ((ax.get_title, ax.set_title), (ax.get_xlabel, ax.set_xlabel), (ax.get_ylabel, ax.set_ylabel)):
+            text = get()
+            if "\n" in text:
+                set_(re.sub(r"\s*\n\s*", "", text))
     return fig
 
 
@@ -220,7 +236,7 @@ def param_densities(posterior, em_result, truth: MixtureParams | None = None, ci
     post_line = pc.get_viz("dist", "pi1")  # ArviZ's own KDE line: reuse its colour in the legend
     handles.insert(0, Line2D([], [], color=post_line.get_color(), lw=1.5))
     labels.insert(0, "posterior (ArviZ KDE)")
-    return legend_below(pc.get_viz("figure"), handles, labels,
+    return legend_below(one_line_labels(pc.get_viz("figure")), handles, labels,
                         (title or "Posterior (ArviZ) with the EM estimate, its normal approximation and the truth")
                         + unit_note(unit),
                         bottom=0.08, top=0.93, fontsize=11)

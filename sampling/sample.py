@@ -84,6 +84,9 @@ def _check_args(model, chains, draws, tune, sampler, init, seed, target_accept, 
                                  ("init", init, INITS)):
         if value not in allowed:
             raise SettingError(f"unknown {name} {value!r}; choose one of {', '.join(allowed)}")
+    if sampler == "nutpie" and isinstance(tune, int | np.integer) and tune == 0:  # nutpie panics without warm-up
+        raise SettingError("tune 0: nutpie needs at least 1 warm-up step (its adaptation panics without one); "
+                           "give tune >= 1 or use the pymc sampler")
     for name, v, low in (("chains", chains, 1), ("draws", draws, 1), ("tune", tune, 0), ("seed", seed, 0)):
         if not isinstance(v, int | np.integer) or isinstance(v, bool) or v < low:
             raise SettingError(f"{name} must be a whole number >= {low}, got {v!r}")

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from ..models.errors import EmvbError
 from .folder import OUTPUTS, write_outputs
-from .progress import Progress
-from .runner import dask_client, plan, run_tasks, total_replicates
+from .progress import PROGRESS_EVERY, Progress
+from .runner import WAIT_WORKERS, dask_client, plan, run_tasks, total_replicates
 from .settings import StudySettings
 from .store import STORE_NAME, Store
 
@@ -70,7 +70,8 @@ def _clear(out: Path) -> None:
 
 
 def run_study(settings: StudySettings, out, *, workers: int | None = None, scheduler: str | None = None,
-              quiet: bool = False, force: bool = False, command: str = "") -> StudyRun:
+              quiet: bool = False, force: bool = False, command: str = "", wait_workers: float = WAIT_WORKERS,
+              progress_every: float = PROGRESS_EVERY) -> StudyRun:
     """Run (or resume) the study in ``out`` and write its outputs; see the module note."""
     from importlib.metadata import version
 
@@ -80,7 +81,8 @@ def run_study(settings: StudySettings, out, *, workers: int | None = None, sched
     outcome = None
     with ExitStack() as stack:
         # Connect before touching the folder: an unreachable scheduler leaves nothing behind.
-        client = stack.enter_context(dask_client(workers or default_workers(), scheduler, quiet)) if todo else None
+        client = (stack.enter_context(dask_client(workers or default_workers(), scheduler, quiet, wait_workers))
+                  if todo else None)
         out.mkdir(parents=True, exist_ok=True)
         if not resuming:
             _clear(out)
@@ -90,7 +92,7 @@ def run_study(settings: StudySettings, out, *, workers: int | None = None, sched
         if todo:
             done, failed = store.counts()
             with Progress(total_replicates(settings), quiet=quiet, title=f"emvb study -> {out}", already=done,
-                          already_failed=failed) as progress:
+                          already_failed=failed, every=progress_every) as progress:
                 outcome = run_tasks(settings, store, client, progress)
         write_outputs(out, store, settings, command=command)
         total, _ = store.counts()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import signal
+import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -32,6 +33,8 @@ EM_BATCH_POINTS = 100_000
 EM_BATCH_MAX = 200
 #: Seconds to wait for a scheduler before giving up.
 CONNECT_TIMEOUT = 5
+#: Seconds to wait for a scheduler without workers to get one before giving up (``--wait-workers``).
+WAIT_WORKERS = 60
 _ADDRESS = re.compile(r"^tcp://[^\s:/]+:\d{1,5}$")
 
 
@@ -110,10 +113,28 @@ def _quiet_client_logs():
         lg.setLevel(level)
 
 
+def wait_for_workers(client, address: str, wait: float, say=print) -> int:
+    """The number of workers of the scheduler at ``address``; if it has none, say so (one line through
+    ``say``) and wait up to ``wait`` seconds for one, then give up with an :class:`EmvbError`."""
+    n = len(client.scheduler_info().get("workers", {}))
+    if n:
+        return n
+    say(f"emvb study: the scheduler {address} has 0 workers; waiting up to {wait:g} s for one "
+        "(start them with `dask worker ADDRESS`; --wait-workers changes the wait)")
+    try:
+        client.wait_for_workers(1, timeout=wait)
+    except TimeoutError:
+        raise EmvbError(f"--scheduler {address}: no worker joined within {wait:g} s (the scheduler has 0 workers; "
+                        "start some with `dask worker ADDRESS`, or wait longer with --wait-workers)") from None
+    return len(client.scheduler_info().get("workers", {}))
+
+
 @contextmanager
-def dask_client(workers: int | None = None, scheduler: str | None = None, quiet: bool = False):
+def dask_client(workers: int | None = None, scheduler: str | None = None, quiet: bool = False,
+                wait_workers: float = WAIT_WORKERS):
     """A ``distributed.Client``: on a new ``LocalCluster`` (``workers`` processes, 1 thread each) or
-    connected to ``scheduler``. Closed (and the local cluster shut down) on exit."""
+    connected to ``scheduler``, which must have a worker within ``wait_workers`` seconds
+    (:func:`wait_for_workers`). Closed (and the local cluster shut down) on exit."""
     from distributed import Client
 
     level = logging.CRITICAL if quiet else logging.ERROR
@@ -125,6 +146,7 @@ def dask_client(workers: int | None = None, scheduler: str | None = None, quiet:
             raise EmvbError(f"--scheduler {address}: no Dask scheduler answered within {CONNECT_TIMEOUT} s "
                             f"({type(e).__name__})") from None
         with _quiet_client_logs(), client:
+            wait_for_workers(client, address, wait_workers, say=lambda m: print(m, file=sys.stderr, flush=True))
             yield client
         return
     cluster = local_cluster(int(workers), level)
