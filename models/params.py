@@ -102,3 +102,5 @@ class MixtureParams:
 DEFAULT_TRUTH = MixtureParams(0.3, 5.0, 15.0, 2.0)
 DEFAULT_N = 10_000
 DEFAULT_SEED = 2026
+#: The sample sizes of the Bernstein-von Mises study (``emvb bvm``), nested data sets of one truth.
+DEFAULT_N_GRID = (20, 100, 1000, 10_000)
