@@ -33,8 +33,7 @@ def n_grid_arg(text: str) -> tuple[int, ...]:
 
 
 def add_arguments(p) -> None:
-    from ..compare.bvm import DEFAULT_N_GRID
-    from ..models.params import DEFAULT_SEED, DEFAULT_TRUTH
+    from ..models.params import DEFAULT_N_GRID, DEFAULT_SEED, DEFAULT_TRUTH
 
     grid = ",".join(str(n) for n in DEFAULT_N_GRID)
     p.add_argument("--n-grid", type=n_grid_arg, default=DEFAULT_N_GRID, metavar="N1,N2,...",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 
+from ..em.starts import SUBSAMPLE
 from ..models.params import resolved
 from .args import add_data_arguments, nonneg_int, positive_int, seed_int
 
@@ -34,6 +35,10 @@ def add_arguments(p) -> None:
     p.add_argument("--seed", type=seed_int, default=0, help="seed of the random starts (default 0)")
     p.add_argument("--max-iter", type=positive_int, default=10_000, metavar="N",
                    help="SQUAREM iterations per start (default 10000)")
+    p.add_argument("--start-sample", type=nonneg_int, default=SUBSAMPLE, metavar="M",
+                   help="with more than 2M points, run the starts on an evenly strided subsample of about M "
+                        "points and polish each maximum found on all data; 0 runs every start on all data "
+                        f"(default {SUBSAMPLE})")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
 
 
@@ -54,7 +59,9 @@ def format_table(result, name: str) -> str:
     lines.append(f"log-likelihood {result.loglik:.6f}; {status} after {result.n_iter} iterations "
                  f"({result.n_map_evals} EM-map evaluations): {result.reason}")
     starts = result.runs
-    lines.append(f"{len(starts)} start(s), {len(starts.optima)} distinct end point(s); "
+    on = "" if starts.subsample is None else (f" on a strided subsample of {starts.subsample:,} points (each "
+                                              "maximum polished on all data)")
+    lines.append(f"{len(starts)} start(s){on}, {len(starts.optima)} distinct end point(s); "
                  f"{starts.optima[0].count} reached the best")
     for j, opt in enumerate(starts.optima[1:], start=1):
         lines.append(f"  other end point {j}: {opt.params}, log-likelihood {opt.loglik:.4f} "
@@ -89,7 +96,8 @@ def run(args) -> int:
     from ..files.datafile import load_data
 
     ds = load_data(args.data, args.column)
-    result = em.fit(ds, n_init=args.n_init, seed=args.seed, max_iter=args.max_iter)
+    result = em.fit(ds, n_init=args.n_init, seed=args.seed, max_iter=args.max_iter,
+                    start_sample=args.start_sample or None)
     if args.json:
         print(json.dumps(result.to_json_dict()))
     else:

@@ -29,14 +29,13 @@ from scipy.special import ndtr
 from ..labels.draws import draws_of
 from ..models.data import MIN_POINTS, Dataset
 from ..models.errors import SettingError
-from ..models.params import DEFAULT_SEED, DEFAULT_TRUTH, PARAM_NAMES, MixtureParams
+from ..models.params import DEFAULT_N_GRID, DEFAULT_SEED, DEFAULT_TRUTH, PARAM_NAMES, MixtureParams
 from ..models.simulate import simulate
 from .intervals import intervals
 from .progress import Stages
 from .table import compare_fits
 from .thresholds import SD_RATIO_BAND, Z_MAX
 
-DEFAULT_N_GRID = (20, 100, 1000, 10_000)
 #: 95% quantile of Kolmogorov's limit distribution: P(sqrt(m) KS > 1.358) = 0.05 for m iid draws.
 KS_95 = 1.358
 

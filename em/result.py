@@ -75,11 +75,16 @@ class Optimum:
 
 @dataclass(frozen=True)
 class Runs:
-    """Every start (``starts``) and the distinct optima (``optima``, best log-likelihood first)."""
+    """Every start (``starts``) and the distinct optima (``optima``, best log-likelihood first).
+
+    ``subsample``: None when the starts ran on all the data; else the size of the strided subsample
+    they ran on (:func:`em.fit`'s ``start_sample``): each start's ``loglik`` is then the subsample's,
+    the optima's are of all data (the best polished on all data)."""
 
     starts: tuple[RunRecord, ...]
     optima: tuple[Optimum, ...]
     best: int  # index into starts of the run reported
+    subsample: int | None = None
 
     def __len__(self) -> int:
         return len(self.starts)

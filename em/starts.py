@@ -35,7 +35,9 @@ from ..models.scaling import Scaling
 from .coords import start_u
 
 QUANTILES = (0.25, 0.75, 0.1, 0.9, 0.5)
-_SUBSAMPLE = 100_000  # starts need no precision: at most this many (evenly strided) points are used
+#: Starts need no precision: at most about this many (evenly strided) points are used to make them,
+#: and :func:`em.fit` runs them on such a subsample when the data are much larger.
+SUBSAMPLE = 100_000
 _TIE = 1e-9  # |mu1 - mu2| below this (in standardised units) counts as a symmetric start
 
 
@@ -116,12 +118,21 @@ def user_start(init: MixtureParams, scaling: Scaling) -> Start:
     return Start("user", u)
 
 
+def with_extremes(sub: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """``sub`` (sorted or not) with the smallest and largest of all the data ``xs`` added at its ends,
+    so that an outlier a strided subsample misses still gets its own start and its own fit."""
+    return np.concatenate([[xs.min()], sub, [xs.max()]])
+
+
+def strided_subsample(xs: np.ndarray, size: int) -> np.ndarray:
+    """Every ``k``-th point (``k = len(xs) // size``), with the extremes of all data (:func:`with_extremes`)."""
+    return with_extremes(xs[::max(1, xs.size // size)], xs)
+
+
 def make_starts(xs: np.ndarray, n_init: int, rng: np.random.Generator) -> list[Start]:
     """``n_init`` generated starts in the order of the module note."""
-    step = max(1, xs.size // _SUBSAMPLE)
-    sub = np.sort(xs[::step])
-    # the subsample with the extremes of all the data added (already sorted: min <= sub <= max)
-    ext = np.concatenate([[xs.min()], sub, [xs.max()]])
+    sub = np.sort(xs[::max(1, xs.size // SUBSAMPLE)])
+    ext = with_extremes(sub, xs)
     m = ext.size
     first = [("2-means split", lambda: kmeans_start(sub)),
              ("largest point alone", lambda: _split_start(ext, m - 1)),

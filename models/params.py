@@ -119,3 +119,5 @@ DEFAULT_SEED = 2026
 #: The largest seed: results record their seed as an unsigned 64-bit integer (netCDF/HDF5 attributes and
 #: the JSON sidecar), and a larger Python int cannot be stored there.
 MAX_SEED = 2**64 - 1
+#: The sample sizes of the Bernstein-von Mises study (``emvb bvm``), nested data sets of one truth.
+DEFAULT_N_GRID = (20, 100, 1000, 10_000)

@@ -107,6 +107,15 @@ def test_import_does_not_pull_in_pymc(module):
     assert r.returncode == 0, r.stderr
 
 
+@pytest.mark.parametrize("module", ["emvb", "emvb.em"])
+def test_em_path_does_not_pull_in_xarray(module):
+    """``emvb em`` builds the parser and fits without xarray or pandas (each costs ~0.5 s at start-up)."""
+    code = (f"import sys, {module}, emvb.cli.main as m; m.build_parser(); "
+            "assert not {'xarray', 'pandas'} & set(sys.modules), sorted({'xarray', 'pandas'} & set(sys.modules))")
+    r = _run(code)
+    assert r.returncode == 0, r.stderr
+
+
 def test_emvb_imports_beside_a_users_models_and_em(tmp_path):
     """A research folder with its own models.py and em/ must not shadow the installed package."""
     (tmp_path / "models.py").write_text("raise SystemExit('the user models.py was imported')\n")
