@@ -9,26 +9,21 @@ number; :func:`shown` prints a number so that it can never round onto the other 
 
 from __future__ import annotations
 
-from ..labels.diagnose import OVERLAP_GAP, RHAT_MAX
 from ..labels.wording import shown
+from ..models.thresholds import MAX_DIVERGENT_SHARE, OVERLAP_GAP, RHAT_MAX
 
-#: RHAT_MAX, the largest R-hat that counts as converged, is defined in :mod:`labels.diagnose` (the label
-#: text names it beside its own RHAT_MODES) and read here.
+#: RHAT_MAX (the largest R-hat that counts as converged), OVERLAP_GAP and MAX_DIVERGENT_SHARE are defined in
+#: :mod:`models.thresholds`, read by the sampler and the label diagnosis too, and gathered here.
 #: Smallest bulk ESS per chain for summaries of the posterior to be trusted (Vehtari et al. 2021).
 ESS_PER_CHAIN = 100
 #: :data:`ESS_PER_CHAIN` for the default 4 chains: the smallest total bulk ESS (:func:`ess_min` for others).
 ESS_MIN = 4 * ESS_PER_CHAIN
-#: A posterior with more than this share of its kept draws divergent has failed (its sampler could not
-#: follow the posterior's geometry there; Betancourt 2017, arXiv:1701.02434).
-MAX_DIVERGENT_SHARE = 0.01
 #: Band of posterior sd / Louis SE within which EM's normal approximation and the posterior "agree".
 SD_RATIO_BAND = (0.8, 1.25)
 #: Largest |posterior mean - MLE| / SE within which they "agree".
 Z_MAX = 0.5
 #: Smallest share of draws on which two relabelling methods must agree to call relabelling certain.
 AGREEMENT_MIN = 0.99
-#: ``|mu2 - mu1| / sigma`` below which the components overlap (the mixture density has one peak for
-#: equal weights; defined in :mod:`labels.diagnose`): only then is overlap blamed for anything.
 __all__ = ["AGREEMENT_MIN", "ESS_MIN", "ESS_PER_CHAIN", "MAX_DIVERGENT_SHARE", "OVERLAP_GAP", "RHAT_MAX",
            "SD_RATIO_BAND", "Z_MAX", "divergences_ok", "ess_min", "ess_ok", "overlapping", "rhat_ok", "shown"]
 

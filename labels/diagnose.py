@@ -71,18 +71,12 @@ AMBIGUOUS_SHARE = 0.01
 #: that region, so that the copies count as joined (docs/methods.md §4.9: a normal-shaped gap within
 #: 2.33 of its sds of the boundary; a few excursions of a chain that keeps one labelling stay below it).
 CROSSING_SHARE = 0.01
-#: Largest rank-normalised split R-hat that counts as converged (Vehtari et al. 2021); the one definition,
-#: re-exported by :mod:`compare.thresholds`.
-RHAT_MAX = 1.01
 #: A label-invariant R-hat above this means the chains sit in different modes (or have not converged) in
 #: quantities that label switching cannot move: the older, lenient convergence threshold (Gelman & Rubin
-#: 1992), so that a chain merely short of RHAT_MAX still gets a label verdict.
+#: 1992), so that a chain merely short of RHAT_MAX (:mod:`models.thresholds`) still gets a label verdict.
 RHAT_MODES = 1.1
 #: Largest raw R-hat (pi1, mu1, mu2) below which R-hat "barely flags" switching within chains.
 RHAT_FLAG = 1.05
-#: ``|mu2 - mu1| / sigma`` below which a two-component mixture with a shared sigma and equal
-#: weights has a single peak (Robertson & Fryer 1969, Scand. Actuarial J. 1969:137-146).
-OVERLAP_GAP = 2.0
 LABELLINGS = ("as_em", "swapped")
 
 

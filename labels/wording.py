@@ -74,7 +74,8 @@ def unjoined_text(d) -> str:
 
 
 def _verdict_text(d) -> str:
-    from .diagnose import AMBIGUOUS_SHARE, BAND, CROSSING_SHARE, RHAT_MAX, RHAT_MODES
+    from ..models.thresholds import RHAT_MAX
+    from .diagnose import AMBIGUOUS_SHARE, BAND, CROSSING_SHARE, RHAT_MODES
 
     as_em = [c.chain for c in d.chains if c.labelling == "as_em"]
     swapped = [c.chain for c in d.chains if c.labelling == "swapped"]
@@ -156,7 +157,8 @@ def starts_text(d) -> str:
 
 def explain(d) -> str:
     """The whole paragraph: verdict, gap facts, starts, overlap note and R-hat evidence."""
-    from .diagnose import OVERLAP_GAP, RHAT_MAX, RHAT_MODES
+    from ..models.thresholds import OVERLAP_GAP, RHAT_MAX
+    from .diagnose import RHAT_MODES
 
     text = _verdict_text(d) + unjoined_text(d) + boundary_facts(d) + " " + starts_text(d)
     if d.component_gap < OVERLAP_GAP:

@@ -19,10 +19,10 @@ DEFAULT_MASS_MATRIX = "dense"
 #: NUTS step-size adaptation target of the first attempt: above nutpie's and Stan's 0.8, which left a third to
 #: a half of the overlap study's replicates over the divergence limit (benchmarks/divergences.py).
 DEFAULT_TARGET_ACCEPT = 0.9
-#: A posterior with more than this share of its kept draws divergent is not trusted: :func:`sampling.sample.sample`
-#: samples it again at the next target of :data:`RETRY_TARGET_ACCEPT`, and a study records it as failed.
-MAX_DIVERGENT_SHARE = 0.01
-#: The targets a run with too many divergences is sampled again at, in turn, with the same seed and starts
+#: A posterior with more than :data:`models.thresholds.MAX_DIVERGENT_SHARE` of its kept draws divergent is
+#: not trusted: :func:`sampling.sample.sample` samples it again at the next target of this list, and a study
+#: that still sees it records a failure. The targets a run with too many divergences is sampled again at,
+#: in turn, with the same seed and starts
 #: (Stan users raise ``adapt_delta`` the same way): a smaller step follows sharper curvature at the price
 #: of longer trajectories. The last attempt is kept whatever its divergences (they are recorded).
 RETRY_TARGET_ACCEPT = (0.95, 0.99)

@@ -19,7 +19,7 @@ per second. Both libraries label the dense variants experimental; the choice is 
 
 **Target acceptance and retry** (docs/methods.md §7.4). The first attempt adapts the step size to
 ``target_accept`` (default :data:`~sampling.options.DEFAULT_TARGET_ACCEPT`); while more than
-:data:`~sampling.options.MAX_DIVERGENT_SHARE` of the kept draws diverged, the run is repeated with
+:data:`~models.thresholds.MAX_DIVERGENT_SHARE` of the kept draws diverged, the run is repeated with
 the same seed and starts at the next target of ``retry`` (default
 :data:`~sampling.options.RETRY_TARGET_ACCEPT`), and the last attempt is returned. The attributes
 record the final ``target_accept``, the ``retries``, every attempt (``attempts``) and the rule.
@@ -60,6 +60,7 @@ from ..models.names import OBSERVED
 from ..models.params import MixtureParams
 from ..models.pymc_model import X_STD, MixtureModel
 from ..models.scaling import Scaling
+from ..models.thresholds import MAX_DIVERGENT_SHARE
 from .known_warnings import silenced
 from .nutpie_groups import sample_groups
 from .nutpie_starts import compiled_per_group
@@ -70,7 +71,6 @@ from .options import (
     DEFAULT_TARGET_ACCEPT,
     INITS,
     MASS_MATRICES,
-    MAX_DIVERGENT_SHARE,
     RETRY_TARGET_ACCEPT,
     SAMPLERS,
 )

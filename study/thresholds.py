@@ -4,10 +4,6 @@ its report reads these constants (and the comparison's own, :mod:`compare.thresh
 
 from ..compare.thresholds import MAX_DIVERGENT_SHARE, RHAT_MAX, SD_RATIO_BAND, Z_MAX
 
-# A posterior with more than MAX_DIVERGENT_SHARE of its kept draws divergent is recorded as failed; the
-# sampler defines it, since it samples such a posterior again at a higher target acceptance first.
-from ..sampling.options import MAX_DIVERGENT_SHARE
-
 #: Level of every interval the study scores (Wald, HDI, equal-tailed).
 NOMINAL = 0.95
 #: A coverage is flagged when the nominal level lies more than this many Monte-Carlo standard errors
