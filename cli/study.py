@@ -6,8 +6,7 @@ import argparse
 import shlex
 import sys
 
-from ..study.progress import PROGRESS_EVERY
-from ..study.runner import WAIT_WORKERS
+from ..study.progress import PROGRESS_EVERY, WAIT_WORKERS
 from .args import nonneg_int, params_arg, positive_int, priors_spec, seed_int
 
 HELP = "repeated-sampling study: coverage, bias, Bernstein-von Mises, SBC over many simulated data sets"

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from ..models.errors import EmvbError
 from .folder import OUTPUTS, write_outputs
-from .progress import PROGRESS_EVERY, Progress
-from .runner import WAIT_WORKERS, dask_client, plan, run_tasks, total_replicates
+from .progress import PROGRESS_EVERY, WAIT_WORKERS, Progress
+from .runner import dask_client, plan, run_tasks, total_replicates
 from .settings import StudySettings
 from .store import STORE_NAME, Store
 

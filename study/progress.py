@@ -14,6 +14,9 @@ import time
 
 #: Seconds between two progress lines when stderr is not a terminal.
 PROGRESS_EVERY = 30.0
+#: Seconds to wait for a scheduler without workers to get one before giving up (``--wait-workers``;
+#: defined here, not in :mod:`study.runner`, so that building the command line imports no Dask or pandas).
+WAIT_WORKERS = 60
 
 
 class Progress:

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ..models.errors import EmvbError
-from .progress import Progress
+from .progress import WAIT_WORKERS, Progress
 from .replicate import Task, run_task
 from .settings import StudySettings
 from .store import Store
@@ -33,8 +33,6 @@ EM_BATCH_POINTS = 100_000
 EM_BATCH_MAX = 200
 #: Seconds to wait for a scheduler before giving up.
 CONNECT_TIMEOUT = 5
-#: Seconds to wait for a scheduler without workers to get one before giving up (``--wait-workers``).
-WAIT_WORKERS = 60
 _ADDRESS = re.compile(r"^tcp://[^\s:/]+:\d{1,5}$")
 
 
