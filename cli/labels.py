@@ -49,6 +49,7 @@ def label_report(diagnosis, relabelled: dict, sha256: str) -> dict:
         "methods": {m: {"swapped_share": r.share_swapped} for m, r in relabelled.items()},
         "sha256": sha256,
         "boundary_share": diagnosis.boundary_share,
+        "crossing_share": diagnosis.crossing_share,
         "separation": diagnosis.separation if diagnosis.separation != float("inf") else None,
     }
 

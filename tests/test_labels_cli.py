@@ -60,6 +60,7 @@ def test_foreign_posterior_json_and_relabelled_file(cli, files):
     assert doc["verdict"] == "between_chains" and doc["sha256"] == fit.sha256
     assert doc["chains"] == [{"chain": c, "labelling": "swapped" if c in (1, 3) else "as_em", "share_other": 0.0}
                              for c in range(C)]
+    assert doc["crossing_share"] == 0.0  # no chain leaves its labelling: the mean of share_other
     assert set(doc["methods"]) == {"order", "stephens", "pra", "ecr", "nearest_mode"}
     assert all(m["swapped_share"] == 0.5 for m in doc["methods"].values())
     assert post.read_bytes() == before  # the input is never touched
