@@ -1,7 +1,8 @@
 """The PyMC model is the model of models.density: log densities checked point by point.
 
 Prior log densities are computed independently with scipy.stats; the transforms are applied by
-hand (logit, log, and PyMC's ordered map ``[mu1, log(mu2 - mu1)]``) and the Jacobians left out
+hand (logit, log, and the centre-gap map ``[pi1 mu1 + (1 - pi1) mu2, log(mu2 - mu1)]`` of
+docs/methods.md §7.4, without the log for the unordered model) and the Jacobians left out
 (``compile_logp(jacobian=False)``), so the model's density of ``(pi1, mu1, mu2, sigma)`` itself is
 compared. The graph is that of the standardised data (models/scaling.py): points are mapped to it
 and its density back to the data's units by the change of variables, ``- (n + 3) log k``.
@@ -46,7 +47,7 @@ def random_points(rng, k, x):
 
 
 def value_point(model, p: MixtureParams, ordered: bool, parametrisation: str = "centre_gap") -> dict:
-    """The model's value variables at ``p``, transformed by hand (docs/methods.md §4.3)."""
+    """The model's value variables at ``p``, transformed by hand (docs/methods.md §7.4)."""
     pt = {"pi1_logodds__": np.log(p.pi1) - np.log1p(-p.pi1), "sigma_log__": np.log(p.sigma)}
     gap = p.mu2 - p.mu1
     if ordered:
