@@ -25,37 +25,22 @@ import math
 
 import numpy as np
 
-from ..em import EMResult, climb
+from ..em import EMResult
 from ..em import fit as em_fit
 from ..em.coords import params as params_of_u
 from ..em.starts import make_starts
 from ..models.data import checked_values
 from ..models.errors import SettingError
-from ..models.params import MixtureParams
 from ..models.scaling import Scaling, mean_sd
 from ..models.simulate import draw
 from .bootstrap import bootstrap_test, check_can_reject, run_replicates
 from .levels import N_BOOT, NULL_STARTS, SIGMA_RATIO_MIN
+from .maxima import best_shared, replicate_starts, shared_loglik, unequal_fit
 from .result import Adequacy, ComponentsCheck, FitCheck, SharedSigmaCheck
 from .teststats import edf_statistics
-from .unequal import UnequalFit, fit_unequal
-from .unequal_starts import unequal_starts
 
 #: Seed-sequence tags: each test draws its replicates from its own stream.
 TAG_COMPONENTS, TAG_MIXTURE = 1, 2
-#: SQUAREM iterations every start of the unequal-variance fit runs before the best UNEQUAL_KEEP of them
-#: are taken on to convergence (:func:`adequacy.unequal.fit_unequal`).
-UNEQUAL_SCREEN_ITER, UNEQUAL_KEEP = 10, 2
-#: Every shared-sigma EM run that enters a statistic stops only once one EM step gains at most this much
-#: log-likelihood in all (em.climb's ``tol`` is per point: this over n). The default per-point 1e-10
-#: stopped short by up to 3e-6 on replicates of n = 500 where EM is slow.
-SHARED_LOGLIK_TOL = 1e-9
-
-
-def _shared_tol(n: int) -> float:
-    return SHARED_LOGLIK_TOL / n
-
-
 def one_normal(x: np.ndarray) -> tuple[float, float, float]:
     """``(L1, mean, sd)`` of the one-normal MLE: ``L1 = -(n/2) (log(2 pi) + 1) - n log s``, ``s^2`` the
     population variance (mean and sd via the standardisation: no overflow at any scale)."""
@@ -64,13 +49,11 @@ def one_normal(x: np.ndarray) -> tuple[float, float, float]:
 
 
 def two_component_loglik(y: np.ndarray, n_starts: int, rng: np.random.Generator) -> float:
-    """Best log-likelihood EM reaches from ``n_starts`` generated starts (:func:`em.starts.make_starts`);
-    NaN if none is finite."""
+    """The two-component shared-sigma maximum of replicate ``y``: :func:`adequacy.maxima.best_shared` from
+    ``n_starts`` generated starts (:func:`em.starts.make_starts`); NaN if no run is finite."""
     sc, ys = Scaling.standardized(y)
-    lls = [climb(y, params_of_u(sc, s.u), tol=_shared_tol(y.size), scaling=sc, xs=ys).loglik
-           for s in make_starts(ys, n_starts, rng)]
-    best = max(lls)
-    return best if math.isfinite(best) else math.nan
+    best = best_shared(y, [params_of_u(sc, s.u) for s in make_starts(ys, n_starts, rng)], sc, ys)
+    return best.loglik if best is not None else math.nan
 
 
 def components_check(x: np.ndarray, fit: EMResult, *, n_boot: int = N_BOOT, seed: int = 0,
@@ -91,22 +74,6 @@ def components_check(x: np.ndarray, fit: EMResult, *, n_boot: int = N_BOOT, seed
     return ComponentsCheck(test=test, loglik_1=l1, loglik_2=max(l2, l1), normal=(m, s), n=n)
 
 
-def shared_loglik(x: np.ndarray, fit: EMResult, sc: Scaling, xs: np.ndarray) -> float:
-    """The data's shared-sigma maximum: ``fit`` (``em.fit``, many starts) taken on from its estimate until
-    one EM step gains at most :data:`SHARED_LOGLIK_TOL`."""
-    top = climb(x, fit.params, tol=_shared_tol(x.size), scaling=sc, xs=xs)
-    return max(fit.loglik, top.loglik) if math.isfinite(top.loglik) else fit.loglik
-
-
-def unequal_fit(y, shared: MixtureParams, sc: Scaling, ys: np.ndarray) -> UnequalFit:
-    """The unequal-variance fit every statistic of the shared-sigma test uses, on the data and on each
-    replicate alike: constrained EM from :func:`adequacy.unequal_starts.unequal_starts`, each start
-    screened for :data:`UNEQUAL_SCREEN_ITER` SQUAREM iterations, the best :data:`UNEQUAL_KEEP` run to
-    convergence."""
-    return fit_unequal(y, unequal_starts(shared, sc, ys), scaling=sc, xs=ys, screen_iter=UNEQUAL_SCREEN_ITER,
-                       keep=UNEQUAL_KEEP)
-
-
 def mixture_checks(x: np.ndarray, fit: EMResult, *, n_boot: int = N_BOOT, seed: int = 0,
                    workers: int | None = None) -> tuple[SharedSigmaCheck, FitCheck]:
     """Shared vs unequal sigma (LRT) and the Anderson-Darling fit test, on shared replicates drawn from
@@ -118,9 +85,9 @@ def mixture_checks(x: np.ndarray, fit: EMResult, *, n_boot: int = N_BOOT, seed: 
     def replicate(rng: np.random.Generator) -> tuple[float, float, float, float]:
         y, _ = draw(theta, n, rng)
         sc, ys = Scaling.standardized(y)
-        # the replicate's MLE is near theta (as em.bootstrap)
-        refit = climb(y, theta, tol=_shared_tol(n), scaling=sc, xs=ys)
-        if refit.params is None or not math.isfinite(refit.loglik):
+        # its MLE is mostly near theta (as em.bootstrap), not always: the generated starts as well
+        refit = best_shared(y, [theta, *replicate_starts(ys, sc, rng)], sc, ys)
+        if refit is None:
             return math.nan, math.nan, math.nan, math.nan
         lu = unequal_fit(y, refit.params, sc, ys).loglik
         e = edf_statistics(y, refit.params)

@@ -239,13 +239,15 @@ def _run(xs, u0, ratio_min: float, tol: float, max_iter: int):
 
 
 def fit_unequal(x, starts: Sequence[UnequalParams], *, ratio_min: float = SIGMA_RATIO_MIN, tol: float = 1e-8,
-                max_iter: int = 10_000, screen_iter: int = 0, keep: int = 2, scaling: Scaling | None = None,
-                xs: np.ndarray | None = None) -> UnequalFit:
+                max_iter: int = 10_000, screen_iter: int = 0, keep: int = 2, screen_points: int | None = None,
+                scaling: Scaling | None = None, xs: np.ndarray | None = None) -> UnequalFit:
     """Constrained-EM fit of the unequal-variance mixture from several starts; the best run.
 
     A start outside the constraint is first pulled onto it (its log sds moved to the bound about their
     mean). With ``screen_iter > 0`` every start first runs that many SQUAREM iterations and only the
     ``keep`` best go on (from where they stopped) to convergence; else every start runs to convergence.
+    With ``screen_points``, the screen runs on at most that many evenly spaced order statistics of the
+    data (they keep the shape of its density: a cheap ranking of the starts), the rest on all the data.
     A run converges when the log-likelihood it could still gain is estimated at most ``tol`` (see
     :func:`_squarem`); ``max_iter`` (SQUAREM iterations, each up to 4 passes over the data) is a safety
     bound, and a run that meets it is reported ``converged=False``. ``scaling``/``xs`` skip the
@@ -262,10 +264,14 @@ def fit_unequal(x, starts: Sequence[UnequalParams], *, ratio_min: float = SIGMA_
     half = -0.5 * math.log(ratio_min)
     runs = [(_project(_to_u(p, scaling), half), -math.inf, 0, 1) for p in starts]
     if screen_iter > 0 and len(runs) > keep:
-        runs = [_run(xs, u, ratio_min, tol, screen_iter) for u, *_ in runs]
-        # a screened run that converged or emptied a component is finished; keep the best of the others
+        k = 1 if screen_points is None else max(1, xs.size // int(screen_points))
+        sub = xs if k == 1 else np.sort(xs)[k // 2::k]
+        runs = [_run(sub, u, ratio_min, tol, screen_iter) for u, *_ in runs]
         runs.sort(key=lambda r: -r[1] if math.isfinite(r[1]) else math.inf)
         runs = runs[:keep]
+        if k > 1:  # ranked on the order statistics: every kept run goes on on all the data
+            runs = [(u, -math.inf, it, 1) for u, _, it, _ in runs]
+    # a run that converged or emptied a component is finished; the others go on from where they stopped
     runs = [r if r[3] != 1 else _polish(xs, r, ratio_min, tol, max_iter) for r in runs]
     u, ll, it, status = max(runs, key=lambda r: r[1] if math.isfinite(r[1]) else -math.inf)
     params = _from_u(u, scaling)

@@ -49,7 +49,7 @@ NARROW_WEIGHTS = (0.5, 0.8)
 SPLITS = (0.25, 0.75)
 _SUBSAMPLE = 100_000  # starts need no precision: at most this many (evenly strided) points are used
 #: Spike screen: order statistics summed over at most, candidate centres, weights tried (in points), starts kept
-SCREEN_POINTS, SPIKE_CENTRES, SPIKE_WEIGHTS, N_SPIKES = 1000, 64, (1.0, 3.0, 10.0, 30.0), 2
+SCREEN_POINTS, SPIKE_CENTRES, SPIKE_WEIGHTS, N_SPIKES = 1000, 128, (1.0, 3.0, 10.0, 30.0), 4
 #: The screen counts the points within this many spike sds of a centre (farther ones have rho ~ 0)
 SPIKE_WINDOW = 4.0
 

@@ -134,13 +134,14 @@ def check_shortfalls(family: str, k: int) -> dict:
     starts, as ``emvb check``), the unequal-sd fit under the ratio constraint (the check's own
     :func:`adequacy.checks.unequal_fit`, used on the data and on every replicate alike), and the shared
     refit of one parametric-bootstrap replicate drawn from the fit (as in every replicate), and the
-    two-component fit of one replicate of the components test (one-normal data, its one start).
+    two-component fit of one replicate of the components test (one-normal data, as in every replicate).
     """
     from scipy.stats import norm
 
     from emvb import em
-    from emvb.adequacy.checks import one_normal, shared_loglik, two_component_loglik, unequal_fit
+    from emvb.adequacy.checks import one_normal, two_component_loglik
     from emvb.adequacy.levels import NULL_STARTS, SIGMA_RATIO_MIN
+    from emvb.adequacy.maxima import best_shared, replicate_starts, shared_loglik, unequal_fit
     from emvb.models.params import MixtureParams
     from emvb.models.scaling import Scaling
     from emvb.models.simulate import draw, simulate
@@ -156,7 +157,7 @@ def check_shortfalls(family: str, k: int) -> dict:
     ref_u, pu = reference_max(x, ratio_min=SIGMA_RATIO_MIN, seed=k)
     y, _ = draw(fit.params, N_POINTS, np.random.default_rng([k, 7]))
     sy, ys = Scaling.standardized(y)
-    refit = em.climb(y, fit.params, tol=1e-9 / N_POINTS, scaling=sy, xs=ys)
+    refit = best_shared(y, [fit.params, *replicate_starts(ys, sy, np.random.default_rng(k))], sy, ys)
     ref_y, _ = reference_max(y, ratio_min=None, seed=k)
     rng = np.random.default_rng([k, 8])
     z = rng.normal(0.0, 1.0, N_POINTS)
