@@ -6,9 +6,9 @@ moves it (on 20 N(0, 1) data sets of n = 500 the former unequal-sd fit, two star
 SQUAREM iterations, fell short by up to 3.1 log-likelihood units). Both kinds of fit therefore
 
 - start from several points, run each briefly (:data:`SCREEN_ITER` SQUAREM iterations, on at most
-  :data:`SCREEN_POINTS` evenly spaced order statistics) and take the best (:data:`KEEP_SHARED`,
-  :data:`KEEP`) on to convergence on all the data: a cheap screen instead of running every start to
-  the end; and
+  :data:`SCREEN_POINTS` evenly spaced order statistics) and take the best run that converged there and
+  the best (:data:`KEEP_SHARED`, :data:`KEEP`) still climbing on to convergence on all the data: a cheap
+  screen instead of running every start to the end; and
 - stop on the log-likelihood: a shared-sigma run is finished by Newton steps until the gain they
   predict is at most :data:`SHARED_LOGLIK_TOL`, an unequal-sd run once the gain still to come,
   estimated from EM's rate, is at most :data:`UNEQUAL_LOGLIK_TOL` (:func:`adequacy.unequal.fit_unequal`).
@@ -36,9 +36,10 @@ from ..models.scaling import Scaling
 from .unequal import UnequalFit, fit_unequal
 from .unequal_starts import unequal_starts
 
-#: SQUAREM iterations every start runs before the best KEEP of them are taken on to convergence; the
+#: SQUAREM iterations every start runs before the best KEEP distinct unfinished ones (and the best finished
+#: one) are taken on to convergence; the
 #: screen runs on at most SCREEN_POINTS evenly spaced order statistics of the data (its density's shape).
-SCREEN_ITER, KEEP, SCREEN_POINTS = 10, 2, 2000
+SCREEN_ITER, KEEP, SCREEN_POINTS = 10, 3, 2000
 #: Shared-sigma runs taken on to convergence (one: its basins are few, and each run on one-normal data
 #: creeps for hundreds of EM iterations)
 KEEP_SHARED = 1
@@ -105,14 +106,17 @@ def _screen_data(ys: np.ndarray) -> np.ndarray:
 
 def best_shared(y: np.ndarray, starts: list[MixtureParams], sc: Scaling, ys: np.ndarray) -> Climb | None:
     """The highest shared-sigma maximum EM reaches from ``starts``: each screened for :data:`SCREEN_ITER`
-    SQUAREM iterations (on :data:`SCREEN_POINTS` order statistics at most), the best :data:`KEEP_SHARED`
-    run to EM's convergence on all the data and finished by :func:`newton_polish`; None if every run
-    emptied a component or failed."""
+    SQUAREM iterations (on :data:`SCREEN_POINTS` order statistics at most), the best run that stopped
+    there and the :data:`KEEP_SHARED` best still climbing run to EM's convergence on all the data and
+    finished by :func:`newton_polish`; None if every run emptied a component or failed."""
     sub = _screen_data(ys)
     runs = [climb(sub, p, max_iter=SCREEN_ITER, scaling=sc, xs=sub) for p in starts]
     runs = sorted((r for r in runs if r.params is not None and math.isfinite(r.loglik)), key=lambda r: -r.loglik)
+    # the best run that stopped in the screen and the KEEP_SHARED best still climbing (adequacy.unequal)
+    runs = ([r for r in runs if r.reason != REASON_MAX_ITER][:1]
+            + [r for r in runs if r.reason == REASON_MAX_ITER][:KEEP_SHARED])
     done = []
-    for r in runs[:KEEP_SHARED]:
+    for r in runs:
         if r.reason == REASON_MAX_ITER or sub is not ys:  # not finished: go on from where it stopped
             more = climb(y, r.params, scaling=sc, xs=ys)
             r = more if more.params is not None and (sub is not ys or more.loglik >= r.loglik) else r
@@ -135,6 +139,6 @@ def shared_loglik(x: np.ndarray, fit: EMResult, sc: Scaling, xs: np.ndarray) -> 
 def unequal_fit(y, shared: MixtureParams, sc: Scaling, ys: np.ndarray) -> UnequalFit:
     """The unequal-variance fit every statistic of the shared-sigma test uses, on the data and on each
     replicate alike: constrained EM from :func:`adequacy.unequal_starts.unequal_starts`, screened, the
-    best :data:`KEEP` run to convergence."""
+    best unfinished :data:`KEEP` (distinct) and the best finished run to convergence."""
     return fit_unequal(y, unequal_starts(shared, sc, ys), scaling=sc, xs=ys, tol=UNEQUAL_LOGLIK_TOL,
                        screen_iter=SCREEN_ITER, keep=KEEP, screen_points=SCREEN_POINTS)

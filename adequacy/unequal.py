@@ -244,8 +244,9 @@ def fit_unequal(x, starts: Sequence[UnequalParams], *, ratio_min: float = SIGMA_
     """Constrained-EM fit of the unequal-variance mixture from several starts; the best run.
 
     A start outside the constraint is first pulled onto it (its log sds moved to the bound about their
-    mean). With ``screen_iter > 0`` every start first runs that many SQUAREM iterations and only the
-    ``keep`` best go on (from where they stopped) to convergence; else every start runs to convergence.
+    mean). With ``screen_iter > 0`` every start first runs that many SQUAREM iterations; the best run
+    that converged there and the ``keep`` best that did not go on (from where they stopped) to
+    convergence; else every start runs to convergence.
     With ``screen_points``, the screen runs on at most that many evenly spaced order statistics of the
     data (they keep the shape of its density: a cheap ranking of the starts), the rest on all the data.
     A run converges when the log-likelihood it could still gain is estimated at most ``tol`` (see
@@ -268,7 +269,9 @@ def fit_unequal(x, starts: Sequence[UnequalParams], *, ratio_min: float = SIGMA_
         sub = xs if k == 1 else np.sort(xs)[k // 2::k]
         runs = [_run(sub, u, ratio_min, tol, screen_iter) for u, *_ in runs]
         runs.sort(key=lambda r: -r[1] if math.isfinite(r[1]) else math.inf)
-        runs = runs[:keep]
+        # a run that converged in the screen is at a (lower, often) maximum already, while a slower one may
+        # be climbing to a higher one: the best finished run, and the ``keep`` best unfinished ones, go on
+        runs = [r for r in runs if r[3] != 1][:1] + _distinct([r for r in runs if r[3] == 1], keep)
         if k > 1:  # ranked on the order statistics: every kept run goes on on all the data
             runs = [(u, -math.inf, it, 1) for u, _, it, _ in runs]
     # a run that converged or emptied a component is finished; the others go on from where they stopped
@@ -278,6 +281,24 @@ def fit_unequal(x, starts: Sequence[UnequalParams], *, ratio_min: float = SIGMA_
     at = bool(params.sigma_ratio <= ratio_min * (1.0 + 1e-9))
     return UnequalFit(params=params, loglik=scaling.loglik_from_std(float(ll), xs.size), n_iter=int(it),
                       converged=status == 0, reason=STATUS[status], at_constraint=at)
+
+
+#: Two screened runs whose (label-ordered) means and log sds differ by less than this (standardised
+#: units) are heading for the same maximum: only the better one counts towards ``keep``.
+SAME_POINT = 0.05
+
+
+def _distinct(runs: list, keep: int) -> list:
+    """The best ``keep`` of ``runs`` (sorted best first) that are not heading for the same point."""
+    out: list = []
+    for r in runs:
+        u = r[0]
+        key = np.array([u[1], u[2], u[3], u[4]] if u[1] <= u[2] else [u[2], u[1], u[4], u[3]])
+        if all(np.max(np.abs(key - k)) >= SAME_POINT for _, k in out):
+            out.append((r, key))
+        if len(out) == keep:
+            break
+    return [r for r, _ in out]
 
 
 def _polish(xs, run, ratio_min: float, tol: float, max_iter: int):

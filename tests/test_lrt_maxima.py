@@ -4,8 +4,9 @@ fit of the data and of the replicates, the unequal-sd fit under Hathaway's ratio
 Checked against an independent optimiser (scipy's L-BFGS-B from ~100 starts, tests/scipy_mle.py) on a
 representative subset of the 42 seeded data sets of benchmarks/lrt_maxima.py (which runs them all and
 records the result in benchmarks/results/lrt_maxima.json): the hardest ones there, where the constrained
-maximum is a narrow component on a few tail points (normal 0, 12) or the former fit stopped short by 1
-to 2 log-likelihood units (overlap 0, 6), and a separated pair. A shortfall is the reference's maximum
+maximum is a narrow component on a few points (normal 0 and 12: in the tail, 12 on one point; overlap 5:
+inside the bulk, found only by the fourth-best spike of the screen) or the former fit stopped short by 2
+log-likelihood units (overlap 6), and a separated one. A shortfall is the reference's maximum
 minus emvb's; EM's stopping rules leave at most ~1e-7, so 1e-6 is exceeded only by a missed or
 unfinished maximum. The reference can also fall short; then the shortfall is negative and harmless.
 """
@@ -15,7 +16,7 @@ import pytest
 from scipy_mle import check_shortfalls
 
 TOL = 1e-6
-CASES = [("normal", 0), ("normal", 12), ("overlap", 0), ("overlap", 6), ("separated", 1)]
+CASES = [("normal", 0), ("normal", 12), ("overlap", 5), ("overlap", 6), ("separated", 1)]
 
 
 @pytest.mark.parametrize(("family", "k"), CASES)
