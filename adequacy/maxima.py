@@ -2,8 +2,9 @@
 (docs/methods.md §9.1-9.2), on the data and on every bootstrap replicate alike.
 
 A statistic ``2 (L_alt - L_null)`` is only as good as its two maxima: a fit stopped short of either
-moves it (on 20 N(0, 1) data sets of n = 500 the former unequal-sd fit, two starts and at most 100
-SQUAREM iterations, fell short by up to 3.1 log-likelihood units). Both kinds of fit therefore
+moves it (the former unequal-sd fit, two starts and at most 100 SQUAREM iterations, fell short by more
+than 0.05 log-likelihood units on 9 of 28 normal and overlapping data sets of n = 500, by up to 2.2).
+Both kinds of fit therefore
 
 - start from several points, run each briefly (:data:`SCREEN_ITER` SQUAREM iterations, on at most
   :data:`SCREEN_POINTS` evenly spaced order statistics) and take the best run that converged there and
