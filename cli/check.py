@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..adequacy.levels import ALPHA, MIN_BOOT, N_BOOT
+from ..adequacy.levels import ALPHA, N_BOOT
 from .args import add_data_arguments, positive_int, seed_int
 
 HELP = "is the model adequate? one or two components, shared sigma or not, does the fit reproduce the data"
@@ -19,8 +19,7 @@ DESCRIPTION = (
 def add_arguments(p) -> None:
     add_data_arguments(p)
     p.add_argument("--n-boot", type=positive_int, default=N_BOOT,
-                   help=f"bootstrap replicates per test (default {N_BOOT}; at least {MIN_BOOT}, the fewest with "
-                        f"which a p-value, 1/(B + 1) at the smallest, can reach {ALPHA:g}: fewer are refused)")
+                   help=f"bootstrap replicates per test (default {N_BOOT})")
     p.add_argument("--seed", type=seed_int, default=0, help="seed of the EM starts and the replicates (default 0)")
     p.add_argument("--n-init", type=positive_int, default=10, help="EM starts for the fit of the data (default 10)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the text")
@@ -40,10 +39,8 @@ def print_adequacy(a, n: int, sha256: str) -> None:
 
 def run(args) -> int:
     from ..adequacy import assess
-    from ..adequacy.bootstrap import check_can_reject
     from ..files.datafile import load_data
 
-    check_can_reject(args.n_boot)  # before the data are read: a B that cannot reject is refused (exit 2)
     ds = load_data(args.data, args.column)
     a = assess(ds, n_boot=args.n_boot, seed=args.seed, n_init=args.n_init)
     if args.json:

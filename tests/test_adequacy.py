@@ -8,8 +8,8 @@ from scipy import optimize, stats
 
 from emvb import em
 from emvb.adequacy import assess, fit_unequal
-from emvb.adequacy.bootstrap import bootstrap_test, check_can_reject, run_replicates
-from emvb.adequacy.levels import ALPHA, MIN_BOOT, N_BOOT, SIGMA_RATIO_MIN
+from emvb.adequacy.bootstrap import bootstrap_test, run_replicates
+from emvb.adequacy.levels import ALPHA, N_BOOT, SIGMA_RATIO_MIN
 from emvb.adequacy.teststats import OUTER, anderson_darling, edf_statistics, mixture_logcdf
 from emvb.adequacy.unequal import UnequalParams, logpdf_unequal
 from emvb.models.errors import SettingError
@@ -25,17 +25,6 @@ def _unequal_data(n, p: UnequalParams, seed):
 
 def test_level_and_replicates_make_an_exact_monte_carlo_test():
     assert float(ALPHA * (N_BOOT + 1)).is_integer()
-
-
-def test_a_number_of_replicates_too_small_to_reject_is_refused():
-    """With B replicates the smallest p-value is 1/(B + 1): MIN_BOOT is the fewest that reach ALPHA."""
-    assert 1.0 / (MIN_BOOT + 1) <= ALPHA < 1.0 / MIN_BOOT
-    assert check_can_reject(MIN_BOOT) == MIN_BOOT
-    assert bootstrap_test(1.0, np.zeros(MIN_BOOT)).rejects  # the data beyond every replicate: p = 1/(B + 1)
-    assert not bootstrap_test(1.0, np.zeros(MIN_BOOT - 1)).rejects
-    x = simulate(n=200, seed=1).values
-    with pytest.raises(SettingError, match="cannot reject"):
-        assess(x, n_boot=MIN_BOOT - 1)
 
 
 def test_unequal_fit_matches_scikit_learn_when_the_constraint_does_not_bind():
