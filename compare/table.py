@@ -119,7 +119,7 @@ def compare_fits(em_result, posteriors: dict, truth: MixtureParams | None = None
     records = []
     for variant, post in posteriors.items():
         s = posterior_summary(post, ci_prob, getattr(em_result, "scaling", None))
-        chains = int(post["posterior"].sizes["chain"])
+        chains = int(posterior_dataset(post).sizes["chain"])  # a tree or its posterior group
         for name in PARAM_NAMES:
             se = float(getattr(em_result.se, name))
             lo, hi = (float(v) for v in wald[name])
