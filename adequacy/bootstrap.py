@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..models.errors import SettingError
-from .levels import ALPHA
+from .levels import ALPHA, MIN_BOOT, N_BOOT
 
 
 @dataclass(frozen=True, eq=False)  # holds an array
@@ -86,6 +86,21 @@ def check_n_boot(n_boot: int) -> int:
     if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 1:
         raise SettingError(f"n_boot must be a whole number >= 1, got {n_boot!r}")
     return int(n_boot)
+
+
+def check_can_reject(n_boot: int) -> int:
+    """``n_boot`` if a test with that many replicates can reject at level ALPHA, else :class:`SettingError`.
+
+    The smallest p-value ``B`` replicates give is ``1 / (B + 1)``; with ``B < MIN_BOOT`` it exceeds ALPHA,
+    so no data could be called inadequate (or two components supported): such a run is refused rather
+    than reported as "not rejected".
+    """
+    b = check_n_boot(n_boot)
+    if b < MIN_BOOT:
+        raise SettingError(f"n_boot = {b} bootstrap replicates cannot reject at level {ALPHA:g}: the smallest "
+                           f"p-value they give is 1/(B + 1) = {1 / (b + 1):.3g} > {ALPHA:g}; use at least "
+                           f"{MIN_BOOT} (default {N_BOOT})")
+    return b
 
 
 def run_replicates(replicate: Callable[[np.random.Generator], object], n_boot: int, seed: int, tag: int,

@@ -34,7 +34,7 @@ from ..models.errors import SettingError
 from ..models.params import MixtureParams
 from ..models.scaling import Scaling, mean_sd
 from ..models.simulate import draw
-from .bootstrap import bootstrap_test, check_n_boot, run_replicates
+from .bootstrap import bootstrap_test, check_can_reject, run_replicates
 from .levels import N_BOOT, NULL_STARTS, SIGMA_RATIO_MIN
 from .result import Adequacy, ComponentsCheck, FitCheck, SharedSigmaCheck
 from .teststats import edf_statistics
@@ -129,7 +129,7 @@ def assess(x, fit: EMResult | None = None, *, n_boot: int = N_BOOT, seed: int = 
     and ``seed``). ``seed`` seeds every replicate; ``workers`` threads (default: the available cores).
     """
     values, sha = checked_values(x)
-    check_n_boot(n_boot)
+    check_can_reject(n_boot)
     if fit is None:
         fit = em_fit(values, n_init=n_init, seed=seed)
     elif fit.sha256 != sha:

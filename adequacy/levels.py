@@ -11,6 +11,9 @@ docs/methods.md, "Is the model adequate?").
 ALPHA = 0.05
 #: Parametric-bootstrap replicates per test (ALPHA * (N_BOOT + 1) must be a whole number).
 N_BOOT = 199
+#: Fewest replicates with which a test can reject: the smallest p-value B replicates give is 1 / (B + 1),
+#: at most ALPHA only when B >= 1 / ALPHA - 1. Fewer are refused (adequacy.bootstrap.check_can_reject).
+MIN_BOOT = 19
 #: A posterior predictive p-value below PPP_TAIL or above 1 - PPP_TAIL (two-sided, 5% in all) marks a
 #: test statistic the fitted model does not reproduce. ppp-values are conservative (Meng 1994): an
 #: extreme one is strong evidence, a moderate one is weak evidence of fit.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..adequacy.levels import ALPHA, N_BOOT
+from ..adequacy.levels import ALPHA, MIN_BOOT, N_BOOT
 from .args import add_data_arguments, positive_int, seed_int
 
 HELP = "is the model adequate? one or two components, shared sigma or not, does the fit reproduce the data"
@@ -19,7 +19,8 @@ DESCRIPTION = (
 def add_arguments(p) -> None:
     add_data_arguments(p)
     p.add_argument("--n-boot", type=positive_int, default=N_BOOT,
-                   help=f"bootstrap replicates per test (default {N_BOOT})")
+                   help=f"bootstrap replicates per test (default {N_BOOT}; at least {MIN_BOOT}, the fewest with "
+                        f"which a p-value, 1/(B + 1) at the smallest, can reach {ALPHA:g}: fewer are refused)")
     p.add_argument("--seed", type=seed_int, default=0, help="seed of the EM starts and the replicates (default 0)")
     p.add_argument("--n-init", type=positive_int, default=10, help="EM starts for the fit of the data (default 10)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the text")

@@ -132,3 +132,17 @@ def test_assess_is_reproducible_and_refuses_a_fit_of_other_data():
     other = em.fit(simulate(n=300, seed=9).values)
     with pytest.raises(SettingError):
         assess(x, other, n_boot=19)
+
+
+@pytest.mark.parametrize("b, refused", [(1, True), (18, True), (19, False)])
+def test_a_number_of_replicates_too_small_to_reject_is_refused(b, refused):
+    """The smallest p-value of B replicates is 1/(B + 1): above ALPHA = 0.05 for B < 19."""
+    from emvb.adequacy.bootstrap import check_can_reject
+    from emvb.adequacy.levels import ALPHA
+
+    assert (1 / (b + 1) > ALPHA) is refused
+    if refused:
+        with pytest.raises(SettingError, match="cannot reject"):
+            check_can_reject(b)
+    else:
+        assert check_can_reject(b) == b

@@ -129,7 +129,8 @@ def test_check_json_keys_and_exit_status(cli, files):
     assert lines[-1].startswith("adequate: yes")
 
 
-@pytest.mark.parametrize("args", [("--data", "missing.csv"), ("--n-boot", "0"), ("--data", "BAD")])
+@pytest.mark.parametrize("args", [("--data", "missing.csv"), ("--n-boot", "0"), ("--n-boot", "18"),
+                                  ("--data", "BAD")])
 def test_check_refuses_bad_input_in_one_line(cli, files, args):
     args = tuple(str(files["text"]) if a == "BAD" else a for a in args)
     if "--data" not in args:
