@@ -23,6 +23,7 @@ from . import _command  # noqa: F401
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
 
+from .compare.thresholds import ESS_MIN, RHAT_MAX
 from .em import EMResult, climb, e_step, em_map, m_step, observed_information
 from .em import fit as fit_em
 from .files.datafile import load_data, save_dataset
@@ -30,18 +31,6 @@ from .models import DEFAULT_TRUTH, PARAM_NAMES, Dataset, MixtureParams, loglik, 
 from .models.errors import DataError, EmvbError, ParamError, SettingError
 from .models.priors import Priors
 from .sampling.options import DEFAULT_INIT
-
-#: Names loaded on first use (PEP 562): their modules import xarray, and ``emvb em`` need not wait for it.
-_LAZY = {"ESS_MIN": "compare.thresholds", "RHAT_MAX": "compare.thresholds"}
-
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
 
 try:
     __version__ = _version("emvb")
