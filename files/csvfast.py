@@ -4,7 +4,9 @@ A file takes this path only when nothing in it needs the exact reader's judgemen
 (:func:`plain_rows`: ASCII data rows with no comment, blank line, quote among several columns, or
 word the C parser reads differently from Python's ``float``); anything else, and any error or
 warning of the C parser, returns None and the exact reader of :mod:`files.csvread` decides and words
-the message. ``tests/test_csv_read.py`` checks on generated files that the two never disagree.
+the message. ``tests/test_csv_read.py`` checks on generated files that the two never disagree. What a
+number is (:func:`parse_number`) is defined here, below the exact reader, which imports it: no import
+circle between the two readers.
 """
 
 from __future__ import annotations
@@ -16,7 +18,19 @@ from pathlib import Path
 
 import numpy as np
 
-from .csvread import SNIFF_BYTES, parse_number
+#: Bytes read to decide the encoding.
+SNIFF_BYTES = 1 << 16
+
+
+def parse_number(cell: str) -> float | None:
+    """The number in a stripped cell, or None: Python's ``float`` on ASCII text without ``_``."""
+    if not cell.isascii() or "_" in cell:
+        return None
+    try:
+        return float(cell)
+    except ValueError:
+        return None
+
 
 #: Rows per chunk of the C parser, and bytes per block of the scan for what only the exact reader handles.
 CHUNK_ROWS = 1 << 18

@@ -38,9 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from ..models.errors import DataError
-
-#: Bytes read to decide the encoding.
-SNIFF_BYTES = 1 << 16
+from .csvfast import SNIFF_BYTES, parse_number, read_fast
 
 
 def _delimiter(path: Path) -> str:
@@ -60,16 +58,6 @@ def sniff_encoding(path: Path) -> str:
     except UnicodeDecodeError:
         return "latin-1"
     return "utf-8-sig"
-
-
-def parse_number(cell: str) -> float | None:
-    """The number in a stripped cell, or None: Python's ``float`` on ASCII text without ``_``."""
-    if not cell.isascii() or "_" in cell:
-        return None
-    try:
-        return float(cell)
-    except ValueError:
-        return None
 
 
 # -- hints ----------------------------------------------------------------------------------------
@@ -205,7 +193,6 @@ def read_column(path, column: str | None = None):
     """
     path = Path(path)
     encoding, delim = sniff_encoding(path), _delimiter(path)
-    from .csvfast import read_fast  # imported here: csvfast uses this module's rules
 
     try:
         with warnings.catch_warnings():

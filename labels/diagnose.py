@@ -57,26 +57,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..models.thresholds import AMBIGUOUS_SHARE, BAND, CROSSING_SHARE, RHAT_FLAG, RHAT_MODES
 from .draws import Draws, order_perm, posterior_dataset
 from .inputs import LabelInputs, label_coordinates, prepare
 
 VERDICTS = ("none", "between_chains", "within_chain", "ambiguous", "chains_disagree")
-#: A draw is near the boundary mu1 = mu2 when |mu2 - mu1| is below this fraction of its median.
-BAND = 0.5
-#: Boundary share above which draws fill the region between the two copies (docs/methods.md §4.9: for a
-#: normal-shaped gap this is a gap 4.65 of its sds from the boundary, where a copy puts 2e-6 of its
-#: draws across it).
-AMBIGUOUS_SHARE = 0.01
-#: Crossing share (draws on the minority side of their own chain) above which the chains pass through
-#: that region, so that the copies count as joined (docs/methods.md §4.9: a normal-shaped gap within
-#: 2.33 of its sds of the boundary; a few excursions of a chain that keeps one labelling stay below it).
-CROSSING_SHARE = 0.01
-#: A label-invariant R-hat above this means the chains sit in different modes (or have not converged) in
-#: quantities that label switching cannot move: the older, lenient convergence threshold (Gelman & Rubin
-#: 1992), so that a chain merely short of RHAT_MAX (:mod:`models.thresholds`) still gets a label verdict.
-RHAT_MODES = 1.1
-#: Largest raw R-hat (pi1, mu1, mu2) below which R-hat "barely flags" switching within chains.
-RHAT_FLAG = 1.05
 LABELLINGS = ("as_em", "swapped")
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+from ..models.thresholds import AMBIGUOUS_SHARE, BAND, CROSSING_SHARE, OVERLAP_GAP, RHAT_MAX, RHAT_MODES
+
 SWAP_WORDS = ("the swapped labelling (components 1 and 2 exchanged: pi1 -> 1 - pi1, mu1 <-> mu2, "
               "sigma unchanged)")
 
@@ -51,8 +53,6 @@ def rhat_blind_text(where: str | None = None) -> str:
 
 def boundary_facts(d) -> str:
     """The gap between the labellings and the share of draws near the boundary mu1 = mu2."""
-    from .diagnose import BAND
-
     sep = "an unbounded number of" if d.separation == float("inf") else f"{d.separation:.3g}"
     return (f"Across all draws |mu2 - mu1| has median {d.typical_gap:.4g}, {sep} times its spread "
             f"(IQR/1.349) away from the boundary mu1 = mu2 where the two labellings coincide; "
@@ -62,8 +62,6 @@ def boundary_facts(d) -> str:
 def unjoined_text(d) -> str:
     """Said beside ``between_chains`` or ``none`` when many draws lie near mu1 = mu2 but the chains do not pass
     through: why that is not called ambiguous (docs/methods.md §4.9)."""
-    from .diagnose import AMBIGUOUS_SHARE, CROSSING_SHARE
-
     if d.boundary_share <= AMBIGUOUS_SHARE or d.verdict not in ("between_chains", "none"):
         return ""
     return (f"The copies come close ({_pct(d.boundary_share)} of the draws lie near mu1 = mu2, more than "
@@ -74,8 +72,6 @@ def unjoined_text(d) -> str:
 
 
 def _verdict_text(d) -> str:
-    from ..models.thresholds import RHAT_MAX
-    from .diagnose import AMBIGUOUS_SHARE, BAND, CROSSING_SHARE, RHAT_MODES
 
     as_em = [c.chain for c in d.chains if c.labelling == "as_em"]
     swapped = [c.chain for c in d.chains if c.labelling == "swapped"]
@@ -157,8 +153,6 @@ def starts_text(d) -> str:
 
 def explain(d) -> str:
     """The whole paragraph: verdict, gap facts, starts, overlap note and R-hat evidence."""
-    from ..models.thresholds import OVERLAP_GAP, RHAT_MAX
-    from .diagnose import RHAT_MODES
 
     text = _verdict_text(d) + unjoined_text(d) + boundary_facts(d) + " " + starts_text(d)
     if d.component_gap < OVERLAP_GAP:
