@@ -48,7 +48,7 @@ def main() -> None:
     args = ap.parse_args()
     x = simulate().values
     fit = em.fit(x, seed=2026)
-    assess(x, fit, n_boot=5, seed=1)  # compile / load the numba caches outside the timings
+    assess(x, fit, n_boot=19, seed=1)  # compile / load the numba caches outside the timings
     cores = available_cores()
     b, r = args.n_boot, args.repeats
     rng = np.random.default_rng(1)
