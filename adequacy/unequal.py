@@ -37,6 +37,8 @@ from ..models.errors import ParamError, SettingError
 from ..models.params import MixtureParams
 from ..models.scaling import Scaling
 from .levels import SIGMA_RATIO_MIN
+from .unequal_newton import newton_unequal
+from .unequal_newton import project as _project
 
 _BLOCK = 256
 # 'reassoc' lets LLVM split the sums into SIMD lanes (as em.kernel); not 'fast' (it assumes no inf/nan).
@@ -156,19 +158,6 @@ def _step(xs, u, c2):
 
 
 @numba.njit(**_JIT)
-def _project(u, half):
-    """Pull ``|log s1 - log s2|`` back to at most ``2 half`` about the mean log sd (an extrapolated
-    point may leave the constraint set)."""
-    d = u[3] - u[4]
-    if abs(d) > 2.0 * half:
-        m = 0.5 * (u[3] + u[4])
-        sign = 1.0 if d > 0 else -1.0
-        u[3] = m + sign * half
-        u[4] = m - sign * half
-    return u
-
-
-@numba.njit(**_JIT)
 def _squarem(xs, u0, c, tol, floor, max_iter):
     """Constrained EM accelerated by SQUAREM with the monotone safeguard, as :mod:`em.iterate`:
     returns ``(u, loglik at u, iterations, status)``, status 0 converged, 1 max_iter, 2 emptied.
@@ -274,8 +263,9 @@ def fit_unequal(x, starts: Sequence[UnequalParams], *, ratio_min: float = SIGMA_
         runs = [r for r in runs if r[3] != 1][:1] + _distinct([r for r in runs if r[3] == 1], keep)
         if k > 1:  # ranked on the order statistics: every kept run goes on on all the data
             runs = [(u, -math.inf, it, 1) for u, _, it, _ in runs]
-    # a run that converged or emptied a component is finished; the others go on from where they stopped
-    runs = [r if r[3] != 1 else _polish(xs, r, ratio_min, tol, max_iter) for r in runs]
+    # a run that emptied a component is finished; the others go on from where they stopped (a run EM calls
+    # converged, too: on a flat ridge EM's rate estimate can stop it short, and Newton checks in one pass)
+    runs = [r if r[3] == 2 else _polish(xs, r, ratio_min, tol, max_iter) for r in runs]
     u, ll, it, status = max(runs, key=lambda r: r[1] if math.isfinite(r[1]) else -math.inf)
     params = _from_u(u, scaling)
     at = bool(params.sigma_ratio <= ratio_min * (1.0 + 1e-9))
@@ -301,8 +291,21 @@ def _distinct(runs: list, keep: int) -> list:
     return [r for r, _ in out]
 
 
+#: SQUAREM iterations between two tries of Newton's method, while ``-H`` is not positive definite
+NEWTON_EVERY = 20
+
+
 def _polish(xs, run, ratio_min: float, tol: float, max_iter: int):
-    """Continue a run that stopped at its iteration bound; iterations add up."""
-    u, _, it, _ = run
-    u, ll, more, status = _run(xs, u, ratio_min, tol, max_iter)
-    return u, ll, it + more, status
+    """Continue a run that stopped at its iteration bound to its maximum: Newton's method
+    (:func:`adequacy.unequal_newton.newton_unequal`, to a predicted gain of at most ``tol``) wherever
+    ``-H`` is positive definite, else :data:`NEWTON_EVERY` more SQUAREM iterations and again; EM's own
+    stopping rule ends it where Newton never applies. Iterations (SQUAREM's) add up."""
+    u, ll, it, status = run
+    while True:
+        v, lv, ok = newton_unequal(xs, u, ratio_min, tol)
+        if ok or lv > ll:
+            u, ll = v, lv
+        if ok or status != 1 or it >= max_iter:
+            return u, ll, it, 0 if ok else status
+        u, ll, more, status = _run(xs, u, ratio_min, tol, min(NEWTON_EVERY, max_iter - it))
+        it += more
