@@ -26,16 +26,17 @@ import math
 
 import numpy as np
 
-from ..em import Climb, EMResult, climb, observed_information, score
+from ..em import Climb, EMResult, climb
 from ..em.coords import params as params_of_u
-from ..em.coords import to_u
-from ..em.iterate import REASON_MAX_ITER
+from ..em.coords import start_u, to_u
+from ..em.information import score_and_information
+from ..em.iterate import REASON_MAX_ITER, REASON_TOL
 from ..em.kernel import sums_numba
 from ..em.starts import make_starts
 from ..models.errors import ParamError
 from ..models.params import MixtureParams
 from ..models.scaling import Scaling
-from .unequal import UnequalFit, fit_unequal
+from .unequal import UnequalFit, constrained_em, fit_unequal
 from .unequal_starts import unequal_starts
 
 #: SQUAREM iterations every start runs before the best KEEP distinct unfinished ones (and the best finished
@@ -51,6 +52,10 @@ KEEP_SHARED = 1
 SHARED_LOGLIK_TOL = 1e-10
 #: Newton steps at most (each step halved until the log-likelihood does not fall, at most 6 times).
 NEWTON_STEPS = 8
+#: EM iterations between two tries of Newton's method on a shared-sigma run not yet at its maximum
+NEWTON_EVERY = 20
+#: EM iterations at most per shared-sigma run (em.climb's own bound): a safeguard
+MAX_ITER = 10_000
 #: An unequal-sd run has converged once the gain Newton's method predicts (the Newton decrement) is at most this.
 UNEQUAL_LOGLIK_TOL = 1e-8
 #: Generated EM starts (:func:`em.starts.make_starts`: the 2-means split, the largest and the smallest
@@ -62,21 +67,22 @@ def _loglik_std(xs: np.ndarray, p: MixtureParams) -> float:
     return float(sums_numba(xs, to_u(p))[0])
 
 
-def newton_polish(xs: np.ndarray, p: MixtureParams, loglik: float) -> tuple[MixtureParams, float]:
-    """Newton's method on the shared-sigma log-likelihood of standardised data ``xs`` from an EM end point
-    ``p`` (standardised units, log-likelihood ``loglik``), with Louis' observed information (exact minus the
+def newton_polish(xs: np.ndarray, p: MixtureParams, loglik: float) -> tuple[MixtureParams, float, bool]:
+    """Newton's method on the shared-sigma log-likelihood of standardised data ``xs`` from an EM point ``p``
+    (standardised units, log-likelihood ``loglik``), with Louis' observed information (exact minus the
     Hessian, em/information.py): ``theta' = theta + t I^(-1) s``, ``t`` halved until ``L`` does not fall.
-    Stops once the predicted gain ``s' I^(-1) s / 2`` is at most :data:`SHARED_LOGLIK_TOL`; leaves a point
-    where ``I`` is not positive definite (not a strict maximum: the one-normal ridge) as it is."""
+    Returns the point, its log-likelihood and whether it converged: the predicted gain
+    ``s' I^(-1) s / 2`` at most :data:`SHARED_LOGLIK_TOL` where ``I`` is positive definite. Where it is
+    not (not a strict maximum: the one-normal ridge) it stops, not converged."""
     for _ in range(NEWTON_STEPS):
-        info, grad = observed_information(xs, p), score(xs, p)
+        grad, info = score_and_information(xs, p)
         try:
             np.linalg.cholesky(info)
         except np.linalg.LinAlgError:
-            break
+            return p, loglik, False
         step = np.linalg.solve(info, grad)
         if not 0.5 * float(grad @ step) > SHARED_LOGLIK_TOL:
-            break
+            return p, loglik, True
         t = 1.0
         for _ in range(7):
             try:
@@ -88,17 +94,28 @@ def newton_polish(xs: np.ndarray, p: MixtureParams, loglik: float) -> tuple[Mixt
                 break
             t *= 0.5
         else:
-            break
+            return p, loglik, False
         p, loglik = q, lq
-    return p, loglik
+    return p, loglik, False
 
 
-def _polished(c: Climb, sc: Scaling, ys: np.ndarray) -> Climb:
-    """``c`` finished by :func:`newton_polish` (its estimate and log-likelihood in the data's units)."""
-    p0 = sc.params_to_std(c.params)
-    p, ll = newton_polish(ys, p0, _loglik_std(ys, p0))
-    ll = sc.loglik_from_std(ll, ys.size)
-    return dataclasses.replace(c, params=sc.params_from_std(p), loglik=ll) if ll > c.loglik else c
+def _finished(r: Climb, y: np.ndarray, sc: Scaling, ys: np.ndarray) -> Climb:
+    """Run ``r`` (on all the data) taken to its maximum: :func:`newton_polish` from where EM is, and while
+    it does not converge and EM has not stopped, :data:`NEWTON_EVERY` more EM iterations and again (EM
+    creeps where the maximum is poorly conditioned; Newton does not). In the data's units."""
+    n_iter = r.n_iter
+    while True:
+        p0 = sc.params_to_std(r.params)
+        p, ll, ok = newton_polish(ys, p0, _loglik_std(ys, p0))
+        ll = sc.loglik_from_std(ll, ys.size)
+        if ok or r.reason != REASON_MAX_ITER or n_iter >= MAX_ITER:
+            if ll > r.loglik:
+                r = dataclasses.replace(r, params=sc.params_from_std(p), loglik=ll)
+            return dataclasses.replace(r, converged=r.converged or ok, n_iter=n_iter)
+        more = climb(y, r.params, max_iter=NEWTON_EVERY, scaling=sc, xs=ys)
+        if more.params is None:
+            return more
+        r, n_iter = more, n_iter + more.n_iter
 
 
 def _screen_data(ys: np.ndarray) -> np.ndarray:
@@ -106,23 +123,43 @@ def _screen_data(ys: np.ndarray) -> np.ndarray:
     return ys if k == 1 else np.sort(ys)[k // 2::k]
 
 
+def _screen_shared(sub: np.ndarray, starts: list[MixtureParams], sc: Scaling) -> list[Climb]:
+    """Each start run :data:`SCREEN_ITER` SQUAREM iterations on ``sub`` by the compiled constrained EM with
+    the sd ratio held at 1 (:func:`adequacy.unequal.constrained_em`: EM for a shared sigma, no Python
+    between iterations), as :class:`Climb` records in the data's units (log-likelihoods on ``sub``, for
+    ranking), the runs that emptied a component left out."""
+    out = []
+    for p in starts:
+        u = start_u(sc, p)
+        u, ll, it, status = constrained_em(sub, np.array([*u, u[3]]), 1.0, UNEQUAL_LOGLIK_TOL, SCREEN_ITER)
+        if status == 2 or not math.isfinite(ll):
+            continue
+        try:
+            end = params_of_u(sc, u[:4])
+        except ParamError:
+            continue
+        out.append(Climb(params=end, loglik=sc.loglik_from_std(ll, sub.size), converged=status == 0,
+                         reason=REASON_MAX_ITER if status == 1 else REASON_TOL, n_iter=int(it)))
+    return out
+
+
 def best_shared(y: np.ndarray, starts: list[MixtureParams], sc: Scaling, ys: np.ndarray) -> Climb | None:
     """The highest shared-sigma maximum EM reaches from ``starts``: each screened for :data:`SCREEN_ITER`
-    SQUAREM iterations (on :data:`SCREEN_POINTS` order statistics at most), the best run that stopped
-    there and the :data:`KEEP_SHARED` best still climbing run to EM's convergence on all the data and
-    finished by :func:`newton_polish`; None if every run emptied a component or failed."""
+    SQUAREM iterations (:func:`_screen_shared`, on :data:`SCREEN_POINTS` order statistics at most), the
+    best run that stopped there and the :data:`KEEP_SHARED` best still climbing go on on all the data by
+    EM (:func:`em.climb`, whose own stopping rule and maximum check decide) to their maxima
+    (:func:`_finished`: EM and Newton's method); None if every run emptied a component or failed."""
     sub = _screen_data(ys)
-    runs = [climb(sub, p, max_iter=SCREEN_ITER, scaling=sc, xs=sub) for p in starts]
-    runs = sorted((r for r in runs if r.params is not None and math.isfinite(r.loglik)), key=lambda r: -r.loglik)
+    runs = sorted(_screen_shared(sub, starts, sc), key=lambda r: -r.loglik)
     # the best run that stopped in the screen and the KEEP_SHARED best still climbing (adequacy.unequal)
     runs = ([r for r in runs if r.reason != REASON_MAX_ITER][:1]
             + [r for r in runs if r.reason == REASON_MAX_ITER][:KEEP_SHARED])
     done = []
     for r in runs:
-        if r.reason == REASON_MAX_ITER or sub is not ys:  # not finished: go on from where it stopped
-            more = climb(y, r.params, scaling=sc, xs=ys)
-            r = more if more.params is not None and (sub is not ys or more.loglik >= r.loglik) else r
-        done.append(_polished(r, sc, ys) if r.params is not None else r)
+        more = climb(y, r.params, max_iter=NEWTON_EVERY, scaling=sc, xs=ys)
+        r = dataclasses.replace(more, n_iter=more.n_iter + r.n_iter)
+        done.append(_finished(r, y, sc, ys) if r.params is not None else r)
+    done = [r for r in done if r.params is not None and math.isfinite(r.loglik)]
     return max(done, key=lambda r: r.loglik) if done else None
 
 
@@ -134,7 +171,7 @@ def replicate_starts(ys: np.ndarray, sc: Scaling, rng: np.random.Generator) -> l
 def shared_loglik(x: np.ndarray, fit: EMResult, sc: Scaling, xs: np.ndarray) -> float:
     """The data's shared-sigma maximum: ``fit`` (``em.fit``, many starts) finished by :func:`newton_polish`."""
     p0 = sc.params_to_std(fit.params)
-    _, ll = newton_polish(xs, p0, _loglik_std(xs, p0))
+    _, ll, _ = newton_polish(xs, p0, _loglik_std(xs, p0))
     return max(fit.loglik, sc.loglik_from_std(ll, xs.size))
 
 

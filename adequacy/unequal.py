@@ -227,6 +227,14 @@ def _run(xs, u0, ratio_min: float, tol: float, max_iter: int):
     return _squarem(xs, u0, float(ratio_min), float(tol), ROUNDING * xs.size, int(max_iter))
 
 
+def constrained_em(xs: np.ndarray, u0: np.ndarray, ratio_min: float, tol: float, max_iter: int):
+    """The compiled constrained SQUAREM from ``u0 = (logit pi1, mu1, mu2, log s1, log s2)`` on standardised
+    ``xs``: ``(u, loglik, iterations, status)``, status 0 converged, 1 max_iter, 2 a component emptied.
+    With ``ratio_min = 1`` the M-step pools the two sds (``s1^2 = s2^2 = (S1 + S2) / n``): EM for a
+    shared sigma, run without any Python between iterations."""
+    return _run(xs, np.array(u0, dtype=float), ratio_min, tol, max_iter)
+
+
 def fit_unequal(x, starts: Sequence[UnequalParams], *, ratio_min: float = SIGMA_RATIO_MIN, tol: float = 1e-8,
                 max_iter: int = 10_000, screen_iter: int = 0, keep: int = 2, screen_points: int | None = None,
                 scaling: Scaling | None = None, xs: np.ndarray | None = None) -> UnequalFit:
@@ -296,16 +304,19 @@ NEWTON_EVERY = 20
 
 
 def _polish(xs, run, ratio_min: float, tol: float, max_iter: int):
-    """Continue a run that stopped at its iteration bound to its maximum: Newton's method
-    (:func:`adequacy.unequal_newton.newton_unequal`, to a predicted gain of at most ``tol``) wherever
-    ``-H`` is positive definite, else :data:`NEWTON_EVERY` more SQUAREM iterations and again; EM's own
-    stopping rule ends it where Newton never applies. Iterations (SQUAREM's) add up."""
+    """Continue a run to its maximum: :data:`NEWTON_EVERY` SQUAREM iterations, then Newton's method
+    (:func:`adequacy.unequal_newton.newton_unequal`, to a predicted gain of at most ``tol``), and again
+    while Newton does not converge and SQUAREM neither stops nor meets ``max_iter``. A run EM's own rule
+    stopped gets the Newton check too. Iterations (SQUAREM's) add up."""
     u, ll, it, status = run
     while True:
+        if status == 1 and it < max_iter:
+            u, ll, more, status = _run(xs, u, ratio_min, tol, min(NEWTON_EVERY, max_iter - it))
+            it += more
+            if status == 2:
+                return u, ll, it, status
         v, lv, ok = newton_unequal(xs, u, ratio_min, tol)
         if ok or lv > ll:
             u, ll = v, lv
         if ok or status != 1 or it >= max_iter:
             return u, ll, it, 0 if ok else status
-        u, ll, more, status = _run(xs, u, ratio_min, tol, min(NEWTON_EVERY, max_iter - it))
-        it += more

@@ -45,54 +45,54 @@ def project(u, half):
 NEWTON_STEPS, HALVINGS = 20, 10
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@numba.njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc", "contract", "nsz"})
 def loglik_grad_hess(xs, u):
     """``(L, grad, H)`` of the unequal-variance log-likelihood of ``xs`` at ``u`` (module note)."""
     pi1 = 1.0 / (1.0 + math.exp(-u[0]))
-    pi2 = 1.0 - pi1
     lp1, lp2 = -math.log1p(math.exp(-u[0])), -math.log1p(math.exp(u[0]))
     e1, e2 = math.exp(-u[3]), math.exp(-u[4])
-    ll = 0.0
-    g = np.zeros(5)
-    h = np.zeros((5, 5))
-    d = np.empty(5)
-    n1 = m1 = m2 = q1 = q2 = 0.0
+    ll = n1 = m1 = m2 = q1 = q2 = 0.0
+    # sums of w d_j d_k (w = r1 r2, d = (1, z1/s1, -z2/s2, z1^2 - 1, 1 - z2^2)) for j <= k, and of w d_k
+    w0 = w1 = w2 = w3 = w4 = 0.0
+    w11 = w12 = w13 = w14 = w22 = w23 = w24 = w33 = w34 = w44 = 0.0
     for i in range(xs.size):
         z1 = (xs[i] - u[1]) * e1
         z2 = (xs[i] - u[2]) * e2
         a1 = lp1 - u[3] - 0.5 * z1 * z1
         a2 = lp2 - u[4] - 0.5 * z2 * z2
-        big = max(a1, a2)
         t = math.exp(-abs(a1 - a2))
-        ll += big + math.log1p(t)
+        ll += max(a1, a2) + math.log1p(t)
         r1 = 1.0 / (1.0 + t) if a1 >= a2 else t / (1.0 + t)
         r2 = 1.0 - r1
-        d[0], d[1], d[2], d[3], d[4] = 1.0, z1 * e1, -z2 * e2, z1 * z1 - 1.0, 1.0 - z2 * z2
-        g[0] += r1 - pi1
-        g[1] += r1 * d[1]
-        g[2] -= r2 * d[2]
-        g[3] += r1 * d[3]
-        g[4] -= r2 * d[4]
-        w = r1 * r2
-        for j in range(5):
-            for k in range(j, 5):
-                h[j, k] += w * d[j] * d[k]
+        d1, d2, d3, d4 = z1 * e1, -z2 * e2, z1 * z1 - 1.0, 1.0 - z2 * z2
         n1 += r1
         m1 += r1 * z1
         m2 += r2 * z2
         q1 += r1 * z1 * z1
         q2 += r2 * z2 * z2
+        w = r1 * r2
+        w0 += w
+        w1 += w * d1
+        w2 += w * d2
+        w3 += w * d3
+        w4 += w * d4
+        w11 += w * d1 * d1
+        w12 += w * d1 * d2
+        w13 += w * d1 * d3
+        w14 += w * d1 * d4
+        w22 += w * d2 * d2
+        w23 += w * d2 * d3
+        w24 += w * d2 * d4
+        w33 += w * d3 * d3
+        w34 += w * d3 * d4
+        w44 += w * d4 * d4
     n = xs.size
-    h[0, 0] -= n * pi1 * pi2
-    h[1, 1] -= n1 * e1 * e1
-    h[2, 2] -= (n - n1) * e2 * e2
-    h[1, 3] -= 2.0 * m1 * e1
-    h[2, 4] -= 2.0 * m2 * e2
-    h[3, 3] -= 2.0 * q1
-    h[4, 4] -= 2.0 * q2
-    for j in range(5):
-        for k in range(j):
-            h[j, k] = h[k, j]
+    g = np.array([n1 - n * pi1, m1 * e1, m2 * e2, q1 - n1, q2 - (n - n1)])
+    h = np.array([[w0 - n * pi1 * (1.0 - pi1), w1, w2, w3, w4],
+                  [w1, w11 - n1 * e1 * e1, w12, w13 - 2.0 * m1 * e1, w14],
+                  [w2, w12, w22 - (n - n1) * e2 * e2, w23, w24 - 2.0 * m2 * e2],
+                  [w3, w13 - 2.0 * m1 * e1, w23, w33 - 2.0 * q1, w34],
+                  [w4, w14, w24 - 2.0 * m2 * e2, w34, w44 - 2.0 * q2]])
     return ll - n * LOG_SQRT_2PI, g, h
 
 
