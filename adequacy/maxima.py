@@ -6,10 +6,11 @@ moves it (the former unequal-sd fit, two starts and at most 100 SQUAREM iteratio
 than 0.05 log-likelihood units on 9 of 28 normal and overlapping data sets of n = 500, by up to 2.2).
 Both kinds of fit therefore
 
-- start from several points, run each briefly (:data:`SCREEN_ITER` SQUAREM iterations, on at most
-  :data:`SCREEN_POINTS` evenly spaced order statistics) and take the best run that converged there and
-  the best (:data:`KEEP_SHARED`, :data:`KEEP`) still climbing on to convergence on all the data: a cheap
-  screen instead of running every start to the end; and
+- start from several points, run each briefly (:data:`SCREEN_ITER` SQUAREM iterations of the compiled
+  constrained EM, on at most :data:`SCREEN_POINTS` evenly spaced order statistics; a shared sigma is the
+  sd ratio held at 1) and take the best run that converged there and the best (:data:`KEEP_SHARED`,
+  :data:`KEEP`) still climbing on to convergence on all the data: a cheap screen instead of running
+  every start to the end; and
 - stop on the log-likelihood: every run is finished by Newton's method until the gain it predicts is at
   most :data:`SHARED_LOGLIK_TOL` (shared sigma) or :data:`UNEQUAL_LOGLIK_TOL` (unequal sds,
   :mod:`adequacy.unequal_newton`: on the flat ridges of one-normal data EM alone creeps for 10,000
