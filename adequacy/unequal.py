@@ -15,9 +15,9 @@ The objective is concave in ``log sigma`` and the constraint set is convex, so t
 the constrained maximum and EM stays monotone. As in :mod:`em`, EM runs on standardised data, the
 per-point log density is the dominant term plus ``log1p(exp(-|a1 - a2|))`` (:mod:`models.density`;
 summed as the log of a product per block of 256 points, as in :mod:`em.kernel`),
-the M-step uses sums of residuals about the current means, and EM stops once one step gains at most
-``tol`` in mean log-likelihood per point. The whole loop is compiled (numba, no GIL) because it runs
-inside every bootstrap replicate.
+the M-step uses sums of residuals about the current means. The SQUAREM loop is compiled (numba, no GIL)
+because it runs inside every bootstrap replicate; a run is finished by Newton's method
+(:mod:`adequacy.unequal_newton`), which reaches the maximum where EM creeps along a flat ridge.
 """
 
 from __future__ import annotations

@@ -40,10 +40,8 @@ def print_adequacy(a, n: int, sha256: str) -> None:
 
 def run(args) -> int:
     from ..adequacy import assess
-    from ..adequacy.bootstrap import check_can_reject
     from ..files.datafile import load_data
 
-    check_can_reject(args.n_boot)  # before the data are read: a B that cannot reject is refused (exit 2)
     ds = load_data(args.data, args.column)
     a = assess(ds, n_boot=args.n_boot, seed=args.seed, n_init=args.n_init)
     if args.json:
