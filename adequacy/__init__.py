@@ -15,7 +15,7 @@ from importlib import import_module
 #: :mod:`adequacy.levels`) does not load numba and scipy.
 _EXPORTS = {
     "assess": "checks", "components_check": "checks", "mixture_checks": "checks",
-    "ALPHA": "levels", "N_BOOT": "levels", "PPP_TAIL": "levels", "SIGMA_RATIO_MIN": "levels",
+    "ALPHA": "levels", "MIN_BOOT": "levels", "N_BOOT": "levels", "PPP_TAIL": "levels", "SIGMA_RATIO_MIN": "levels",
     "posterior_predictive_check": "ppc",
     "Adequacy": "result", "ComponentsCheck": "result", "FitCheck": "result", "PosteriorPredictive": "result",
     "SharedSigmaCheck": "result",

@@ -25,29 +25,22 @@ import math
 
 import numpy as np
 
-from ..em import EMResult, climb
+from ..em import EMResult
 from ..em import fit as em_fit
 from ..em.coords import params as params_of_u
 from ..em.starts import make_starts
 from ..models.data import checked_values
 from ..models.errors import SettingError
-from ..models.params import MixtureParams
 from ..models.scaling import Scaling, mean_sd
 from ..models.simulate import draw
 from .bootstrap import bootstrap_test, check_can_reject, run_replicates
 from .levels import N_BOOT, NULL_STARTS, SIGMA_RATIO_MIN
+from .maxima import best_shared, replicate_starts, shared_loglik, unequal_fit
 from .result import Adequacy, ComponentsCheck, FitCheck, SharedSigmaCheck
 from .teststats import edf_statistics
-from .unequal import UnequalFit, UnequalParams, fit_unequal, scale_start
 
 #: Seed-sequence tags: each test draws its replicates from its own stream.
 TAG_COMPONENTS, TAG_MIXTURE = 1, 2
-#: SQUAREM iterations per start of the unequal-variance fit. Near one normal its likelihood is so flat
-#: that EM would creep for thousands of iterations in every replicate; the cap bounds the cost, and
-#: since the data and every replicate get the same procedure the test keeps its level.
-UNEQUAL_MAX_ITER = 100
-
-
 def one_normal(x: np.ndarray) -> tuple[float, float, float]:
     """``(L1, mean, sd)`` of the one-normal MLE: ``L1 = -(n/2) (log(2 pi) + 1) - n log s``, ``s^2`` the
     population variance (mean and sd via the standardisation: no overflow at any scale)."""
@@ -56,12 +49,11 @@ def one_normal(x: np.ndarray) -> tuple[float, float, float]:
 
 
 def two_component_loglik(y: np.ndarray, n_starts: int, rng: np.random.Generator) -> float:
-    """Best log-likelihood EM reaches from ``n_starts`` generated starts (:func:`em.starts.make_starts`);
-    NaN if none is finite."""
+    """The two-component shared-sigma maximum of replicate ``y``: :func:`adequacy.maxima.best_shared` from
+    ``n_starts`` generated starts (:func:`em.starts.make_starts`); NaN if no run is finite."""
     sc, ys = Scaling.standardized(y)
-    lls = [climb(y, params_of_u(sc, s.u), scaling=sc, xs=ys).loglik for s in make_starts(ys, n_starts, rng)]
-    best = max(lls)
-    return best if math.isfinite(best) else math.nan
+    best = best_shared(y, [params_of_u(sc, s.u) for s in make_starts(ys, n_starts, rng)], sc, ys)
+    return best.loglik if best is not None else math.nan
 
 
 def components_check(x: np.ndarray, fit: EMResult, *, n_boot: int = N_BOOT, seed: int = 0,
@@ -75,17 +67,10 @@ def components_check(x: np.ndarray, fit: EMResult, *, n_boot: int = N_BOOT, seed
         return 2.0 * max(two_component_loglik(y, n_starts, rng) - one_normal(y)[0], 0.0)
 
     reps = run_replicates(replicate, n_boot, seed, TAG_COMPONENTS, workers)
+    l2 = shared_loglik(x, fit, *Scaling.standardized(x))
     # L2 >= L1 always (one normal is the mixture with mu1 = mu2); a fit stopped just short of it is clipped
-    test = bootstrap_test(2.0 * max(fit.loglik - l1, 0.0), reps)
-    return ComponentsCheck(test=test, loglik_1=l1, loglik_2=max(fit.loglik, l1), normal=(m, s), n=n)
-
-
-def unequal_fit(y, shared: MixtureParams, sc: Scaling, ys: np.ndarray) -> UnequalFit:
-    """The unequal-variance fit every statistic of the shared-sigma test uses, on the data and on each
-    replicate alike: the better of constrained EM from the shared fit and from :func:`scale_start`,
-    at most :data:`UNEQUAL_MAX_ITER` SQUAREM iterations each."""
-    return fit_unequal(y, [UnequalParams.from_shared(shared), scale_start(sc)], scaling=sc, xs=ys,
-                       max_iter=UNEQUAL_MAX_ITER)
+    test = bootstrap_test(2.0 * max(l2 - l1, 0.0), reps)
+    return ComponentsCheck(test=test, loglik_1=l1, loglik_2=max(l2, l1), normal=(m, s), n=n)
 
 
 def mixture_checks(x: np.ndarray, fit: EMResult, *, n_boot: int = N_BOOT, seed: int = 0,
@@ -98,8 +83,9 @@ def mixture_checks(x: np.ndarray, fit: EMResult, *, n_boot: int = N_BOOT, seed: 
     def replicate(rng: np.random.Generator) -> tuple[float, float, float, float]:
         y, _ = draw(theta, n, rng)
         sc, ys = Scaling.standardized(y)
-        refit = climb(y, theta, scaling=sc, xs=ys)  # the replicate's MLE is near theta (as em.bootstrap)
-        if refit.params is None or not math.isfinite(refit.loglik):
+        # its MLE is mostly near theta (as em.bootstrap), not always: the generated starts as well
+        refit = best_shared(y, [theta, *replicate_starts(ys, sc, rng)], sc, ys)
+        if refit is None:
             return math.nan, math.nan, math.nan, math.nan
         lu = unequal_fit(y, refit.params, sc, ys).loglik
         e = edf_statistics(y, refit.params)
@@ -108,9 +94,10 @@ def mixture_checks(x: np.ndarray, fit: EMResult, *, n_boot: int = N_BOOT, seed: 
     reps = np.array(run_replicates(replicate, n_boot, seed, TAG_MIXTURE, workers), dtype=float).reshape(-1, 4)
     sc, xs = Scaling.standardized(x)
     u = unequal_fit(x, theta, sc, xs)
+    ls = shared_loglik(x, fit, sc, xs)
     shared = SharedSigmaCheck(
-        test=bootstrap_test(2.0 * max(u.loglik - fit.loglik, 0.0), reps[:, 1]), loglik_shared=fit.loglik,
-        loglik_unequal=max(u.loglik, fit.loglik), unequal=u.params, ratio_min=SIGMA_RATIO_MIN,
+        test=bootstrap_test(2.0 * max(u.loglik - ls, 0.0), reps[:, 1]), loglik_shared=ls,
+        loglik_unequal=max(u.loglik, ls), unequal=u.params, ratio_min=SIGMA_RATIO_MIN,
         at_constraint=u.at_constraint, n=n)
     rep_outer, rep_central = reps[:, 2].copy(), reps[:, 3].copy()
     for a in (rep_outer, rep_central):

@@ -24,6 +24,6 @@ SIGMA_RATIO_MIN = 0.1
 #: Posterior draws used for the posterior predictive check (each one simulates a data set of n points).
 PPC_DRAWS = 400
 #: EM starts for each bootstrap refit of the two-component model to one-normal data (see
-#: :func:`adequacy.checks.components_check`): the 2-means split.
-NULL_STARTS = 1
+#: :func:`adequacy.checks.components_check`): the 2-means split, each extreme alone, a k-means++ seeding.
+NULL_STARTS = 4
 

@@ -15,9 +15,9 @@ The objective is concave in ``log sigma`` and the constraint set is convex, so t
 the constrained maximum and EM stays monotone. As in :mod:`em`, EM runs on standardised data, the
 per-point log density is the dominant term plus ``log1p(exp(-|a1 - a2|))`` (:mod:`models.density`;
 summed as the log of a product per block of 256 points, as in :mod:`em.kernel`),
-the M-step uses sums of residuals about the current means, and EM stops once one step gains at most
-``tol`` in mean log-likelihood per point. The whole loop is compiled (numba, no GIL) because it runs
-inside every bootstrap replicate.
+the M-step uses sums of residuals about the current means. The SQUAREM loop is compiled (numba, no GIL)
+because it runs inside every bootstrap replicate; a run is finished by Newton's method
+(:mod:`adequacy.unequal_newton`), which reaches the maximum where EM creeps along a flat ridge.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ from ..models.errors import ParamError, SettingError
 from ..models.params import MixtureParams
 from ..models.scaling import Scaling
 from .levels import SIGMA_RATIO_MIN
+from .unequal_newton import newton_unequal
+from .unequal_newton import project as _project
 
 _BLOCK = 256
 # 'reassoc' lets LLVM split the sums into SIMD lanes (as em.kernel); not 'fast' (it assumes no inf/nan).
@@ -156,25 +158,16 @@ def _step(xs, u, c2):
 
 
 @numba.njit(**_JIT)
-def _project(u, half):
-    """Pull ``|log s1 - log s2|`` back to at most ``2 half`` about the mean log sd (an extrapolated
-    point may leave the constraint set)."""
-    d = u[3] - u[4]
-    if abs(d) > 2.0 * half:
-        m = 0.5 * (u[3] + u[4])
-        sign = 1.0 if d > 0 else -1.0
-        u[3] = m + sign * half
-        u[4] = m - sign * half
-    return u
-
-
-@numba.njit(**_JIT)
-def _squarem(xs, u0, c, tol, max_iter):
+def _squarem(xs, u0, c, tol, floor, max_iter):
     """Constrained EM accelerated by SQUAREM with the monotone safeguard, as :mod:`em.iterate`:
-    returns ``(u, loglik at u, iterations, status)``, status 0 converged, 1 max_iter, 2 emptied."""
+    returns ``(u, loglik at u, iterations, status)``, status 0 converged, 1 max_iter, 2 emptied.
+
+    Stops at ``u1 = F(u0)`` once the log-likelihood still to gain, estimated from the EM step's gain
+    ``g = L(u1) - L(u0)`` and its rate ``rho = |F(u1) - u1| / |u1 - u0|`` as ``g rho^2 / (1 - rho^2)``
+    (linear convergence), is at most ``tol``, or once ``g <= floor`` (the rounding level of ``L``).
+    """
     c2 = c * c
     half = -0.5 * math.log(c)
-    threshold = tol * xs.size
     l0, f0, ok = _step(xs, u0, c2)
     if not ok:
         return u0, l0, 0, 2
@@ -184,12 +177,16 @@ def _squarem(xs, u0, c, tol, max_iter):
         l1, u2, ok = _step(xs, u1, c2)
         if not ok:
             return u1, l1, it, 2
-        if l1 - l0 <= threshold:
-            return u1, l1, it, 0
         r = u1 - u0
-        v = u2 - u1 - r
+        d = u2 - u1
+        gain = l1 - l0
+        nr = math.sqrt(np.sum(r * r))
+        rho2 = np.sum(d * d) / (nr * nr) if nr > 0.0 else 0.0
+        if gain <= floor or (rho2 < 1.0 and gain * rho2 <= tol * (1.0 - rho2)):
+            return u1, l1, it, 0
+        v = d - r
         nv = math.sqrt(np.sum(v * v))
-        alpha = -math.sqrt(np.sum(r * r)) / nv if nv > 0.0 else -np.inf
+        alpha = -nr / nv if nv > 0.0 else -np.inf
         alpha = max(min(alpha, -1.0), -step_max)
         ue = _project(u0 - 2.0 * alpha * r + alpha * alpha * v, half)
         le, cand, ok = _step(xs, ue, c2)
@@ -221,33 +218,105 @@ def _from_u(u: np.ndarray, sc: Scaling) -> UnequalParams:
                          sc.scale * math.exp(float(u[3])), sc.scale * math.exp(float(u[4])))
 
 
-def scale_start(sc: Scaling) -> UnequalParams:
-    """A narrow and a wide component on the data's mean (sds 1/2 and 2 data sds): the start that finds
-    heavy tails, which the shared-sigma fit cannot offer as a start."""
-    return UnequalParams(0.5, sc.center, sc.center + 1e-3 * sc.scale, 0.5 * sc.scale, 2.0 * sc.scale)
+#: The rounding level of a log-likelihood summed over ``n`` points, per point: an EM gain at most
+#: ``ROUNDING * n`` is noise, and stops the loop whatever the rate.
+ROUNDING = 1e-13
 
 
-def fit_unequal(x, starts: Sequence[UnequalParams], *, ratio_min: float = SIGMA_RATIO_MIN, tol: float = 1e-10,
-                max_iter: int = 2000, scaling: Scaling | None = None, xs: np.ndarray | None = None) -> UnequalFit:
-    """Constrained-EM fit of the unequal-variance mixture from each start; the best run.
+def _run(xs, u0, ratio_min: float, tol: float, max_iter: int):
+    return _squarem(xs, u0, float(ratio_min), float(tol), ROUNDING * xs.size, int(max_iter))
+
+
+def constrained_em(xs: np.ndarray, u0: np.ndarray, ratio_min: float, tol: float, max_iter: int):
+    """The compiled constrained SQUAREM from ``u0 = (logit pi1, mu1, mu2, log s1, log s2)`` on standardised
+    ``xs``: ``(u, loglik, iterations, status)``, status 0 converged, 1 max_iter, 2 a component emptied.
+    With ``ratio_min = 1`` the M-step pools the two sds (``s1^2 = s2^2 = (S1 + S2) / n``): EM for a
+    shared sigma, run without any Python between iterations."""
+    return _run(xs, np.array(u0, dtype=float), ratio_min, tol, max_iter)
+
+
+def fit_unequal(x, starts: Sequence[UnequalParams], *, ratio_min: float = SIGMA_RATIO_MIN, tol: float = 1e-8,
+                max_iter: int = 10_000, screen_iter: int = 0, keep: int = 2, screen_points: int | None = None,
+                scaling: Scaling | None = None, xs: np.ndarray | None = None) -> UnequalFit:
+    """Constrained-EM fit of the unequal-variance mixture from several starts; the best run.
 
     A start outside the constraint is first pulled onto it (its log sds moved to the bound about their
-    mean). ``scaling``/``xs`` skip the standardisation when the caller has them. ``max_iter`` counts
-    SQUAREM iterations (each up to 4 passes over the data).
+    mean). With ``screen_iter > 0`` every start first runs that many SQUAREM iterations; the best run
+    that converged there and the ``keep`` best that did not go on (from where they stopped) to
+    convergence; else every start runs to convergence.
+    With ``screen_points``, the screen runs on at most that many evenly spaced order statistics of the
+    data (they keep the shape of its density: a cheap ranking of the starts), the rest on all the data.
+    A run converges when the log-likelihood it could still gain is estimated at most ``tol`` (see
+    :func:`_squarem`); ``max_iter`` (SQUAREM iterations, each up to 4 passes over the data) is a safety
+    bound, and a run that meets it is reported ``converged=False``. ``scaling``/``xs`` skip the
+    standardisation when the caller has them.
     """
     if not 0.0 < ratio_min <= 1.0:
         raise SettingError(f"ratio_min must be in (0, 1], got {ratio_min!r}")
+    if not (tol > 0.0 and math.isfinite(tol)) or int(max_iter) < 1 or int(screen_iter) < 0 or int(keep) < 1:
+        raise SettingError(f"fit_unequal needs tol > 0, max_iter >= 1, screen_iter >= 0, keep >= 1; got "
+                           f"{tol!r}, {max_iter!r}, {screen_iter!r}, {keep!r}")
     if xs is None or scaling is None:
         values, _ = checked_values(x)
         scaling, xs = Scaling.standardized(values)
-    best = None
-    for p in starts:
-        u0 = _project(_to_u(p, scaling), -0.5 * math.log(ratio_min))
-        u, ll, it, status = _squarem(xs, u0, float(ratio_min), float(tol), int(max_iter))
-        if best is None or ll > best[1]:
-            best = (u, ll, it, status)
-    u, ll, it, status = best
+    half = -0.5 * math.log(ratio_min)
+    runs = [(_project(_to_u(p, scaling), half), -math.inf, 0, 1) for p in starts]
+    if screen_iter > 0 and len(runs) > keep:
+        k = 1 if screen_points is None else max(1, xs.size // int(screen_points))
+        sub = xs if k == 1 else np.sort(xs)[k // 2::k]
+        runs = [_run(sub, u, ratio_min, tol, screen_iter) for u, *_ in runs]
+        runs.sort(key=lambda r: -r[1] if math.isfinite(r[1]) else math.inf)
+        # a run that converged in the screen is at a (lower, often) maximum already, while a slower one may
+        # be climbing to a higher one: the best finished run, and the ``keep`` best unfinished ones, go on
+        runs = [r for r in runs if r[3] != 1][:1] + _distinct([r for r in runs if r[3] == 1], keep)
+        if k > 1:  # ranked on the order statistics: every kept run goes on on all the data
+            runs = [(u, -math.inf, it, 1) for u, _, it, _ in runs]
+    # a run that emptied a component is finished; the others go on from where they stopped (a run EM calls
+    # converged, too: on a flat ridge EM's rate estimate can stop it short, and Newton checks in one pass)
+    runs = [r if r[3] == 2 else _polish(xs, r, ratio_min, tol, max_iter) for r in runs]
+    u, ll, it, status = max(runs, key=lambda r: r[1] if math.isfinite(r[1]) else -math.inf)
     params = _from_u(u, scaling)
     at = bool(params.sigma_ratio <= ratio_min * (1.0 + 1e-9))
     return UnequalFit(params=params, loglik=scaling.loglik_from_std(float(ll), xs.size), n_iter=int(it),
                       converged=status == 0, reason=STATUS[status], at_constraint=at)
+
+
+#: Two screened runs whose (label-ordered) means and log sds differ by less than this (standardised
+#: units) are heading for the same maximum: only the better one counts towards ``keep``.
+SAME_POINT = 0.05
+
+
+def _distinct(runs: list, keep: int) -> list:
+    """The best ``keep`` of ``runs`` (sorted best first) that are not heading for the same point."""
+    out: list = []
+    for r in runs:
+        u = r[0]
+        key = np.array([u[1], u[2], u[3], u[4]] if u[1] <= u[2] else [u[2], u[1], u[4], u[3]])
+        if all(np.max(np.abs(key - k)) >= SAME_POINT for _, k in out):
+            out.append((r, key))
+        if len(out) == keep:
+            break
+    return [r for r, _ in out]
+
+
+#: SQUAREM iterations between two tries of Newton's method, while ``-H`` is not positive definite
+NEWTON_EVERY = 20
+
+
+def _polish(xs, run, ratio_min: float, tol: float, max_iter: int):
+    """Continue a run to its maximum: :data:`NEWTON_EVERY` SQUAREM iterations, then Newton's method
+    (:func:`adequacy.unequal_newton.newton_unequal`, to a predicted gain of at most ``tol``), and again
+    while Newton does not converge and SQUAREM neither stops nor meets ``max_iter``. A run EM's own rule
+    stopped gets the Newton check too. Iterations (SQUAREM's) add up."""
+    u, ll, it, status = run
+    while True:
+        if status == 1 and it < max_iter:
+            u, ll, more, status = _run(xs, u, ratio_min, tol, min(NEWTON_EVERY, max_iter - it))
+            it += more
+            if status == 2:
+                return u, ll, it, status
+        v, lv, ok = newton_unequal(xs, u, ratio_min, tol)
+        if ok or lv > ll:
+            u, ll = v, lv
+        if ok or status != 1 or it >= max_iter:
+            return u, ll, it, 0 if ok else status

@@ -1,74 +1,134 @@
-"""Cost of the adequacy checks that ``emvb run`` and ``emvb check`` add, measured in one process.
+"""Cost of the adequacy stage of ``emvb run`` on the four report scenarios, this code against a baseline.
 
-Run: ``.venv/bin/python benchmarks/adequacy_speed.py [--n-boot B] [--repeats R] [--out PATH | --no-record]``
+Run: ``.venv/bin/python benchmarks/adequacy_speed.py [--against REF] [--n-boot B] [--out PATH | --no-record]``
 
-On the mission's default data (n = 10,000, seed 2026), best of ``--repeats``:
+For each scenario of reports/ (the data ``emvb run`` makes for it), ``adequacy.assess`` is called as
+``compare/pipeline.py`` calls it (the run's ``em.fit`` with 10 starts, seed 2026, B = 199 replicates, every
+available core): the adequacy stage without the posterior predictive check, which is unchanged.
 
-1. ``adequacy.assess`` (the three bootstrap tests, B = 199) on one thread and on every available core;
-   the ratio is the speed-up of the threads (the compiled EM passes release the GIL).
-2. Its parts: the one-vs-two-components replicates (two-component EM on one-normal data, where EM
-   creeps) and the mixture replicates (shared refit, unequal-variance fit, Anderson-Darling).
-3. The posterior predictive check on 4,000 draws (400 used), against the multi-start ``em.fit`` the
-   run makes anyway.
+- default: ``emvb run`` defaults (n = 10,000 from 0.3 N(5, 4) + 0.7 N(15, 4), seed 2026);
+- overlap: ``--n 200 --truth 0.3,0,1.5,1 --seed 2026``;
+- one_normal: ``--truth 0.3,0,0,1`` (n = 10,000: one normal, the flat likelihood of the unequal-sd fit);
+- misfit: 5,000 Student-t(2) draws (``np.random.default_rng(2026).standard_t(2, 5000)``).
 
-Times are wall seconds on this machine (shared: see the load average printed; the one-thread run's
-CPU seconds are printed too, being less sensitive to other people's load); the ratios are what carry
-over. Written to ``benchmarks/results/adequacy_speed.json`` (``--out``; ``--no-record`` writes nothing).
+With ``--against REF`` the same is measured on the git revision ``REF`` of this repository (exported
+with ``git archive`` to a temporary folder, imported from there), alternating the two codes scenario by
+scenario, each in a fresh process (numba compiled and cached by a B = 19 call first, outside the
+timing), so that both meet the same load on a shared machine. Printed and recorded: wall and CPU
+seconds (all threads of the process; less sensitive to other people's load) and their ratios, this code
+over the baseline. Written to ``benchmarks/results/adequacy_speed.json``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
+import sys
+import tarfile
+import tempfile
 import time
+from pathlib import Path
 
-import numpy as np
-from _record import add_record_options, record
-
-from emvb import em
-from emvb.adequacy import assess, components_check, mixture_checks, posterior_predictive_check
-from emvb.adequacy.bootstrap import available_cores
-from emvb.models.simulate import simulate
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ("default", "overlap", "one_normal", "misfit")
+#: top-level folders installed as subpackages of emvb (pyproject.toml); api/ is emvb itself
+SUBPACKAGES = ("models", "files", "em", "adequacy", "sampling", "labels", "compare", "report", "teaching",
+               "study", "cli")
 
 
-def best_of(repeats: int, f) -> float:
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t)
-    return min(times)
+def scenario_data(name: str):
+    """The data ``emvb run`` makes for the report scenario ``name``."""
+    import numpy as np
+
+    from emvb.models.params import MixtureParams
+    from emvb.models.simulate import simulate
+
+    if name == "default":
+        return simulate().values
+    if name == "overlap":
+        return simulate(MixtureParams(0.3, 0.0, 1.5, 1.0), n=200, seed=2026).values
+    if name == "one_normal":
+        return simulate(MixtureParams(0.3, 0.0, 0.0, 1.0)).values
+    return np.random.default_rng(2026).standard_t(2, 5000)
+
+
+def child(name: str, n_boot: int) -> dict:
+    """Time ``assess`` on scenario ``name`` in this process (the code on ``sys.path``)."""
+    import emvb
+    from emvb import em
+    from emvb.adequacy import assess
+
+    x = scenario_data(name)
+    fit = em.fit(x, n_init=10, seed=2026)
+    assess(x, fit, n_boot=19, seed=1)  # compile / load the numba caches outside the timing
+    wall, cpu = time.perf_counter(), time.process_time()
+    a = assess(x, fit, n_boot=n_boot, seed=2026)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return {"wall_s": wall, "cpu_s": cpu, "code": str(Path(emvb.__file__).resolve().parents[1]),
+            "shared_sigma_statistic": a.shared_sigma.test.statistic, "shared_sigma_p": a.shared_sigma.test.p_value,
+            "components_p": a.components.test.p_value, "fit_p": a.fit.test.p_value}
+
+
+def export(ref: str, dest: Path) -> Path:
+    """``git archive REF`` laid out as an importable ``emvb`` package under ``dest``; the folder to put on
+    ``sys.path``."""
+    tar = dest / "src.tar"
+    subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", "-o", str(tar), ref], check=True)
+    src = dest / "src"
+    with tarfile.open(tar) as t:
+        t.extractall(src, filter="data")
+    pkg = dest / "path" / "emvb"
+    pkg.parent.mkdir()
+    (src / "api").rename(pkg)
+    for sub in SUBPACKAGES:
+        (src / sub).rename(pkg / sub)
+    return pkg.parent
+
+
+def run_child(path: Path | None, name: str, n_boot: int) -> dict:
+    env = dict(os.environ)
+    if path is not None:  # ahead of the editable install of this checkout
+        env["PYTHONPATH"] = str(path)
+    out = subprocess.run([sys.executable, __file__, "--child", name, "--n-boot", str(n_boot)], env=env,
+                         check=True, capture_output=True, text=True).stdout
+    row = json.loads(out.strip().splitlines()[-1])
+    code = Path(row.pop("code"))
+    if code != (ROOT if path is None else path.resolve()):  # the code meant, not another install
+        raise RuntimeError(f"{name}: imported emvb from {code}")
+    return row
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--against", metavar="REF", help="git revision to compare with (e.g. main)")
     ap.add_argument("--n-boot", type=int, default=199)
-    ap.add_argument("--repeats", type=int, default=3)
-    add_record_options(ap, "adequacy_speed")
+    ap.add_argument("--scenarios", nargs="+", choices=SCENARIOS, default=list(SCENARIOS))
+    ap.add_argument("--child", choices=SCENARIOS, help=argparse.SUPPRESS)
+    if "--child" not in sys.argv:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        from _record import add_record_options
+
+        add_record_options(ap, "adequacy_speed")
     args = ap.parse_args()
-    x = simulate().values
-    fit = em.fit(x, seed=2026)
-    assess(x, fit, n_boot=5, seed=1)  # compile / load the numba caches outside the timings
-    cores = available_cores()
-    b, r = args.n_boot, args.repeats
-    rng = np.random.default_rng(1)
-    draws = fit.params.to_array() + rng.normal(size=(4000, 4)) * fit.se.to_array()
-    res = {
-        "n": x.size, "n_boot": b, "cores": cores, "load_average": os.getloadavg(),
-        "em_fit_s": best_of(r, lambda: em.fit(x, seed=2026)),
-        "assess_1_thread_s": best_of(r, lambda: assess(x, fit, n_boot=b, seed=2026, workers=1)),
-        "assess_all_cores_s": best_of(r, lambda: assess(x, fit, n_boot=b, seed=2026)),
-        "components_1_thread_s": best_of(r, lambda: components_check(x, fit, n_boot=b, seed=2026, workers=1)),
-        "mixture_1_thread_s": best_of(r, lambda: mixture_checks(x, fit, n_boot=b, seed=2026, workers=1)),
-        "ppc_s": best_of(r, lambda: posterior_predictive_check(x, draws, seed=2026)),
-    }
-    t = time.process_time()
-    assess(x, fit, n_boot=b, seed=2026, workers=1)
-    res["assess_1_thread_cpu_s"] = time.process_time() - t  # CPU seconds: less sensitive to a loaded machine
-    res["thread_speedup"] = res["assess_1_thread_s"] / res["assess_all_cores_s"]
-    res["components_share"] = res["components_1_thread_s"] / res["assess_1_thread_s"]
-    for k, v in res.items():
-        print(f"{k:24} {v if isinstance(v, int | tuple) else f'{v:.3f}'}")
+    if args.child:
+        print(json.dumps(child(args.child, args.n_boot)))
+        return
+    from _record import record
+
+    res = {"n_boot": args.n_boot, "against": args.against, "load_average_start": os.getloadavg(), "scenarios": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        base = export(args.against, Path(tmp)) if args.against else None
+        for name in args.scenarios:
+            row = {"this": run_child(None, name, args.n_boot)}
+            if base is not None:
+                row["baseline"] = run_child(base, name, args.n_boot)
+                row["wall_ratio"] = row["this"]["wall_s"] / row["baseline"]["wall_s"]
+                row["cpu_ratio"] = row["this"]["cpu_s"] / row["baseline"]["cpu_s"]
+            res["scenarios"][name] = row
+            print(name, json.dumps({k: v for k, v in row.items()}), flush=True)
+    res["load_average_end"] = os.getloadavg()
     record("adequacy_speed", args, res)
 
 

@@ -196,6 +196,9 @@ def information_sums(x, params: MixtureParams) -> np.ndarray:
     return np.array(_info_compiled(x, ell, p.mu1, p.mu2, p.sigma))
 
 
+_UPPER = np.triu_indices(4, 1)  # built once: np.triu_indices costs more than the rest of _matrices
+
+
 def _matrices(sums: np.ndarray, n: int, p: MixtureParams):
     n1, n2, a1, a2, q, w0, wd1, wd2, wg, wd1d1, wd1d2, wd1g, wd2d2, wd2g, wgg = sums
     pi2 = 1.0 - p.pi1
@@ -222,8 +225,7 @@ def _matrices(sums: np.ndarray, n: int, p: MixtureParams):
     m[2, 2] = wd2d2 / (s2 * s2)
     m[2, 3] = -wd2g / (s2 * s3)
     m[3, 3] = wgg / (s3 * s3)
-    iu = np.triu_indices(4, 1)
-    m[iu[1], iu[0]] = m[iu]
+    m[_UPPER[1], _UPPER[0]] = m[_UPPER]
     return grad, ioc, m
 
 
@@ -244,6 +246,13 @@ def complete_information(x, params: MixtureParams) -> np.ndarray:
     """
     x = np.asarray(x, dtype=float)
     return _matrices(information_sums(x, params), x.size, params)[1]
+
+
+def score_and_information(x, params: MixtureParams) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`score` and :func:`observed_information` from one pass over ``x`` (Newton's method needs both)."""
+    x = np.asarray(x, dtype=float)
+    grad, ioc, m = _matrices(information_sums(x, params), x.size, params)
+    return grad, ioc - m
 
 
 def observed_information(x, params: MixtureParams) -> np.ndarray:

@@ -8,8 +8,8 @@ from scipy import optimize, stats
 
 from emvb import em
 from emvb.adequacy import assess, fit_unequal
-from emvb.adequacy.bootstrap import bootstrap_test, run_replicates
-from emvb.adequacy.levels import ALPHA, N_BOOT, SIGMA_RATIO_MIN
+from emvb.adequacy.bootstrap import bootstrap_test, check_can_reject, run_replicates
+from emvb.adequacy.levels import ALPHA, MIN_BOOT, N_BOOT, SIGMA_RATIO_MIN
 from emvb.adequacy.teststats import OUTER, anderson_darling, edf_statistics, mixture_logcdf
 from emvb.adequacy.unequal import UnequalParams, logpdf_unequal
 from emvb.models.errors import SettingError
@@ -134,15 +134,16 @@ def test_assess_is_reproducible_and_refuses_a_fit_of_other_data():
         assess(x, other, n_boot=19)
 
 
-@pytest.mark.parametrize("b, refused", [(1, True), (18, True), (19, False)])
+@pytest.mark.parametrize("b, refused", [(1, True), (MIN_BOOT - 1, True), (MIN_BOOT, False)])
 def test_a_number_of_replicates_too_small_to_reject_is_refused(b, refused):
-    """The smallest p-value of B replicates is 1/(B + 1): above ALPHA = 0.05 for B < 19."""
-    from emvb.adequacy.bootstrap import check_can_reject
-    from emvb.adequacy.levels import ALPHA
-
+    """The smallest p-value of B replicates is 1/(B + 1): above ALPHA = 0.05 for B < MIN_BOOT = 19."""
+    assert MIN_BOOT == 19
     assert (1 / (b + 1) > ALPHA) is refused
+    assert bootstrap_test(1.0, np.zeros(b)).rejects is not refused  # data beyond every replicate: p = 1/(B + 1)
     if refused:
         with pytest.raises(SettingError, match="cannot reject"):
             check_can_reject(b)
+        with pytest.raises(SettingError, match="cannot reject"):
+            assess(simulate(n=200, seed=1).values, n_boot=b)
     else:
         assert check_can_reject(b) == b
