@@ -3,10 +3,10 @@
 ``record OUT`` runs small ``emvb run`` scenarios (separated, overlapping) and a small ``emvb bvm`` into
 ``OUT/<scenario>``; ``diff BASE NEW`` compares two such recordings **bit for bit**: every value of
 every JSON file, every variable, coordinate and attribute of every group of ``results.nc``, the text of
-every CSV and markdown table, and ``report.md`` line by line. Timings are the only thing masked: the
-``timings`` object, the sampler's ``compile_time``/``sampling_time``/``wall_time``, the "Time per
-stage" line and the compile/sampling seconds of the convergence table. Figures are listed, not
-compared (a PNG's bytes change with the matplotlib build). Exit 0 when identical, 1 otherwise::
+every CSV and markdown table, and ``report.md`` line by line. Times are the only thing masked: the
+``timings`` object, the sampler's ``compile_time``/``sampling_time``/``wall_time``, ArviZ's ``created_at``
+stamps, the "Time per stage" line and the compile/sampling seconds of the convergence table. Figures are
+not compared (a PNG's bytes change with the matplotlib build). Exit 0 when identical, 1 otherwise::
 
     PYTHONPATH=<a tree of the old emvb package> .venv/bin/python benchmarks/same_numbers.py record /tmp/base
     .venv/bin/python benchmarks/same_numbers.py record /tmp/new
@@ -28,7 +28,7 @@ SCENARIOS = {
     "overlap": ["run", "--truth", "0.3,0,1.5,1", "--n", "200", "--seed", "5", *SMALL],
     "bvm": ["bvm", "--n-grid", "20,100,300", "--seed", "5", *SMALL],
 }
-TIMING_KEYS = {"timings", "compile_time", "sampling_time", "wall_time", "total_seconds"}
+TIMING_KEYS = {"timings", "compile_time", "sampling_time", "wall_time", "total_seconds", "created_at"}
 
 
 def record(out: Path) -> None:
@@ -140,7 +140,7 @@ def main(argv: list[str]) -> int:
         problems = diff(Path(argv[1]), Path(argv[2]))
         checked = sum(1 for n in SCENARIOS for p in (Path(argv[1]) / n).iterdir() if not p.name.endswith(".png"))
         print("\n".join(problems) if problems else f"identical: {checked} files of {len(SCENARIOS)} scenarios "
-              "(timings masked; figures not compared)")
+              "(times masked; figures not compared)")
         return 1 if problems else 0
     print(__doc__.split("::")[-1], file=sys.stderr)
     return 2
