@@ -301,7 +301,9 @@ def validate(data, estimate: MixtureParams, *, n_init: int = 10, seed: int = 0, 
 
 def bayes_check(estimate: MixtureParams, posterior) -> BayesCheck:
     """Locate ``estimate.ordered()`` in an ordered model's posterior (DataTree with pi1, mu, sigma)."""
-    post = posterior["posterior"] if "posterior" in getattr(posterior, "children", {}) else posterior
+    from ..labels.draws import posterior_dataset
+
+    post = posterior_dataset(posterior)
     pi1 = np.asarray(post["pi1"]).ravel()
     mu = np.asarray(post["mu"]).reshape(-1, 2)
     sigma = np.asarray(post["sigma"]).ravel()
