@@ -78,7 +78,8 @@ def fit_both(data, settings: Settings = DEFAULTS, *, models: tuple[str, ...] = (
 
 def comparison(data, settings: Settings = DEFAULTS):
     """The whole comparison of ``emvb run`` on ``data`` (a :class:`compare.pipeline.Comparison`): EM, both
-    PyMC models, label diagnosis, relabelling, the model's adequacy, the table and the convergence checks."""
+    PyMC models, label diagnosis, relabelling, the model's adequacy, the table and the convergence checks;
+    ``.to_tree()`` is the DataTree ``results.nc`` holds (ArviZ reads each ``posteriors/<variant>``)."""
     from .compare.pipeline import run_comparison
 
     return run_comparison(_dataset(data), settings)

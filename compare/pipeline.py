@@ -80,6 +80,13 @@ class Comparison:
         """Posterior variants in table order: raw unordered, each relabelling, ordered."""
         return variants(self.unordered, self.labels.relabelled, self.ordered)
 
+    def to_tree(self) -> xr.DataTree:
+        """The data, the EM fit, every posterior variant and the table as one DataTree: ``results.nc``
+        (:func:`compare.results.results_tree`; ArviZ reads each ``posteriors/<variant>``)."""
+        from .results import results_tree
+
+        return results_tree(data=self.data, em_result=self.em, posteriors=self.variants, table=self.table)
+
 
 def variants(unordered, relabelled: dict, ordered) -> dict:
     """``{RAW: unordered, relabel_<method>: its posterior, ..., ORDERED: ordered}``."""

@@ -114,11 +114,18 @@ def _variant_tree(post) -> xr.DataTree:
 
 def save_results(path, *, data, em_result, posteriors: dict, table: pd.DataFrame,
                  force: bool = False) -> Path:
-    """Write one comparison as a netCDF DataTree (layout in the module note).
+    """Write :func:`results_tree` to ``path`` (refused if it exists unless ``force``; written atomically)."""
+    path = check_writable(path, force)
+    atomic_write_netcdf(path, results_tree(data=data, em_result=em_result, posteriors=posteriors, table=table),
+                        engine=ENGINE)
+    return path
+
+
+def results_tree(*, data, em_result: EMResult, posteriors: dict, table: pd.DataFrame) -> xr.DataTree:
+    """One comparison as a DataTree (layout in the module note): what ``results.nc`` holds.
 
     Parameters
     ----------
-    path : the ``.nc`` file; refused if it exists unless ``force``; written atomically
     data : :class:`~models.data.Dataset`, the data both fits saw (an array: a Dataset named "data")
     em_result : the EM fit
     posteriors : {variant: DataTree or :class:`Relabelled`}
@@ -129,7 +136,6 @@ def save_results(path, *, data, em_result, posteriors: dict, table: pd.DataFrame
     EmvbError
         If the data, the EM fit and every posterior do not share one sha256 (one line).
     """
-    path = check_writable(path, force)
     data = data if isinstance(data, Dataset) else Dataset(data)
     values, sha = data.values, data.sha256
     require_same_data(sha, recorded_sha256(em_result), "the EM fit", require=True)
@@ -147,8 +153,7 @@ def save_results(path, *, data, em_result, posteriors: dict, table: pd.DataFrame
             raise EmvbError(f"posterior variant name {name!r} cannot be a group name")
         root["posteriors"][name] = _variant_tree(post)
     root["table"] = _table_dataset(table)
-    atomic_write_netcdf(path, root, engine=ENGINE)
-    return path
+    return root
 
 
 def load_results(path) -> xr.DataTree:

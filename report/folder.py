@@ -49,8 +49,9 @@ def write_comparison(c: Comparison, out, *, force: bool = False, stages: Stages 
 
     An existing folder is refused unless ``force``; it is replaced only once the new one is complete.
     """
-    from ..compare.results import save_results
+    from ..compare.results import ENGINE
     from ..compare.summary import summary_dict
+    from ..files.netcdf import atomic_write_netcdf
     from .markdown import render_report
     from .tables import write_table
 
@@ -60,7 +61,7 @@ def write_comparison(c: Comparison, out, *, force: bool = False, stages: Stages 
         with stages.stage("figures", "figures"):
             write_figures(c, tmp)
         with stages.stage("results.nc, comparison table, summary.json, report.md", "write"):
-            save_results(tmp / "results.nc", data=c.data, em_result=c.em, posteriors=c.variants, table=c.table)
+            atomic_write_netcdf(tmp / "results.nc", c.to_tree(), engine=ENGINE)
             write_table(c.table, tmp)
             # timings are final only now; the write stage's own time is recorded after this point
             summary = summary_dict(c)
