@@ -11,6 +11,7 @@ from __future__ import annotations
 from contextlib import nullcontext
 from dataclasses import dataclass
 
+from ..em import EMResult
 from ..models.data import Dataset
 from ..models.params import MixtureParams
 from ..models.priors import Priors
@@ -27,7 +28,7 @@ class Fits:
     """The EM fit, the priors both models used and each model's posterior (``{"ordered": DataTree, ...}``)."""
 
     data: Dataset
-    em: object
+    em: EMResult
     priors: Priors
     posteriors: dict
 

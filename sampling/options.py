@@ -67,7 +67,7 @@ class Settings:
     n_boot: int = N_BOOT
     ci_prob: float = 0.95
     init: str = DEFAULT_INIT
-    priors: object = "default"   # str or models.priors.Priors
+    priors: str | Path | Priors = "default"
 
     def __post_init__(self) -> None:
         for name, low in (("chains", 2), ("draws", 1), ("tune", 1), ("seed", 0), ("n_init", 1)):

@@ -23,11 +23,15 @@ Three things, each behind one function:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..models.params import MixtureParams
 from ..models.priors import Priors
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 #: This worker's models: (ordered, priors) -> the MixtureModel built on the first replicate it sampled
 #: (its ``compiled`` cache holds nutpie's compiled model, shared by every rebind).
@@ -50,7 +54,7 @@ class Sampled:
     compiling (0 when this worker had compiled the model already), sampling, and on the rest of the
     sampler's set-up (placing the chains' start, swapping the data in, assembling the draws)."""
 
-    posterior: object
+    posterior: xr.DataTree
     divergences: int
     compile_seconds: float
     setup_seconds: float
