@@ -87,24 +87,25 @@ def _nc_diff(a: Path, b: Path, out: list) -> None:
     import xarray as xr
 
     ta, tb = xr.open_datatree(a, engine="h5netcdf"), xr.open_datatree(b, engine="h5netcdf")
+    tag = f"{a.parent.name}/{a.name}"
     ga = {n.path: n for n in ta.subtree}
     gb = {n.path: n for n in tb.subtree}
     if set(ga) != set(gb):
-        out.append(f"{a.name}: groups differ: {sorted(set(ga) ^ set(gb))}")
+        out.append(f"{tag}: groups differ: {sorted(set(ga) ^ set(gb))}")
     for path in sorted(set(ga) & set(gb)):
         da, db = ga[path].to_dataset(inherit=False), gb[path].to_dataset(inherit=False)
-        _walk_diff(_attrs(da.attrs), _attrs(db.attrs), f"{a.name}:{path} attrs", out)
+        _walk_diff(_attrs(da.attrs), _attrs(db.attrs), f"{tag}:{path} attrs", out)
         names = set(da.variables) | set(db.variables)
         for v in sorted(names):
             if v not in da.variables or v not in db.variables:
-                out.append(f"{a.name}:{path}/{v}: only in one")
+                out.append(f"{tag}:{path}/{v}: only in one")
                 continue
             x, y = da.variables[v], db.variables[v]
             if x.dims != y.dims or x.dtype != y.dtype:
-                out.append(f"{a.name}:{path}/{v}: dims/dtype {x.dims} {x.dtype} vs {y.dims} {y.dtype}")
+                out.append(f"{tag}:{path}/{v}: dims/dtype {x.dims} {x.dtype} vs {y.dims} {y.dtype}")
             elif not np.array_equal(x.values, y.values, equal_nan=x.dtype.kind == "f"):
-                out.append(f"{a.name}:{path}/{v}: values differ")
-            _walk_diff(_attrs(x.attrs), _attrs(y.attrs), f"{a.name}:{path}/{v} attrs", out)
+                out.append(f"{tag}:{path}/{v}: values differ")
+            _walk_diff(_attrs(x.attrs), _attrs(y.attrs), f"{tag}:{path}/{v} attrs", out)
 
 
 def diff(base: Path, new: Path) -> list[str]:
