@@ -74,7 +74,8 @@ def parse_args(argv) -> argparse.Namespace:
 
 def study(n: int, replicates: int, seed: int) -> StudySettings:
     truth = SCENARIOS["separated"].truth
-    return StudySettings("separated", truth, (n,), (replicates,), (replicates,), ("ordered",), fixed_prior(truth), seed)
+    return StudySettings(scenario="separated", truth=truth, ns=(n,), replicates=(replicates,),
+                         em_replicates=(replicates,), models=("ordered",), priors=fixed_prior(truth), seed=seed)
 
 
 def cluster(workers: int):
@@ -211,8 +212,8 @@ def compile_breakdown(args, share: dict) -> dict:
 def em_only(args, tmp: Path) -> dict:
     """Wall seconds of a whole EM-only study (cluster start to report) on 2 workers."""
     truth = SCENARIOS["separated"].truth
-    settings = StudySettings("separated", truth, (EM_ONLY_N,), (0,), (args.em_replicates,), (), fixed_prior(truth),
-                             args.seed)
+    settings = StudySettings(scenario="separated", truth=truth, ns=(EM_ONLY_N,), replicates=(0,),
+                             em_replicates=(args.em_replicates,), models=(), priors=fixed_prior(truth), seed=args.seed)
     t0 = time.perf_counter()
     result = run_study(settings, tmp / "em_only", workers=2, quiet=True)
     seconds = time.perf_counter() - t0

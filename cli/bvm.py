@@ -50,16 +50,13 @@ def add_arguments(p) -> None:
 def run(args) -> int:
     import sys
 
-    from ..compare.bvm import BvMSettings, run_bvm
+    from ..compare.bvm import run_bvm
     from ..compare.progress import Stages
-    from ..models.errors import SettingError
     from ..report.bvm_report import write_bvm
+    from ..sampling.options import Settings
 
-    if args.chains < 2:
-        raise SettingError("--chains must be at least 2: R-hat and the ESS need two")
+    settings = Settings(chains=args.chains, draws=args.draws, tune=args.tune, seed=args.seed, sampler=args.sampler)
     stages = Stages(quiet=args.quiet, title=f"emvb bvm -> {args.out}")
-    settings = BvMSettings(chains=args.chains, draws=args.draws, tune=args.tune, seed=args.seed,
-                           sampler=args.sampler)
     study = run_bvm(args.truth, args.n_grid, settings, stages=stages)
     grid = ",".join(str(n) for n in args.n_grid)
     command = (f"emvb bvm --n-grid {grid} --truth {args.truth.pi1:g},{args.truth.mu1:g},{args.truth.mu2:g},"

@@ -10,7 +10,6 @@ from .args import (
     add_sampling_arguments,
     add_simulation_arguments,
     data_file,
-    priors_for,
     require_memory,
 )
 
@@ -43,25 +42,22 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from ..compare.pipeline import RunSettings, run_comparison
+    from ..compare.pipeline import run_comparison
     from ..compare.progress import Stages
     from ..files.datafile import load_data
-    from ..models.errors import SettingError
     from ..models.simulate import simulate
     from ..report.folder import write_comparison
+    from ..sampling.options import Settings
 
-    if args.chains < 2:
-        raise SettingError("--chains must be at least 2: label switching between chains and R-hat need two")
+    settings = Settings(chains=args.chains, draws=args.draws, tune=args.tune, seed=args.seed, sampler=args.sampler,
+                        init=args.init, priors=str(args.priors))
     if not args.data:
         require_memory(args.n)
     stages = Stages(quiet=args.quiet, title=f"emvb run -> {args.out}")
     with stages.stage("data", "data"):
         ds = load_data(args.data, args.column) if args.data else simulate(args.truth, args.n, args.seed)
     stages.note(f"{ds.name}: n={ds.n}, sha256 {ds.sha256[:16]}...")
-    priors_for(args, ds.values)  # a bad --priors is refused before any fitting
-    settings = RunSettings(chains=args.chains, draws=args.draws, tune=args.tune, seed=args.seed,
-                           sampler=args.sampler, init=args.init, priors=str(args.priors))
-    comp = run_comparison(ds, settings, stages)
+    comp = run_comparison(ds, settings, stages)  # a bad --priors is refused before any fitting
     command = "emvb " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["run"] else ""
     write_comparison(comp, args.out, force=args.force, stages=stages, command=command)
     if not args.quiet:

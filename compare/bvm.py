@@ -20,17 +20,20 @@ from the normal approximation visible at this Monte Carlo precision".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 from scipy.special import ndtr
 
+from ..em import EMResult
 from ..labels.draws import draws_of
 from ..models.data import MIN_POINTS, Dataset
 from ..models.errors import SettingError
 from ..models.params import DEFAULT_N_GRID, DEFAULT_SEED, DEFAULT_TRUTH, PARAM_NAMES, MixtureParams
 from ..models.simulate import simulate
+from ..sampling.options import DEFAULTS, Settings
 from .intervals import intervals
 from .progress import Stages
 from .table import compare_fits
@@ -63,25 +66,13 @@ def nested_datasets(truth: MixtureParams = DEFAULT_TRUTH, n_grid=DEFAULT_N_GRID,
     return tuple(Dataset(full.values[:n], name=f"first {n} of {full.name}", truth=truth, seed=seed) for n in grid)
 
 
-@dataclass(frozen=True)
-class BvMSettings:
-    """How each posterior is sampled (``seed`` also seeds the simulation) and the interval level."""
-
-    chains: int = 4
-    draws: int = 1000
-    tune: int = 1000
-    seed: int = DEFAULT_SEED
-    sampler: str = "nutpie"
-    ci_prob: float = 0.95
-
-
 @dataclass(frozen=True, eq=False)  # holds arrays and DataTrees
 class BvMPoint:
     """One n of the grid: its data, the EM fit and the ordered model's posterior."""
 
     data: Dataset
-    em: object         # em.EMResult
-    posterior: object  # xarray.DataTree of the ordered model
+    em: EMResult
+    posterior: xr.DataTree  # of the ordered model
 
     @property
     def n(self) -> int:
@@ -93,7 +84,7 @@ class BvMStudy:
     """Every point of the grid and the table of :func:`bvm_table`."""
 
     truth: MixtureParams
-    settings: BvMSettings
+    settings: Settings
     points: tuple[BvMPoint, ...]
     table: pd.DataFrame
 
@@ -102,26 +93,21 @@ class BvMStudy:
         return tuple(p.n for p in self.points)
 
 
-def run_bvm(truth: MixtureParams = DEFAULT_TRUTH, n_grid=DEFAULT_N_GRID, settings: BvMSettings = BvMSettings(),
-            priors="default", stages: Stages | None = None) -> BvMStudy:
-    """EM and the ordered posterior on each nested data set (:func:`nested_datasets`).
-
-    Every posterior starts all chains at its EM estimate (``init="em"``) and uses ``priors``
-    (``"default"``: :meth:`models.priors.Priors.default_for` each data set).
-    """
-    from ..em import fit
-    from ..models.pymc_model import build_model
-    from ..sampling.sample import sample
+def run_bvm(truth: MixtureParams = DEFAULT_TRUTH, n_grid=DEFAULT_N_GRID, settings: Settings = DEFAULTS,
+            stages: Stages | None = None) -> BvMStudy:
+    """EM and the ordered posterior on each nested data set (:func:`nested_datasets`): :func:`sampling.fits.fit_both`
+    with its preset :data:`sampling.fits.BVM` (every chain at the EM estimate), under ``settings.priors``
+    (``"default"``: :meth:`models.priors.Priors.default_for` each data set). ``settings.seed`` also seeds
+    the simulation."""
+    from ..sampling.fits import BVM, fit_both
 
     stages = stages or Stages(quiet=True)
+    settings = replace(settings, init=BVM["init"])
     points = []
     for ds in nested_datasets(truth, n_grid, settings.seed):
         with stages.stage(f"n = {ds.n}: EM, then the ordered posterior", f"n={ds.n}"):
-            mle = fit(ds, seed=settings.seed)
-            post = sample(build_model(ds, priors=priors, ordered=True), chains=settings.chains, draws=settings.draws,
-                          tune=settings.tune, seed=settings.seed, sampler=settings.sampler, init="em",
-                          start=mle.params)
-        points.append(BvMPoint(ds, mle, post))
+            fits = fit_both(ds, settings, models=BVM["models"])
+        points.append(BvMPoint(ds, fits.em, fits.posteriors["ordered"]))
     return BvMStudy(truth, settings, tuple(points), bvm_table(points, settings.ci_prob, truth))
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .pipeline import ORDERED, RAW
+from .table import ORDERED, RAW
 from .thresholds import MAX_DIVERGENT_SHARE, RHAT_MAX, divergences_ok, ess_min, ess_ok, rhat_ok, shown
 
 INVARIANT = "label-invariant quantities (sigma, min and max of mu, log-likelihood)"
@@ -107,16 +107,16 @@ def invariant_ess(posterior) -> float:
     return float(min(ess[v] for v in ess.data_vars))
 
 
-def chain_checks(c) -> dict[str, ChainCheck]:
-    """``{RAW: ..., ORDERED: ...}`` for a :class:`compare.pipeline.Comparison` (see the module note)."""
-    st = c.settings
-    o = c.table[c.table.variant == ORDERED]
-    common = {"chains": st.chains, "draws": st.draws, "tune": st.tune}
+def chain_checks(settings, table, diagnosis, unordered, ordered) -> dict[str, ChainCheck]:
+    """``{RAW: ..., ORDERED: ...}`` of one comparison (see the module note), computed once by
+    :func:`compare.pipeline.run_comparison`."""
+    o = table[table.variant == ORDERED]
+    common = {"chains": settings.chains, "draws": settings.draws, "tune": settings.tune}
     return {
-        RAW: ChainCheck(RAW, INVARIANT, max(c.diagnosis.rhat_invariant.values()), invariant_ess(c.unordered),
-                        int(c.unordered.attrs.get("n_divergent", 0)), **common),
+        RAW: ChainCheck(RAW, INVARIANT, max(diagnosis.rhat_invariant.values()), invariant_ess(unordered),
+                        int(unordered.attrs.get("n_divergent", 0)), **common),
         ORDERED: ChainCheck(ORDERED, PER_PARAMETER, float(o.r_hat.max()), float(o.ess_bulk.min()),
-                            int(c.ordered.attrs.get("n_divergent", 0)), **common),
+                            int(ordered.attrs.get("n_divergent", 0)), **common),
     }
 
 

@@ -1,71 +1,99 @@
 """``emvb run`` end to end: one data set, EM, both PyMC posteriors, diagnosis, relabelling, the model's
-adequacy checks (:mod:`adequacy`), table.
+adequacy checks (:mod:`adequacy`), table, convergence.
 
-:func:`run_comparison` computes everything of one comparison and returns a frozen
-:class:`Comparison`; :func:`write_comparison` writes it as a report folder. Both fits see the same
-:class:`models.Dataset`, and its sha256 is checked again when the results are saved.
+:func:`run_comparison` computes everything of one comparison once and returns a frozen
+:class:`Comparison` of facts; :func:`report.folder.write_comparison` writes it as a report folder
+and only reads it. Both fits see the same :class:`models.Dataset` (:func:`sampling.fits.fit_both`).
 """
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from ..models.data import Dataset
+from ..sampling.options import DEFAULTS, Settings
 from .progress import Stages
+from .table import ORDERED, RAW, RELABEL_PREFIX
 
-RAW = "unordered_raw"
-ORDERED = "ordered"
-RELABEL_PREFIX = "relabel_"
-CI_PROB = 0.95
+if TYPE_CHECKING:
+    import xarray as xr
 
+    from ..adequacy import Adequacy
+    from ..em import EMResult
+    from ..labels.diagnose import LabelDiagnosis
+    from ..models.priors import Priors
+    from .convergence import ChainCheck
 
-@dataclass(frozen=True)
-class RunSettings:
-    """What to sample and how (the data come separately)."""
-
-    chains: int = 4
-    draws: int = 1000
-    tune: int = 1000
-    seed: int = 2026
-    sampler: str = "nutpie"
-    n_init: int = 10
-    n_boot: int = 199            # parametric-bootstrap replicates of each adequacy check (adequacy/)
-    ci_prob: float = CI_PROB
-    init: str = "prior"          # chain starts (sampling.options.INITS); "dispersed" is a teaching device
-    priors: str = "default"      # models.priors.Priors.parse text: "default", "flat", a spec or a file
+__all__ = ["ORDERED", "RAW", "RELABEL_PREFIX", "Comparison", "LabelFacts", "run_comparison"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays
+class LabelFacts:
+    """Label switching in the unordered model and what relabelling did, computed once (:meth:`of`)."""
+
+    diagnosis: LabelDiagnosis
+    relabelled: dict               # method -> labels.draws.Relabelled
+    agreement: pd.DataFrame        # share of draws on which each pair of methods chose the same labels
+    disagreement: np.ndarray       # (chain, draw): do at least two methods disagree? (labels.relabel.disagreement)
+    near: np.ndarray               # (chain, draw): near mu1 = mu2 (labels.diagnose.gap_facts)
+    sigma: float                   # EM's sigma: the unit a bin's move is given in
+
+    @classmethod
+    def of(cls, unordered, em: EMResult, diagnosis: LabelDiagnosis, relabelled: dict) -> LabelFacts:
+        from ..labels.diagnose import gap_facts
+        from ..labels.draws import draws_of
+        from ..labels.relabel import agreement, disagreement
+
+        near, *_ = gap_facts(draws_of(unordered).standardized(em.scaling))  # unit-free; no overflow
+        split = disagreement(relabelled) if relabelled else np.zeros(1, bool)
+        return cls(diagnosis, relabelled, agreement(relabelled), split, near, float(em.params.sigma))
+
+
+@dataclass(frozen=True, eq=False)  # holds arrays and DataTrees
 class Comparison:
-    """Everything one ``emvb run`` computed (see :func:`run_comparison`)."""
+    """Everything one ``emvb run`` computed (see :func:`run_comparison`), each fact computed once."""
 
     data: Dataset
-    settings: RunSettings
-    em: object                     # em.EMResult (multi-start, SQUAREM)
-    em_plain: object               # plain EM from the best run's start (``em``'s trace is SQUAREM's)
-    priors: object                 # models.priors.Priors
-    unordered: object              # DataTree, chains started as settings.init says
-    ordered: object                # DataTree
-    diagnosis: object              # labels.diagnose.LabelDiagnosis
-    relabelled: dict               # method -> labels.draws.Relabelled
-    agreement: pd.DataFrame
-    table: pd.DataFrame
+    settings: Settings
+    em: EMResult                   # multi-start, SQUAREM
+    em_plain: EMResult             # plain EM from the best run's start (``em``'s trace is SQUAREM's)
+    priors: Priors
+    unordered: xr.DataTree         # chains started as settings.init says
+    ordered: xr.DataTree
+    labels: LabelFacts
+    adequacy: Adequacy             # bootstrap checks of the MLE + posterior predictive check
+    table: pd.DataFrame            # compare.table.compare_fits of every variant
+    checks: dict[str, ChainCheck]  # {RAW, ORDERED} -> compare.convergence.chain_checks
     timings: dict = field(default_factory=dict)
-    adequacy: object = None        # adequacy.Adequacy: bootstrap checks of the MLE + posterior predictive check
+
+    @property
+    def simulated(self) -> bool:
+        """The data were simulated from this model (a known truth): a rejection of it is a false alarm."""
+        return self.data.truth is not None
 
     @property
     def variants(self) -> dict:
         """Posterior variants in table order: raw unordered, each relabelling, ordered."""
-        out = {RAW: self.unordered}
-        out |= {RELABEL_PREFIX + m: r.posterior for m, r in self.relabelled.items()}
-        out[ORDERED] = self.ordered
-        return out
+        return variants(self.unordered, self.labels.relabelled, self.ordered)
+
+    def to_tree(self) -> xr.DataTree:
+        """The data, the EM fit, every posterior variant and the table as one DataTree: ``results.nc``
+        (:func:`compare.results.results_tree`; ArviZ reads each ``posteriors/<variant>``)."""
+        from .results import results_tree
+
+        return results_tree(data=self.data, em_result=self.em, posteriors=self.variants, table=self.table)
 
 
-def run_comparison(data: Dataset, settings: RunSettings = RunSettings(), stages: Stages | None = None) -> Comparison:
+def variants(unordered, relabelled: dict, ordered) -> dict:
+    """``{RAW: unordered, relabel_<method>: its posterior, ..., ORDERED: ordered}``."""
+    return {RAW: unordered} | {RELABEL_PREFIX + m: r.posterior for m, r in relabelled.items()} | {ORDERED: ordered}
+
+
+def run_comparison(data: Dataset, settings: Settings = DEFAULTS, stages: Stages | None = None) -> Comparison:
     """Fit EM and sample both PyMC models on ``data``; diagnose, relabel, check the model, tabulate.
 
     Both models start their chains as ``settings.init`` says (default: independent prior draws, so
@@ -74,56 +102,42 @@ def run_comparison(data: Dataset, settings: RunSettings = RunSettings(), stages:
     informative, scales computed from the data, which the report says).
     """
     from .. import em
-
-    stages = stages or Stages(quiet=True)
-    x = data.values
-    with stages.stage(f"EM: {settings.n_init} starts, SQUAREM, Louis SEs", "em"):
-        fit = em.fit(x, n_init=settings.n_init, seed=settings.seed)
-        start = fit.runs.starts[fit.runs.best].init
-        plain = em.fit(x, init=start, n_init=1, accelerate=False, seed=settings.seed)
-    stages.note(f"MLE {fit.params}")
-    stages.note(f"{fit.n_iter} iterations: {fit.reason}")
-
-    from ..models.priors import resolve_priors
-    from ..models.pymc_model import build_model
-    from ..sampling.sample import sample
-
-    priors = resolve_priors(settings.priors, x)
-    kw = dict(chains=settings.chains, draws=settings.draws, tune=settings.tune, seed=settings.seed,
-              sampler=settings.sampler, start=fit.params, init=settings.init)
-    with stages.stage(f"PyMC: unordered model (starts: {settings.init})", "sample_unordered"):
-        unordered = sample(build_model(data, priors=priors, ordered=False), **kw)
-    with stages.stage("PyMC: ordered model (mu1 < mu2)", "sample_ordered"):
-        ordered = sample(build_model(data, priors=priors, ordered=True), **kw)
-
     from ..labels.diagnose import diagnose_labels
     from ..labels.inputs import prepare
-    from ..labels.relabel import METHODS, agreement, relabel_all
+    from ..labels.relabel import METHODS, relabel_all
+    from ..sampling.fits import fit_both
+    from .convergence import chain_checks
     from .table import compare_fits
 
+    stages = stages or Stages(quiet=True)
+    fits = fit_both(data, settings, stage=stages.stage)
+    fit, (unordered, ordered) = fits.em, (fits.posteriors[k] for k in ("unordered", "ordered"))
+    plain = em.fit(data, init=fit.runs.starts[fit.runs.best].init, n_init=1, accelerate=False, seed=settings.seed)
+    stages.note(f"MLE {fit.params}; {fit.n_iter} iterations: {fit.reason}")
     with stages.stage("label switching: diagnosis", "diagnose"):
-        inputs = prepare(unordered, data=x, em_result=fit)  # shared with the relabelling below
+        inputs = prepare(unordered, data=data.values, em_result=fit)  # shared with the relabelling below
         diagnosis = diagnose_labels(unordered, fit, inputs=inputs)
     stages.note(f"verdict: {diagnosis.verdict}")
     with stages.stage("relabelling: " + ", ".join(METHODS), "relabel"):
-        relabelled = relabel_all(unordered, em_result=fit, inputs=inputs)
-        agree = agreement(relabelled)
+        labels = LabelFacts.of(unordered, fit, diagnosis, relabel_all(unordered, em_result=fit, inputs=inputs))
     with stages.stage(f"model adequacy: bootstrap tests (B = {settings.n_boot}), posterior predictive", "adequacy"):
-        adequacy = check_adequacy(x, fit, ordered, settings)
-    comp = Comparison(data=data, settings=settings, em=fit, em_plain=plain, priors=priors,
-                      unordered=unordered, ordered=ordered, diagnosis=diagnosis, relabelled=relabelled,
-                      agreement=agree, table=pd.DataFrame(), timings=stages.timings, adequacy=adequacy)
+        adequacy = check_adequacy(data.values, fit, ordered, settings)
     with stages.stage("comparison table (ArviZ summaries beside EM)", "table"):
-        table = compare_fits(fit, comp.variants, truth=data.truth, ci_prob=settings.ci_prob)
-    return dataclasses.replace(comp, table=table)
+        table = compare_fits(fit, variants(unordered, labels.relabelled, ordered), truth=data.truth,
+                             ci_prob=settings.ci_prob)
+        checks = chain_checks(settings, table, diagnosis, unordered, ordered)
+    return Comparison(data=data, settings=settings, em=fit, em_plain=plain, priors=fits.priors, unordered=unordered,
+                      ordered=ordered, labels=labels, adequacy=adequacy, table=table, checks=checks,
+                      timings=stages.timings)
 
 
-def check_adequacy(x, fit, ordered, settings: RunSettings):
-    """The three bootstrap checks of the MLE (:func:`adequacy.assess`) and the posterior predictive check
-    of the ordered model (:func:`adequacy.posterior_predictive_check`), seeded by the run's seed."""
+def check_adequacy(x, fit, ordered, settings: Settings):
+    """The three bootstrap checks of the MLE (:func:`adequacy.assess`) and, given the ordered model's posterior,
+    its posterior predictive check (:func:`adequacy.posterior_predictive_check`), seeded by the run's seed."""
     from ..adequacy import assess, posterior_predictive_check
     from ..labels.draws import draws_of
 
     checks = assess(x, fit, n_boot=settings.n_boot, seed=settings.seed)
-    ppc = posterior_predictive_check(x, draws_of(ordered).stack(), seed=settings.seed)
-    return dataclasses.replace(checks, ppc=ppc)
+    if ordered is None:
+        return checks
+    return replace(checks, ppc=posterior_predictive_check(x, draws_of(ordered).stack(), seed=settings.seed))

@@ -25,10 +25,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from ..em import EMResult
 from ..files.netcdf import atomic_write_netcdf, load_tree
 from ..files.output import check_writable
 from ..labels.draws import Relabelled
-from ..models.data import checked_values, fingerprint, recorded_sha256, require_same_data
+from ..models.data import Dataset, fingerprint, recorded_sha256, require_same_data
 from ..models.errors import EmvbError
 from ..models.params import PARAM_NAMES
 from .table import BOOL_COLUMNS, STRING_COLUMNS, check_fingerprints
@@ -41,17 +42,15 @@ ENGINE = "h5netcdf"
 KEPT_GROUPS = ("posterior", "sample_stats")
 
 
-def _em_dataset(em_result) -> xr.Dataset:
-    se = em_result.se
-    trace = getattr(em_result, "trace", None)
-    trace_ll = np.asarray(getattr(trace, "loglik", []), dtype=float).ravel()
-    trace_p = np.asarray(getattr(trace, "params", np.empty((0, 4))), dtype=float).reshape(-1, 4)
+def _em_dataset(em_result: EMResult) -> xr.Dataset:
+    trace_ll = np.asarray(em_result.trace.loglik, dtype=float).ravel()
+    trace_p = np.asarray(em_result.trace.params, dtype=float).reshape(-1, 4)
     coords = {"parameter": list(PARAM_NAMES), "parameter_": list(PARAM_NAMES)}
-    fit = em_result.to_json_dict() if hasattr(em_result, "to_json_dict") else {}
+    fit = em_result.to_json_dict()
     return xr.Dataset(
         {
             "estimate": ("parameter", em_result.params.to_array()),
-            "se": ("parameter", np.array([float(getattr(se, k)) for k in PARAM_NAMES])),
+            "se": ("parameter", np.asarray(em_result.se.to_array(), dtype=float)),
             "cov": (("parameter", "parameter_"), np.asarray(em_result.cov, dtype=float)),
             "loglik_trace": ("iteration", trace_ll),
             "params_trace": (("iteration", "parameter"), trace_p),
@@ -115,12 +114,19 @@ def _variant_tree(post) -> xr.DataTree:
 
 def save_results(path, *, data, em_result, posteriors: dict, table: pd.DataFrame,
                  force: bool = False) -> Path:
-    """Write one comparison as a netCDF DataTree (layout in the module note).
+    """Write :func:`results_tree` to ``path`` (refused if it exists unless ``force``; written atomically)."""
+    path = check_writable(path, force)
+    atomic_write_netcdf(path, results_tree(data=data, em_result=em_result, posteriors=posteriors, table=table),
+                        engine=ENGINE)
+    return path
+
+
+def results_tree(*, data, em_result: EMResult, posteriors: dict, table: pd.DataFrame) -> xr.DataTree:
+    """One comparison as a DataTree (layout in the module note): what ``results.nc`` holds.
 
     Parameters
     ----------
-    path : the ``.nc`` file; refused if it exists unless ``force``; written atomically
-    data : :class:`~models.data.Dataset` or array, the data both fits saw
+    data : :class:`~models.data.Dataset`, the data both fits saw (an array: a Dataset named "data")
     em_result : the EM fit
     posteriors : {variant: DataTree or :class:`Relabelled`}
     table : from :func:`compare.table.compare_fits`
@@ -130,16 +136,14 @@ def save_results(path, *, data, em_result, posteriors: dict, table: pd.DataFrame
     EmvbError
         If the data, the EM fit and every posterior do not share one sha256 (one line).
     """
-    path = check_writable(path, force)
-    values, sha = checked_values(data)
+    data = data if isinstance(data, Dataset) else Dataset(data)
+    values, sha = data.values, data.sha256
     require_same_data(sha, recorded_sha256(em_result), "the EM fit", require=True)
     trees = {k: (v.posterior if isinstance(v, Relabelled) else v) for k, v in posteriors.items()}
     check_fingerprints(em_result, trees, require=True)
-    truth = getattr(data, "truth", None)
     root = xr.DataTree(dataset=xr.Dataset(attrs={
-        "format": FORMAT, "data_sha256": sha, "data_n": int(values.size),
-        "data_name": str(getattr(data, "name", "data")),
-        "truth": json.dumps(truth.to_dict()) if truth is not None else "",
+        "format": FORMAT, "data_sha256": sha, "data_n": int(values.size), "data_name": str(data.name),
+        "truth": json.dumps(data.truth.to_dict()) if data.truth is not None else "",
     }))
     root["observed_data"] = xr.Dataset({"x": ("obs", values)}, coords={"obs": np.arange(values.size)})
     root["em"] = _em_dataset(em_result)
@@ -149,8 +153,7 @@ def save_results(path, *, data, em_result, posteriors: dict, table: pd.DataFrame
             raise EmvbError(f"posterior variant name {name!r} cannot be a group name")
         root["posteriors"][name] = _variant_tree(post)
     root["table"] = _table_dataset(table)
-    atomic_write_netcdf(path, root, engine=ENGINE)
-    return path
+    return root
 
 
 def load_results(path) -> xr.DataTree:

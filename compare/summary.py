@@ -24,10 +24,8 @@ def sampling_facts(dt) -> dict:
 
 def label_facts(c: Comparison) -> dict:
     """The diagnosis, how each chain started and ended, each method's swaps and the methods' agreement."""
-    from ..labels.relabel import disagreement
-
-    d = c.diagnosis
-    order = c.relabelled.get("order")
+    lf = c.labels
+    d, order = lf.diagnosis, lf.relabelled.get("order")
     return {
         "verdict": d.verdict,
         "init": d.init,
@@ -44,10 +42,10 @@ def label_facts(c: Comparison) -> dict:
         "rhat_invariant": {k: _f(v) for k, v in d.rhat_invariant.items()},
         "methods": {m: {"swapped_share": _f(r.share_swapped),
                         "same_as_order": None if order is None else _f(np.mean(r.perm == order.perm))}
-                    for m, r in c.relabelled.items()},
-        "disagreement_share": _f(np.mean(disagreement(c.relabelled))) if c.relabelled else None,
-        "method_agreement": {a: {b: _f(c.agreement.loc[a, b]) for b in c.agreement.columns}
-                             for a in c.agreement.index},
+                    for m, r in lf.relabelled.items()},
+        "disagreement_share": _f(np.mean(lf.disagreement)) if lf.relabelled else None,
+        "method_agreement": {a: {b: _f(lf.agreement.loc[a, b]) for b in lf.agreement.columns}
+                             for a in lf.agreement.index},
     }
 
 
@@ -69,7 +67,7 @@ def summary_dict(c: Comparison) -> dict:
                  "truth": None if c.data.truth is None else c.data.truth.to_dict()},
         "priors": c.priors.to_dict(),
         "sampling": {RAW: sampling_facts(c.unordered), ORDERED: sampling_facts(c.ordered)},
-        "settings": c.settings.__dict__,
+        "settings": c.settings.to_dict(),
         "timings": {k: round(float(v), 3) for k, v in c.timings.items()},
         "adequacy": None if c.adequacy is None else c.adequacy.to_json_dict(),
         "versions": versions(),

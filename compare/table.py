@@ -34,6 +34,10 @@ COLUMNS = (
     "mean", "median", "sd", "hdi_lb", "hdi_ub", "ci_prob", "ess_bulk", "ess_tail", "r_hat", "mcse_mean",
     "z_mean_mle", "sd_ratio", "mle_in_hdi", "truth_in_wald", "truth_in_hdi", "rhat_ok", "ess_ok",
 )
+#: The posterior variants' names in the table: raw unordered, ``relabel_<method>``, ordered.
+RAW = "unordered_raw"
+ORDERED = "ordered"
+RELABEL_PREFIX = "relabel_"
 BOOL_COLUMNS = ("mle_in_hdi", "truth_in_wald", "truth_in_hdi", "rhat_ok", "ess_ok")
 STRING_COLUMNS = ("variant", "parameter")
 
@@ -118,7 +122,7 @@ def compare_fits(em_result, posteriors: dict, truth: MixtureParams | None = None
     truth_d = truth.to_dict() if truth is not None else {}
     records = []
     for variant, post in posteriors.items():
-        s = posterior_summary(post, ci_prob, getattr(em_result, "scaling", None))
+        s = posterior_summary(post, ci_prob, em_result.scaling)
         chains = int(posterior_dataset(post).sizes["chain"])  # a tree or its posterior group
         for name in PARAM_NAMES:
             se = float(getattr(em_result.se, name))
@@ -139,5 +143,5 @@ def compare_fits(em_result, posteriors: dict, truth: MixtureParams | None = None
                 "rhat_ok": rhat_ok(float(r["r_hat"])), "ess_ok": ess_ok(float(r["ess_bulk"]), chains),
             })
     df = pd.DataFrame.from_records(records, columns=list(COLUMNS))
-    df.attrs = {"ci_prob": float(ci_prob), "em_sha256": getattr(em_result, "sha256", None)}
+    df.attrs = {"ci_prob": float(ci_prob), "em_sha256": em_result.sha256}
     return df

@@ -36,6 +36,7 @@ this the maximum up to rounding?".
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -47,6 +48,9 @@ from ..models.density import loglik
 from ..models.errors import EmvbError, ParamError, SettingError
 from ..models.params import PARAM_NAMES, MixtureParams
 from ..models.scaling import Scaling
+
+if TYPE_CHECKING:
+    from ..adequacy.result import Adequacy
 
 #: Default tolerance, in standard errors, of the stationarity and at-optimum tests (estimates given
 #: to full precision are ~1e-3 SE from the maximum; 0.05 SE is far below any statistical resolution).
@@ -120,7 +124,7 @@ class Validation:
     n: int
     sha256: str
     bayes: BayesCheck | None = field(default=None)
-    adequacy: object = field(default=None)  # adequacy.Adequacy of the model on these data (model_note)
+    adequacy: Adequacy | None = field(default=None)  # the model's adequacy on these data (model_note)
 
     @property
     def exit_code(self) -> int:
@@ -301,7 +305,9 @@ def validate(data, estimate: MixtureParams, *, n_init: int = 10, seed: int = 0, 
 
 def bayes_check(estimate: MixtureParams, posterior) -> BayesCheck:
     """Locate ``estimate.ordered()`` in an ordered model's posterior (DataTree with pi1, mu, sigma)."""
-    post = posterior["posterior"] if "posterior" in getattr(posterior, "children", {}) else posterior
+    from ..labels.draws import posterior_dataset
+
+    post = posterior_dataset(posterior)
     pi1 = np.asarray(post["pi1"]).ravel()
     mu = np.asarray(post["mu"]).reshape(-1, 2)
     sigma = np.asarray(post["sigma"]).ravel()

@@ -173,16 +173,16 @@ class EMResult:
         """The estimate in the labelling the best run started in (undoes the ``mu1 <= mu2`` report)."""
         return self.params.swapped() if self.swapped else self.params
 
-    def ci(self, level: float = 0.95) -> dict[str, tuple[float, float]]:
+    def ci(self, ci_prob: float = 0.95) -> dict[str, tuple[float, float]]:
         """Wald intervals; for pi1 and sigma on ``logit(pi1)`` and ``log(sigma)`` then mapped back.
 
         ``logit(pi1) +/- z se(pi1) / (pi1 (1 - pi1))`` and ``log(sigma) +/- z se(sigma) / sigma``
         (delta method) stay inside (0, 1) and (0, inf); ``mu_k +/- z se(mu_k)``.
-        ``z`` is the ``(1 + level)/2`` normal quantile.
+        ``z`` is the ``(1 + ci_prob)/2`` normal quantile.
         """
-        if not 0.0 < level < 1.0:
-            raise SettingError(f"level must be in (0, 1), got {level}")
-        z = NormalDist().inv_cdf(0.5 * (1.0 + level))
+        if not 0.0 < ci_prob < 1.0:
+            raise SettingError(f"ci_prob must be in (0, 1), got {ci_prob}")
+        z = NormalDist().inv_cdf(0.5 * (1.0 + ci_prob))
         p, se = self.params, self.se
         lo_pi = math.log(p.pi1) - math.log1p(-p.pi1)
         h_pi = z * se.pi1 / (p.pi1 * (1.0 - p.pi1))

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ..adequacy.levels import ALPHA, PPP_TAIL
+from ..adequacy.result import Adequacy
 from .tables import fmt_number as _g
 from .tables import md_table as _table
 
@@ -119,11 +120,9 @@ def _ppc_text(a) -> str:
     return text
 
 
-def adequacy_section(c) -> str:
-    """The section's markdown; empty when the comparison carries no adequacy checks."""
-    a = getattr(c, "adequacy", None)
-    if a is None:
-        return ""
+def adequacy_section(a: Adequacy, simulated: bool) -> str:
+    """The section's markdown; ``simulated``: the data were simulated from this model (a known truth), so a
+    rejection is a false alarm."""
     comp, shared = a.components, a.shared_sigma
     text = "## Is the model adequate?\n\n"
     text += (f"Three questions about the maximum-likelihood fit, each answered by a parametric bootstrap with "
@@ -132,25 +131,19 @@ def adequacy_section(c) -> str:
     text += _tests_table(a)
     text += (f"\nBIC (lower is better): one normal {comp.bic_1:.1f}, two normals with a shared sd {comp.bic_2:.1f}, "
              f"two normals with their own sds {shared.bic_unequal:.1f}.\n\n")
-    text += verdict_sentence(a, simulated=_simulated(c)) + "\n"
+    text += verdict_sentence(a, simulated=simulated) + "\n"
     text += _ppc_text(a)
     if a.ppc is not None:
         text += "\n" + "\n".join(f"![{desc}]({name})\n" for name, desc in ADEQUACY_FIGURES.items())
     return text
 
 
-def _simulated(c) -> bool:
-    """The data were simulated from this model (a known truth): a rejection of it is a false alarm."""
-    return getattr(c.data, "truth", None) is not None
-
-
-def misfit_reason(c) -> str | None:
+def misfit_reason(a: Adequacy, simulated: bool) -> str | None:
     """Why EM and the posterior may part ways when the model itself is at fault (None if it is not)."""
-    a = getattr(c, "adequacy", None)
-    if a is None or a.adequate:
+    if a.adequate:
         return None
     if a.rejected_fit:
-        if _simulated(c):
+        if simulated:
             return None  # a false alarm (the data came from the model): the reason lies elsewhere
         return ("This is not a matter of overlap or small n: the model itself is rejected (\"Is the model "
                 "adequate?\"), so both fits aim at the closest two-normal approximation to data that are not a "
@@ -160,17 +153,16 @@ def misfit_reason(c) -> str | None:
             "mu2, and Wald and posterior intervals part ways for that reason.")
 
 
-def adequacy_lessons(c, unconverged: tuple[str, ...] = ()) -> list[str]:
+def adequacy_lessons(a: Adequacy, simulated: bool, unconverged: tuple[str, ...] = ()) -> list[str]:
     """A lesson when the model is rejected or one component suffices (none when it is adequate).
     ``unconverged``: the posterior models whose chains have not converged (section 4), said beside the
     posterior in the misfit lesson, whose intervals then describe nothing yet."""
-    a = getattr(c, "adequacy", None)
-    if a is None or a.adequate:
+    if a.adequate:
         return []
     if a.rejected_fit:
         what = ("the fitted mixture does not reproduce the data" if a.fit.test.rejects else
                 "the two components need their own sds")
-        if _simulated(c):
+        if simulated:
             return [f"- **A rejection is evidence, not proof.** These data were simulated from the model, yet a "
                     f"bootstrap test says {what} (p = {min(a.fit.test.p_value, a.shared_sigma.test.p_value):.3g}): "
                     f"{false_alarm_text()}. On real data, one such rejection is a reason to look closer (the "
@@ -188,14 +180,13 @@ def adequacy_lessons(c, unconverged: tuple[str, ...] = ()) -> list[str]:
             "normal: two components closer than this test can resolve at this n would give the same answer."]
 
 
-def write_adequacy_figures(c, folder: Path) -> None:
+def write_adequacy_figures(a: Adequacy, x, folder: Path) -> None:
     """``ppc_density.png`` and ``ppc_statistics.png`` (nothing without a posterior predictive check)."""
     from .figures import save
 
-    a = getattr(c, "adequacy", None)
-    if a is None or a.ppc is None:
+    if a.ppc is None:
         return
-    save(ppc_density_figure(c.data.values, a.ppc), Path(folder) / "ppc_density.png")
+    save(ppc_density_figure(x, a.ppc), Path(folder) / "ppc_density.png")
     save(ppc_statistics_figure(a.ppc), Path(folder) / "ppc_statistics.png")
 
 

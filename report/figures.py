@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.lines import Line2D
 from scipy import stats
 
-from ..labels.draws import draws_of
+from ..labels.draws import draws_of, posterior_dataset
 from ..models.density import pdf
 from ..models.params import PARAM_NAMES, MixtureParams
 
@@ -50,8 +50,6 @@ def in_unit(posterior, unit: float):
     if unit == 1.0:
         return posterior
     import xarray as xr
-
-    from ..labels.draws import posterior_dataset
 
     ds = posterior_dataset(posterior)
     return xr.DataTree.from_dict({"posterior": ds.assign(mu=ds["mu"] / unit, sigma=ds["sigma"] / unit)})
@@ -144,8 +142,6 @@ def stuck_chains(posterior) -> list[tuple[str, dict, float]]:
     that never moved (the sampler rejected every proposal after warm-up) has no density: ArviZ's
     KDE of it is empty. The convergence table flags such a chain by its R-hat and ESS.
     """
-    from ..labels.draws import posterior_dataset
-
     ds = posterior_dataset(posterior)
     out = []
     for var in ("pi1", "mu", "sigma"):
@@ -185,8 +181,7 @@ def trace_plot(posterior, title: str, unit: float = 1.0):
                   "value (stuck; no density, a dashed line marks the value)")
     fig = one_line_labels(pc.get_viz("figure"))
     # Which colour is which chain: ArviZ's own line colours, read back from one panel (sigma: one line per chain).
-    ids = posterior["posterior"]["chain"].values.tolist() if "posterior" in getattr(posterior, "children", {}) \
-        else posterior["chain"].values.tolist()
+    ids = posterior_dataset(posterior)["chain"].values.tolist()
     handles = [Line2D([], [], color=pc.get_viz("dist", "sigma", {"chain": c}).get_color(), lw=2) for c in ids]
     return legend_below(fig, handles, [f"chain {c}" for c in ids], title, bottom=0.05,
                         top=0.94 if chains else 0.96, fontsize=11)

@@ -31,16 +31,16 @@ def write_figures(c: Comparison, folder: Path) -> None:
     unit = F.display_unit(c.data.values)  # 1, or a power of ten for data near the ends of the float range
     F.save(F.data_fit(c.data.values, c.em.params, c.ordered, truth, band=c.settings.ci_prob), folder / "data_fit.png")
     F.save(F.em_trace(c.em_plain, c.em), folder / "em_convergence.png")
-    F.save(F.trace_plot(c.unordered, f"Unordered model as sampled: verdict {c.diagnosis.verdict}", unit),
+    F.save(F.trace_plot(c.unordered, f"Unordered model as sampled: verdict {c.labels.diagnosis.verdict}", unit),
            folder / "trace_unordered.png")
-    relab = c.relabelled.get("stephens") or next(iter(c.relabelled.values()))
+    relab = c.labels.relabelled.get("stephens") or next(iter(c.labels.relabelled.values()))
     F.save(F.trace_plot(relab.posterior, f"Unordered model relabelled ({relab.method})", unit),
            folder / "trace_relabelled.png")
     F.save(F.trace_plot(c.ordered, "Ordered model (mu1 < mu2 imposed by the prior)", unit),
            folder / "trace_ordered.png")
     F.save(F.param_densities(c.ordered, c.em, truth, ci_prob=c.settings.ci_prob, unit=unit),
            folder / "posterior_vs_em.png")
-    write_adequacy_figures(c, folder)  # shown in the report's "Is the model adequate?" section
+    write_adequacy_figures(c.adequacy, c.data.values, folder)  # shown in the report's "Is the model adequate?" section
 
 
 def write_comparison(c: Comparison, out, *, force: bool = False, stages: Stages | None = None,
@@ -49,8 +49,9 @@ def write_comparison(c: Comparison, out, *, force: bool = False, stages: Stages 
 
     An existing folder is refused unless ``force``; it is replaced only once the new one is complete.
     """
-    from ..compare.results import save_results
+    from ..compare.results import ENGINE
     from ..compare.summary import summary_dict
+    from ..files.netcdf import atomic_write_netcdf
     from .markdown import render_report
     from .tables import write_table
 
@@ -60,11 +61,11 @@ def write_comparison(c: Comparison, out, *, force: bool = False, stages: Stages 
         with stages.stage("figures", "figures"):
             write_figures(c, tmp)
         with stages.stage("results.nc, comparison table, summary.json, report.md", "write"):
-            save_results(tmp / "results.nc", data=c.data, em_result=c.em, posteriors=c.variants, table=c.table)
+            atomic_write_netcdf(tmp / "results.nc", c.to_tree(), engine=ENGINE)
             write_table(c.table, tmp)
             # timings are final only now; the write stage's own time is recorded after this point
             summary = summary_dict(c)
             atomic_write_text(tmp / "summary.json", json.dumps(summary, indent=1) + "\n")
-            atomic_write_text(tmp / "report.md", render_report(c, summary, FIGURES, command=command))
+            atomic_write_text(tmp / "report.md", render_report(c, FIGURES, command=command))
 
     return atomic_dir(out, build, force=force)

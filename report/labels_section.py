@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..compare.pipeline import LabelFacts
 from .tables import md_table as _table
 
 _LABELLING = {"as_em": "mu1 < mu2 (EM's)", "swapped": "mu1 > mu2 (swapped)", None: "not recorded"}
@@ -22,12 +23,12 @@ def _chain_table(d) -> str:
                    "deep in the other copy"], rows, "---|---|---|---:|---")
 
 
-def _method_table(c) -> str:
+def _method_table(lf) -> str:
     from ..labels.methods import METHOD_INFO
 
-    order = c.relabelled.get("order")
+    order = lf.relabelled.get("order")
     rows = []
-    for m, r in c.relabelled.items():
+    for m, r in lf.relabelled.items():
         ref, what, differs = METHOD_INFO[m]
         same = "" if order is None else f"{100 * np.mean(r.perm == order.perm):.4g}%"
         cells = [what, ref, differs]  # prose with |x| notation: escape the pipes inside a table cell
@@ -36,17 +37,12 @@ def _method_table(c) -> str:
                    "same labels as `order`"], rows, "---|---|---|---|---:|---:")
 
 
-def agreement_text(c) -> str:
+def agreement_text(lf: LabelFacts) -> str:
     """What the methods' agreement or disagreement means here, from the boundary share and the
     measured disagreement (docs/methods.md §4.8)."""
-    from ..labels.diagnose import AMBIGUOUS_SHARE, BAND, gap_facts
-    from ..labels.draws import draws_of
-    from ..labels.relabel import disagreement
+    from ..labels.diagnose import AMBIGUOUS_SHARE, BAND
 
-    d = c.diagnosis
-    near, *_ = gap_facts(draws_of(c.unordered).standardized(c.em.scaling))  # unit-free; no overflow
-    split = disagreement(c.relabelled)
-    n = len(c.relabelled)
+    d, near, split, n = lf.diagnosis, lf.near, lf.disagreement, len(lf.relabelled)
     b = f"{100 * d.boundary_share:.3g}%"
     near_words = "none of the draws lie" if d.boundary_share == 0 else f"only {b} of the draws lie"
     if not split.any():
@@ -91,23 +87,23 @@ def agreement_text(c) -> str:
     return text
 
 
-def _bins_note(c) -> str:
-    widths = {r.info.get("bin_width") for r in c.relabelled.values() if r.info.get("bin_width") is not None}
+def _bins_note(lf: LabelFacts) -> str:
+    widths = {r.info.get("bin_width") for r in lf.relabelled.values() if r.info.get("bin_width") is not None}
     if not widths or widths == {0.0}:
         return "Stephens, ECR and PRA used every data point exactly."
     w = max(widths)
     return (f"Stephens, ECR and PRA summed over the data in bins: each point was replaced by its bin's mean, "
-            f"a move of less than {w:.3g} ({w / c.em.params.sigma:.2g} EM sigma), docs/methods.md §8.")
+            f"a move of less than {w:.3g} ({w / lf.sigma:.2g} EM sigma), docs/methods.md §8.")
 
 
-def labels_section(c) -> str:
+def labels_section(lf: LabelFacts) -> str:
     """Section 2: the verdict, how each chain started and ended, the methods and what their agreement means."""
-    d = c.diagnosis
+    d = lf.diagnosis
     text = "## 2. Label switching in the unordered model\n\n"
     text += f"**Verdict: `{d.verdict}`.** {d.explain()}\n\n"
     text += _chain_table(d)
     text += ("\nEach relabelling method chose, per draw, whether to swap the labels (docs/methods.md §4; every "
              "method reports component 1 as the one with the smaller mean, as EM does):\n\n")
-    text += _method_table(c)
-    text += "\n" + agreement_text(c) + " " + _bins_note(c) + "\n"
+    text += _method_table(lf)
+    text += "\n" + agreement_text(lf) + " " + _bins_note(lf) + "\n"
     return text

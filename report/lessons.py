@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compare.convergence import chain_checks
-from ..compare.pipeline import ORDERED, RAW, RELABEL_PREFIX
+from ..compare.table import ORDERED, RAW, RELABEL_PREFIX
 from ..compare.thresholds import OVERLAP_GAP, RHAT_MAX, SD_RATIO_BAND, Z_MAX, overlapping, shown
 from ..labels.wording import rhat_blind_text
 from .adequacy_section import adequacy_lessons, misfit_reason
@@ -18,7 +17,7 @@ def _rows(c, variant: str):
 
 
 def _label_lesson(c) -> str:
-    d, raw, em = c.diagnosis, _rows(c, RAW), c.em.params
+    d, raw, em = c.labels.diagnosis, _rows(c, RAW), c.em.params
     if d.verdict == "between_chains":
         m = raw.loc["pi1", "mean"]
         lo, hi = sorted((em.pi1, 1 - em.pi1))
@@ -32,7 +31,7 @@ def _label_lesson(c) -> str:
                 f"raw mean of pi1 is {m:.3f}, {where}, with R-hat {shown(raw.loc['pi1', 'r_hat'], RHAT_MAX)}; "
                 "sigma, which does not depend on the labels, has R-hat "
                 f"{shown(d.rhat_invariant.get('sigma', float('nan')), RHAT_MAX)}. "
-                + (f"The chains are fine; only the labels differ, because {cause}." if chain_checks(c)[RAW].converged
+                + (f"The chains are fine; only the labels differ, because {cause}." if c.checks[RAW].converged
                    else f"The labels differ because {cause}; whether the chains are otherwise fine cannot be said: "
                    "they have not converged (below)."))
     if d.verdict == "within_chain":
@@ -57,20 +56,19 @@ def _label_lesson(c) -> str:
 
 
 def _relabel_lesson(c) -> str:
-    from ..labels.relabel import disagreement
     from ..labels.wording import share_of_draws
 
     o = _rows(c, ORDERED)
     relab = c.table[c.table.variant.str.startswith(RELABEL_PREFIX)].set_index("parameter")
-    split = disagreement(c.relabelled) if c.relabelled else np.zeros(1, bool)
-    if c.diagnosis.verdict == "chains_disagree":
-        return (f"- **Relabelling cannot reconcile chains in different modes.** The {len(c.relabelled)} methods "
+    split, n = c.labels.disagreement, len(c.labels.relabelled)
+    if c.labels.diagnosis.verdict == "chains_disagree":
+        return (f"- **Relabelling cannot reconcile chains in different modes.** The {n} methods "
                 f"disagree on {100 * split.mean():.3g}% of the draws, and the relabelled posterior mean of pi1 ranges "
                 f"from {relab.loc['pi1', 'mean'].min():.3f} to {relab.loc['pi1', 'mean'].max():.3f} across methods; "
                 "with chains that disagree on label-invariant quantities (section 2) no method's summaries describe "
                 "the posterior.")
     if split.any():
-        return (f"- **Relabelling is uncertain where the copies meet.** The {len(c.relabelled)} methods disagree on "
+        return (f"- **Relabelling is uncertain where the copies meet.** The {n} methods disagree on "
                 f"{100 * split.mean():.3g}% of the draws, and the relabelled posterior mean of pi1 ranges from "
                 f"{relab.loc['pi1', 'mean'].min():.3f} to {relab.loc['pi1', 'mean'].max():.3f} across methods "
                 f"({o.loc['pi1', 'mean']:.3f} in the ordered model): per-component answers depend on a convention "
@@ -79,15 +77,16 @@ def _relabel_lesson(c) -> str:
             f"Ordered model: pi1 {o.loc['pi1', 'mean']:.4f} +/- {o.loc['pi1', 'sd']:.4f}, "
             f"mu1 {o.loc['mu1', 'mean']:.4f}, mu2 {o.loc['mu2', 'mean']:.4f}, sigma {o.loc['sigma', 'mean']:.4f}; "
             f"relabelled unordered posterior: pi1 {relab.loc['pi1', 'mean'].min():.4f}. Every relabelling rule "
-            f"chose the same labels for every draw, as expected when {share_of_draws(c.diagnosis.boundary_share)} "
-            "lie near mu1 = mu2 (section 2): they give one answer, not several confirmations of it.")
+            "chose the same labels for every draw, as expected when "
+            f"{share_of_draws(c.labels.diagnosis.boundary_share)} lie near mu1 = mu2 (section 2): they give one "
+            "answer, not several confirmations of it.")
 
 
 def gap_text(c) -> str:
     """``|mu2 - mu1| / sigma`` as both fits give it: the posterior median (the number that decides
     :func:`compare.thresholds.overlapping`) and the MLE's, which can differ widely under overlap."""
     em = c.em.params
-    return (f"|mu2 - mu1| / sigma: posterior median {shown(c.diagnosis.component_gap, OVERLAP_GAP, 2)}, MLE "
+    return (f"|mu2 - mu1| / sigma: posterior median {shown(c.labels.diagnosis.component_gap, OVERLAP_GAP, 2)}, MLE "
             f"{abs(em.mu2 - em.mu1) / em.sigma:.3g}")
 
 
@@ -99,8 +98,8 @@ def _sampling_lessons(c) -> list[str]:
     """Per model: not converged (what failed, what to raise), divergences (overlap blamed only when the
     components overlap), or nothing. The numbers are those of section 4's table."""
     out = []
-    gap = c.diagnosis.component_gap
-    for name, ck in chain_checks(c).items():
+    gap = c.labels.diagnosis.component_gap
+    for name, ck in c.checks.items():
         which = "unordered" if name == RAW else "ordered"
         boundary = name == ORDERED and ck.n_divergent and overlapping(gap)
         cause = (f"The components overlap ({gap_text(c)}; the posterior median is below {OVERLAP_GAP:g}): the ordering "
@@ -132,13 +131,13 @@ def _starts_lesson(c) -> list[str]:
 
 def _bvm_lesson(c) -> str:
     o = _rows(c, ORDERED)
-    if not chain_checks(c)[ORDERED].converged:
+    if not c.checks[ORDERED].converged:
         return ("- **EM and the posterior cannot be compared yet**: the ordered model's chains have not "
                 "converged (above), so its posterior means and sds are not yet estimates to set beside the MLE "
                 "and its SEs.")
     ratio = o.sd_ratio
     lo, hi = SD_RATIO_BAND
-    gap = c.diagnosis.component_gap
+    gap = c.labels.diagnosis.component_gap
     if (ratio.between(lo, hi)).all() and (np.abs(o.z_mean_mle) < Z_MAX).all():
         return (f"- **EM and the posterior agree** here: posterior sd / Louis SE lies in "
                 f"[{ratio.min():.2f}, {ratio.max():.2f}] and the posterior means are within "
@@ -152,7 +151,8 @@ def _bvm_lesson(c) -> str:
     return (f"- **EM's normal approximation and the posterior differ**: sd/SE of {worst} is "
             f"{ratio[worst]:.2f} (agreement band [{lo:g}, {hi:g}]) and |z| reaches {np.abs(o.z_mean_mle).max():.2f} "
             f"(agreement below {Z_MAX:g}). "
-            + (misfit_reason(c) or f"{why}: Wald intervals and posterior intervals part ways; trust neither blindly."))
+            + (misfit_reason(c.adequacy, c.simulated)
+               or f"{why}: Wald intervals and posterior intervals part ways; trust neither blindly."))
 
 
 def _truth_lesson(c) -> list[str]:
@@ -167,7 +167,8 @@ def _truth_lesson(c) -> list[str]:
 
 def lessons_section(c) -> str:
     """What a reader should take from this run, each point backed by a number of this run."""
-    unconverged = tuple(name for name, ck in chain_checks(c).items() if not ck.converged)
-    out = ["## 5. What to learn from this run\n", *adequacy_lessons(c, unconverged), _label_lesson(c),
-           _relabel_lesson(c), *_sampling_lessons(c), *_starts_lesson(c), _bvm_lesson(c), *_truth_lesson(c)]
+    unconverged = tuple(name for name, ck in c.checks.items() if not ck.converged)
+    out = ["## 5. What to learn from this run\n", *adequacy_lessons(c.adequacy, c.simulated, unconverged),
+           _label_lesson(c), _relabel_lesson(c), *_sampling_lessons(c), *_starts_lesson(c), _bvm_lesson(c),
+           *_truth_lesson(c)]
     return "\n".join(out) + "\n"

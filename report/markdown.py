@@ -1,15 +1,15 @@
 """``report.md`` of one comparison: readable on its own, every number taken from this run.
 
-:func:`render_report` only formats; every value comes from the :class:`compare.pipeline.Comparison` and
-the ``summary.json`` object built from it, so the report and the JSON cannot disagree.
+:func:`render_report` only formats; every value comes from the :class:`compare.pipeline.Comparison`, the
+one source ``summary.json`` is written from too, so the report and the JSON cannot disagree.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..compare.convergence import chain_checks
-from ..compare.pipeline import ORDERED, RAW, RELABEL_PREFIX
+from ..compare.pipeline import Comparison
+from ..compare.table import ORDERED, RAW, RELABEL_PREFIX
 from ..compare.thresholds import RHAT_MAX, ess_min, shown
 from ..models.params import PARAM_NAMES
 from .adequacy_section import adequacy_section
@@ -20,7 +20,7 @@ from .tables import identified, unscored_note
 from .tables import md_table as _table
 
 
-def _em_section(c, s) -> str:
+def _em_section(c) -> str:
     em, truth = c.em, c.data.truth
     ci = em.ci(c.settings.ci_prob)
     level = int(round(100 * c.settings.ci_prob))
@@ -78,7 +78,7 @@ def _comparison_section(c) -> str:
     text += (f"\nOrdered model: |z| at most {np.abs(o.z_mean_mle).max():.3g}, sd/SE between "
              f"{o.sd_ratio.min():.3g} and {o.sd_ratio.max():.3g}; the MLE lies inside the {level}% HDI for "
              f"{int(o.mle_in_hdi.sum())} of 4 parameters.")
-    if c.data.truth is not None:
+    if c.simulated:
         scored = identified(c.data.truth)
         os = o[o.parameter.isin(scored)]
         text += (f" The truth lies inside EM's {level}% Wald interval for {int(os.truth_in_wald.sum())} of "
@@ -91,14 +91,15 @@ def _comparison_section(c) -> str:
     return text + "\n"
 
 
-def _convergence_section(c, s) -> str:
-    """Convergence facts per model; R-hat, ESS and the verdict from :func:`compare.convergence.chain_checks`
+def _convergence_section(c) -> str:
+    """Convergence facts per model; R-hat, ESS and the verdict of :func:`compare.convergence.chain_checks`
     (the thresholds the lessons use, numbers printed so they never round across a threshold)."""
     text = "## 4. Convergence facts\n\n"
     rows = []
-    checks = chain_checks(c)
+    checks = c.checks
+    trees = {RAW: c.unordered, ORDERED: c.ordered}
     for name, ck in checks.items():
-        a = s["sampling"][name]
+        a = trees[name].attrs
         verdict = "yes" if ck.converged else "**NO**: " + ", ".join(ck.problems())
         rows.append([name, str(a["sampler"]), f"{a['chains']} x {a['draws']} (+{a['tune']} warm-up)",
                      str(a["n_divergent"]), str(a["n_max_treedepth"]), shown(ck.rhat, RHAT_MAX),
@@ -116,7 +117,7 @@ def _convergence_section(c, s) -> str:
     em = c.em
     text += (f"\n\nEM: {'converged' if em.converged else 'did NOT converge'} ({em.reason}) after {em.n_iter} "
              f"iterations; tolerance {em.tol:g} on the mean log-likelihood per point.\n\n")
-    text += "Time per stage (seconds): " + ", ".join(f"{k} {v:.1f}" for k, v in s["timings"].items()) + ".\n"
+    text += "Time per stage (seconds): " + ", ".join(f"{k} {v:.1f}" for k, v in c.timings.items()) + ".\n"
     return text
 
 
@@ -144,7 +145,7 @@ def starts_words(init) -> str:
     return f"Chain starts: {init}."
 
 
-def render_report(c, summary: dict, figures: dict, command: str = "") -> str:
+def render_report(c: Comparison, figures: dict, command: str = "") -> str:
     """The whole ``report.md`` text."""
     data, st = c.data, c.settings
     head = [f"# emvb report: {data.name}\n"]
@@ -161,6 +162,6 @@ def render_report(c, summary: dict, figures: dict, command: str = "") -> str:
              "- EM and both posteriors were fitted to the same bytes "
              "(the sha256 above is checked when results are saved)."]
     figs = "## 6. Figures\n\n" + "\n".join(f"**{desc}**\n\n![{desc}]({name})\n" for name, desc in figures.items())
-    return "\n".join(head + ["## Scenario\n", "\n".join(facts) + "\n", adequacy_section(c), _em_section(c, summary),
-                             labels_section(c),
-                             _comparison_section(c), _convergence_section(c, summary), lessons_section(c), figs])
+    return "\n".join(head + ["## Scenario\n", "\n".join(facts) + "\n", adequacy_section(c.adequacy, c.simulated),
+                             _em_section(c), labels_section(c.labels),
+                             _comparison_section(c), _convergence_section(c), lessons_section(c), figs])

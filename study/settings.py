@@ -21,6 +21,7 @@ from ..models.data import MIN_POINTS
 from ..models.errors import SettingError
 from ..models.params import DEFAULT_TRUTH, MixtureParams
 from ..models.priors import Priors
+from ..sampling.options import Settings
 
 #: Posterior models a study can sample (the ordered one is the default).
 MODELS = ("ordered", "unordered")
@@ -73,9 +74,10 @@ def per_n(values, ns: tuple[int, ...], what: str) -> tuple[int, ...]:
     return values
 
 
-@dataclass(frozen=True)
-class StudySettings:
-    """Everything that decides a study's numbers.
+@dataclass(frozen=True, kw_only=True)
+class StudySettings(Settings):
+    """Everything that decides a study's numbers: the sampler's :class:`~sampling.options.Settings`
+    (chains, draws, tune, seed, n_init; every chain starts at the replicate's EM estimate) and the study's own.
 
     Attributes
     ----------
@@ -101,14 +103,12 @@ class StudySettings:
     models: tuple[str, ...]
     priors: Priors
     seed: int
-    chains: int = 4
-    draws: int = 1000
-    tune: int = 1000
+    init: str = "em"
     sbc: int = 0
     sbc_n: int = 0
-    n_init: int = 10
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if not self.ns:
             raise SettingError("--n: give at least one data size")
         if any(n < MIN_POINTS for n in self.ns):
@@ -129,10 +129,6 @@ class StudySettings:
             raise SettingError(f"--models: unknown model(s) {', '.join(unknown)}; choose from {', '.join(MODELS)}")
         if sum(self.replicates) and not self.models:
             raise SettingError("--models: posterior replicates need at least one model")
-        if self.chains < 2:
-            raise SettingError("--chains must be at least 2: R-hat and label switching need two chains")
-        if min(self.draws, self.tune) < 1:
-            raise SettingError("--draws and --tune must be >= 1")
         if not self.priors.proper:
             raise SettingError("--priors: a study needs a proper prior (SBC draws from it), got "
                                + self.priors.describe())

@@ -6,7 +6,7 @@ Three things, each behind one function:
   (its text, ``.toml`` or ``.json`` format) without data: a study's prior is fixed before any data
   set is drawn (SBC draws its truths from it), so every entry must be given.
 - :func:`sample_posterior`: the posterior of one replicate, by the project's own model and sampler
-  (:func:`models.pymc_model.build_model`, :func:`sampling.sample.sample`), compiled once per worker.
+  (:func:`sampling.fits.sample_posterior`, the step every posterior of emvb takes), compiled once per worker.
   The first replicate a worker process samples builds the model (per model variant and prior:
   :data:`_MODELS`, a module global that lives as long as the worker) and nutpie compiles it; every
   later replicate, of any N, is a :meth:`~models.pymc_model.MixtureModel.rebind` of it, whose data
@@ -23,11 +23,15 @@ Three things, each behind one function:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..models.params import MixtureParams
 from ..models.priors import Priors
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 #: This worker's models: (ordered, priors) -> the MixtureModel built on the first replicate it sampled
 #: (its ``compiled`` cache holds nutpie's compiled model, shared by every rebind).
@@ -50,7 +54,7 @@ class Sampled:
     compiling (0 when this worker had compiled the model already), sampling, and on the rest of the
     sampler's set-up (placing the chains' start, swapping the data in, assembling the draws)."""
 
-    posterior: object
+    posterior: xr.DataTree
     divergences: int
     compile_seconds: float
     setup_seconds: float
@@ -77,10 +81,12 @@ def sample_posterior(x: np.ndarray, *, ordered: bool, priors: Priors, start: Mix
     centre-gap parametrisation, a retry at higher target acceptance while too many draws diverge) on
     ``x`` under ``priors``, every chain started at ``start``, on one core."""
     from ..models.data import Dataset
-    from ..sampling.sample import sample
+    from ..sampling.fits import sample_posterior as sample
+    from ..sampling.options import Settings
 
-    model = model_for(Dataset(x, name="simulated replicate"), ordered=ordered, priors=priors)
-    dt = sample(model, chains=chains, draws=draws, tune=tune, seed=int(seed), init="em", start=start,
+    data = Dataset(x, name="simulated replicate")
+    settings = Settings(chains=chains, draws=draws, tune=tune, seed=int(seed), init="em", priors=priors)
+    dt = sample(data, settings, ordered=ordered, start=start, model=model_for(data, ordered=ordered, priors=priors),
                 cores=1)
     a = dt.attrs
     setup = max(0.0, a["wall_time"] - a["compile_time"] - a["sampling_time"])

@@ -2,7 +2,6 @@
 
 import dataclasses
 import json
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -12,7 +11,6 @@ from emvb.adequacy import assess, posterior_predictive_check
 from emvb.adequacy.bootstrap import bootstrap_test
 from emvb.adequacy.levels import ALPHA, N_BOOT
 from emvb.files.datafile import save_dataset
-from emvb.models.data import Dataset
 from emvb.models.simulate import simulate
 from emvb.report.adequacy_section import (
     ADEQUACY_FIGURES,
@@ -24,52 +22,50 @@ from emvb.report.adequacy_section import (
 )
 
 
-def _comparison(x, seed=1):
-    """What the section reads from a Comparison: the data and the checks, with a posterior predictive
-    check on the Louis normal approximation of the posterior (no PyMC needed)."""
+def _checks(x, seed=1):
+    """The model's checks on data ``x``, with a posterior predictive check on the Louis normal
+    approximation of the posterior (no PyMC needed)."""
     fit = em.fit(x, seed=seed)
     a = assess(x, fit, n_boot=39, seed=seed)
     rng = np.random.default_rng(seed)
     draws = fit.params.to_array() + rng.normal(size=(200, 4)) * fit.se.to_array()
     draws[:, 0] = np.clip(draws[:, 0], 1e-6, 1 - 1e-6)
-    a = dataclasses.replace(a, ppc=posterior_predictive_check(x, draws, n_draws=200, seed=seed))
-    return SimpleNamespace(data=Dataset(x), adequacy=a)
+    return dataclasses.replace(a, ppc=posterior_predictive_check(x, draws, n_draws=200, seed=seed))
 
 
 @pytest.fixture(scope="module")
 def t2():
-    return _comparison(np.random.default_rng(2026).standard_t(2, 2000))
+    return _checks(np.random.default_rng(2026).standard_t(2, 2000))
 
 
 @pytest.fixture(scope="module")
 def default():
     """The mission's default data (n = 10,000, seed 2026), adequate on every check (tests/test_adequacy_size.py)."""
-    return _comparison(simulate().values)
+    return _checks(simulate().values)
 
 
 def test_misfit_section_says_the_model_does_not_fit_and_why(t2, tmp_path):
-    text = adequacy_section(t2)
+    text = adequacy_section(t2, simulated=False)
     assert text.startswith("## Is the model adequate?")
     assert "**The model does not fit these data.**" in text and "heavier" in text
-    assert f"{t2.adequacy.fit.test.p_value:.3g} ± {t2.adequacy.fit.test.mc_error:.2g}" in text
+    assert f"{t2.fit.test.p_value:.3g} ± {t2.fit.test.mc_error:.2g}" in text
     assert "extreme" in text and all(f"]({name})" in text for name in ADEQUACY_FIGURES)
-    assert "not a matter of overlap or small n" in misfit_reason(t2)
-    assert adequacy_lessons(t2)[0].startswith("- **Check the model before the estimates.**")
-    write_adequacy_figures(t2, tmp_path)
+    assert "not a matter of overlap or small n" in misfit_reason(t2, simulated=False)
+    assert adequacy_lessons(t2, simulated=False)[0].startswith("- **Check the model before the estimates.**")
+    write_adequacy_figures(t2, np.random.default_rng(2026).standard_t(2, 2000), tmp_path)
     for name in ADEQUACY_FIGURES:
         assert (tmp_path / name).stat().st_size > 10_000, name
 
 
 def test_adequate_section_and_no_blame_lesson(default):
-    a = default.adequacy
-    assert a.adequate, a.lines()
-    assert "is adequate for these data at the 5% level" in adequacy_section(default)
-    assert misfit_reason(default) is None and adequacy_lessons(default) == []
+    assert default.adequate, default.lines()
+    assert "is adequate for these data at the 5% level" in adequacy_section(default, simulated=True)
+    assert misfit_reason(default, simulated=True) is None and adequacy_lessons(default, simulated=True) == []
 
 
 def test_the_verdict_flips_exactly_at_the_level(default):
     """A p-value at ALPHA rejects, the next possible one does not: the sentence follows the same constant."""
-    a = default.adequacy
+    a = default
     b = a.n_boot
     k = int(round(ALPHA * (b + 1))) - 1           # exceedances giving p = ALPHA exactly
     at = bootstrap_test(1.0, [2.0] * k + [0.0] * (b - k))
@@ -86,19 +82,17 @@ def test_the_verdict_flips_exactly_at_the_level(default):
 def test_a_rejection_of_data_simulated_from_the_model_is_called_a_false_alarm(default):
     """With a known truth (the data came from this model) a rejected fit is worded as a false alarm, at the
     rate the level implies, and nothing blames the model; the same numbers without a truth read as misfit."""
-    a = default.adequacy
+    a = default
     b = a.n_boot
     at = bootstrap_test(1.0, [2.0] * (int(round(ALPHA * (b + 1))) - 1) + [0.0] * (b - int(round(ALPHA * (b + 1))) + 1))
     rejected = dataclasses.replace(a, fit=dataclasses.replace(a.fit, test=at))
-    sim = SimpleNamespace(data=simulate(n=2000, seed=12), adequacy=rejected)
-    text = adequacy_section(sim)
+    text = adequacy_section(rejected, simulated=True)
     assert "although these data were simulated from it" in text and "does not fit these data.**" not in text
     assert "false alarm" in text and f"at most {100 * 2 * ALPHA:g}% of data sets" in text
-    assert misfit_reason(sim) is None
-    assert adequacy_lessons(sim)[0].startswith("- **A rejection is evidence, not proof.**")
-    real = SimpleNamespace(data=Dataset(sim.data.values), adequacy=rejected)
-    assert "**The model does not fit these data.**" in adequacy_section(real)
-    assert "not a matter of overlap" in misfit_reason(real)
+    assert misfit_reason(rejected, simulated=True) is None
+    assert adequacy_lessons(rejected, simulated=True)[0].startswith("- **A rejection is evidence, not proof.**")
+    assert "**The model does not fit these data.**" in adequacy_section(rejected, simulated=False)
+    assert "not a matter of overlap" in misfit_reason(rejected, simulated=False)
 
 
 @pytest.fixture(scope="module")

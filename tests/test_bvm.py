@@ -11,11 +11,13 @@ import pytest
 from scipy import stats
 
 import emvb
-from emvb.compare.bvm import KS_95, BvMSettings, check_n_grid, ks_to_normal, nested_datasets, run_bvm, standardized
+from emvb import teaching
+from emvb.compare.bvm import KS_95, check_n_grid, ks_to_normal, nested_datasets, run_bvm, standardized
 from emvb.compare.intervals import KINDS, intervals
 from emvb.compare.thresholds import SD_RATIO_BAND, Z_MAX
 from emvb.models.errors import SettingError
 from emvb.report.bvm_report import findings
+from emvb.sampling.options import Settings
 
 GRID = (50, 400)
 SMALL = dict(chains=2, draws=300, tune=300, seed=11)
@@ -32,12 +34,12 @@ def test_n_grid_is_sorted_distinct_and_refuses_tiny_or_fractional_sizes():
 
 
 def test_nested_datasets_are_prefixes_of_one_simulation():
-    sets = nested_datasets(emvb.DEFAULT_TRUTH, (100, 20, 1000), seed=3)
-    full = emvb.simulate(emvb.DEFAULT_TRUTH, n=1000, seed=3).values
+    sets = nested_datasets(emvb.models.DEFAULT_TRUTH, (100, 20, 1000), seed=3)
+    full = emvb.simulate(emvb.models.DEFAULT_TRUTH, n=1000, seed=3).values
     assert [d.n for d in sets] == [20, 100, 1000]
     for d in sets:
         np.testing.assert_array_equal(d.values, full[: d.n])
-        assert d.truth == emvb.DEFAULT_TRUTH
+        assert d.truth == emvb.models.DEFAULT_TRUTH
     assert len({d.sha256 for d in sets}) == 3
 
 
@@ -77,12 +79,12 @@ def _normal_posterior(fit, draws: int, seed: int):
 def test_posterior_intervals_of_the_normal_approximation_match_plain_wald():
     """ETI bounds are quantiles: their SE is sqrt(p(1-p)/m) / phi(z) SEs (0.013 for m = 40,000, p = 0.025);
     HDI bounds of a symmetric density vary a little more. Tolerance: 5 such SEs."""
-    fit = emvb.fit_em(emvb.simulate(emvb.DEFAULT_TRUTH, n=2000, seed=2), seed=2)
+    fit = emvb.fit_em(emvb.simulate(emvb.models.DEFAULT_TRUTH, n=2000, seed=2), seed=2)
     m = 4 * 10_000
     df = intervals(fit, _normal_posterior(fit, 10_000, 3), ci_prob=0.95).set_index(["parameter", "kind"])
     z = stats.norm.ppf(0.975)
     q_se = math.sqrt(0.025 * 0.975 / m) / stats.norm.pdf(z)
-    for name in emvb.PARAM_NAMES:
+    for name in emvb.models.PARAM_NAMES:
         se = getattr(fit.se, name)
         plain = df.loc[(name, "wald_plain")]
         assert plain["lb"] == pytest.approx(getattr(fit.params, name) - z * se)
@@ -126,7 +128,7 @@ def _table(rows):
 
 
 def test_findings_name_the_first_n_from_which_everything_agrees():
-    rows = [(n, p, 0.0, 1.0) for n in (20, 100, 1000) for p in emvb.PARAM_NAMES]
+    rows = [(n, p, 0.0, 1.0) for n in (20, 100, 1000) for p in emvb.models.PARAM_NAMES]
     rows[1] = (20, "mu1", 2.0, 3.0)            # n = 20 fails on mu1
     rows[4 + 3] = (100, "sigma", 0.1, 1.4)      # n = 100 fails on sigma (sd ratio above the band)
     table = _table(rows)
@@ -141,7 +143,7 @@ def test_findings_name_the_first_n_from_which_everything_agrees():
 
 
 def test_findings_say_when_even_the_largest_n_disagrees_and_which_interval_leaves_the_space():
-    rows = [(n, p, 0.0, 1.0) for n in (20, 100) for p in emvb.PARAM_NAMES]
+    rows = [(n, p, 0.0, 1.0) for n in (20, 100) for p in emvb.models.PARAM_NAMES]
     rows[-1] = (100, "sigma", 0.9, 1.0)
     table = _table(rows)
     table.loc[0, "wald_plain_lb"] = -0.02    # pi1 at n = 20
@@ -156,16 +158,18 @@ def test_findings_say_when_even_the_largest_n_disagrees_and_which_interval_leave
 
 @pytest.fixture(scope="module")
 def study():
-    return run_bvm(emvb.DEFAULT_TRUTH, GRID, BvMSettings(**SMALL))
+    return run_bvm(emvb.models.DEFAULT_TRUTH, GRID, Settings(**SMALL))
 
 
 @pytest.mark.slow
 def test_study_table_is_consistent_with_its_draws(study):
     t = study.table.set_index(["n", "parameter"])
-    assert list(t.index) == [(n, p) for n in GRID for p in emvb.PARAM_NAMES]
+    assert list(t.index) == [(n, p) for n in GRID for p in emvb.models.PARAM_NAMES]
+    assert study.settings.init == "em"  # the preset of sampling.fits.fit_both, whatever Settings said
     for point in study.points:
+        assert point.posterior.attrs["init"] == "em" and point.posterior.attrs["chains"] == SMALL["chains"]
         z = standardized(point.posterior, point.em)
-        for name in emvb.PARAM_NAMES:
+        for name in emvb.models.PARAM_NAMES:
             row = t.loc[(point.n, name)]
             assert np.mean(z[name]) == pytest.approx(row["z_mean_mle"], rel=1e-9, abs=1e-12)
             assert row["ks"] == pytest.approx(ks_to_normal(z[name]))
@@ -186,18 +190,18 @@ def test_at_n_400_the_posterior_agrees_with_the_normal_approximation(study):
 def test_figures_have_one_panel_per_parameter_and_a_legend_entry_per_n(study):
     import matplotlib.pyplot as plt
 
-    fig = emvb.plot_bvm(study, "standardized")
-    panels = [ax for ax in fig.axes if ax.get_title() in emvb.PARAM_NAMES]
-    assert sorted(ax.get_title() for ax in panels) == sorted(emvb.PARAM_NAMES)
+    fig = teaching.plot_bvm(study, "standardized")
+    panels = [ax for ax in fig.axes if ax.get_title() in emvb.models.PARAM_NAMES]
+    assert sorted(ax.get_title() for ax in panels) == sorted(emvb.models.PARAM_NAMES)
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert labels[:2] == ["posterior, n = 50", "posterior, n = 400"] and "N(0, 1)" in labels[-1]
-    grid = emvb.plot_bvm(study, "grid")
+    grid = teaching.plot_bvm(study, "grid")
     assert {ax.get_title() for ax in grid.axes if ax.get_title()} == {
-        f"{p}, n = {n}" for n in GRID for p in emvb.PARAM_NAMES}
-    assert len(emvb.plot_bvm(study, "intervals").axes) == 4
+        f"{p}, n = {n}" for n in GRID for p in emvb.models.PARAM_NAMES}
+    assert len(teaching.plot_bvm(study, "intervals").axes) == 4
     plt.close("all")
     with pytest.raises(SettingError):
-        emvb.plot_bvm(study, "pie")
+        teaching.plot_bvm(study, "pie")
 
 
 @pytest.mark.slow

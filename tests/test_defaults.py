@@ -10,13 +10,12 @@ from conftest import ROOT
 
 import emvb
 from emvb.cli.main import build_parser
-from emvb.compare.pipeline import RunSettings
-from emvb.sampling.options import DEFAULT_INIT
+from emvb.sampling.options import DEFAULT_INIT, Settings
 
 
 def test_every_entry_point_starts_the_chains_the_same_way():
-    defaults = {"sample_posterior": inspect.signature(emvb.sample_posterior).parameters["init"].default,
-                "RunSettings": RunSettings().init}
+    defaults = {"sample_posterior": inspect.signature(emvb.sample_posterior).parameters["settings"].default.init,
+                "Settings": Settings().init}
     parser = build_parser()
     for cmd in ("sample", "run"):
         argv = [cmd, "--out", "x"] + (["--data", "d.csv", "--model", "ordered"] if cmd == "sample" else [])

@@ -9,7 +9,7 @@ import emvb
 
 
 def test_repr_is_one_short_line_of_the_numbers_that_matter_and_detail_has_the_rest():
-    r = emvb.fit_em(emvb.simulate(emvb.DEFAULT_TRUTH, 400, seed=2))
+    r = emvb.fit_em(emvb.simulate(emvb.models.DEFAULT_TRUTH, 400, seed=2))
     text = repr(r)
     assert str(r) == text and "\n" not in text and len(text) < 250, text
     shown = dict(re.findall(r"(pi1|mu1|mu2|sigma)=([-0-9.e+]+) \(SE", text))

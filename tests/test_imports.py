@@ -142,7 +142,7 @@ def test_emvb_imports_beside_a_users_models_and_em(tmp_path):
     (tmp_path / "em" / "__init__.py").write_text("raise SystemExit('the user em/ was imported')\n")
     (tmp_path / "compare.py").write_text("raise SystemExit('the user compare.py was imported')\n")
     code = ("import emvb.em, emvb.models, emvb.compare.pipeline, emvb; "
-            "r = emvb.fit_em(emvb.simulate(emvb.DEFAULT_TRUTH, n=500, seed=1)); print(round(r.params.mu1))")
+            "r = emvb.fit_em(emvb.simulate(emvb.models.DEFAULT_TRUTH, n=500, seed=1)); print(round(r.params.mu1))")
     r = _run(code, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "5"

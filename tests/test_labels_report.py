@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 from test_labels_synthetic import OVERLAPPING, dataset, known_perm, normal_draws, swap, to_tree
 
+from emvb.compare.pipeline import LabelFacts
 from emvb.labels.diagnose import diagnose_labels
 from emvb.labels.relabel import METHODS, disagreement, relabel_all
 from emvb.models.priors import Priors
@@ -14,10 +13,9 @@ from emvb.report.labels_section import agreement_text, labels_section
 from emvb.report.markdown import priors_words, starts_words
 
 
-def _comparison(x, fit, theta):
+def _comparison(x, fit, theta) -> LabelFacts:
     dt = to_tree(theta, fit.sha256, x)
-    return SimpleNamespace(diagnosis=diagnose_labels(dt, fit), relabelled=relabel_all(dt, em_result=fit),
-                           unordered=dt, em=fit)
+    return LabelFacts.of(dt, fit, diagnose_labels(dt, fit), relabel_all(dt, em_result=fit))
 
 
 def _words(text: str) -> str:

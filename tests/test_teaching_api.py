@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 
 import emvb
+from emvb import teaching
 from emvb.labels.methods import METHOD_INFO
 from emvb.labels.relabel import METHODS
 
 
 def test_every_relabelling_method_has_its_one_line_description_from_the_code():
-    described = emvb.relabel_methods()
+    described = teaching.relabel_methods()
     assert list(described) == list(METHODS)
     for name, text in described.items():
         assert len(text) > 10 and "\n" not in text and not text.startswith("``"), (name, text)
@@ -27,7 +28,7 @@ def test_every_described_method_is_one_the_api_runs():
 
     x, fit = dataset(OVERLAPPING, n=300)
     post = to_tree(normal_draws(fit, chains=2, draws=100), fit.sha256, x)
-    for name in emvb.relabel_methods():
+    for name in teaching.relabel_methods():
         r = emvb.relabel(post, name, em_result=fit, data=x)
         assert r.method == name and r.perm.shape == (2, 100)
     mu = emvb.relabel(post, "order", em_result=fit, data=x).posterior["posterior"]["mu"].values
@@ -42,7 +43,7 @@ def test_prior_draws_follow_the_model_prior(ordered):
     data = emvb.simulate(n=500, seed=1)
     priors = emvb.Priors.default_for(data.values)
     m = 20_000
-    tree = emvb.prior_draws(data, ordered=ordered, draws=m, seed=4)
+    tree = teaching.prior_draws(data, ordered=ordered, draws=m, seed=4)
     prior = tree["prior"]
     mu = prior["mu"].values.reshape(-1, 2)
     z = (mu.mean(axis=0) - priors.mu_mean) / priors.mu_sd
@@ -56,6 +57,6 @@ def test_prior_draws_follow_the_model_prior(ordered):
 
 def test_prior_draws_are_reproducible():
     data = emvb.simulate(n=200, seed=1)
-    a = emvb.prior_draws(data, draws=50, seed=9)["prior"]["mu"].values
-    b = emvb.prior_draws(data, draws=50, seed=9)["prior"]["mu"].values
+    a = teaching.prior_draws(data, draws=50, seed=9)["prior"]["mu"].values
+    b = teaching.prior_draws(data, draws=50, seed=9)["prior"]["mu"].values
     np.testing.assert_array_equal(a, b)
