@@ -87,6 +87,16 @@ def relabel(posterior, method: str, *, em_result, data=None, **kwargs):
     return _relabel(posterior, method, em_result=em_result, data=data, **kwargs)
 
 
+def relabel_mixture(posterior, data=None, **kwargs):
+    """Diagnose and undo label switching in anyone's K-component 1-D Gaussian-mixture posterior (PyMC, NumPyro,
+    CmdStanPy via ArviZ): a DataTree with the posterior relabelled in its own layout and a ``relabelling`` group
+    with every method's per-draw permutations, shares, agreement and the verdict
+    (:func:`labels.mixture.relabel_mixture`)."""
+    from .labels.mixture import relabel_mixture as _relabel_mixture
+
+    return _relabel_mixture(posterior, data, **kwargs)
+
+
 def validate(data, estimate: MixtureParams, **kwargs):
     """Is ``estimate`` a global maximum, a local one or no maximum? (:func:`compare.validate.validate`)"""
     from .compare.validate import validate as _validate
@@ -99,8 +109,8 @@ __all__ = [
     "ParamError", "Priors", "RHAT_MAX", "SettingError", "__version__", "build_model", "bvm", "bvm_findings",
     "climb", "compare", "compare_fits", "diagnose_labels", "e_step", "em_map", "fit_em", "intervals", "load_data",
     "loglik", "logpdf", "m_step", "nested_datasets", "observed_information", "pdf", "plot_bvm", "prior_draws",
-    "relabel", "relabel_agreement", "relabel_methods", "responsibilities", "sample_posterior", "save_dataset",
-    "simulate", "validate",
+    "relabel", "relabel_agreement", "relabel_methods", "relabel_mixture", "responsibilities", "sample_posterior",
+    "save_dataset", "simulate", "validate",
 ]
 
 
