@@ -11,6 +11,10 @@ means. The per-draw log-likelihood is ``sum_g [n_g l(m_g) + V_g l''(m_g) / 2]`` 
 expansion of :mod:`labels.binned` about each bin mean, exact without bins), where for a mixture
 
     l''(x) = sum_k p_k(x) ((x - mu_k)^2 / sigma_k^4 - 1 / sigma_k^2) - (sum_k p_k(x) (x - mu_k) / sigma_k^2)^2.
+
+The probabilities are stored bins first, ``(bins, draws, K)``, so that every method's sums over points
+and over draws are matrix products of that array seen as ``(bins, draws x K)`` (:mod:`labels.kcosts`);
+one compiled loop fills it (``draws x bins x K`` evaluations, one thread as in :mod:`labels.binned`).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from .binned import BinnedData
@@ -28,33 +33,59 @@ LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 
 @dataclass(frozen=True, eq=False)
 class Allocations:
-    """Allocation probabilities ``p (draws, bins, K)`` (draws chain-major), the bins they were computed at,
+    """Allocation probabilities ``pg (bins, draws, K)`` (draws chain-major), the bins they were computed at,
     and every draw's log-likelihood ``(chain, draw)``."""
 
-    p: np.ndarray
+    pg: np.ndarray
     binned: BinnedData
     loglik: np.ndarray
+
+    @property
+    def p(self) -> np.ndarray:
+        """The probabilities as ``(draws, bins, K)`` (a view)."""
+        return self.pg.transpose(1, 0, 2)
 
     @property
     def counts(self) -> np.ndarray:
         return self.binned.counts
 
 
+def _fill(m, n, v, w, mu, sigma, pg, loglik):
+    """``pg[g, t, k]`` and ``loglik[t]`` (module note) for bins ``m, n, v`` and draws ``(draws, K)``."""
+    k_count = w.shape[1]
+    lt = np.empty(k_count)
+    for t in range(w.shape[0]):
+        total = 0.0
+        for g in range(m.size):
+            top = -np.inf
+            for k in range(k_count):
+                z = (m[g] - mu[t, k]) / sigma[t, k]
+                lt[k] = math.log(w[t, k]) - math.log(sigma[t, k]) - LOG_SQRT_2PI - 0.5 * z * z
+                top = max(top, lt[k])
+            s = 0.0
+            for k in range(k_count):
+                lt[k] = math.exp(lt[k] - top)
+                s += lt[k]
+            first = 0.0
+            second = 0.0
+            for k in range(k_count):
+                p = lt[k] / s
+                pg[g, t, k] = p
+                inv = 1.0 / (sigma[t, k] * sigma[t, k])
+                dev = m[g] - mu[t, k]
+                first += p * dev * inv
+                second += p * (dev * dev * inv * inv - inv)
+            total += n[g] * (top + math.log(s)) + 0.5 * v[g] * (second - first * first)
+        loglik[t] = total
+
+
+_fill_compiled = numba.njit(cache=True, error_model="numpy", nogil=True)(_fill)
+
+
 def allocations(binned: BinnedData, draws: MixDraws) -> Allocations:
     """:class:`Allocations` of ``draws`` at the bins ``binned`` (both in the same coordinates)."""
-    w, mu, sigma = draws.flat()
-    m = binned.means[None, :, None]
-    z = (m - mu[:, None, :]) / sigma[:, None, :]
-    with np.errstate(divide="ignore"):
-        logw = np.log(w)
-    log_terms = logw[:, None, :] - np.log(sigma)[:, None, :] - LOG_SQRT_2PI - 0.5 * z * z
-    top = log_terms.max(axis=-1, keepdims=True)
-    e = np.exp(log_terms - top)
-    tot = e.sum(axis=-1, keepdims=True)
-    p = e / tot
-    logf = (top + np.log(tot))[..., 0]
-    inv_s2 = 1.0 / (sigma * sigma)[:, None, :]
-    dev = m - mu[:, None, :]
-    second = (p * (dev * dev * inv_s2 * inv_s2 - inv_s2)).sum(-1) - (p * dev * inv_s2).sum(-1) ** 2
-    loglik = logf @ binned.counts + 0.5 * second @ binned.var_sums
-    return Allocations(p, binned, loglik.reshape(draws.shape))
+    w, mu, sigma = (np.ascontiguousarray(a, dtype=float) for a in draws.flat())
+    pg = np.empty((binned.n_bins, w.shape[0], draws.k))
+    loglik = np.empty(w.shape[0])
+    _fill_compiled(binned.means, binned.counts, binned.var_sums, w, mu, sigma, pg, loglik)
+    return Allocations(pg, binned, loglik.reshape(draws.shape))

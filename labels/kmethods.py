@@ -98,8 +98,8 @@ def run_method(method: str, draws: MixDraws, alloc: Allocations | None, *, init:
     elif method == "ecr_pivot":
         pos, sort = _pivot_draw(draws, alloc, log_prior)
         t = pos[0] * shape[1] + pos[1]
-        z = np.argmax(alloc.p[t][:, sort], axis=-1)  # the pivot draw's allocations, labels by ascending mean
-        perm = assign(kcosts.ecr_cost(alloc.p, alloc.counts, z))
+        z = np.argmax(alloc.pg[:, t][:, sort], axis=-1)  # the pivot draw's allocations, labels by ascending mean
+        perm = assign(kcosts.ecr_cost(alloc.pg, alloc.counts, z))
         info = {"pivot_position": pos, "pivot": z}
     else:
         perm, info = _iterative(method, draws, alloc, _start(draws, init), max_iter)
@@ -108,17 +108,19 @@ def run_method(method: str, draws: MixDraws, alloc: Allocations | None, *, init:
 
 
 def _iterative(method: str, draws: MixDraws, alloc: Allocations, perm0: np.ndarray, max_iter: int):
-    p, counts = alloc.p, alloc.counts
+    pg, counts = alloc.pg, alloc.counts
     if method == "stephens":
-        return iterate(perm0, lambda perm: kcosts.stephens_cost(p, counts, kcosts.mean_relabelled(p, perm)), max_iter)
+        neg = kcosts.neg_entropy(pg, counts)  # the same in every round
+        return iterate(perm0, lambda perm: kcosts.stephens_cost(pg, counts, kcosts.mean_relabelled(pg, perm), neg),
+                       max_iter)
     if method == "ecr_iterative_2":
-        return iterate(perm0, lambda perm: kcosts.ecr_cost(p, counts, np.argmax(kcosts.mean_relabelled(p, perm), -1)),
+        return iterate(perm0, lambda perm: kcosts.ecr_cost(pg, counts, np.argmax(kcosts.label_sums(pg, perm), -1)),
                        max_iter)
     if method == "ecr_iterative_1":
-        hard = kcosts.hard_allocations(p)
+        hard = kcosts.hard_allocations(pg)
         return iterate(perm0, lambda perm: kcosts.ecr_cost(hard, counts, kcosts.majority_pivot(hard, perm)), max_iter)
     binned = alloc.binned
-    return iterate(perm0, lambda perm: kcosts.data_based_cost(p, binned, *kcosts.data_based_centres(p, binned, perm)),
+    return iterate(perm0, lambda perm: kcosts.data_based_cost(pg, binned, *kcosts.data_based_centres(pg, binned, perm)),
                    max_iter)
 
 
