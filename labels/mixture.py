@@ -41,18 +41,21 @@ def agreement_k(perms: dict[str, np.ndarray]) -> np.ndarray:
     return out
 
 
-def agreement_meaning(diagnosis: KDiagnosis, agree: np.ndarray) -> str:
-    """What the agreement between methods says, given how close the copies come (docs/methods.md §4.8)."""
-    lowest = float(agree.min()) if agree.size else 1.0
+def agreement_meaning(diagnosis: KDiagnosis, agree: np.ndarray, names: list[str]) -> str:
+    """What the agreement between methods says, given how close the copies come (docs/methods.md §4.10). The
+    ordering by weights is left out of the lowest agreement: it labels by another convention."""
+    keep = [i for i, m in enumerate(names) if m != "order_weights"]
+    sub = agree[np.ix_(keep, keep)]
+    lowest = float(sub.min()) if sub.size else 1.0
     if diagnosis.boundary_share <= 0.01:
         return (f"The components are separated (only {100 * diagnosis.boundary_share:.3g}% of the draws have two means "
                 f"within half their typical gap), so every sane rule puts a draw in the same labelling: agreement "
-                f"(lowest {100 * lowest:.4g}% of draws) is expected and says that labels are unambiguous, not that "
-                "one method is right.")
+                f"(lowest {100 * lowest:.4g}% of draws, order_weights aside: it sorts by another convention) is "
+                "expected and says that labels are unambiguous, not that one method is right.")
     return (f"{100 * diagnosis.boundary_share:.3g}% of the draws have two means within half their typical gap, where "
             "the methods' objectives can rank labellings differently: the lowest agreement, "
-            f"{100 * lowest:.4g}% of draws, measures how much per-component summaries depend on the choice of "
-            "method (the labels' ambiguity).")
+            f"{100 * lowest:.4g}% of draws (order_weights aside: it sorts by another convention), measures how much "
+            "per-component summaries depend on the choice of method (the labels' ambiguity).")
 
 
 def _method_list(methods, data_given: bool) -> list[str]:
@@ -111,7 +114,8 @@ def relabel_mixture(posterior, data=None, *, weights: str | None = None, means: 
            "agreement": (("relabeller", "relabeller_other"), agree)}, coords=coords)
     group.attrs = {"applied": method, "components": draws.k, "verdict": diagnosis.verdict,
                    "diagnosis": json.dumps(diagnosis.to_dict(), default=_plain),
-                   "agreement_meaning": agreement_meaning(diagnosis, agree), "explanation": explain_k(diagnosis),
+                   "agreement_meaning": agreement_meaning(diagnosis, agree, chosen),
+                   "explanation": explain_k(diagnosis),
                    "layout": json.dumps({"weights": lay.weights, "means": lay.means, "sigma": lay.sigma}),
                    "details": json.dumps({m: _summary(i) for m, i in infos.items()}, default=_plain),
                    "bin_width": 0.0 if inputs.alloc is None else inputs.scaling.scale * inputs.alloc.binned.width}

@@ -118,6 +118,7 @@ def test_relabel_mixture_returns_the_input_layout_relabelled_and_every_method(la
     share = 1 - np.mean(np.all(restore == np.arange(3), -1))
     assert float(group["permuted_share"].sel(relabeller="stephens")) == pytest.approx(share)
     assert float(group["agreement"].sel(relabeller="stephens", relabeller_other="pra")) == 1.0
+    assert "lowest 100% of draws, order_weights aside" in group.attrs["agreement_meaning"]  # separated: all agree
     post, before = out["posterior"].to_dataset(), tree["posterior"].to_dataset()
     wn, mn, sn = kw.get("names", ("w", "mu", "sigma"))
     assert post[mn].dims == before[mn].dims and np.allclose(post[mn].values, truth.mu)
