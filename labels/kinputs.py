@@ -14,7 +14,7 @@ import numpy as np
 
 from ..models.errors import DataError
 from ..models.scaling import Scaling
-from .binned import bin_data
+from .binned import MIN_BINS, bin_data, default_bins
 from .kalloc import Allocations, allocations
 from .kdraws import MixDraws
 
@@ -43,9 +43,26 @@ def scaling_of(x, draws: MixDraws) -> Scaling:
         return Scaling(0.0, 1.0)
 
 
+#: Largest ``bins x draws x K`` of the allocation probabilities (256 MB of float64) when the bins are not given.
+MAX_CELLS = 2**25
+
+
+def fitting_bins(n: int, draws: MixDraws) -> int:
+    """:func:`labels.binned.default_bins`, halved (down to ``MIN_BINS``) until the probabilities fit
+    :data:`MAX_CELLS`: the coarser bins round the data more (every point moves by less than the bin width)."""
+    bins = default_bins(n)
+    cells = int(np.prod(draws.shape)) * draws.k
+    while bins > MIN_BINS and bins * cells > MAX_CELLS:
+        bins //= 2
+    return bins
+
+
 def prepare_k(draws: MixDraws, x=None, *, bins: int | None = None) -> KInputs:
-    """:class:`KInputs` of ``draws`` (in the data's units) and the data ``x`` (float array, or None)."""
+    """:class:`KInputs` of ``draws`` (in the data's units) and the data ``x`` (float array, or None); ``bins``
+    default :func:`fitting_bins`."""
     x = None if x is None else np.asarray(x, dtype=float).ravel()
+    if x is not None and bins is None:
+        bins = fitting_bins(x.size, draws)
     scaling = scaling_of(x, draws)
     std = draws.standardized(scaling)
     alloc = None if x is None else allocations(bin_data(scaling.standardize(x), bins), std)

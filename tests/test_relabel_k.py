@@ -183,3 +183,14 @@ def test_order_weights_sorts_the_weights():
     perm, _ = run_method("order_weights", prepare_k(draws, x).draws, None)
     assert np.all(np.diff(draws.permuted(perm).w, axis=-1) >= 0)
     assert np.array_equal(perm, order_perm_k(draws.w))
+
+
+def test_bins_are_coarsened_only_as_far_as_the_probabilities_need_to_fit():
+    from emvb.labels.binned import MIN_BINS, default_bins
+    from emvb.labels.kinputs import MAX_CELLS, fitting_bins
+
+    small = MixDraws(*(np.ones((4, 100, 3)),) * 3, True)
+    assert fitting_bins(10**6, small) == default_bins(10**6)  # 2048 x 1,200 cells fit
+    big = MixDraws(*(np.ones((4, 5000, 5)),) * 3, True)
+    bins = fitting_bins(10**6, big)
+    assert bins * 20000 * 5 <= MAX_CELLS < 2 * bins * 20000 * 5 and bins >= MIN_BINS
