@@ -42,8 +42,8 @@ except PackageNotFoundError:  # running from a source tree that was not installe
 
 __all__ = [
     "Dataset", "EmvbError", "MixtureParams", "Priors", "Settings", "__version__", "bvm", "check_adequacy",
-    "comparison", "diagnose_labels", "fit_both", "fit_em", "load_data", "relabel", "sample_posterior", "simulate",
-    "validate",
+    "comparison", "diagnose_labels", "fit_both", "fit_em", "load_data", "relabel", "relabel_mixture",
+    "sample_posterior", "simulate", "validate",
 ]
 
 
@@ -109,6 +109,16 @@ def relabel(posterior, method: str, *, em_result, data=None):
     from .labels.relabel import relabel as _relabel
 
     return _relabel(posterior, method, em_result=em_result, data=data)
+
+
+def relabel_mixture(posterior, data=None, **kwargs):
+    """Diagnose and undo label switching in anyone's K-component 1-D Gaussian-mixture posterior (PyMC, NumPyro,
+    CmdStanPy via ArviZ): a DataTree with the posterior relabelled in its own layout and a ``relabelling`` group
+    with every method's per-draw permutations, shares, agreement and the verdict
+    (:func:`labels.mixture.relabel_mixture`)."""
+    from .labels.mixture import relabel_mixture as _relabel_mixture
+
+    return _relabel_mixture(posterior, data, **kwargs)
 
 
 def validate(data, estimate: MixtureParams, *, n_init: int = 10, seed: int = 0):

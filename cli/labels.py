@@ -8,30 +8,41 @@ from .args import add_data_arguments, input_file
 
 HELP = "diagnose and undo label switching in a posterior netCDF written by emvb or your own PyMC/Stan code"
 DESCRIPTION = (
-    "Read a posterior of a two-component mixture with one shared sigma (a netCDF/DataTree, e.g. written "
-    "by arviz.to_netcdf; a weights vector of length 2 is accepted), check that it was fitted to --data "
-    "when it records the data's sha256, and print the label-switching verdict with its evidence, each "
-    "chain's labelling and the share of its draws in the other one, and each relabelling method's share "
-    "of swapped draws; --out writes the posterior relabelled by --method, in the file's own layout. "
-    "Exit status 0, or 2 for bad input."
+    "Read a posterior of a 1-D Gaussian mixture with K >= 2 components (a netCDF/DataTree, e.g. written by "
+    "arviz.to_netcdf from PyMC, NumPyro or CmdStanPy: weights of length K or K - 1 free, K means, one shared "
+    "sigma or K sigmas; names given or detected), check that it was fitted to --data when it records the data's "
+    "sha256 or carries observed_data, and print the label-switching verdict with its evidence, each chain's "
+    "labelling and the share of its draws in other ones, each relabelling method's share of relabelled draws "
+    "and, for K components, the agreement between methods; --out writes the posterior relabelled by --method, "
+    "in the file's own layout (K components: with a 'relabelling' group holding every method's per-draw "
+    "permutations). Two components with a shared sigma use the two-component methods (docs/methods.md §4), "
+    "anything else, or a method only they have, the K-component ones (§4.10). Exit status 0, or 2 for bad input."
 )
 #: cli.main claims --out (when given) before anything is computed; it must not be an input (data,
 #: sidecar, posterior).
 OUTPUT = "file"
 
 
-def add_arguments(p) -> None:
-    from ..labels.methods import METHODS
+def all_methods() -> tuple[str, ...]:
+    """The two-component methods, then the K-component ones not among them."""
+    from ..labels.methods import METHODS, METHODS_K
 
+    return METHODS + tuple(m for m in METHODS_K if m not in METHODS)
+
+
+def add_arguments(p) -> None:
     add_data_arguments(p)
     p.add_argument("--posterior", metavar="POST.nc", required=True, type=input_file,
                    help="the posterior draws (netCDF)")
-    p.add_argument("--weights", metavar="NAME", default="pi1",
-                   help="weight of component 1 per draw, or a vector of both weights (default pi1)")
-    p.add_argument("--means", metavar="NAME", default="mu", help="the two means per draw (default mu)")
-    p.add_argument("--sigma", metavar="NAME", default="sigma", help="the shared sigma per draw (default sigma)")
-    p.add_argument("--method", choices=METHODS, default="stephens",
-                   help="relabelling written to --out (default stephens; docs/methods.md §4)")
+    p.add_argument("--weights", metavar="NAME",
+                   help="the weights per draw: K of them, or the K - 1 free ones (for K = 2 the weight of component "
+                   "1); default: the first of pi1, w, weights, pi, theta, p in the file")
+    p.add_argument("--means", metavar="NAME", help="the K means per draw (default: the first of mu, means, mus, loc, "
+                   "locs)")
+    p.add_argument("--sigma", metavar="NAME", help="one shared sigma or K sigmas per draw (default: the first of "
+                   "sigma, sigmas, sd, sds, scale, scales)")
+    p.add_argument("--method", choices=all_methods(), default="stephens",
+                   help="relabelling written to --out (default stephens; docs/methods.md §4, §4.10)")
     p.add_argument("--out", metavar="RELABELLED.nc", help="write the relabelled posterior here")
     p.add_argument("--force", action="store_true", help="overwrite an existing --out")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
@@ -73,6 +84,65 @@ def _print_text(args, ds, diagnosis, relabelled, recorded, observed) -> None:
           + ", ".join(f"{m} {100 * r.share_swapped:.2f}%" for m, r in relabelled.items()))
 
 
+def _two_component(tree, lay, method: str) -> bool:
+    """Two components with one shared sigma, and a method of the two-component stage: its path (numbers as
+    before); anything else goes to the K-component methods."""
+    import numpy as np
+
+    from ..labels.foreign import SHARED_RTOL
+    from ..labels.kforeign import posterior_node
+    from ..labels.methods import METHODS
+
+    if lay.k != 2 or method not in METHODS:
+        return False
+    if lay.sigma_dim is None:
+        return True
+    s = posterior_node(tree).to_dataset()[lay.sigma].transpose(..., lay.sigma_dim).values
+    return bool(np.allclose(s[..., 0], s[..., 1], rtol=SHARED_RTOL, atol=0))
+
+
+def _run_general(args, ds, tree, out, recorded, observed) -> int:
+    """K components (or two with their own sigmas): :func:`labels.mixture.relabel_mixture`."""
+    import textwrap
+
+    from ..files.netcdf import atomic_write_netcdf
+    from ..labels.kwording import labelling_text, report_k
+    from ..labels.mixture import relabel_mixture
+    from ..labels.relabel import NEEDS_EM
+    from ..models.errors import SettingError
+
+    if args.method in NEEDS_EM:
+        raise SettingError(f"--method {args.method} needs the two-component model with one shared sigma (it uses "
+                           "the EM fit); choose another method")
+    result = relabel_mixture(tree, ds, weights=args.weights, means=args.means, sigma=args.sigma,
+                             method=args.method, where=str(args.posterior))
+    if out is not None:
+        atomic_write_netcdf(out, result)
+    doc = report_k(result, ds.sha256)
+    if args.json:
+        doc |= {"relabelled_with": args.method if out else None, "out": str(out) if out else None}
+        print(json.dumps(doc, indent=2))
+        return 0
+    checked = [what for what, done in (("record", recorded), ("observed_data", observed)) if done]
+    print(f"data {ds.name}: n={ds.n}, sha256 {ds.sha256} "
+          + (f"(matches the posterior's {' and '.join(checked)})" if checked
+             else "(the posterior records neither a data sha256 nor observed_data)"))
+    lay = doc["layout"]
+    print(f"posterior {args.posterior}: {doc['components']} components, {len(doc['chains'])} chains (weights "
+          f"{lay['weights']!r}, means {lay['means']!r}, sigma {lay['sigma']!r})")
+    print(f"verdict: {doc['verdict']}")
+    print(textwrap.fill(doc["explanation"], width=100))
+    print(f"{'chain':>8}  {'labelling':<12} {'in other labellings':>20}")
+    for c in doc["chains"]:
+        print(f"{str(c['chain']):>8}  {labelling_text(c['labelling']):<12} {100 * c['share_other']:>19.2f}%")
+    print("share of draws each method permuted: "
+          + ", ".join(f"{m} {100 * v['permuted_share']:.2f}%" for m, v in doc["methods"].items()))
+    print(textwrap.fill("agreement between methods: " + doc["agreement_meaning"], width=100))
+    if out is not None:
+        print(f"wrote {out} (labels by {args.method}; every method's permutations in its 'relabelling' group)")
+    return 0
+
+
 def run(args) -> int:
     from pathlib import Path
 
@@ -82,6 +152,7 @@ def run(args) -> int:
     from ..labels.diagnose import diagnose_labels
     from ..labels.foreign import Names, read_posterior, relabel_in_place, require_observed, standard_posterior
     from ..labels.inputs import prepare
+    from ..labels.kforeign import KNames, layout
     from ..labels.relabel import relabel_all
     from ..models.data import recorded_sha256, require_same_data
 
@@ -91,7 +162,11 @@ def run(args) -> int:
     recorded = recorded_sha256(tree)
     require_same_data(recorded, ds.sha256, f"{args.data} (the posterior {args.posterior} records other data)")
     observed = require_observed(tree, ds, args.data, args.posterior)  # a foreign posterior's data, if given
-    names = Names(args.weights, args.means, args.sigma)
+    lay = layout(tree, KNames(args.weights, args.means, args.sigma), where=str(args.posterior))
+    if not _two_component(tree, lay, args.method):
+        return _run_general(args, ds, tree, out, recorded, observed)
+    names = Names(lay.weights, lay.means, lay.sigma)
+    args.weights, args.means, args.sigma = names.weights, names.means, names.sigma
     std = standard_posterior(tree, names, where=str(args.posterior))
     fit = em.fit(ds)
     inputs = prepare(std, data=ds, em_result=fit)  # in the data's standardisation (EM's), shared by both

@@ -102,7 +102,7 @@ def test_a_missing_variable_exits_2_with_one_line(cli, files):
 
 @pytest.mark.parametrize("names, extra, match", [
     ({"means": "s"}, [], "means 's' must have a component dimension"),  # one value per draw, not two
-    ({"sigma": "w"}, [], "sigma 'w' differs between the components"),  # the two weights: pi1 != 1 - pi1
+    ({"sigma": "lp"}, [], "sigma be > 0 in every draw"),  # lp is 0 in every draw
     ({}, ["--method", "pivot"], "invalid choice: 'pivot'"),
 ])
 def test_bad_names_are_one_line_errors(capsys, files, names, extra, match):

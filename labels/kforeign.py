@@ -1,0 +1,170 @@
+"""Posteriors of a K-component 1-D Gaussian mixture from any PPL (PyMC, NumPyro, CmdStanPy via ArviZ): read
+them and write relabelled draws back in their own layout (docs/methods.md §4.10).
+
+Accepted, with ``chain`` and ``draw`` dimensions as ArviZ writes them and any name for the other one:
+
+- means: a vector of length K >= 2 per draw (its dimension is the component dimension);
+- weights: a vector of length K (summing to 1), or of length K - 1 (the free weights, the last being
+  ``1 - sum``; for K = 2 also a scalar, the weight of component 1);
+- sigma: a scalar per draw (one shared sigma) or a vector of length K.
+
+Variable names are given, or detected: the first of :data:`CANDIDATES` present in the posterior.
+Anything else is refused with one line naming the file and the problem.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from ..models.errors import DataError
+from .draws import SAMPLE_DIMS
+from .kdraws import MixDraws
+
+#: Names tried, in order, when a variable is not named (emvb's own first, then common PPL spellings).
+CANDIDATES = {"weights": ("pi1", "w", "weights", "pi", "theta", "p"),
+              "means": ("mu", "means", "mus", "loc", "locs"),
+              "sigma": ("sigma", "sigmas", "sd", "sds", "scale", "scales")}
+
+
+@dataclass(frozen=True)
+class KNames:
+    """Variable names of the weights, means and sigma (None: detected) and, once read, their dimensions."""
+
+    weights: str | None = None
+    means: str | None = None
+    sigma: str | None = None
+
+
+@dataclass(frozen=True)
+class KLayout:
+    """How a file stores the mixture: names, component dimensions (None for a scalar) and K."""
+
+    weights: str
+    means: str
+    sigma: str
+    weights_dim: str | None
+    means_dim: str
+    sigma_dim: str | None
+    k: int
+    free_weights: bool
+
+
+def posterior_node(tree: xr.DataTree) -> xr.DataTree:
+    return tree["posterior"] if "posterior" in tree.children else tree
+
+
+def _name(post: xr.Dataset, given: str | None, what: str, where: str) -> str:
+    if given is not None:
+        if given not in post.data_vars:
+            found = ", ".join(sorted(map(str, post.data_vars))) or "none"
+            raise DataError(f"{where}: no variable {given!r} for the {what} (variables: {found}); "
+                            f"name it with --{what}")
+        return given
+    for name in CANDIDATES[what]:
+        if name in post.data_vars:
+            return name
+    found = ", ".join(sorted(map(str, post.data_vars))) or "none"
+    raise DataError(f"{where}: no variable for the {what} (tried {', '.join(CANDIDATES[what])}; variables: {found}); "
+                    f"name it with --{what}")
+
+
+def _extra(var: xr.DataArray, what: str, where: str) -> str | None:
+    """The one dimension besides (chain, draw), or None; a one-line refusal for anything else."""
+    missing = [d for d in SAMPLE_DIMS if d not in var.dims]
+    if missing:
+        raise DataError(f"{where}: {what} {var.name!r} has no {' and '.join(missing)} dimension (dims {var.dims}); "
+                        "expected (chain, draw[, component])")
+    extra = [d for d in var.dims if d not in SAMPLE_DIMS]
+    if len(extra) > 1:
+        raise DataError(f"{where}: {what} {var.name!r} has more than one dimension besides (chain, draw): "
+                        f"{dict(var.sizes)}")
+    return extra[0] if extra else None
+
+
+def layout(tree: xr.DataTree, names: KNames = KNames(), where: str = "posterior") -> KLayout:
+    """Find the variables and check their shapes (module note)."""
+    post = posterior_node(tree).to_dataset()
+    wn, mn, sn = (_name(post, g, what, where) for g, what in ((names.weights, "weights"), (names.means, "means"),
+                                                               (names.sigma, "sigma")))
+    m_dim = _extra(post[mn], "means", where)
+    if m_dim is None or post.sizes[m_dim] < 2:
+        raise DataError(f"{where}: means {mn!r} must have a component dimension of size K >= 2 "
+                        f"(dims {dict(post[mn].sizes)})")
+    k = int(post.sizes[m_dim])
+    w_dim = _extra(post[wn], "weights", where)
+    w_size = 1 if w_dim is None else int(post.sizes[w_dim])
+    if w_size not in (k, k - 1):
+        raise DataError(f"{where}: weights {wn!r} have {w_size} entries per draw; with {k} means expected {k} "
+                        f"(all weights) or {k - 1} (the free ones)")
+    s_dim = _extra(post[sn], "sigma", where)
+    if s_dim is not None and post.sizes[s_dim] != k:
+        raise DataError(f"{where}: sigma {sn!r} has {post.sizes[s_dim]} entries per draw; expected 1 (shared) or {k}")
+    return KLayout(wn, mn, sn, w_dim, m_dim, s_dim, k, w_size == k - 1)
+
+
+def _values(var: xr.DataArray, dim: str | None) -> np.ndarray:
+    return np.asarray(var.transpose(*SAMPLE_DIMS, *([dim] if dim else [])).values, dtype=float)
+
+
+def read_mixture(tree: xr.DataTree, names: KNames = KNames(), where: str = "posterior") -> tuple[MixDraws, KLayout]:
+    """The draws as :class:`MixDraws` and the file's :class:`KLayout`; refuses impossible values."""
+    lay = layout(tree, names, where)
+    post = posterior_node(tree).to_dataset()
+    mu = _values(post[lay.means], lay.means_dim)
+    wv = _values(post[lay.weights], lay.weights_dim)
+    wv = wv[..., None] if lay.weights_dim is None else wv
+    if lay.free_weights:
+        wv = np.concatenate([wv, 1.0 - wv.sum(-1, keepdims=True)], axis=-1)
+    elif not np.allclose(wv.sum(-1), 1.0, rtol=0, atol=1e-6):
+        raise DataError(f"{where}: weights {lay.weights!r} do not sum to 1 in every draw")
+    sv = _values(post[lay.sigma], lay.sigma_dim)
+    shared = lay.sigma_dim is None
+    sv = np.broadcast_to(sv[..., None], mu.shape).copy() if shared else sv
+    for what, a in (("weights", wv), ("means", mu), ("sigma", sv)):
+        if not np.all(np.isfinite(a)):
+            raise DataError(f"{where}: {what} have non-finite draws")
+    if not np.all((wv > 0) & (wv < 1)) or not np.all(sv > 0):
+        raise DataError(f"{where}: weights must lie in (0, 1) and sigma be > 0 in every draw")
+    return MixDraws(wv, mu, sv, shared), lay
+
+
+def _permute(var: xr.DataArray, dim: str, perm: np.ndarray) -> xr.DataArray:
+    """``var`` with ``new[..., k] = old[..., perm[..., k]]`` along ``dim`` (its coordinates kept)."""
+    rest = [d for d in var.dims if d not in (*SAMPLE_DIMS, dim)]
+    t = var.transpose(*SAMPLE_DIMS, dim, *rest)
+    index = perm.reshape(perm.shape + (1,) * len(rest))
+    out = np.take_along_axis(t.values, np.broadcast_to(index, t.shape), axis=2)
+    return t.copy(data=out).transpose(*var.dims)
+
+
+def relabel_layout(tree: xr.DataTree, lay: KLayout, perm, method: str) -> xr.DataTree:
+    """A copy of the file's tree, its posterior relabelled by ``perm (chain, draw, K)``: the means and every
+    variable with their component dimension, the weights (the free ones rewritten from the permuted full
+    vector; a scalar K = 2 weight as the relabelled weight of component 1) and per-component sigmas."""
+    out = tree.copy()
+    node = posterior_node(out)
+    post = node.to_dataset()
+    perm = np.asarray(perm)
+    new = post.copy()
+    for name, var in post.data_vars.items():
+        if lay.means_dim in var.dims and all(d in var.dims for d in SAMPLE_DIMS):
+            new[name] = _permute(var, lay.means_dim, perm)
+    if lay.sigma_dim is not None and lay.sigma_dim != lay.means_dim:
+        new[lay.sigma] = _permute(post[lay.sigma], lay.sigma_dim, perm)
+    w = post[lay.weights]
+    if not lay.free_weights and lay.weights_dim != lay.means_dim:
+        new[lay.weights] = _permute(w, lay.weights_dim, perm)
+    elif lay.free_weights:
+        full = _values(w, lay.weights_dim)
+        full = full[..., None] if lay.weights_dim is None else full
+        full = np.concatenate([full, 1.0 - full.sum(-1, keepdims=True)], axis=-1)
+        kept = np.take_along_axis(full, perm, axis=-1)[..., :-1]
+        data = kept[..., 0] if lay.weights_dim is None else kept
+        dims = SAMPLE_DIMS if lay.weights_dim is None else (*SAMPLE_DIMS, lay.weights_dim)
+        new[lay.weights] = w.copy(data=xr.DataArray(data, dims=dims).transpose(*w.dims).values)
+    new.attrs = dict(post.attrs) | {"relabelled_by": method}
+    node.dataset = new
+    return out
