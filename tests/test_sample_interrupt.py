@@ -44,15 +44,21 @@ def _pymc_sampling() -> bool:
     return False
 
 
+#: Seconds to wait for sampling to start (compiling comes first; on a loaded machine it can take minutes).
+WAIT_FOR_SAMPLING = 900
+
+
 def _interrupt_when(sampling, fired: threading.Event) -> None:
-    deadline = time.monotonic() + 300
+    """SIGINT once sampling runs (``fired`` set); if it never does within WAIT_FOR_SAMPLING, SIGINT all the
+    same with ``fired`` unset, so that the test fails at once instead of sampling its millions of draws."""
+    deadline = time.monotonic() + WAIT_FOR_SAMPLING
     while time.monotonic() < deadline:
         if sampling():
             time.sleep(0.5)  # well inside sampling
             fired.set()
-            os.kill(ME, signal.SIGINT)
-            return
+            break
         time.sleep(0.02)
+    os.kill(ME, signal.SIGINT)
 
 
 @pytest.mark.slow
@@ -66,5 +72,5 @@ def test_ctrl_c_while_sampling_raises_instead_of_returning_truncated_chains(samp
     watcher.start()
     with pytest.raises(KeyboardInterrupt):
         sample(model, chains=2, draws=draws, tune=100, seed=1, sampler=sampler, init="em", start=DEFAULT_TRUTH)
-    assert fired.is_set()
+    assert fired.is_set(), f"sampling was not seen running within {WAIT_FOR_SAMPLING} s"
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
