@@ -67,7 +67,7 @@ def test_heavily_tied_data_fall_back_to_all_points():
 
 
 def test_start_sample_is_checked():
-    from emvb import SettingError
+    from emvb.models.errors import SettingError
 
     with pytest.raises(SettingError, match="start_sample"):
         em.fit(np.arange(100.0), start_sample=5)
