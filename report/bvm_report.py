@@ -88,9 +88,11 @@ def findings(table) -> list[str]:
     left = [(int(r["n"]), r["parameter"], k) for _, r in table.iterrows() for k in outside_space(r)]
     plain = [f"{p} at n = {n:,}" for n, p, k in left if k == "wald_plain"]
     others = [f"{k} for {p} at n = {n:,}" for n, p, k in left if k != "wald_plain"]
-    out.append("The plain Wald interval MLE ± z SE reaches outside the parameter space for: "
-               f"{', '.join(plain) if plain else 'no parameter at any n'}; the other intervals: "
-               f"{', '.join(others) if others else 'never'}.")
+    first = (f"The plain Wald interval MLE ± z SE reaches outside the parameter space for {', '.join(plain)}"
+             if plain else "The plain Wald interval MLE ± z SE stays inside the parameter space at every n")
+    rest = (f"the reported Wald, HDI and equal-tailed intervals reach outside it for {', '.join(others)}" if others
+            else "the reported Wald, HDI and equal-tailed intervals never leave it")
+    out.append(f"{first}; {rest}.")
     return out
 
 

@@ -150,7 +150,8 @@ def test_findings_say_when_even_the_largest_n_disagrees_and_which_interval_leave
     text = findings(table)
     assert text[0].startswith("At the largest n (100) the posterior and N(MLE, SE²) still differ")
     assert "for every parameter at every n." in text[-3]
-    assert "for: pi1 at n = 20; the other intervals: never" in text[-1]
+    assert text[-1] == ("The plain Wald interval MLE ± z SE reaches outside the parameter space for pi1 at n = 20; "
+                        "the reported Wald, HDI and equal-tailed intervals never leave it.")
 
 
 # -- the study end to end, the figures, the command ----------------------------------------------------
