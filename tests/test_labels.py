@@ -281,13 +281,25 @@ def test_explain_says_when_components_overlap_in_the_data():
 OVERLAP_CASES = [(0.5, 1.0, 300, 1), (0.3, 1.5, 200, 2), (0.5, 2.0, 100, 3), (0.4, 2.5, 500, 4), (0.2, 1.2, 400, 5)]
 
 
-def _posterior(truth, n, seed, ordered, **kw):
+#: One compiled model per ordering, rebound to each data set (``MixtureModel.rebind``: the same draws, seed
+#: for seed, as a model built afresh, without a compile per case).
+_MODELS: dict = {}
+
+
+def _model(ds, ordered: bool):
     from emvb.models.pymc_model import build_model
+
+    if ordered in _MODELS:
+        return _MODELS[ordered].rebind(ds)
+    return _MODELS.setdefault(ordered, build_model(ds, ordered=ordered))
+
+
+def _posterior(truth, n, seed, ordered, **kw):
     from emvb.models.simulate import simulate
     from emvb.sampling.sample import sample
 
     ds = simulate(truth, n, seed)
-    return ds, sample(build_model(ds, ordered=ordered), chains=2, draws=250, tune=250, seed=seed, **kw)
+    return ds, sample(_model(ds, ordered), chains=2, draws=250, tune=250, seed=seed, **kw)
 
 
 @pytest.mark.slow
@@ -337,13 +349,12 @@ def test_real_posterior_dispersed_starts_switch_between_chains(tmp_path):
     """The unordered PyMC model, chains started at the EM estimate and its swap (init="dispersed")."""
     from emvb import em
     from emvb.labels.relabel import agreement, relabel_all
-    from emvb.models.pymc_model import build_model
     from emvb.models.simulate import simulate
     from emvb.sampling.sample import sample
 
     ds = simulate(MixtureParams(0.3, 5.0, 15.0, 2.0), 500, 4)
     fit = em.fit(ds)
-    dt = sample(build_model(ds, ordered=False), chains=4, draws=300, tune=300, seed=1,
+    dt = sample(_model(ds, ordered=False), chains=4, draws=300, tune=300, seed=1,
                 init="dispersed", start=fit.params)
     d = diagnose_labels(dt, fit)
     assert d.verdict == "between_chains" and d.init == "dispersed"
