@@ -17,7 +17,6 @@ only grow, never shrink, from a failure.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..models.errors import SettingError
+from ..models.machine import available_cores
 from .levels import ALPHA, MIN_BOOT, N_BOOT
 
 
@@ -73,12 +73,6 @@ class BootstrapTest:
 def json_float(v) -> float | None:
     v = float(v)
     return v if math.isfinite(v) else None
-
-
-def available_cores() -> int:
-    """Cores this process may use (its CPU affinity where the OS has one)."""
-    affinity = getattr(os, "sched_getaffinity", None)
-    return max(1, len(affinity(0)) if affinity is not None else (os.cpu_count() or 1))
 
 
 def check_n_boot(n_boot: int) -> int:

@@ -15,6 +15,7 @@ import numpy as np
 from ..models.errors import SettingError
 from ..models.params import PARAM_NAMES, MixtureParams
 from ..models.scaling import Scaling
+from .coords import expit
 
 
 @dataclass(frozen=True)
@@ -187,9 +188,6 @@ class EMResult:
         lo_pi = math.log(p.pi1) - math.log1p(-p.pi1)
         h_pi = z * se.pi1 / (p.pi1 * (1.0 - p.pi1))
         h_sig = z * se.sigma / p.sigma
-
-        def expit(v: float) -> float:
-            return 1.0 / (1.0 + math.exp(-v)) if v >= 0 else math.exp(v) / (1.0 + math.exp(v))
 
         return {
             "pi1": (expit(lo_pi - h_pi), expit(lo_pi + h_pi)),

@@ -5,7 +5,7 @@ different starts are different ``nutpie.sample`` calls ("groups"). Run one after
 independent starts on 2 cores would sample one chain at a time. Here every group is launched with
 nutpie's public non-blocking call (``nutpie.sample(..., blocking=False)``) as soon as a core is
 free, at most ``cores`` chains running at once (:func:`sampling.sample.sample`'s ``cores``, by default
-:func:`sampling.sample.available_cores`), and the traces are collected as the groups finish. Ctrl-C
+:func:`models.machine.available_cores`), and the traces are collected as the groups finish. Ctrl-C
 (or any error) cancels every group still running.
 """
 

@@ -47,7 +47,6 @@ without a compile.
 from __future__ import annotations
 
 import json
-import os
 import time
 
 import numpy as np
@@ -56,6 +55,7 @@ import xarray as xr
 
 from ..files.interrupt import interrupts_stop
 from ..models.errors import SettingError
+from ..models.machine import available_cores
 from ..models.names import OBSERVED
 from ..models.params import MixtureParams
 from ..models.pymc_model import X_STD, MixtureModel
@@ -94,14 +94,6 @@ def _check_args(model, chains, draws, tune, sampler, init, seed, target_accept, 
         raise SettingError(f"target_accept must be in (0, 1), got {target_accept!r}")
     if cores is not None and (not isinstance(cores, int | np.integer) or isinstance(cores, bool) or cores < 1):
         raise SettingError(f"cores must be None or a whole number >= 1, got {cores!r}")
-
-
-def available_cores() -> int:
-    """Cores this process may use: its CPU affinity where the OS has one (Linux), else ``os.cpu_count()``."""
-    affinity = getattr(os, "sched_getaffinity", None)
-    if affinity is not None:
-        return max(1, len(affinity(0)))
-    return max(1, os.cpu_count() or 1)
 
 
 def _n_cores(chains: int, cores: int | None = None) -> int:

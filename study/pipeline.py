@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..models.errors import EmvbError
+from ..models.machine import available_cores
 from .folder import OUTPUTS, write_outputs
 from .progress import PROGRESS_EVERY, WAIT_WORKERS, Progress
 from .runner import dask_client, plan, run_tasks, total_replicates
@@ -32,12 +33,6 @@ class StudyRun:
     failed: int
     total: int
     lost: tuple[str, ...]
-
-
-def default_workers() -> int:
-    """One worker per core this process may use (CPU affinity where the OS has it)."""
-    affinity = getattr(os, "sched_getaffinity", None)
-    return max(1, len(affinity(0)) if affinity else (os.cpu_count() or 1))
 
 
 def check_folder(out: Path, settings: StudySettings, force: bool) -> bool:
@@ -81,7 +76,7 @@ def run_study(settings: StudySettings, out, *, workers: int | None = None, sched
     outcome = None
     with ExitStack() as stack:
         # Connect before touching the folder: an unreachable scheduler leaves nothing behind.
-        client = (stack.enter_context(dask_client(workers or default_workers(), scheduler, quiet, wait_workers))
+        client = (stack.enter_context(dask_client(workers or available_cores(), scheduler, quiet, wait_workers))
                   if todo else None)
         out.mkdir(parents=True, exist_ok=True)
         if not resuming:
