@@ -66,11 +66,18 @@ def _interrupt_when(sampling, fired: threading.Event) -> None:
 @pytest.mark.parametrize("sampler, sampling, draws", [("nutpie", _nutpie_sampling, 2_000_000),
                                                       ("pymc", _pymc_sampling, 200_000)])
 def test_ctrl_c_while_sampling_raises_instead_of_returning_truncated_chains(sampler, sampling, draws):
-    model = build_model(simulate(DEFAULT_TRUTH, 100, seed=1), ordered=True)
-    fired = threading.Event()
-    watcher = threading.Thread(target=_interrupt_when, args=(sampling, fired), daemon=True)
-    watcher.start()
-    with pytest.raises(KeyboardInterrupt):
-        sample(model, chains=2, draws=draws, tune=100, seed=1, sampler=sampler, init="em", start=DEFAULT_TRUTH)
-    assert fired.is_set(), f"sampling was not seen running within {WAIT_FOR_SAMPLING} s"
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    # A test run started in the background of a non-interactive shell inherits SIGINT ignored, where no
+    # Ctrl-C can arrive (the watcher's SIGINT would be lost and sampling run on); the case under test is
+    # a terminal's, with Python's own handler.
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        model = build_model(simulate(DEFAULT_TRUTH, 100, seed=1), ordered=True)
+        fired = threading.Event()
+        watcher = threading.Thread(target=_interrupt_when, args=(sampling, fired), daemon=True)
+        watcher.start()
+        with pytest.raises(KeyboardInterrupt):
+            sample(model, chains=2, draws=draws, tune=100, seed=1, sampler=sampler, init="em", start=DEFAULT_TRUTH)
+        assert fired.is_set(), f"sampling was not seen running within {WAIT_FOR_SAMPLING} s"
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, inherited)
