@@ -87,17 +87,23 @@ def export(ref: str, dest: Path) -> Path:
     return pkg.parent
 
 
-def run_child(path: Path | None, name: str, n_boot: int) -> dict:
+def run_in(path: Path | None, script: str, argv: list[str], label: str) -> dict:
+    """Run ``script ARGV`` in a fresh process importing emvb from ``path`` (None: this checkout) and return the
+    JSON object it prints last, after checking that it imported the code meant (its ``code`` entry)."""
     env = dict(os.environ)
     if path is not None:  # ahead of the editable install of this checkout
         env["PYTHONPATH"] = str(path)
-    out = subprocess.run([sys.executable, __file__, "--child", name, "--n-boot", str(n_boot)], env=env,
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run([sys.executable, script, *argv], env=env, check=True, capture_output=True,
+                         text=True).stdout
     row = json.loads(out.strip().splitlines()[-1])
     code = Path(row.pop("code"))
     if code != (ROOT if path is None else path.resolve()):  # the code meant, not another install
-        raise RuntimeError(f"{name}: imported emvb from {code}")
+        raise RuntimeError(f"{label}: imported emvb from {code}")
     return row
+
+
+def run_child(path: Path | None, name: str, n_boot: int) -> dict:
+    return run_in(path, __file__, ["--child", name, "--n-boot", str(n_boot)], name)
 
 
 def main() -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -49,19 +48,6 @@ def child(n: int) -> dict:
     return out
 
 
-def run_child(path: Path | None, n: int) -> dict:
-    env = dict(os.environ)
-    if path is not None:  # ahead of the editable install of this checkout
-        env["PYTHONPATH"] = str(path)
-    out = subprocess.run([sys.executable, __file__, "--child", str(n)], env=env, check=True, capture_output=True,
-                         text=True).stdout
-    row = json.loads(out.strip().splitlines()[-1])
-    code = Path(row.pop("code"))
-    if code != (ROOT if path is None else path.resolve()):  # the code meant, not another install
-        raise RuntimeError(f"n = {n}: imported emvb from {code}")
-    return row
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--against", metavar="REF", required="--child" not in sys.argv,
@@ -78,13 +64,14 @@ def main() -> None:
         print(json.dumps(child(args.child)))
         return
     from _record import record
-    from adequacy_speed import export
+    from adequacy_speed import export, run_in
 
     res = {"against": args.against, "load_average_start": os.getloadavg(), "sizes": {}}
     with tempfile.TemporaryDirectory() as tmp:
         base = export(args.against, Path(tmp))
         for n in args.n:
-            row = {"this": run_child(None, n), "baseline": run_child(base, n)}
+            argv, label = ["--child", str(n)], f"n = {n}"
+            row = {"this": run_in(None, __file__, argv, label), "baseline": run_in(base, __file__, argv, label)}
             row["ratio"] = {m: row["this"][m]["seconds"] / row["baseline"][m]["seconds"]
                             for m in ("ordered", "unordered")}
             res["sizes"][str(n)] = row

@@ -204,6 +204,21 @@ def copies_joined(boundary_share: float, crossing_share: float) -> bool:
     return bool(boundary_share > AMBIGUOUS_SHARE and crossing_share > CROSSING_SHARE)
 
 
+def verdict_of(disagree: bool, ambiguous: bool, chains) -> str:
+    """The verdict, first that applies: the chains sit in different modes; the copies are joined; some chain
+    switches; the chains end in different labellings; none. ``chains`` have ``switches`` and ``labelling``
+    (two components or K: :mod:`labels.kdiagnose` uses the same rule)."""
+    if disagree:
+        return "chains_disagree"
+    if ambiguous:
+        return "ambiguous"
+    if any(c.switches for c in chains):
+        return "within_chain"
+    if len({c.labelling for c in chains}) > 1:
+        return "between_chains"
+    return "none"
+
+
 def crossing(swapped: np.ndarray) -> float:
     """Share of the ``(chain, draw)`` labellings ``swapped`` that differ from their chain's majority."""
     per_chain = swapped.mean(axis=1)
@@ -257,16 +272,7 @@ def diagnose_labels(posterior, em_result=None, *, data=None, bins: int | None = 
     coords = ds["chain"].values if "chain" in ds.coords else np.arange(draws.shape[0])
     init, starts = recorded_starts(posterior)
     chains = _chains(swapped, ~near, coords, starts, undecided=ambiguous or disagree)
-    if disagree:
-        verdict = "chains_disagree"
-    elif ambiguous:
-        verdict = "ambiguous"
-    elif any(c.switches for c in chains):
-        verdict = "within_chain"
-    elif len({c.labelling for c in chains}) > 1:
-        verdict = "between_chains"
-    else:
-        verdict = "none"
+    verdict = verdict_of(disagree, ambiguous, chains)
     return LabelDiagnosis(verdict=verdict, chains=chains, rhat_raw=rhat_raw, rhat_invariant=invariant,
                           typical_gap=scaling.scale * typical, separation=separation, boundary_share=b,
                           share_swapped=float(swapped.mean()),

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .diagnose import BAND, RHAT_MODES, copies_joined, rhat
+from .diagnose import BAND, RHAT_MODES, copies_joined, rhat, verdict_of
 from .kdraws import MixDraws, order_perm_k, perm_codes, perm_of_code
 
 
@@ -127,15 +127,6 @@ def diagnose_k(draws: MixDraws, loglik=None, coords=None) -> KDiagnosis:
     b = float(near.mean())
     ambiguous = copies_joined(b, crossing)
     chains = _chains(codes, ~near, coords, draws.k, undecided=ambiguous or disagree)
-    if disagree:
-        verdict = "chains_disagree"
-    elif ambiguous:
-        verdict = "ambiguous"
-    elif any(c.switches for c in chains):
-        verdict = "within_chain"
-    elif len({c.labelling for c in chains}) > 1:
-        verdict = "between_chains"
-    else:
-        verdict = "none"
+    verdict = verdict_of(disagree, ambiguous, chains)
     return KDiagnosis(verdict, draws.k, chains, raw, inv, b, crossing, separation,
                       float(np.mean(codes != identity_code)))
