@@ -81,11 +81,12 @@ class Comparison:
         return variants(self.unordered, self.labels.relabelled, self.ordered)
 
     def to_tree(self) -> xr.DataTree:
-        """The data, the EM fit, every posterior variant and the table as one DataTree: ``results.nc``
-        (:func:`compare.results.results_tree`; ArviZ reads each ``posteriors/<variant>``)."""
-        from .results import results_tree
+        """Every fact of the comparison as one DataTree, what ``results.nc`` holds (:func:`compare.facts.facts_tree`:
+        data, EM fit, every posterior variant, table, labels, adequacy, convergence; ArviZ reads each
+        ``posteriors/<variant>``)."""
+        from .facts import facts_tree
 
-        return results_tree(data=self.data, em_result=self.em, posteriors=self.variants, table=self.table)
+        return facts_tree(self)
 
 
 def variants(unordered, relabelled: dict, ordered) -> dict:

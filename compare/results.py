@@ -31,7 +31,6 @@ from ..files.output import check_writable
 from ..labels.draws import Relabelled
 from ..models.data import Dataset, fingerprint, recorded_sha256, require_same_data
 from ..models.errors import EmvbError
-from ..models.params import PARAM_NAMES
 from .table import BOOL_COLUMNS, STRING_COLUMNS, check_fingerprints
 
 FORMAT = "emvb-comparison-1"
@@ -40,25 +39,6 @@ ENGINE = "h5netcdf"
 #: (chain, draw, N) arrays, 320 MB each for N = 10^4 (4 chains x 1000 draws x 10^4 points x 8
 #: bytes), and are recomputable.
 KEPT_GROUPS = ("posterior", "sample_stats")
-
-
-def _em_dataset(em_result: EMResult) -> xr.Dataset:
-    trace_ll = np.asarray(em_result.trace.loglik, dtype=float).ravel()
-    trace_p = np.asarray(em_result.trace.params, dtype=float).reshape(-1, 4)
-    coords = {"parameter": list(PARAM_NAMES), "parameter_": list(PARAM_NAMES)}
-    fit = em_result.to_json_dict()
-    return xr.Dataset(
-        {
-            "estimate": ("parameter", em_result.params.to_array()),
-            "se": ("parameter", np.asarray(em_result.se.to_array(), dtype=float)),
-            "cov": (("parameter", "parameter_"), np.asarray(em_result.cov, dtype=float)),
-            "loglik_trace": ("iteration", trace_ll),
-            "params_trace": (("iteration", "parameter"), trace_p),
-        },
-        coords=coords,
-        attrs={"loglik": float(em_result.loglik), "n": int(em_result.n),
-               "data_sha256": str(em_result.sha256), "fit": json.dumps(fit, default=str)},
-    )
 
 
 def _table_dataset(table: pd.DataFrame) -> xr.Dataset:
@@ -146,7 +126,7 @@ def results_tree(*, data, em_result: EMResult, posteriors: dict, table: pd.DataF
         "truth": json.dumps(data.truth.to_dict()) if data.truth is not None else "",
     }))
     root["observed_data"] = xr.Dataset({"x": ("obs", values)}, coords={"obs": np.arange(values.size)})
-    root["em"] = _em_dataset(em_result)
+    root["em"] = em_result.to_dataset()
     root["posteriors"] = xr.DataTree()
     for name, post in posteriors.items():
         if "/" in name or not name:

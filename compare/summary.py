@@ -1,12 +1,15 @@
-"""``summary.json``: the numbers a script reads, from a :class:`~compare.pipeline.Comparison`."""
+"""``summary.json``: the numbers a script reads, read from the comparison's tree of facts only
+(:func:`compare.facts.facts_tree`, the tree ``results.nc`` holds)."""
 
 from __future__ import annotations
 
-import platform
+import json
 
 import numpy as np
+import xarray as xr
 
-from .pipeline import ORDERED, RAW, Comparison
+from .results import table_from_results
+from .table import ORDERED, RAW
 
 
 def _f(v) -> float | None:
@@ -14,69 +17,62 @@ def _f(v) -> float | None:
     return v if np.isfinite(v) else None
 
 
+def _plain(v):
+    """An attribute as JSON wants it (netCDF hands back numpy scalars)."""
+    return v.item() if isinstance(v, np.generic) else v
+
+
 def sampling_facts(dt) -> dict:
     """Divergences, tree-depth hits, R-hat/ESS extremes and times recorded by the sampler."""
     a = dt.attrs
-    return {k: a.get(k) for k in ("sampler", "init", "chains", "draws", "tune", "seed", "n_divergent",
-                                  "n_max_treedepth", "compile_time", "sampling_time", "wall_time",
-                                  "likelihood")}
+    return {k: _plain(a.get(k)) for k in ("sampler", "init", "chains", "draws", "tune", "seed", "n_divergent",
+                                          "n_max_treedepth", "compile_time", "sampling_time", "wall_time",
+                                          "likelihood")}
 
 
-def label_facts(c: Comparison) -> dict:
+def label_facts(ds: xr.Dataset) -> dict:
     """The diagnosis, how each chain started and ended, each method's swaps and the methods' agreement."""
-    lf = c.labels
-    d, order = lf.diagnosis, lf.relabelled.get("order")
+    a, methods = ds.attrs, [str(m) for m in ds["method"].values]
     return {
-        "verdict": d.verdict,
-        "init": d.init,
-        "chains": [ch.labelling for ch in d.chains],
-        "share_other_labelling": [_f(ch.share_other) for ch in d.chains],
-        "start_labelling": [ch.start_labelling for ch in d.chains],
-        "typical_gap": _f(d.typical_gap),
-        "separation": _f(d.separation),
-        "boundary_share": _f(d.boundary_share),
-        "crossing_share": _f(d.crossing_share),
-        "share_swapped": _f(d.share_swapped),
-        "component_gap": _f(d.component_gap),
-        "rhat_raw": {k: _f(v) for k, v in d.rhat_raw.items()},
-        "rhat_invariant": {k: _f(v) for k, v in d.rhat_invariant.items()},
-        "methods": {m: {"swapped_share": _f(r.share_swapped),
-                        "same_as_order": None if order is None else _f(np.mean(r.perm == order.perm))}
-                    for m, r in lf.relabelled.items()},
-        "disagreement_share": _f(np.mean(lf.disagreement)) if lf.relabelled else None,
-        "method_agreement": {a: {b: _f(lf.agreement.loc[a, b]) for b in lf.agreement.columns}
-                             for a in lf.agreement.index},
+        "verdict": str(a["verdict"]),
+        "init": str(a["init"]) or None,
+        "chains": [str(v) for v in ds["labelling"].values],
+        "share_other_labelling": [_f(v) for v in ds["share_other"].values],
+        "start_labelling": [str(v) or None for v in ds["start_labelling"].values],
+        **{k: _f(a[k]) for k in ("typical_gap", "separation", "boundary_share", "crossing_share",
+                                 "share_swapped", "component_gap")},
+        "rhat_raw": {str(k): _f(v) for k, v in zip(ds["parameter"].values, ds["rhat_raw"].values, strict=True)},
+        "rhat_invariant": {str(k): _f(v)
+                           for k, v in zip(ds["quantity"].values, ds["rhat_invariant"].values, strict=True)},
+        "methods": {m: {"swapped_share": _f(s), "same_as_order": _f(o)}
+                    for m, s, o in zip(methods, ds["swapped_share"].values, ds["same_as_order"].values, strict=True)},
+        "disagreement_share": _f(np.mean(ds["disagreement"].values.astype(bool))) if "disagreement" in ds else None,
+        "method_agreement": {m: {n: _f(ds["agreement"].values[i, j]) for j, n in enumerate(methods)}
+                             for i, m in enumerate(methods)},
     }
 
 
-def summary_dict(c: Comparison) -> dict:
+def summary_from_tree(tree: xr.DataTree) -> dict:
     """The ``summary.json`` object: em, label_switching, variants, sha256, timings, adequacy and context."""
     variants = {}
-    for name, sub in c.table.groupby("variant", sort=False):
+    for name, sub in table_from_results(tree).groupby("variant", sort=False):
         variants[name] = {
             row.parameter: {"mean": _f(row.mean), "sd": _f(row.sd), "hdi_low": _f(row.hdi_lb),
                             "hdi_high": _f(row.hdi_ub), "r_hat": _f(row.r_hat), "ess_bulk": _f(row.ess_bulk)}
             for row in sub.itertuples()
         }
+    a, posts = tree.attrs, tree["posteriors"]
     return {
-        "em": c.em.to_json_dict(),
-        "label_switching": label_facts(c),
+        "em": json.loads(tree["em"].attrs["fit"]),
+        "label_switching": label_facts(tree["labels"].to_dataset()),
         "variants": variants,
-        "sha256": c.data.sha256,
-        "data": {"name": c.data.name, "n": c.data.n, "seed": c.data.seed,
-                 "truth": None if c.data.truth is None else c.data.truth.to_dict()},
-        "priors": c.priors.to_dict(),
-        "sampling": {RAW: sampling_facts(c.unordered), ORDERED: sampling_facts(c.ordered)},
-        "settings": c.settings.to_dict(),
-        "timings": {k: round(float(v), 3) for k, v in c.timings.items()},
-        "adequacy": None if c.adequacy is None else c.adequacy.to_json_dict(),
-        "versions": versions(),
+        "sha256": str(a["data_sha256"]),
+        "data": {"name": str(a["data_name"]), "n": int(a["data_n"]), "seed": json.loads(a["data_seed"]),
+                 "truth": json.loads(a["truth"]) if a["truth"] else None},
+        "priors": json.loads(a["priors"]),
+        "sampling": {RAW: sampling_facts(posts[RAW]), ORDERED: sampling_facts(posts[ORDERED])},
+        "settings": json.loads(a["settings"]),
+        "timings": json.loads(a["timings"]),
+        "adequacy": json.loads(tree["adequacy"].attrs["facts"]) if "adequacy" in tree.children else None,
+        "versions": json.loads(a["versions"]),
     }
-
-
-def versions() -> dict:
-    import arviz
-    import pymc
-
-    return {"python": platform.python_version(), "numpy": np.__version__, "pymc": pymc.__version__,
-            "arviz": arviz.__version__}

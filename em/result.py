@@ -207,6 +207,28 @@ class EMResult:
                  standardisation=None if self.scaling is None else self.scaling.to_dict())
         return d
 
+    def to_dataset(self):
+        """The fit as an ``xarray.Dataset`` (the ``em`` group of ``results.nc``): ``estimate`` and ``se``
+        (dim ``parameter``), ``cov`` (``parameter``, ``parameter_``), the best run's ``loglik_trace``
+        (``iteration``) and ``params_trace`` (``iteration``, ``parameter``); attrs ``loglik``, ``n``,
+        ``data_sha256`` and ``fit``, the :meth:`to_json_dict` object as JSON."""
+        import json
+
+        import xarray as xr
+
+        trace_ll = np.asarray(self.trace.loglik, dtype=float).ravel()
+        trace_p = np.asarray(self.trace.params, dtype=float).reshape(-1, 4)
+        return xr.Dataset(
+            {"estimate": ("parameter", self.params.to_array()),
+             "se": ("parameter", np.asarray(self.se.to_array(), dtype=float)),
+             "cov": (("parameter", "parameter_"), np.asarray(self.cov, dtype=float)),
+             "loglik_trace": ("iteration", trace_ll),
+             "params_trace": (("iteration", "parameter"), trace_p)},
+            coords={"parameter": list(PARAM_NAMES), "parameter_": list(PARAM_NAMES)},
+            attrs={"loglik": float(self.loglik), "n": int(self.n), "data_sha256": str(self.sha256),
+                   "fit": json.dumps(self.to_json_dict(), default=str)},
+        )
+
 
 @dataclass(frozen=True)
 class Climb:

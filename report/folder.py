@@ -50,7 +50,7 @@ def write_comparison(c: Comparison, out, *, force: bool = False, stages: Stages 
     An existing folder is refused unless ``force``; it is replaced only once the new one is complete.
     """
     from ..compare.results import ENGINE
-    from ..compare.summary import summary_dict
+    from ..compare.summary import summary_from_tree
     from ..files.netcdf import atomic_write_netcdf
     from .markdown import render_report
     from .tables import write_table
@@ -61,11 +61,11 @@ def write_comparison(c: Comparison, out, *, force: bool = False, stages: Stages 
         with stages.stage("figures", "figures"):
             write_figures(c, tmp)
         with stages.stage("results.nc, comparison table, summary.json, report.md", "write"):
-            atomic_write_netcdf(tmp / "results.nc", c.to_tree(), engine=ENGINE)
-            write_table(c.table, tmp)
             # timings are final only now; the write stage's own time is recorded after this point
-            summary = summary_dict(c)
-            atomic_write_text(tmp / "summary.json", json.dumps(summary, indent=1) + "\n")
+            tree = c.to_tree()  # every fact once; results.nc and summary.json are both this tree
+            atomic_write_netcdf(tmp / "results.nc", tree, engine=ENGINE)
+            write_table(c.table, tmp)
+            atomic_write_text(tmp / "summary.json", json.dumps(summary_from_tree(tree), indent=1) + "\n")
             atomic_write_text(tmp / "report.md", render_report(c, FIGURES, command=command))
 
     return atomic_dir(out, build, force=force)
