@@ -37,7 +37,7 @@ from ..sampling.options import DEFAULTS, Settings
 from .intervals import intervals
 from .progress import Stages
 from .table import compare_fits
-from .thresholds import SD_RATIO_BAND, Z_MAX
+from .thresholds import bvm_agrees
 
 #: 95% quantile of Kolmogorov's limit distribution: P(sqrt(m) KS > 1.358) = 0.05 for m iid draws.
 KS_95 = 1.358
@@ -134,7 +134,7 @@ def ks_to_normal(z) -> float:
 def bvm_table(points, ci_prob: float = 0.95, truth: MixtureParams | None = None) -> pd.DataFrame:
     """One row per (n, parameter): the MLE and SE, the posterior's mean and sd, the three distances of
     the module note, Wald (plain and as EM reports it), HDI and equal-tailed intervals, and ``agree``:
-    ``|z_mean_mle| <= Z_MAX`` and ``sd_ratio`` within ``SD_RATIO_BAND`` (compare/thresholds.py)."""
+    :func:`compare.thresholds.bvm_agrees` of ``sd_ratio`` and ``z_mean_mle``."""
     rows = []
     for p in points:
         moments = compare_fits(p.em, {"ordered": p.posterior}, truth=truth, ci_prob=ci_prob).set_index("parameter")
@@ -149,8 +149,7 @@ def bvm_table(points, ci_prob: float = 0.95, truth: MixtureParams | None = None)
                    "ess_bulk": float(m["ess_bulk"]), "r_hat": float(m["r_hat"])}
             for kind in ("wald_plain", "wald", "hdi", "eti"):
                 row[f"{kind}_lb"], row[f"{kind}_ub"] = (float(iv.loc[(name, kind), c]) for c in ("lb", "ub"))
-            row["agree"] = bool(abs(row["z_mean_mle"]) <= Z_MAX and SD_RATIO_BAND[0] <= row["sd_ratio"]
-                                <= SD_RATIO_BAND[1])
+            row["agree"] = bool(bvm_agrees(row["sd_ratio"], row["z_mean_mle"]))
             rows.append(row)
     df = pd.DataFrame(rows)
     df.attrs = {"ci_prob": float(ci_prob)}

@@ -23,8 +23,6 @@ import platform
 import numpy as np
 import xarray as xr
 
-from .pipeline import Comparison
-
 CHECKS = ("components", "shared_sigma", "fit")
 
 
@@ -37,7 +35,7 @@ def versions() -> dict:
             "arviz": arviz.__version__}
 
 
-def _labels(c: Comparison) -> xr.Dataset:
+def _labels(c) -> xr.Dataset:
     lf = c.labels
     d, order = lf.diagnosis, lf.relabelled.get("order")
     methods = list(lf.relabelled)
@@ -64,7 +62,7 @@ def _labels(c: Comparison) -> xr.Dataset:
     return ds
 
 
-def _adequacy(c: Comparison) -> xr.Dataset:
+def _adequacy(c) -> xr.Dataset:
     a = c.adequacy
     tests = [getattr(a, k) for k in CHECKS]
     return xr.Dataset(
@@ -77,7 +75,7 @@ def _adequacy(c: Comparison) -> xr.Dataset:
     )
 
 
-def _convergence(c: Comparison) -> xr.Dataset:
+def _convergence(c) -> xr.Dataset:
     ck = list(c.checks.values())
     return xr.Dataset(
         {"rhat": ("model", [k.rhat for k in ck]), "ess": ("model", [k.ess for k in ck]),
@@ -88,8 +86,9 @@ def _convergence(c: Comparison) -> xr.Dataset:
     )
 
 
-def facts_tree(c: Comparison) -> xr.DataTree:
-    """Everything of one comparison as one DataTree (layout in the module note)."""
+def facts_tree(c) -> xr.DataTree:
+    """Everything of one :class:`compare.pipeline.Comparison` ``c`` as one DataTree (layout in the module
+    note; this module does not import the pipeline, which calls it)."""
     from .results import results_tree
 
     tree = results_tree(data=c.data, em_result=c.em, posteriors=c.variants, table=c.table)

@@ -9,6 +9,8 @@ number; :func:`shown` prints a number so that it can never round onto the other 
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..labels.wording import shown
 from ..models.thresholds import MAX_DIVERGENT_SHARE, OVERLAP_GAP, RHAT_MAX
 
@@ -25,7 +27,8 @@ Z_MAX = 0.5
 #: Smallest share of draws on which two relabelling methods must agree to call relabelling certain.
 AGREEMENT_MIN = 0.99
 __all__ = ["AGREEMENT_MIN", "ESS_MIN", "ESS_PER_CHAIN", "MAX_DIVERGENT_SHARE", "OVERLAP_GAP", "RHAT_MAX",
-           "SD_RATIO_BAND", "Z_MAX", "divergences_ok", "ess_min", "ess_ok", "overlapping", "rhat_ok", "shown"]
+           "SD_RATIO_BAND", "Z_MAX", "bvm_agrees", "divergences_ok", "ess_min", "ess_ok", "overlapping", "rhat_ok",
+           "shown"]
 
 
 def rhat_ok(rhat: float) -> bool:
@@ -46,6 +49,14 @@ def ess_ok(ess: float, chains: int = 4) -> bool:
 def divergences_ok(n_divergent: int, kept: int) -> bool:
     """At most :data:`MAX_DIVERGENT_SHARE` of the ``kept`` draws divergent."""
     return bool(n_divergent <= MAX_DIVERGENT_SHARE * kept)
+
+
+def bvm_agrees(sd_ratio, z):
+    """EM's normal approximation and the posterior agree (elementwise): posterior sd / SE within
+    :data:`SD_RATIO_BAND` and ``|posterior mean - MLE| / SE`` at most :data:`Z_MAX`. The one rule of the
+    run's lessons, the ``emvb bvm`` table and a study's findings."""
+    sd_ratio, z = np.asarray(sd_ratio, dtype=float), np.abs(np.asarray(z, dtype=float))
+    return (SD_RATIO_BAND[0] <= sd_ratio) & (sd_ratio <= SD_RATIO_BAND[1]) & (z <= Z_MAX)
 
 
 def overlapping(component_gap: float) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..compare.table import ORDERED, RAW, RELABEL_PREFIX
-from ..compare.thresholds import OVERLAP_GAP, RHAT_MAX, SD_RATIO_BAND, Z_MAX, overlapping, shown
+from ..compare.thresholds import OVERLAP_GAP, RHAT_MAX, SD_RATIO_BAND, Z_MAX, bvm_agrees, overlapping, shown
 from ..labels.wording import rhat_blind_text
 from .adequacy_section import adequacy_lessons, misfit_reason
 from .tables import identified, unscored_note
@@ -138,7 +138,7 @@ def _bvm_lesson(c) -> str:
     ratio = o.sd_ratio
     lo, hi = SD_RATIO_BAND
     gap = c.labels.diagnosis.component_gap
-    if (ratio.between(lo, hi)).all() and (np.abs(o.z_mean_mle) < Z_MAX).all():
+    if bvm_agrees(ratio, o.z_mean_mle).all():
         return (f"- **EM and the posterior agree** here: posterior sd / Louis SE lies in "
                 f"[{ratio.min():.2f}, {ratio.max():.2f}] and the posterior means are within "
                 f"{np.abs(o.z_mean_mle).max():.2f} SE of the MLE, as Bernstein-von Mises predicts for "
@@ -150,7 +150,7 @@ def _bvm_lesson(c) -> str:
            f"n = {c.data.n} the likelihood is not yet quadratic near its maximum or the prior still matters")
     return (f"- **EM's normal approximation and the posterior differ**: sd/SE of {worst} is "
             f"{ratio[worst]:.2f} (agreement band [{lo:g}, {hi:g}]) and |z| reaches {np.abs(o.z_mean_mle).max():.2f} "
-            f"(agreement below {Z_MAX:g}). "
+            f"(agreement: at most {Z_MAX:g}). "
             + (misfit_reason(c.adequacy, c.simulated)
                or f"{why}: Wald intervals and posterior intervals part ways; trust neither blindly."))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..compare.thresholds import bvm_agrees
 from ..models.params import PARAM_NAMES
 from ..report.tables import fmt_number
 from .aggregate import wilson
@@ -83,13 +84,9 @@ def coverage_findings(cov: pd.DataFrame, planned: dict[int, int] | None = None) 
     return out
 
 
-def _agrees(r) -> bool:
-    return SD_RATIO_BAND[0] <= r.sd_over_se <= SD_RATIO_BAND[1] and r.mean_abs_z <= Z_MAX
-
-
 def _first_n_from_which(d: pd.DataFrame) -> int | None:
     """Smallest N from which every larger N agrees, or None."""
-    ok = [_agrees(r) for r in d.itertuples()]
+    ok = list(bvm_agrees(d["sd_over_se"], d["mean_abs_z"]))
     for k in range(len(ok)):
         if all(ok[k:]):
             return int(d["n"].iloc[k])
