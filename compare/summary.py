@@ -6,12 +6,8 @@ import platform
 
 import numpy as np
 
+from ..models.params import json_float
 from .pipeline import ORDERED, RAW, Comparison
-
-
-def _f(v) -> float | None:
-    v = float(v)
-    return v if np.isfinite(v) else None
 
 
 def sampling_facts(dt) -> dict:
@@ -30,21 +26,21 @@ def label_facts(c: Comparison) -> dict:
         "verdict": d.verdict,
         "init": d.init,
         "chains": [ch.labelling for ch in d.chains],
-        "share_other_labelling": [_f(ch.share_other) for ch in d.chains],
+        "share_other_labelling": [json_float(ch.share_other) for ch in d.chains],
         "start_labelling": [ch.start_labelling for ch in d.chains],
-        "typical_gap": _f(d.typical_gap),
-        "separation": _f(d.separation),
-        "boundary_share": _f(d.boundary_share),
-        "crossing_share": _f(d.crossing_share),
-        "share_swapped": _f(d.share_swapped),
-        "component_gap": _f(d.component_gap),
-        "rhat_raw": {k: _f(v) for k, v in d.rhat_raw.items()},
-        "rhat_invariant": {k: _f(v) for k, v in d.rhat_invariant.items()},
-        "methods": {m: {"swapped_share": _f(r.share_swapped),
-                        "same_as_order": None if order is None else _f(np.mean(r.perm == order.perm))}
+        "typical_gap": json_float(d.typical_gap),
+        "separation": json_float(d.separation),
+        "boundary_share": json_float(d.boundary_share),
+        "crossing_share": json_float(d.crossing_share),
+        "share_swapped": json_float(d.share_swapped),
+        "component_gap": json_float(d.component_gap),
+        "rhat_raw": {k: json_float(v) for k, v in d.rhat_raw.items()},
+        "rhat_invariant": {k: json_float(v) for k, v in d.rhat_invariant.items()},
+        "methods": {m: {"swapped_share": json_float(r.share_swapped),
+                        "same_as_order": None if order is None else json_float(np.mean(r.perm == order.perm))}
                     for m, r in lf.relabelled.items()},
-        "disagreement_share": _f(np.mean(lf.disagreement)) if lf.relabelled else None,
-        "method_agreement": {a: {b: _f(lf.agreement.loc[a, b]) for b in lf.agreement.columns}
+        "disagreement_share": json_float(np.mean(lf.disagreement)) if lf.relabelled else None,
+        "method_agreement": {a: {b: json_float(lf.agreement.loc[a, b]) for b in lf.agreement.columns}
                              for a in lf.agreement.index},
     }
 
@@ -54,8 +50,9 @@ def summary_dict(c: Comparison) -> dict:
     variants = {}
     for name, sub in c.table.groupby("variant", sort=False):
         variants[name] = {
-            row.parameter: {"mean": _f(row.mean), "sd": _f(row.sd), "hdi_low": _f(row.hdi_lb),
-                            "hdi_high": _f(row.hdi_ub), "r_hat": _f(row.r_hat), "ess_bulk": _f(row.ess_bulk)}
+            row.parameter: {key: json_float(getattr(row, col)) for key, col in (
+                ("mean", "mean"), ("sd", "sd"), ("hdi_low", "hdi_lb"), ("hdi_high", "hdi_ub"), ("r_hat", "r_hat"),
+                ("ess_bulk", "ess_bulk"))}
             for row in sub.itertuples()
         }
     return {

@@ -13,7 +13,7 @@ from statistics import NormalDist
 import numpy as np
 
 from ..models.errors import SettingError
-from ..models.params import PARAM_NAMES, MixtureParams
+from ..models.params import PARAM_NAMES, MixtureParams, json_float
 from ..models.scaling import Scaling
 from .coords import expit
 
@@ -99,10 +99,6 @@ def _resolved(v: float, se: float) -> str:
     from ..models.params import resolved
 
     return resolved(v, 0.1 * se if se > 0 else 0.0)
-
-
-def _json_float(v: float):
-    return float(v) if math.isfinite(v) else None
 
 
 @dataclass(frozen=True, eq=False)  # holds arrays: == would be ambiguous
@@ -203,7 +199,7 @@ class EMResult:
         d = {k: float(v) for k, v in self.params.to_dict().items()}
         d.update(loglik=float(self.loglik), n_iter=int(self.n_iter), converged=bool(self.converged),
                  n=int(self.n), sha256=self.sha256,
-                 se={k: _json_float(v) for k, v in self.se.to_dict().items()},
+                 se={k: json_float(v) for k, v in self.se.to_dict().items()},
                  standardisation=None if self.scaling is None else self.scaling.to_dict())
         return d
 
