@@ -61,8 +61,6 @@ LOGLIK_RTOL = 1e-7
 #: and its sigma between 1/this and this many: the information's sums hold (x - mu)^4 / sigma^6, which
 #: then stay below about 1e200 (docs/methods.md, "Validating an estimate").
 ESTIMATE_STD_MAX = 1e20
-#: The tests, in the order they are reported.
-TESTS = ("stationary", "negative_definite", "at_optimum", "best")
 
 #: Jacobian of the label swap (pi1, mu1, mu2, sigma) -> (1 - pi1, mu2, mu1, sigma).
 SWAP_JACOBIAN = np.array([[-1.0, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]])

@@ -166,10 +166,6 @@ class EMResult:
                   for o in self.runs.optima]
         return "\n".join(lines)
 
-    def in_start_labels(self) -> MixtureParams:
-        """The estimate in the labelling the best run started in (undoes the ``mu1 <= mu2`` report)."""
-        return self.params.swapped() if self.swapped else self.params
-
     def ci(self, ci_prob: float = 0.95) -> dict[str, tuple[float, float]]:
         """Wald intervals; for pi1 and sigma on ``logit(pi1)`` and ``log(sigma)`` then mapped back.
 
