@@ -25,6 +25,7 @@ import numpy as np
 
 from ..models.errors import SettingError
 from ..models.machine import available_cores
+from ..models.params import json_float
 from .levels import ALPHA, MIN_BOOT, N_BOOT
 
 
@@ -68,11 +69,6 @@ class BootstrapTest:
     def to_json_dict(self) -> dict:
         return {"statistic": json_float(self.statistic), "p_value": self.p_value, "mc_error": self.mc_error,
                 "n_boot": self.n_boot, "n_failed": self.n_failed}
-
-
-def json_float(v) -> float | None:
-    v = float(v)
-    return v if math.isfinite(v) else None
 
 
 def check_n_boot(n_boot: int) -> int:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..models.params import MixtureParams
-from .bootstrap import BootstrapTest, json_float
+from ..models.params import MixtureParams, json_float
+from .bootstrap import BootstrapTest
 from .levels import ALPHA, PPP_TAIL
 from .teststats import OUTER
 from .unequal import UnequalParams

@@ -1,4 +1,4 @@
-"""Time and peak memory of reading a data file: the C-parser CSV path against the exact reader and ``.npy``.
+"""Time and peak memory of reading a data file: CSV (pyarrow's parser under emvb's rules) against ``.npy``.
 
 Run: ``.venv/bin/python benchmarks/io_speed.py [--quick] [--n N] [--keep DIR] [--out PATH | --no-record]``
 
@@ -7,11 +7,10 @@ A data set of N = 10^7 points (10^6 with ``--quick``) is written once by ``emvb`
 Then each reader runs in a fresh interpreter (so that its peak memory is its own), after the imports
 and a warm-up read of a small file:
 
-1. ``load_data(csv)``: what every command does (C parser in chunks, then the checks and the copy
-   a :class:`emvb.models.Dataset` owns). Targets: <= 3 s and a peak of <= 3x the data's size.
-2. the exact streaming reader alone (:func:`emvb.files.csvread._read_exact`), which reads files the
-   C parser does not take (comment rows, non-ASCII data) and words every message.
-3. ``load_data(npy)``: the floor any reader of the same values could reach.
+1. ``load_data(csv)``: what every command does (:func:`emvb.files.csvread.read_column`, then the
+   checks and the copy a :class:`emvb.models.Dataset` owns). Targets: <= 3 s and a peak of <= 3x
+   the data's size.
+2. ``load_data(npy)``: the floor any reader of the same values could reach.
 
 Peak memory is the growth of the process's peak resident set (``ru_maxrss``) over its resident
 set before the read, relative to the data's size (8 bytes per point). Times are the best of
@@ -36,11 +35,11 @@ from _record import add_record_options, record
 #: Name of the results file (benchmarks/results/<BENCHMARK>.json).
 BENCHMARK = "io_speed"
 BIG_N, QUICK_N = 10**7, 10**6
-#: Timed reads per reader (the best is kept); the exact reader is slow, so it is read once.
+#: Timed reads per reader (the best is kept).
 REPEATS = 3
 #: The targets of the module note, recorded beside the figures.
 TARGETS = {"csv_seconds_at_1e7_at_most": 3.0, "csv_peak_over_data_at_most": 3.0}
-READERS = ("csv", "exact", "npy")
+READERS = ("csv", "npy")
 
 
 def _rss_bytes() -> int:
@@ -50,13 +49,13 @@ def _rss_bytes() -> int:
 
 def measure(reader: str, path: Path, repeats: int) -> dict:
     """In this (fresh) process: best time of ``repeats`` reads and the peak memory growth of the first."""
-    from emvb.files.csvread import _read_exact
     from emvb.files.datafile import load_data
 
     small = path.with_name(f"small_{path.suffix[1:]}{path.suffix}")
     load_data(small)  # imports, numba cache, pandas' parser: loaded before anything is measured
-    read = {"csv": lambda: load_data(path).values, "npy": lambda: load_data(path).values,
-            "exact": lambda: _read_exact(path, "utf-8-sig", ",", None)[0]}[reader]
+    def read():
+        return load_data(path).values
+
     before = _rss_bytes()
     t0 = time.perf_counter()
     values = read()
@@ -101,16 +100,14 @@ def run_all(folder: Path, n: int, repeats: int) -> dict:
                      "targets": TARGETS}
     for reader in READERS:
         path = npy_path if reader == "npy" else csv_path
-        r = _child(reader, path, 1 if reader == "exact" else repeats)
+        r = _child(reader, path, repeats)
         r["peak_over_data"] = r["peak_growth_bytes"] / data_bytes
         results[reader] = r
         print(f"{reader:>6}: {r['seconds']:7.2f} s, peak growth {r['peak_growth_bytes'] / 1e6:8.1f} MB "
               f"= {r['peak_over_data']:.2f}x the data ({data_bytes / 1e6:.0f} MB)", flush=True)
     assert results["csv"]["sum_of_first_1000"] == results["npy"]["sum_of_first_1000"]
-    results["exact_over_csv_time"] = results["exact"]["seconds"] / results["csv"]["seconds"]
     results["csv_over_npy_time"] = results["csv"]["seconds"] / results["npy"]["seconds"]
-    print(f"C-parser path {results['exact_over_csv_time']:.1f}x faster than the exact reader; "
-          f"{results['csv_over_npy_time']:.1f}x the time of .npy")
+    print(f"CSV: {results['csv_over_npy_time']:.1f}x the time of .npy")
     return results
 
 

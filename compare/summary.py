@@ -8,13 +8,9 @@ import json
 import numpy as np
 import xarray as xr
 
+from ..models.params import json_float as _f
 from .results import table_from_results
 from .table import ORDERED, RAW
-
-
-def _f(v) -> float | None:
-    v = float(v)
-    return v if np.isfinite(v) else None
 
 
 def _plain(v):

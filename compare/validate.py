@@ -46,7 +46,7 @@ from ..em.steps import em_map
 from ..models.data import checked_values
 from ..models.density import loglik
 from ..models.errors import EmvbError, ParamError, SettingError
-from ..models.params import PARAM_NAMES, MixtureParams
+from ..models.params import PARAM_NAMES, MixtureParams, json_float
 from ..models.scaling import Scaling
 
 if TYPE_CHECKING:
@@ -61,8 +61,6 @@ LOGLIK_RTOL = 1e-7
 #: and its sigma between 1/this and this many: the information's sums hold (x - mu)^4 / sigma^6, which
 #: then stay below about 1e200 (docs/methods.md, "Validating an estimate").
 ESTIMATE_STD_MAX = 1e20
-#: The tests, in the order they are reported.
-TESTS = ("stationary", "negative_definite", "at_optimum", "best")
 
 #: Jacobian of the label swap (pi1, mu1, mu2, sigma) -> (1 - pi1, mu2, mu1, sigma).
 SWAP_JACOBIAN = np.array([[-1.0, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]])
@@ -131,31 +129,28 @@ class Validation:
         return 0 if self.verdict == "global_max" else 1
 
     def to_json_dict(self) -> dict:
-        def finite(v):
-            return float(v) if np.isfinite(v) else None
-
         out = {
             "verdict": self.verdict,
             "reasons": list(self.reasons),
             "tests": dict(self.tests),
             "tolerance_se": self.tolerance,
             "estimate": self.estimate.to_dict(),
-            "loglik": finite(self.loglik),
+            "loglik": json_float(self.loglik),
             "best": self.best.to_dict(),
             "best_loglik": self.best_loglik,
             "best_se": self.best_se,
-            "loglik_gap": finite(self.best_loglik - self.loglik),
-            "gradient": dict(zip(PARAM_NAMES, map(finite, self.gradient), strict=True)),
-            "scaled_gradient": dict(zip(PARAM_NAMES, map(finite, self.scaled_gradient), strict=True)),
-            "stationarity_se": finite(self.stationarity_se),
-            "newton_decrement": finite(self.newton_decrement),
-            "hessian_eigenvalues_scaled": [finite(v) for v in self.hessian_eigenvalues],
+            "loglik_gap": json_float(self.best_loglik - self.loglik),
+            "gradient": dict(zip(PARAM_NAMES, map(json_float, self.gradient), strict=True)),
+            "scaled_gradient": dict(zip(PARAM_NAMES, map(json_float, self.scaled_gradient), strict=True)),
+            "stationarity_se": json_float(self.stationarity_se),
+            "newton_decrement": json_float(self.newton_decrement),
+            "hessian_eigenvalues_scaled": [json_float(v) for v in self.hessian_eigenvalues],
             "em_step": None if self.em_step is None else self.em_step.to_dict(),
-            "em_step_se": finite(self.em_step_se),
-            "distance_to_mle_se": finite(self.distance_se),
+            "em_step_se": json_float(self.em_step_se),
+            "distance_to_mle_se": json_float(self.distance_se),
             "labelling": self.labelling,
             "local_optimum": None if self.local_optimum is None else self.local_optimum.to_dict(),
-            "local_loglik": finite(self.local_loglik),
+            "local_loglik": json_float(self.local_loglik),
             "n": self.n,
             "sha256": self.sha256,
         }

@@ -13,7 +13,7 @@ from statistics import NormalDist
 import numpy as np
 
 from ..models.errors import SettingError
-from ..models.params import PARAM_NAMES, MixtureParams
+from ..models.params import PARAM_NAMES, MixtureParams, json_float
 from ..models.scaling import Scaling
 from .coords import expit
 
@@ -101,10 +101,6 @@ def _resolved(v: float, se: float) -> str:
     return resolved(v, 0.1 * se if se > 0 else 0.0)
 
 
-def _json_float(v: float):
-    return float(v) if math.isfinite(v) else None
-
-
 @dataclass(frozen=True, eq=False)  # holds arrays: == would be ambiguous
 class EMResult:
     """Maximum-likelihood fit of the shared-sigma two-component mixture by EM.
@@ -170,10 +166,6 @@ class EMResult:
                   for o in self.runs.optima]
         return "\n".join(lines)
 
-    def in_start_labels(self) -> MixtureParams:
-        """The estimate in the labelling the best run started in (undoes the ``mu1 <= mu2`` report)."""
-        return self.params.swapped() if self.swapped else self.params
-
     def ci(self, ci_prob: float = 0.95) -> dict[str, tuple[float, float]]:
         """Wald intervals; for pi1 and sigma on ``logit(pi1)`` and ``log(sigma)`` then mapped back.
 
@@ -203,7 +195,7 @@ class EMResult:
         d = {k: float(v) for k, v in self.params.to_dict().items()}
         d.update(loglik=float(self.loglik), n_iter=int(self.n_iter), converged=bool(self.converged),
                  n=int(self.n), sha256=self.sha256,
-                 se={k: _json_float(v) for k, v in self.se.to_dict().items()},
+                 se={k: json_float(v) for k, v in self.se.to_dict().items()},
                  standardisation=None if self.scaling is None else self.scaling.to_dict())
         return d
 

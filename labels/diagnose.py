@@ -62,7 +62,6 @@ from .draws import Draws, order_perm, posterior_dataset
 from .inputs import LabelInputs, label_coordinates, prepare
 
 VERDICTS = ("none", "between_chains", "within_chain", "ambiguous", "chains_disagree")
-LABELLINGS = ("as_em", "swapped")
 
 
 @dataclass(frozen=True)

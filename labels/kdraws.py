@@ -14,7 +14,6 @@ costs to give component ``j`` of draw ``t`` the label ``k``, and the permutation
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -104,7 +103,3 @@ def perm_codes(perm: np.ndarray) -> np.ndarray:
 def perm_of_code(code: int, k: int) -> tuple[int, ...]:
     """The permutation :func:`perm_codes` encoded as ``code``."""
     return tuple(int(code // k**p) % k for p in range(k - 1, -1, -1))
-
-
-def n_perms(k: int) -> int:
-    return math.factorial(k)

@@ -121,3 +121,9 @@ DEFAULT_SEED = 2026
 MAX_SEED = 2**64 - 1
 #: The sample sizes of the Bernstein-von Mises study (``emvb bvm``), nested data sets of one truth.
 DEFAULT_N_GRID = (20, 100, 1000, 10_000)
+
+
+def json_float(v) -> float | None:
+    """``v`` as a float for JSON, None where it is NaN or infinite (JSON has neither)."""
+    v = float(v)
+    return v if math.isfinite(v) else None

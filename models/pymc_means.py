@@ -28,8 +28,6 @@ import pymc as pm
 import pytensor.tensor as pt
 from pymc.logprob.transforms import Transform
 
-#: Parametrisation names (recorded in every posterior's ``parametrisation`` attribute).
-CENTRE_GAP = "centre_gap"
 #: Position of ``pi1`` among the inputs of ``mu``'s CustomDist node (size, pi1, mean, sd, rng).
 PI1_INPUT = 1
 

@@ -78,11 +78,6 @@ def start_flattener(model) -> Callable[[dict], np.ndarray]:
     return flatten
 
 
-def flatten_start(model, start: dict) -> np.ndarray:
-    """``start`` as nutpie's flat unconstrained vector (:func:`start_flattener`, compiled for this one call)."""
-    return start_flattener(model)(start)
-
-
 def _compile(model, start: dict):
     import nutpie
 

@@ -26,10 +26,6 @@ def pm(value: float, se: float, digits: int = 3) -> str:
     return f"{fmt_number(value, digits)} ± {fmt_number(se, 2)}"
 
 
-def _cells(df: pd.DataFrame, value: str, se: str) -> str:
-    return ", ".join(f"N={r.n} {r.param} {pm(getattr(r, value), getattr(r, se))}" for r in df.itertuples())
-
-
 def wilson_cell(r) -> str:
     """``N=50 pi1 1 [0.94, 1] (R = 200)``: a coverage with its Wilson interval at MC_ERRORS errors, which says
     how far the true coverage could be (a Monte-Carlo error ``sqrt(p (1 - p) / R)`` is 0 at p = 1)."""

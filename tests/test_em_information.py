@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import information_numpy as inf
 import numpy as np
 import pytest
 
@@ -89,9 +90,9 @@ def test_information_is_equivariant_under_relabelling():
 def test_empirical_information_agrees_with_observed_within_sampling_error():
     x = simulate(TRUTH, 20_000, 7).values
     p = em.fit(x, n_init=2).params
-    emp = em.empirical_information(x, p)
+    emp = inf.empirical_information(x, p)
     obs = em.observed_information(x, p)
-    s = em.point_scores(x, p)
+    s = inf.point_scores(x, p)
     # E[s s^T] = I per point at the truth; the sum's sampling sd is sqrt(N var(s_j s_k)), estimated
     # from the data; 5 sds (the observed side varies much less).
     sd = np.sqrt(x.size * np.var(s[:, :, None] * s[:, None, :], axis=0))
@@ -124,8 +125,6 @@ def test_missing_information_predicts_em_rate():
     (MixtureParams(0.4, 0.0, 1e6, 1.0), MixtureParams(0.4, 1.0, 1e6 - 1.0, 1.5)),
 ], ids=["default", "far-from-0", "extreme-separation"])
 def test_compiled_information_equals_numpy_reference(truth, at):
-    from emvb.em import information as inf
-
     x = simulate(truth, 3001, 9).values
     scale = np.sqrt(np.abs(np.outer(np.diag(inf.complete_information_numpy(x, at)),
                                     np.diag(inf.complete_information_numpy(x, at)))))
