@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python notebooks/execute.py [NOTEBOOK.ipynb ...]     # default: every notebooks/*.ipynb
+    .venv/bin/python notebooks/execute.py [NOTEBOOK.ipynb ...]     # default: every notebook, solutions last
 
 Each notebook is run top to bottom by nbclient in a kernel started from ``sys.executable`` (so the
 virtual environment's emvb and libraries are used, whatever Jupyter kernels the machine has
@@ -11,8 +11,9 @@ stops the run with the error; the notebook file is only rewritten once every cel
 
 The notebooks read their sample sizes from the environment, which the kernel inherits:
 ``EMVB_NOTEBOOK_DRAWS`` and ``EMVB_NOTEBOOK_TUNE`` (draws and warm-up steps per chain, default 1000),
-``EMVB_NOTEBOOK_REPS`` (replicate data sets in notebook 1, default 400) and ``EMVB_NOTEBOOK_N`` (points
-per data set in notebook 3, default 10,000). The tests set them small.
+``EMVB_NOTEBOOK_REPS`` (replicate data sets in notebook 2, default 400) and ``EMVB_NOTEBOOK_N`` (points
+per data set in notebook 4, default 10,000); the solutions notebook reads the same four. The tests set
+them small.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ KERNEL_NAME = "emvb-venv"
 
 
 def notebooks() -> list[Path]:
-    """The teaching notebooks, in their numbered order."""
-    return sorted(HERE.glob("[0-9]*.ipynb"))
+    """The teaching notebooks in their numbered order, then the solutions (notebooks/solutions/)."""
+    return sorted(HERE.glob("[0-9]*.ipynb")) + sorted((HERE / "solutions").glob("*.ipynb"))
 
 
 def _kernel_manager(spec_root: Path):

@@ -2,7 +2,7 @@
 and the step-by-step helpers the notebooks use beside the public API (``import emvb.teaching as T``): the
 model's math (``pdf``, ``loglik``, ``e_step``, ``m_step``, ``em_map``, ``observed_information``), the
 thresholds, the EM-beside-posterior tables, prior draws, relabelling facts and the Bernstein-von Mises
-study's sentences and figures.
+study's sentences and figures. The notebooks' own figures, sized to be projected, are in :mod:`teaching.plots`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The teaching notebooks: each runs top to bottom, with small samples, and prints no error and no warning.
+"""The teaching notebooks and their solutions: each runs top to bottom, with small samples, and prints no error
+and no warning; every exercise has a hint and a worked answer; the notebooks import only the public API.
 
 Executed by nbclient through notebooks/execute.py (a kernel started from this interpreter, so the venv's
 emvb is the one imported), with the sample sizes the notebooks read from the environment set small and
@@ -17,7 +18,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
-NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9]*.ipynb"))
+STUDENT = sorted(NOTEBOOK_DIR.glob("[0-9]*.ipynb"))
+SOLUTIONS = NOTEBOOK_DIR / "solutions" / "solutions.ipynb"
+NOTEBOOKS = [*STUDENT, SOLUTIONS]
 #: Small samples: 150 warm-up + 150 kept draws per chain, 100 replicate data sets, 2,000 points per
 #: bug-hunt data set.
 SMALL = {"EMVB_NOTEBOOK_DRAWS": "150", "EMVB_NOTEBOOK_TUNE": "150", "EMVB_NOTEBOOK_REPS": "100",
@@ -54,17 +57,78 @@ def noise(nb) -> list[str]:
     return found
 
 
-def test_the_three_notebooks_are_there():
-    assert [p.name for p in NOTEBOOKS] == ["1_mle_and_posterior.ipynb", "2_label_switching.ipynb",
-                                           "3_em_bug_hunt.ipynb"]
+def test_the_four_notebooks_and_the_solutions_are_there():
+    assert [p.name for p in STUDENT] == ["1_em_and_wald.ipynb", "2_posterior_and_bvm.ipynb", "3_label_switching.ipynb",
+                                         "4_em_bug_hunt.ipynb"]
+    assert SOLUTIONS.is_file()
+    assert _execute_module().notebooks() == NOTEBOOKS  # `make notebooks` runs every one of them
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", STUDENT, ids=lambda p: p.stem)
 def test_each_opens_with_what_is_learned_and_ends_with_exercises(path):
     nb = nbformat.read(path, as_version=4)
     assert nb.cells[0].cell_type == "markdown" and "**What you will learn**" in nb.cells[0].source
     assert nb.cells[-1].cell_type == "markdown" and "## Exercises" in nb.cells[-1].source
     assert nb.metadata["kernelspec"]["name"] == "python3"  # opens with the reader's default kernel
+
+
+def exercises(nb) -> list[int]:
+    """The numbers of the exercises listed under the last cell's ``## Exercises`` heading."""
+    listed = nb.cells[-1].source.split("## Exercises", 1)[1]
+    return [int(m) for m in re.findall(r"^(\d+)\. ", listed, flags=re.MULTILINE)]
+
+
+def answers(nb) -> dict[str, str]:
+    """The solutions notebook's markdown under each ``### Exercise k.j`` heading, up to the next heading."""
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    parts = re.split(r"^### Exercise (\d+\.\d+)\b.*$", text, flags=re.MULTILINE)
+    return {key: body.split("\n## ", 1)[0] for key, body in zip(parts[1::2], parts[2::2], strict=True)}
+
+
+def test_every_exercise_has_a_hint_and_a_worked_answer():
+    """Each notebook's exercises 1..m, no more and no fewer, are answered under "### Exercise k.j" in the
+    solutions, each with a **Hint** and an **Answer**."""
+    found = answers(nbformat.read(SOLUTIONS, as_version=4))
+    expected = []
+    for path in STUDENT:
+        numbers = exercises(nbformat.read(path, as_version=4))
+        assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 4, (path.name, numbers)
+        expected += [f"{path.name[0]}.{j}" for j in numbers]
+    assert sorted(found) == sorted(expected)
+    for key, body in found.items():
+        assert "**Hint.**" in body and "**Answer.**" in body, key
+
+
+def test_answers_finds_each_exercise_and_its_hint():
+    """The parser the test above relies on: two exercises, one without a hint."""
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("## Part 1\n\n### Exercise 1.1\n**Hint.** h\n\n**Answer.** a"),
+        nbformat.v4.new_code_cell("1"),
+        nbformat.v4.new_markdown_cell("### Exercise 1.2 (title)\n**Answer.** b\n\n## Part 2"),
+    ])
+    found = answers(nb)
+    assert list(found) == ["1.1", "1.2"] and "**Hint.**" in found["1.1"] and "**Hint.**" not in found["1.2"]
+    assert "Part 2" not in found["1.2"]
+
+
+#: Modules a notebook may import: the public API (``emvb``, ``emvb.teaching`` and its modules), the
+#: standard library it uses, and the libraries a reader has beside emvb.
+ALLOWED_IMPORTS = re.compile(r"^(emvb|emvb\.teaching(\.\w+)?|numpy|pandas|scipy|scipy\.\w+|pymc|pymc\.[\w.]+|arviz|"
+                             r"matplotlib|matplotlib\.pyplot|IPython\.display|json|os|warnings|tempfile|pathlib|"
+                             r"itertools|dataclasses)$")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebooks_import_only_the_public_api_and_plain_libraries(path):
+    nb = nbformat.read(path, as_version=4)
+    imported = set()
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            imported |= set(re.findall(r"^\s*from (\S+) import", cell.source, flags=re.MULTILINE))
+            imported |= {m.split(" as ")[0].strip() for line in re.findall(r"^\s*import (.+)$", cell.source,
+                                                                           flags=re.MULTILINE)
+                         for m in line.split(",")}
+    assert imported and not [m for m in imported if not ALLOWED_IMPORTS.match(m)]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
