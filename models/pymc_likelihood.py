@@ -15,8 +15,15 @@ density of the dominant component, as in :func:`models.density.logpdf`.
 
 Precision: ``log N(x | mu2)`` and ``max(eta, 0)`` cancel for points near mu1, so the absolute
 error per point is about ``1e-16 (mu1 - mu2)^2 / sigma^2`` -- ``1e-15`` on the default scenario,
-far below any Monte-Carlo error. (At ``eta = 0`` exactly, a null set, the gradient of ``max``
-is taken as 1 rather than 1/2.)
+far below any Monte-Carlo error. (At ``eta = 0`` exactly, a null set, the symbolic gradient of
+``max`` is taken as 1 rather than 1/2.)
+
+**Two forms of one logp.** :func:`closed_form_logp` writes the graph out (the reference; and
+:func:`closed_form_mixture_dist`'s logp). The model's ``CustomDist`` uses :func:`fusable_logp`: the
+same graph as one op (:class:`models.pymc_fused.ClosedFormLogp`), so the per-point values (``pm.logp``,
+``log_likelihood``) are the closed form's, and the *sum* over the data is computed with its gradient
+in one pass of the EM kernel when the sampler compiles the model (:mod:`models.pymc_fused`,
+docs/methods.md §1.1).
 
 Random draws (prior and posterior predictive) come from :func:`mixture_dist`: ``z ~ Bernoulli(pi1)``
 then ``x | z ~ N(mu_z, sigma^2)``, the generative story of :func:`models.simulate.draw`, written as
