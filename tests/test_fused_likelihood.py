@@ -96,10 +96,10 @@ FD_POINTS = [*POINTS[:4], POINTS[4], ("eta0", CASES[1][1], MixtureParams(0.5, 0.
 @pytest.mark.parametrize(("name", "truth", "p"), FD_POINTS,
                          ids=["separated-0", "separated-1", "overlapping-0", "overlapping-1", "extreme-0", "eta0"])
 def test_fused_gradient_is_a_central_difference(name, truth, p):
-    """Each partial derivative equals the central difference (L(t + h) - L(t - h)) / 2h. Its error is the
-    truncation h^2 L'''/6, estimated by the difference from the step 2h (Richardson: D(2h) - D(h) is
-    3x the truncation of D(h)), plus rounding, 2 eps |L| / 2h per evaluation of L (|L| plus its
-    summation error, bounded by N eps |L|)."""
+    """Each partial derivative equals the central difference D(h) = (L(t + h) - L(t - h)) / 2h. Its error
+    is the truncation h^2 L'''/6, estimated by the difference from the step 2h (Richardson: D(2h) - D(h)
+    is 3x the truncation of D(h)), plus rounding: each L is a sum of N terms, off by at most
+    (N + 2) eps |L|, so D(h) by (N + 2) eps |L| / h and D(2h) by half that (the bound used is 2x)."""
     x = data_of(truth)
     theta = p.to_array()
     val, *grad = value_and_gradient(x, *theta)
