@@ -29,8 +29,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ..models.fused_pass import _BLOCK, _SHIFTER_BITS, _exp_neg_abs_compiled  # noqa: F401 - global of the compiled loop
 from ..models.params import MixtureParams
-from .kernel import _BLOCK, _SHIFTER_BITS, _exp_neg_abs_compiled  # noqa: F401 - global of the compiled loop
 
 
 def _info_loop(x, ell, mu1, mu2, sigma):

@@ -15,8 +15,15 @@ density of the dominant component, as in :func:`models.density.logpdf`.
 
 Precision: ``log N(x | mu2)`` and ``max(eta, 0)`` cancel for points near mu1, so the absolute
 error per point is about ``1e-16 (mu1 - mu2)^2 / sigma^2`` -- ``1e-15`` on the default scenario,
-far below any Monte-Carlo error. (At ``eta = 0`` exactly, a null set, the gradient of ``max``
-is taken as 1 rather than 1/2.)
+far below any Monte-Carlo error. (At ``eta = 0`` exactly, a null set, the symbolic gradient of
+``max`` is taken as 1 rather than 1/2.)
+
+**Two forms of one logp.** :func:`closed_form_logp` writes the graph out (the reference; and
+:func:`closed_form_mixture_dist`'s logp). The model's ``CustomDist`` uses :func:`fusable_logp`: the
+same graph as one op (:class:`models.pymc_fused.ClosedFormLogp`), so the per-point values (``pm.logp``,
+``log_likelihood``) are the closed form's, and the *sum* over the data is computed with its gradient
+in one pass of the EM kernel when the sampler compiles the model (:mod:`models.pymc_fused`,
+docs/methods.md §1.1).
 
 Random draws (prior and posterior predictive) come from :func:`mixture_dist`: ``z ~ Bernoulli(pi1)``
 then ``x | z ~ N(mu_z, sigma^2)``, the generative story of :func:`models.simulate.draw`, written as
@@ -27,31 +34,32 @@ numba backend can only call it in object mode, with a UserWarning on every predi
 
 from __future__ import annotations
 
-import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 from pymc.distributions.dist_math import check_parameters
 
-LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
+from .pymc_fused import ClosedFormLogp, closed_form_graph
+
+
+def _checked(logp, pi1, sigma):
+    # A scalar check, as PyMC's own distributions do: a per-point switch costs a share of every evaluation.
+    return check_parameters(logp, (pi1 > 0) & (pi1 < 1), sigma > 0, msg="0 < pi1 < 1, sigma > 0")
 
 
 def closed_form_logp(value, pi1, mu1, mu2, sigma):
-    """Per-point ``log p(x)`` of the mixture, ``log(1-pi1) + log N(x|mu2,sigma^2) + softplus(eta)``.
+    """Per-point ``log p(x)`` of the mixture (:func:`closed_form_graph`), written out in the graph.
 
     Parameters are PyTensor scalars (``value`` is the data vector); returns a tensor shaped like
     ``value``. Outside the parameter space (``pi1`` not in (0, 1), ``sigma <= 0``) PyMC's
     ``check_parameters`` applies, as for its own distributions (``-inf`` in a model's logp).
     """
-    s2 = sigma * sigma
-    eta = pt.log(pi1) - pt.log1p(-pi1) + (mu1 - mu2) * (value - 0.5 * (mu1 + mu2)) / s2
-    z2 = (value - mu2) / sigma
-    # softplus(eta) as max(eta, 0) + log1p(exp(-|eta|)): branch-free, so numba vectorises the loop;
-    # PyTensor's piecewise `softplus` op made logp + gradient slower (benchmarks/sampler_speed.py times it).
-    softplus = pt.maximum(eta, 0.0) + pt.log1p(pt.exp(-pt.abs(eta)))
-    logp = pt.log1p(-pi1) - 0.5 * z2 * z2 - pt.log(sigma) - LOG_SQRT_2PI + softplus
-    # A scalar check, as PyMC's own distributions do: a per-point switch costs a share of every evaluation.
-    return check_parameters(logp, (pi1 > 0) & (pi1 < 1), sigma > 0,
-                            msg="0 < pi1 < 1, sigma > 0")
+    return _checked(closed_form_graph(value, pi1, mu1, mu2, sigma), pi1, sigma)
+
+
+def fusable_logp(value, pi1, mu1, mu2, sigma):
+    """The same per-point ``log p(x)`` and check, as one :class:`ClosedFormLogp` op: the model's logp
+    summed over the data is then computed with its gradient in one pass (:mod:`models.pymc_fused`)."""
+    return _checked(ClosedFormLogp()(value, pi1, mu1, mu2, sigma), pi1, sigma)
 
 
 def mixture_dist(pi1, mu1, mu2, sigma, size):
@@ -61,12 +69,12 @@ def mixture_dist(pi1, mu1, mu2, sigma, size):
 
 
 def ClosedFormMixture(name: str, pi1, mu1, mu2, sigma, **kwargs):
-    """A ``pm.CustomDist`` with :func:`closed_form_logp` and draws from :func:`mixture_dist`.
+    """A ``pm.CustomDist`` with :func:`fusable_logp` and draws from :func:`mixture_dist`.
 
     All four parameters are scalars (pass ``mu[0]`` and ``mu[1]`` separately) so the observed vector
     broadcasts against them elementwise; ``kwargs`` go to ``pm.CustomDist`` (``observed``, ``dims``).
     """
-    return pm.CustomDist(name, pi1, mu1, mu2, sigma, dist=mixture_dist, logp=closed_form_logp, **kwargs)
+    return pm.CustomDist(name, pi1, mu1, mu2, sigma, dist=mixture_dist, logp=fusable_logp, **kwargs)
 
 
 def closed_form_mixture_dist(pi1, mu1, mu2, sigma, **kwargs):

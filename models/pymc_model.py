@@ -40,7 +40,9 @@ sigma)`` unchanged (:mod:`models.pymc_means`, docs/methods.md §7.4): on overlap
 the plain parametrisations made NUTS diverge.
 
 Two likelihood implementations of the same density: ``"closed"`` (the closed logistic form of
-docs/methods.md as a ``pm.CustomDist``, :mod:`models.pymc_likelihood`) and ``"mixture"``
+docs/methods.md as a ``pm.CustomDist``, :mod:`models.pymc_likelihood`; summed over the data, computed
+with its gradient in one pass of the EM kernel when nutpie compiles the model, :mod:`models.pymc_fused`)
+and ``"mixture"``
 (``pm.NormalMixture``, the readable reference). They agree to 1e-9 (tested).
 
 **Reproducibility.** Importing this module sets ``pytensor.config.numba__fastmath = False``.
@@ -49,12 +51,15 @@ fastmath, LLVM may reassociate and fuse floating-point operations across the fun
 and a function loaded from the cache cannot be inlined, so freshly compiled and cached code round
 differently and a chain's trajectory (chaotic in the last bit) depended on the state of the cache.
 IEEE arithmetic gives the same bits whichever way the code was put together (README,
-"Reproducibility").
+"Reproducibility"). The fused likelihood (:mod:`models.pymc_fused`) calls the EM kernel, a numba
+function compiled on its own with 'reassoc' for its sums only: its flags touch none of the caller's
+operations, and its loop has no constants for a caller to fold in, so it rounds the same inlined or
+not (cold and warm caches give the same draws: tests/test_reproducible.py).
 
 :func:`build_model` returns a :class:`MixtureModel`: the ``pm.Model``, its :class:`ModelSpec` and a
-cache for compiled samplers, so nothing is attached to PyMC's own object. This module and
-:mod:`models.pymc_likelihood` are the only modules of this package that import pymc; ``import
-emvb.models`` does not.
+cache for compiled samplers, so nothing is attached to PyMC's own object. This module,
+:mod:`models.pymc_likelihood`, :mod:`models.pymc_fused` and :mod:`models.pymc_means` are the only
+modules of this package that import pymc; ``import emvb.models`` does not.
 """
 
 from __future__ import annotations

@@ -210,13 +210,19 @@ def test_prior_predictive_runs_through_the_custom_dist(data):
 
 
 def test_closed_likelihood_uses_its_own_logp_not_the_inferred_one(data):
-    """The CustomDist's graph gives draws only: its logp is the log1p(exp) form, not a logsumexp."""
+    """The CustomDist's graph gives draws only: its logp is the log1p(exp) form, not a logsumexp.
+
+    The closed form is one op (models.pymc_fused.ClosedFormLogp) whose inner graph holds it: the
+    traversal descends into inner graphs."""
     from pytensor.graph.traversal import ancestors
+
+    def ops_of(outputs):
+        ops = [v.owner.op for v in ancestors(outputs) if v.owner]
+        return ops + [o for op in ops if hasattr(op, "fgraph") for o in ops_of(op.fgraph.outputs)]
 
     def op_names(lik):
         m = build_model(data, ordered=False, likelihood=lik).pymc
-        nodes = [v.owner.op for v in ancestors([m.logp(vars=[m["x"]])]) if v.owner]
-        return {type(getattr(op, "scalar_op", op)).__name__ for op in nodes}
+        return {type(getattr(op, "scalar_op", op)).__name__ for op in ops_of([m.logp(vars=[m["x"]])])}
 
     closed, mixture = op_names("closed"), op_names("mixture")
     assert "Log1p" in closed and "LogSumExp" not in closed
