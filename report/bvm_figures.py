@@ -26,6 +26,9 @@ Z_CLIP = 6.0
 INTERVAL_STYLE = {"wald_plain": ("C3", "-"), "wald": ("C1", "-"), "hdi": ("C0", "-"), "eti": ("C2", "-")}
 
 
+#: Font sizes (points) of axis labels and panel titles: large enough to be read when projected.
+LABEL_FONT, TITLE_FONT = 12, 13
+
 def n_colors(n_grid) -> list[str]:
     """One colour per n: a sequential palette, light for the smallest n, dark for the largest."""
     cmap = plt.get_cmap("viridis")
@@ -72,8 +75,9 @@ def standardized_figure(study, title: str = "") -> plt.Figure:
         ax.plot(grid, stats.norm.pdf(grid), color="black", ls="--", lw=1.6)
         ax.set_xlim(lo, hi)
         ax.set_ylim(bottom=0)
-        ax.set_xlabel(f"({name} - MLE) / SE", fontsize=10)
-        ax.set_title(name, fontsize=11)
+        ax.set_xlabel(f"({name} - MLE) / SE", fontsize=LABEL_FONT)
+        ax.set_ylabel("density" if name == PARAM_NAMES[0] else "", fontsize=LABEL_FONT)
+        ax.set_title(name, fontsize=TITLE_FONT)
     drawn = [pc.get_viz("dist", PARAM_NAMES[0], {"model": _label(n)}).get_color() for n in study.n_grid]
     handles = [Line2D([], [], color=c, lw=2) for c in drawn] + [Line2D([], [], color="black", ls="--", lw=1.6)]
     labels = [f"posterior, {_label(n)}" for n in study.n_grid] + ["N(0, 1): EM's normal approximation"]
@@ -105,7 +109,8 @@ def grid_figure(study, title: str = "") -> plt.Figure:
             if truth is not None:
                 ax.axvline(truth[name], color="0.4", lw=1.2, ls=":")
             ax.set_ylim(bottom=0)
-            ax.set_title(f"{name}, {_label(p.n)}", fontsize=10)
+            ax.set_ylabel("density" if name == PARAM_NAMES[0] else "", fontsize=LABEL_FONT)
+            ax.set_title(f"{name}, {_label(p.n)}", fontsize=LABEL_FONT)
     drawn = pc.get_viz("dist", PARAM_NAMES[0], {"model": _label(study.n_grid[-1])}).get_color()
     handles = [Line2D([], [], color=drawn, lw=2), Line2D([], [], color="black", ls="--", lw=1.3),
                Line2D([], [], color=COLORS["em"], lw=1.2), Line2D([], [], color="0.4", ls=":", lw=1.2)]
@@ -143,9 +148,10 @@ def intervals_figure(study, title: str = "") -> plt.Figure:
             ax.axvline(v, color="0.75", lw=1, ls="--", zorder=0)
         ax.axvline(0, color="black", lw=1, zorder=0)
         ax.set_xlim(-Z_CLIP - 0.3, Z_CLIP + 0.3)
-        ax.set_xlabel("(bound - MLE) / SE", fontsize=10)
-        ax.set_title(name, fontsize=11)
+        ax.set_xlabel("(bound - MLE) / SE", fontsize=LABEL_FONT)
+        ax.set_title(name, fontsize=TITLE_FONT)
     axes[0].set_yticks(range(len(study.n_grid)), [_label(n) for n in study.n_grid])
+    axes[0].set_ylabel("sample size", fontsize=LABEL_FONT)
     axes[0].set_ylim(len(study.n_grid) - 0.4, -0.6)  # smallest n on top
     handles = [Line2D([], [], color=INTERVAL_STYLE[k][0], lw=3) for k in kinds]
     handles += [Line2D([], [], color="0.5", lw=4, alpha=0.6), Line2D([], [], color="black", lw=1),

@@ -25,8 +25,8 @@ FIGURES = {
 FAULTY_COLOR, CORRECT_COLOR, TRUTH_COLOR = "#d62728", "#1f77b4", "black"
 DATA_COLOR = "#bbbbbb"
 #: Style of every figure, applied only while it is drawn and saved (the PNG's dpi is ``figure.dpi``).
-RC = {"font.size": 10, "axes.titlesize": 11, "figure.dpi": 110}
-LEGEND_FONT = 9
+RC = {"font.size": 12, "axes.titlesize": 13, "figure.dpi": 85}  # widest figure 15 in = 1,275 px: fits a 1,280-px screen
+LEGEND_FONT = 11
 #: Heights drawn as points in pitfall 1 (a) (more hide the curve they sit on).
 SCATTER_POINTS = 400
 #: Clip of the log-likelihood gap in pitfall 3 (b): a converged correct run's gap reaches rounding level.

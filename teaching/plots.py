@@ -205,3 +205,23 @@ def trace_changes(traces: dict, title: str, *, marks=None):
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def mean_pairs(posteriors: dict, chains: int):
+    """One panel per posterior (``{title: DataTree}``): every draw's ``(mu[1], mu[2])``, one colour per
+    chain, and the diagonal ``mu[1] = mu[2]`` that separates the two labellings; one legend below."""
+    fig, axes = plt.subplots(1, len(posteriors), figsize=(MAX_WIDTH, 6.8), squeeze=False)
+    for ax, (title, post) in zip(axes[0], posteriors.items(), strict=True):
+        q = post["posterior"]
+        for c in q["chain"].values:
+            ax.plot(q["mu"].sel(chain=c, component=1), q["mu"].sel(chain=c, component=2), ".", ms=2, alpha=0.4,
+                    label=f"chain {c}")
+        lo, hi = float(q["mu"].min()), float(q["mu"].max())
+        ax.plot([lo, hi], [lo, hi], color="black", lw=1, ls="--", label="mu[1] = mu[2]")
+        ax.set(xlabel="mu[1]", ylabel="mu[2]", title=f"Posterior draws, {title}")
+        ax.set_aspect("equal", adjustable="datalim")
+    # One legend under the panels: inside either it would hide draws.
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="lower center", ncol=chains + 1, markerscale=4,
+               frameon=False)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    return fig

@@ -55,3 +55,23 @@ def test_trace_changes_marks_each_decrease():
     marked = [line for line in ax.get_lines() if line.get_marker() == "v"]
     assert len(marked) == 1 and list(marked[0].get_xdata()) == [2, 4]
     np.testing.assert_allclose(marked[0].get_ydata(), [0.5, 0.2])
+
+
+def test_mean_pairs_labels_both_axes_and_names_every_chain_and_the_diagonal():
+    fig = plots.mean_pairs({"a": _tree(chains=2), "b": _tree(chains=2, seed=1)}, chains=2)
+    assert len(fig.axes) == 2 and all(ax.get_xlabel() == "mu[1]" and ax.get_ylabel() == "mu[2]" for ax in fig.axes)
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == ["chain 0", "chain 1", "mu[1] = mu[2]"]
+    assert fig.get_figwidth() * plots.DPI <= 1240
+    # every draw is drawn: 2 chains x 50 draws per panel
+    assert sum(len(line.get_xdata()) for line in fig.axes[0].get_lines()[:2]) == 100
+
+
+def test_bvm_and_bug_hunt_figures_are_lettered_to_be_projected():
+    """The figures notebooks 2 and 4 take from the reports' modules: fonts >= 12 pt (legends >= 11),
+    widest at most 1,280 pixels at the dpi they are drawn with."""
+    from emvb.report import bvm_figures
+    from emvb.teaching import figures
+
+    assert min(bvm_figures.LABEL_FONT, bvm_figures.TITLE_FONT, figures.RC["font.size"]) >= 12
+    assert figures.LEGEND_FONT >= 11 and 15 * figures.RC["figure.dpi"] <= 1280
