@@ -63,9 +63,9 @@ reports: $(STAMP)
 
 studies: $(STAMP)
 	$(EMVB) study --scenario separated --n 50,200,1000,10000 --replicates 200,200,200,100 --em-replicates 10000 \
-	    --models ordered,unordered --sbc 500 --seed 2026 --quiet --out studies/separated
+	    --models ordered,unordered --sbc 500 --seed 2026 --quiet --force --out studies/separated
 	$(EMVB) study --scenario overlap --n 50,200,1000,10000 --replicates 200,200,200,50 --em-replicates 10000 \
-	    --models ordered,unordered --sbc 500 --seed 2026 --quiet --out studies/overlap
+	    --models ordered,unordered --sbc 500 --seed 2026 --quiet --force --out studies/overlap
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -137,8 +137,13 @@ def bias_findings(acc: pd.DataFrame, truth: dict | None) -> list[str]:
     return out
 
 
-def _share(v: float, se: float) -> str:
-    return f"{100 * v:.1f}% ± {100 * se:.1f}%"
+def share_text(v: float, se: float, replicates: int) -> str:
+    """A share with its Monte-Carlo error, ``4.5% ± 1.5%``; at 0 or 1, where that error is 0 and says
+    nothing, the Wilson interval at :data:`MC_ERRORS` errors instead, ``0.0% [0.0%, 4.3%]``."""
+    if se > 0:
+        return f"{100 * v:.1f}% ± {100 * se:.1f}%"
+    lo, hi = wilson(v, replicates)
+    return f"{100 * v:.1f}% [{100 * float(lo):.1f}%, {100 * float(hi):.1f}%]"
 
 
 def optima_findings(opt: pd.DataFrame, n_init: int) -> list[str]:
@@ -154,9 +159,10 @@ def optima_findings(opt: pd.DataFrame, n_init: int) -> list[str]:
                  f"all but at most {100 * worst:.1f}% of replicates at every N")
     else:
         first = ("EM's usual single start (the 2-means split) missed the best optimum found by the other starts in "
-                 + ", ".join(f"{_share(r.first_start_missed, r.first_start_missed_mc_se)} (N={r.n})"
-                             for r in opt.itertuples()) + " of replicates")
-    local = ", ".join(f"{_share(r.local_optima, r.local_optima_mc_se)} (N={r.n})" for r in opt.itertuples())
+                 + ", ".join(f"{share_text(r.first_start_missed, r.first_start_missed_mc_se, r.replicates)} "
+                             f"(N={r.n})" for r in opt.itertuples()) + " of replicates")
+    local = ", ".join(f"{share_text(r.local_optima, r.local_optima_mc_se, r.replicates)} (N={r.n})"
+                      for r in opt.itertuples())
     ridge = ", ".join(f"{r.ridge_stops:.2f} ± {r.ridge_stops_mc_se:.2f} (N={r.n})" for r in opt.itertuples())
     return [first + f". Some start ended at another strict local maximum in {local} of replicates. On average "
             f"{ridge} of the {n_init} starts stopped on the one-normal ridge mu1 ~ mu2 (a saddle, not a maximum). "
@@ -171,7 +177,7 @@ def switching_findings(sw: pd.DataFrame) -> list[str]:
 
     def cell(r) -> str:
         found = r.between_chains + r.within_chain
-        notes = [f"{_share(r.switching, r.switching_mc_se)}: {r.between_chains} between chains, "
+        notes = [f"{share_text(r.switching, r.switching_mc_se, r.replicates)}: {r.between_chains} between chains, "
                  f"{r.within_chain} within"] if found else []
         if r.ambiguous or r.chains_disagree:
             notes.append(f"{r.ambiguous} ambiguous, {r.chains_disagree} with chains that disagree")

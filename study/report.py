@@ -89,7 +89,7 @@ def _cell(r, c) -> str:
     if c in _COUNTS:
         return str(int(v))
     if c in _RATES:
-        return f"{100 * v:.1f}% ± {100 * r[c + '_mc_se']:.1f}%"
+        return F.share_text(v, r[c + "_mc_se"], r["replicates"])
     return F.pm(v, r[c + "_mc_se"]) if c + "_mc_se" in r else fmt_number(v, 3)
 
 
@@ -116,8 +116,8 @@ def failure_reasons(reps: pd.DataFrame) -> str:
 
 def sbc_table(sbc) -> str:
     return md_table(["param", "verdict", "largest excursion outside the band", "replicates", "ranked draws"],
-                    [[t.param, "uniform" if t.uniform else "NOT uniform", fmt_number(t.worst, 3), str(t.replicates),
-                      str(t.rank_draws)] for t in sbc.tests])
+                    [[t.param, "uniformity not rejected" if t.uniform else "NOT uniform", fmt_number(t.worst, 3),
+                      str(t.replicates), str(t.rank_draws)] for t in sbc.tests])
 
 
 def render(settings, t: Tables, sbc, *, command: str = "", figures: dict | None = None) -> str:

@@ -230,3 +230,13 @@ def test_coverage_findings_say_not_rejected_with_the_wilson_interval_and_the_sur
         lo, hi = A.wilson(r.coverage, r.replicates)
         assert not lo <= 0.95 <= hi and F.wilson_cell(r) in em
     assert "± 0" not in em + ordered
+
+
+def test_a_share_of_0_or_1_is_given_with_its_wilson_interval_not_plus_minus_0():
+    """At 0 of R the Monte-Carlo error sqrt(p (1 - p) / R) is 0 and says nothing; the Wilson interval at 3
+    errors runs from 0 to 9 / (R + 9) (its upper end at p = 0); inside (0, 1) the error is given."""
+    from emvb.study.findings import share_text
+
+    assert share_text(0.0, 0.0, 200) == f"0.0% [0.0%, {100 * 9 / 209:.1f}%]"
+    assert share_text(1.0, 0.0, 20) == f"100.0% [{100 * 20 / 29:.1f}%, 100.0%]"
+    assert share_text(0.045, 0.015, 200) == "4.5% ± 1.5%"
