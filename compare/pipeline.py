@@ -102,16 +102,25 @@ def run_comparison(data: Dataset, settings: Settings = DEFAULTS, stages: Stages 
     model's chains in both labellings on purpose). Priors: ``settings.priors`` (default: weakly
     informative, scales computed from the data, which the report says).
     """
+    from ..sampling.fits import fit_both
+
+    stages = stages or Stages(quiet=True)
+    with Bootstrap(data.values, settings) as boot:  # its replicates run while the models compile and sample
+        fits = fit_both(data, settings, stage=stages.stage, after_em=boot.start)
+        return _compared(data, settings, stages, fits, boot)
+
+
+def _compared(data: Dataset, settings: Settings, stages: Stages, fits, boot: Bootstrap) -> Comparison:
+    """The comparison's steps after both fits (:func:`run_comparison`)."""
     from .. import em
+    from ..adequacy import posterior_predictive_check
     from ..labels.diagnose import diagnose_labels
+    from ..labels.draws import draws_of
     from ..labels.inputs import prepare
     from ..labels.relabel import METHODS, relabel_all
-    from ..sampling.fits import fit_both
     from .convergence import chain_checks
     from .table import compare_fits
 
-    stages = stages or Stages(quiet=True)
-    fits = fit_both(data, settings, stage=stages.stage)
     fit, (unordered, ordered) = fits.em, (fits.posteriors[k] for k in ("unordered", "ordered"))
     plain = em.fit(data, init=fit.runs.starts[fit.runs.best].init, n_init=1, accelerate=False, seed=settings.seed)
     stages.note(f"MLE {fit.params}; {fit.n_iter} iterations: {fit.reason}")
@@ -122,7 +131,8 @@ def run_comparison(data: Dataset, settings: Settings = DEFAULTS, stages: Stages 
     with stages.stage("relabelling: " + ", ".join(METHODS), "relabel"):
         labels = LabelFacts.of(unordered, fit, diagnosis, relabel_all(unordered, em_result=fit, inputs=inputs))
     with stages.stage(f"model adequacy: bootstrap tests (B = {settings.n_boot}), posterior predictive", "adequacy"):
-        adequacy = check_adequacy(data.values, fit, ordered, settings)
+        ppc = posterior_predictive_check(data.values, draws_of(ordered).stack(), seed=settings.seed)
+        adequacy = replace(boot.result(), ppc=ppc)
     with stages.stage("comparison table (ArviZ summaries beside EM)", "table"):
         table = compare_fits(fit, variants(unordered, labels.relabelled, ordered), truth=data.truth,
                              ci_prob=settings.ci_prob)
@@ -130,6 +140,34 @@ def run_comparison(data: Dataset, settings: Settings = DEFAULTS, stages: Stages 
     return Comparison(data=data, settings=settings, em=fit, em_plain=plain, priors=fits.priors, unordered=unordered,
                       ordered=ordered, labels=labels, adequacy=adequacy, table=table, checks=checks,
                       timings=stages.timings)
+
+
+class Bootstrap:
+    """The three bootstrap checks of the MLE (:func:`adequacy.assess`) in a second process, started
+    (:meth:`start`) as soon as EM is done, so they run while this process compiles and samples the
+    models (:mod:`compare.alongside`); the same numbers as run in line. Leaving the ``with`` block ends
+    that process, so an error or Ctrl-C here does not wait for it."""
+
+    def __init__(self, x, settings: Settings):
+        self._x, self._settings, self._running = x, settings, None
+
+    def start(self, fit) -> None:
+        from ..adequacy import assess
+        from .alongside import start
+
+        s = self._settings
+        self._running = start(assess, self._x, fit, n_boot=s.n_boot, seed=s.seed)
+
+    def result(self):
+        """The checks (waits for them), as :func:`adequacy.assess` returns them."""
+        return self._running.result()
+
+    def __enter__(self) -> Bootstrap:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._running is not None:
+            self._running.stop()
 
 
 def check_adequacy(x, fit, ordered, settings: Settings):

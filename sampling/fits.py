@@ -59,12 +59,16 @@ def sample_posterior(data: Dataset, settings: Settings, *, ordered: bool, priors
                   sampler=settings.sampler, init=settings.init, start=start, **options)
 
 
-def fit_both(data: Dataset, settings: Settings, *, models=MODELS, stage=_no_stage) -> Fits:
+def fit_both(data: Dataset, settings: Settings, *, models=MODELS, stage=_no_stage, after_em=None) -> Fits:
     """EM on ``data``, then each of ``models`` sampled under one prior, chains started as ``settings.init``
-    says from the EM estimate. ``stage(label, key)``: a context manager around each step (the progress display)."""
+    says from the EM estimate. ``stage(label, key)``: a context manager around each step (the progress display);
+    ``after_em(fit)``, if given, is called with the EM fit before sampling (``emvb run`` starts its bootstrap
+    tests there, to run while the models compile)."""
     priors = settings.priors_for(data.values)
     with stage(f"EM: {settings.n_init} starts, SQUAREM, Louis SEs", "em"):
         fit = fit_em(data, settings)
+    if after_em is not None:
+        after_em(fit)
     posteriors = {}
     for name in models:
         what = f"unordered model (starts: {settings.init})" if name == "unordered" else "ordered model (mu1 < mu2)"

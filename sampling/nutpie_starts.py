@@ -31,6 +31,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..models.errors import ParamError
+from .nutpie_compile import compile_model
 
 #: Cache keys in :attr:`models.pymc_model.MixtureModel.compiled`: the compiled nutpie model (with the
 #: result of the layout check) and the compiled start flattening.
@@ -81,6 +82,11 @@ def start_flattener(model) -> Callable[[dict], np.ndarray]:
 def _compile(model, start: dict):
     import nutpie
 
+    cm = compile_model(model, start)
+    if cm is not None:
+        return cm
+    warnings.warn("nutpie's compile internals are not what emvb knows; compiling through nutpie's public call "
+                  "(same draws, several seconds slower)", NutpieFallbackWarning, stacklevel=4)
     return nutpie.compile_pymc_model(model, initial_points=start, jitter_rvs=set())
 
 
