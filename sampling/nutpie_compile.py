@@ -7,12 +7,13 @@ caches on disk (~1.5 s a model when cached); nutpie writes a C-callable wrapper 
 wrappers cost the rest, and numba cannot cache them across processes (they call the PyTensor
 functions, which are objects of this process): reading the containers through a ``literal_unroll``
 (~4 s a model) and a slice assignment ``out[...] = grad``, whose shape-mismatch error message makes
-numba compile its string formatting once per process (~4.5 s). Measured: ``benchmarks/compile_speed.py``.
+numba compile its string formatting once per process (~4.5 s).
 
 :func:`compile_model` does the same three steps with nutpie's own functions for the first and the
 last and its own wrapper in between, specialised to the model's containers (all one-dimensional
 float64 arrays here) and copying with loops: the same compiled PyTensor functions, so the same log
-density, gradient and draws, bit for bit (tested).
+density, gradient and draws, bit for bit (tests/test_nutpie_compile.py). ~2-4 s a model instead of
+7-17 s (``benchmarks/run_speed.py``).
 
 This leans on nutpie internals that are not public API: ``nutpie.compile_pymc._make_functions``,
 ``make_user_data``, ``_prepare_dims_and_coords`` and ``CompiledPyMCModel`` with its ``user_data``
@@ -26,31 +27,32 @@ from __future__ import annotations
 
 import numpy as np
 
-#: The C signatures nutpie's sampler calls (``nutpie.compile_pymc``) and the codes it understands:
-#: 0 ok, -1 wrong dimension, 1 (logp) / -2 (expand) an exception, 3 a non-finite gradient, 4 a
-#: non-finite log density.
+#: The C functions nutpie's sampler calls (signatures and return codes as ``nutpie.compile_pymc``'s: 0 ok,
+#: -1 wrong dimension, 3 a non-finite gradient, 4 a non-finite log density). nutpie's own wrap the call in
+#: ``try``/``except`` (return 1 or -2); numba's exception handling costs ~1.3 s of compile a model, and
+#: PyTensor's compiled log density of these models raises nothing (it returns -inf outside the support),
+#: so these do without: the outputs are set to NaN first, so that should a call ever raise, numba reports
+#: it on stderr and the sampler sees NaN (or an error code), never a stale value.
 _LOGP_TEMPLATE = """
 def logp(dim, x_, out_, logp_, user_data_):
     if dim != n_dim:
         return -1
-    try:
-        words = numba.carray(user_data_, (n_words,), np.uint64)
+    words = numba.carray(user_data_, (n_words,), np.uint64)
 {arrays}
-        x = numba.carray(x_, (n_dim,))
-        out = numba.carray(out_, (n_dim,))
-        value = numba.carray(logp_, (1,))
-        logp_val, grad = inner(x{args})
-        value[0] = logp_val
-        finite = True
-        for i in range(n_dim):
-            out[i] = grad[i]
-            finite = finite and np.isfinite(grad[i])
-        if not finite:
-            return 3
-        if not np.isfinite(logp_val):
-            return 4
-    except Exception:
-        return 1
+    x = numba.carray(x_, (n_dim,))
+    out = numba.carray(out_, (n_dim,))
+    value = numba.carray(logp_, (1,))
+    value[0] = np.nan
+    logp_val, grad = inner(x{args})
+    value[0] = logp_val
+    finite = True
+    for i in range(n_dim):
+        out[i] = grad[i]
+        finite = finite and np.isfinite(grad[i])
+    if not finite:
+        return 3
+    if not np.isfinite(logp_val):
+        return 4
     return 0
 """
 
@@ -58,20 +60,19 @@ _EXPAND_TEMPLATE = """
 def expand(dim, expanded, x_, out_, user_data_):
     if dim != n_dim or expanded != n_expanded:
         return -1
-    try:
-        words = numba.carray(user_data_, (n_words,), np.uint64)
+    words = numba.carray(user_data_, (n_words,), np.uint64)
 {arrays}
-        x = numba.carray(x_, (n_dim,))
-        out = numba.carray(out_, (n_expanded,))
-        (values,) = inner(x{args})
-        for i in range(n_expanded):
-            out[i] = values[i]
-    except Exception:
-        return -2
+    x = numba.carray(x_, (n_dim,))
+    out = numba.carray(out_, (n_expanded,))
+    for i in range(n_expanded):
+        out[i] = np.nan
+    (values,) = inner(x{args})
+    for i in range(n_expanded):
+        out[i] = values[i]
     return 0
 """
 
-_ARRAY = "        a{k} = numba.carray(as_pointer(words[{data}]), (int(words[{size}]),), np.float64)"
+_ARRAY = "    a{k} = numba.carray(as_pointer(words[{data}]), (int(words[{size}]),), np.float64)"
 
 
 def _as_pointer():
@@ -106,7 +107,7 @@ def _wrapper(template: str, name: str, inner, keys: list[str], record: np.dtype,
 
     lines = [_ARRAY.format(k=k, data=_word(record, ("shared", "data", key)),
                            size=_word(record, ("shared", "size", key))) for k, key in enumerate(keys)]
-    source = template.format(arrays="\n".join(lines) or "        pass",
+    source = template.format(arrays="\n".join(lines) or "    pass",
                              args="".join(f", a{k}" for k in range(len(keys))))
     # numba needs the number of containers at compile time; a function written for them keeps one
     # template for any number.

@@ -1,4 +1,5 @@
-"""nutpie with per-chain start points: the one place emvb leans on nutpie's internals.
+"""nutpie with per-chain start points: one of the two places emvb leans on nutpie's internals (the other,
+:mod:`sampling.nutpie_compile`, compiles the model).
 
 nutpie takes one initial point per compiled model (the public ``nutpie.compile_pymc_model(model,
 initial_points=...)``; ``pm.sample`` refuses per-chain ``initvals`` with nutpie), and compiling
