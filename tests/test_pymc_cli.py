@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import run_cli_many
 
 from emvb.files.datafile import load_data, save_dataset
 from emvb.models import DEFAULT_TRUTH, simulate
@@ -15,31 +16,54 @@ def data_file(tmp_path_factory):
     return path
 
 
-@pytest.mark.parametrize("extra, match", [
+BAD_ARGUMENTS = [
     (["--chains", "0"], "--chains: must be >= 1"),
     (["--sampler", "metropolis"], "invalid choice: 'metropolis'"),
     (["--model", "sorted"], "invalid choice: 'sorted'"),
     (["--init", "advi"], "invalid choice: 'advi'"),
     (["--tune", "-3"], "--tune: must be >= 0"),
     (["--mass-matrix", "full"], "invalid choice: 'full'"),
-])
-def test_bad_arguments_exit_2_with_one_line(cli, data_file, tmp_path, extra, match):
-    args = ["sample", "--data", data_file, "--model", "ordered", "--out", tmp_path / "p.nc"]
-    # A later duplicate option overrides the earlier one in argparse: the bad value wins.
-    r = cli(*args, *extra)
-    assert r.returncode == 2
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and match in lines[0], r.stderr
-    assert not (tmp_path / "p.nc").exists()
+]
 
 
-def test_missing_data_file_and_existing_output_are_one_line_errors(cli, data_file, tmp_path):
-    out = tmp_path / "p.nc"
-    r = cli("sample", "--data", tmp_path / "nope.csv", "--model", "ordered", "--out", out)
-    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "no such file" in r.stderr
+@pytest.fixture(scope="module")
+def refusals(data_file, tmp_path_factory):
+    """Every refusal of this module run one after the other in ONE fresh interpreter (conftest.run_cli_many:
+    a new interpreter per refusal costs seconds apiece): each bad argument with its own ``--out``, then a
+    missing data file, then an existing output ("keep me"). Returns ``{case: (out path, result)}``."""
+    root = tmp_path_factory.mktemp("refusals")
+    cases = {}
+    for i, (extra, _) in enumerate(BAD_ARGUMENTS):
+        out = root / f"bad{i}" / "p.nc"
+        out.parent.mkdir()
+        # A later duplicate option overrides the earlier one in argparse: the bad value wins.
+        cases[tuple(extra)] = (out, ["sample", "--data", data_file, "--model", "ordered", "--out", out, *extra])
+    (root / "missing").mkdir()
+    out = root / "missing" / "p.nc"
+    cases["missing"] = (out, ["sample", "--data", root / "missing" / "nope.csv", "--model", "ordered", "--out", out])
+    (root / "existing").mkdir()
+    out = root / "existing" / "p.nc"
     out.write_text("keep me")
-    r = cli("sample", "--data", data_file, "--model", "ordered", "--out", out)
-    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "--force" in r.stderr
+    cases["existing"] = (out, ["sample", "--data", data_file, "--model", "ordered", "--out", out])
+    results = run_cli_many([argv for _, argv in cases.values()])
+    return {key: (out, r) for (key, (out, _)), r in zip(cases.items(), results, strict=True)}
+
+
+@pytest.mark.parametrize("extra, match", BAD_ARGUMENTS)
+def test_bad_arguments_exit_2_with_one_line(refusals, extra, match):
+    out, r = refusals[tuple(extra)]
+    assert r["code"] == 2
+    lines = r["stderr"].strip().splitlines()
+    assert len(lines) == 1 and match in lines[0], r["stderr"]
+    assert not out.exists()
+
+
+def test_missing_data_file_and_existing_output_are_one_line_errors(refusals):
+    out, r = refusals["missing"]
+    assert r["code"] == 2 and len(r["stderr"].strip().splitlines()) == 1 and "no such file" in r["stderr"]
+    assert not out.exists()
+    out, r = refusals["existing"]
+    assert r["code"] == 2 and len(r["stderr"].strip().splitlines()) == 1 and "--force" in r["stderr"]
     assert out.read_text() == "keep me"
 
 
