@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+from conftest import run_cli_many
 
 from emvb import em
 from emvb.compare.validate import distance_to, mahalanobis, swap_cov, validate
@@ -78,19 +79,33 @@ def test_swap_cov_matches_the_swapped_fit(mle):
     assert d < 1e-6 and lab == "swapped"
 
 
-@pytest.mark.parametrize("args, message", [
+BAD_ESTIMATES = [
     (["--estimate", "1.2,5,15,2"], "pi1 must be in (0, 1)"),
     (["--estimate", "0.3,5,15,0"], "sigma must be > 0"),
     (["--estimate", "0.3,5,15"], "expected 4"),
-])
-def test_bad_estimate_exit_2(cli, data_file, args, message):
-    r = cli("validate", "--data", data_file, *args)
-    assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1
+]
 
 
-def test_missing_data_exit_2(cli, tmp_path):
-    r = cli("validate", "--data", tmp_path / "nope.csv", "--estimate", BUG_HUNT)
-    assert r.returncode == 2 and "nope.csv: no such file" in r.stderr and "Traceback" not in r.stderr
+@pytest.fixture(scope="module")
+def refusals(data_file):
+    """The bad estimates, then a missing data file, one after the other in ONE fresh interpreter
+    (conftest.run_cli_many: a new interpreter per refusal costs seconds apiece)."""
+    argvs = [["validate", "--data", data_file, *args] for args, _ in BAD_ESTIMATES]
+    argvs.append(["validate", "--data", data_file.parent / "nope.csv", "--estimate", BUG_HUNT])
+    results = run_cli_many(argvs)
+    cases = {tuple(args): r for (args, _), r in zip(BAD_ESTIMATES, results[:-1], strict=True)}
+    return cases | {"missing": results[-1]}
+
+
+@pytest.mark.parametrize("args, message", BAD_ESTIMATES)
+def test_bad_estimate_exit_2(refusals, args, message):
+    r = refusals[tuple(args)]
+    assert r["code"] == 2 and message in r["stderr"] and len(r["stderr"].strip().splitlines()) == 1
+
+
+def test_missing_data_exit_2(refusals):
+    r = refusals["missing"]
+    assert r["code"] == 2 and "nope.csv: no such file" in r["stderr"] and "Traceback" not in r["stderr"]
 
 
 def test_local_max_and_ridge_saddle_are_told_apart(cli, tmp_path):
