@@ -126,16 +126,19 @@ def test_local_max_and_ridge_saddle_are_told_apart(cli, tmp_path):
         assert (got_code, out["verdict"]) == (code, verdict), out["reasons"]
 
 
-def test_bayes_places_the_mle_centrally_and_the_bug_hunt_outside(cli, data_file, mle):
+def test_bayes_places_the_mle_centrally_and_the_bug_hunt_outside(data_file, mle):
     # Bernstein-von Mises (separated components, n = 2000): the MLE sits near the posterior's
     # centre, so each marginal quantile is far from 0 and 1 and many draws lie farther out.
+    # Both commands in one fresh interpreter (conftest.run_cli_many): PyMC is imported once, not twice.
     est = ",".join(repr(v) for v in mle.params.to_array().tolist())
-    code, out = _json(cli, "--data", data_file, "--estimate", est, "--bayes", "--seed", 1)
+    runs = run_cli_many([["validate", "--data", data_file, "--estimate", e, "--bayes", "--seed", 1, "--n-boot", 0,
+                          "--json"] for e in (est, BUG_HUNT)])
+    assert all("Traceback" not in r["stderr"] for r in runs)
+    (code, out), (bug_code, bug) = [(r["code"], json.loads(r["stdout"].strip().splitlines()[-1])) for r in runs]
     assert code == 0 and out["bayes"]["draws"] == 4000
     assert all(0.1 < q < 0.9 for q in out["bayes"]["quantiles"].values()), out["bayes"]
     assert out["bayes"]["tail_probability"] > 0.2 and out["bayes"]["mahalanobis"] < 2.0
-    code, out = _json(cli, "--data", data_file, "--estimate", BUG_HUNT, "--bayes", "--seed", 1)
-    assert code == 1 and out["bayes"]["tail_probability"] == 0.0 and out["bayes"]["mahalanobis"] > 100
+    assert bug_code == 1 and bug["bayes"]["tail_probability"] == 0.0 and bug["bayes"]["mahalanobis"] > 100
 
 
 def test_the_tests_that_fail_are_named(cli, tmp_path):
