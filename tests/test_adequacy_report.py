@@ -137,7 +137,7 @@ def refusals(files):
         if "--data" not in args:
             args = ("--data", str(files["default"]), *args)
         argvs.append(["check", *args])
-    return dict(zip(REFUSED, run_cli_many(argvs), strict=True))
+    return dict(zip(REFUSED, run_cli_many(argvs, silent=True), strict=True))
 
 
 @pytest.mark.parametrize("args", REFUSED)

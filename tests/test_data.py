@@ -110,7 +110,7 @@ def refusals(tmp_path_factory):
     for truth, _ in BAD_TRUTHS:
         folder = tmp_path_factory.mktemp("truth")
         cases[("simulate", truth)] = (folder, ["simulate", "--truth", truth, "--out", folder / "x.csv"])
-    results = run_cli_many([argv for _, argv in cases.values()])
+    results = run_cli_many([argv for _, argv in cases.values()], silent=True)
     return {key: (folder, r) for (key, (folder, _)), r in zip(cases.items(), results, strict=True)}
 
 

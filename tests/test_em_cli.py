@@ -72,7 +72,7 @@ def refusals(tmp_path_factory):
             path.write_text(content)
         argvs.append(["em", "--data", path])
     argvs.append(["em", "--data", "x.csv", "--n-init", "0"])
-    return run_cli_many(argvs)
+    return run_cli_many(argvs, silent=True)
 
 
 @pytest.mark.parametrize("case", range(len(BAD_DATA)), ids=[n for _, n in BAD_DATA])

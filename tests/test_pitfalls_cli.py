@@ -30,7 +30,7 @@ def test_pitfalls_cli_writes_refuses_and_forces(cli, tmp_path):
 
 def test_pitfalls_cli_rejects_bad_options(tmp_path):
     small, seed = run_cli_many([["pitfalls", "--n", "50", "--out", tmp_path / "p"],
-                                ["pitfalls", "--seed", "-1", "--out", tmp_path / "p"]])
+                                ["pitfalls", "--seed", "-1", "--out", tmp_path / "p"]], silent=True)
     assert small["code"] == 2 and "at least 100" in small["stderr"] and "Traceback" not in small["stderr"]
     assert seed["code"] == 2 and "must be >= 0" in seed["stderr"]
     assert not (tmp_path / "p").exists()

@@ -45,7 +45,7 @@ def refusals(data_file, tmp_path_factory):
     out = root / "existing" / "p.nc"
     out.write_text("keep me")
     cases["existing"] = (out, ["sample", "--data", data_file, "--model", "ordered", "--out", out])
-    results = run_cli_many([argv for _, argv in cases.values()])
+    results = run_cli_many([argv for _, argv in cases.values()], silent=True)
     return {key: (out, r) for (key, (out, _)), r in zip(cases.items(), results, strict=True)}
 
 
@@ -78,7 +78,7 @@ def samples(data_file, tmp_path_factory):
         cases[model] = ["--model", model, "--chains", "2", "--draws", "100", "--tune", "10", "--seed", "3"]
     folders = {case: tmp_path_factory.mktemp(case) for case in cases}
     results = run_cli_many([["sample", "--data", data_file, *args, "--out", folders[case] / "post.nc"]
-                            for case, args in cases.items()])
+                            for case, args in cases.items()], silent=True)
     return {case: (folders[case], r) for case, r in zip(cases, results, strict=True)}
 
 

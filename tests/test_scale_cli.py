@@ -44,7 +44,7 @@ def runs(files):
     """Every command above, one after the other in ONE fresh interpreter (conftest.run_cli_many: a new
     interpreter per command costs seconds apiece), with the data names replaced by the files."""
     argvs = [[str(files[a]) if a in files else a for a in argv] for argv in COMMANDS.values()]
-    return dict(zip(COMMANDS, run_cli_many(argvs), strict=True))
+    return dict(zip(COMMANDS, run_cli_many(argvs, silent=True), strict=True))  # as each alone: no other stderr
 
 
 @pytest.mark.parametrize("name, a", [("big", 1e299), ("tiny", 1e-300)])

@@ -249,7 +249,7 @@ def refusals(tmp_path_factory):
     interpreter per refusal costs seconds apiece), each with its own ``--out``."""
     outs = [tmp_path_factory.mktemp("bad") / "study" for _ in BAD_ARGUMENTS]
     results = run_cli_many([["study", "--em-only", "--quiet", "--out", out, *args]
-                            for out, (args, _) in zip(outs, BAD_ARGUMENTS, strict=True)])
+                            for out, (args, _) in zip(outs, BAD_ARGUMENTS, strict=True)], silent=True)
     return {tuple(args): (out, r) for out, (args, _), r in zip(outs, BAD_ARGUMENTS, results, strict=True)}
 
 

@@ -92,7 +92,7 @@ def refusals(data_file):
     (conftest.run_cli_many: a new interpreter per refusal costs seconds apiece)."""
     argvs = [["validate", "--data", data_file, *args] for args, _ in BAD_ESTIMATES]
     argvs.append(["validate", "--data", data_file.parent / "nope.csv", "--estimate", BUG_HUNT])
-    results = run_cli_many(argvs)
+    results = run_cli_many(argvs, silent=True)
     cases = {tuple(args): r for (args, _), r in zip(BAD_ESTIMATES, results[:-1], strict=True)}
     return cases | {"missing": results[-1]}
 
