@@ -39,11 +39,12 @@ def start_cli(*args, cwd=None) -> subprocess.Popen:
 
 
 _MANY = """
-import contextlib, io, json, sys, traceback
+import contextlib, io, json, sys, time, traceback
 from emvb.cli.main import main
 out = []
 for argv in json.loads(sys.argv[1]):
     o, e = io.StringIO(), io.StringIO()
+    t0 = time.monotonic()
     with contextlib.redirect_stdout(o), contextlib.redirect_stderr(e):
         try:
             code = main(argv)
@@ -52,18 +53,23 @@ for argv in json.loads(sys.argv[1]):
         except BaseException:
             traceback.print_exc()
             code = "traceback"
-    out.append({"argv": argv, "code": code, "stdout": o.getvalue(), "stderr": e.getvalue()})
+    out.append({"argv": argv, "code": code, "stdout": o.getvalue(), "stderr": e.getvalue(),
+                "seconds": time.monotonic() - t0})
 print(json.dumps(out))
 """
 
 
-def run_cli_many(argvs, cwd=None, timeout=600) -> list[dict]:
+def run_cli_many(argvs, cwd=None, timeout=600, silent=False) -> list[dict]:
     """Run several ``emvb`` command lines one after the other in ONE fresh interpreter (for refusals that
-    stop before any computation, where a new interpreter each would cost seconds apiece); returns per
-    command ``code`` (exit status, or "traceback"), ``stdout`` and ``stderr``."""
+    stop before any computation, and for commands whose imports would otherwise be paid once each: a new
+    interpreter costs seconds apiece); returns per command ``code`` (exit status, or "traceback"), ``stdout``,
+    ``stderr`` and ``seconds`` (its own wall time, without the interpreter's start). Each command's stdout and
+    stderr are what Python wrote to them; ``silent=True`` also asserts that nothing else reached the process's
+    stderr (a library writing to file descriptor 2 directly, as a separate ``emvb`` process would show it)."""
     r = subprocess.run([sys.executable, "-c", _MANY, json.dumps([[str(a) for a in argv] for argv in argvs])],
                        capture_output=True, text=True, cwd=cwd or ROOT, env=cli_env(), timeout=timeout)
     assert r.returncode == 0, r.stderr
+    assert not silent or r.stderr == "", r.stderr
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 

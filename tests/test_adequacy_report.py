@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 import pytest
+from conftest import run_cli_many
 
 from emvb import em
 from emvb.adequacy import assess, posterior_predictive_check
@@ -123,15 +124,27 @@ def test_check_json_keys_and_exit_status(cli, files):
     assert lines[-1].startswith("adequate: yes")
 
 
-@pytest.mark.parametrize("args", [("--data", "missing.csv"), ("--n-boot", "0"), ("--n-boot", "18"),
-                                  ("--data", "BAD")])
-def test_check_refuses_bad_input_in_one_line(cli, files, args):
-    args = tuple(str(files["text"]) if a == "BAD" else a for a in args)
-    if "--data" not in args:
-        args = ("--data", str(files["default"]), *args)
-    r = cli("check", *args)
-    assert r.returncode == 2 and r.stdout == ""
-    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+REFUSED = [("--data", "missing.csv"), ("--n-boot", "0"), ("--n-boot", "18"), ("--data", "BAD")]
+
+
+@pytest.fixture(scope="module")
+def refusals(files):
+    """Each refused ``emvb check``, one after the other in ONE fresh interpreter (conftest.run_cli_many: a new
+    interpreter per refusal costs seconds apiece)."""
+    argvs = []
+    for args in REFUSED:
+        args = tuple(str(files["text"]) if a == "BAD" else a for a in args)
+        if "--data" not in args:
+            args = ("--data", str(files["default"]), *args)
+        argvs.append(["check", *args])
+    return dict(zip(REFUSED, run_cli_many(argvs, silent=True), strict=True))
+
+
+@pytest.mark.parametrize("args", REFUSED)
+def test_check_refuses_bad_input_in_one_line(refusals, args):
+    r = refusals[args]
+    assert r["code"] == 2 and r["stdout"] == ""
+    assert len(r["stderr"].strip().splitlines()) == 1 and "Traceback" not in r["stderr"]
 
 
 def test_default_number_of_replicates_is_the_level_s():

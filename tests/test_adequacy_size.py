@@ -3,8 +3,10 @@
 Size: on R data sets simulated from a model the checks' null hypothesis holds for, the share rejected at
 5% must lie within 3 Monte-Carlo errors of 5%, ``3 sqrt(0.05 * 0.95 / R)``. R >= 172 is the least for
 which that band excludes a check that rejects twice as often as it should (10%); the bootstrap tests
-use R = 1000 (band [2.9%, 7.1%], which also catches a size of 8% with probability about 0.9) and the
-posterior predictive check, exact by construction, R = 400 (band [1.7%, 8.3%]). Each data set is tiny
+use R = 500 (band [2.1%, 7.9%]: a check of true size 5% fails it with binomial probability 0.003, one of
+size 10% passes it with probability 0.055, i.e. is caught with probability 0.945, one of size 2% is caught
+with probability 0.58) and the posterior predictive check, exact by construction, R = 400 (band [1.7%,
+8.3%]; a size of 10% is caught with probability 0.86). Each data set is tiny
 (n = 50, 60 or 100) and each check uses
 B = 19 replicates: with ALPHA (B + 1) = 1 a whole number, "reject" means "the data's statistic is the
 largest of 20", an exact 5% Monte Carlo test when the null distribution is free of the estimated
@@ -28,7 +30,7 @@ from emvb.adequacy.levels import ALPHA, PPP_TAIL
 from emvb.models.params import DEFAULT_TRUTH, MixtureParams
 from emvb.models.simulate import simulate
 
-R, R_PPC = 1000, 400
+R, R_PPC = 500, 400
 B = 19
 
 

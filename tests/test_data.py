@@ -89,22 +89,46 @@ BAD_INPUTS = [
 ]
 
 
+#: Bad values for ``emvb simulate --truth`` and the words of the refusal.
+BAD_TRUTHS = [("1.2,5,15,2", "pi1 must be in (0, 1)"), ("0.3,5,15,-1", "sigma must be > 0"),
+              ("0.3,5,15", "expected 4"), ("0.3,5,nan,2", "must be finite")]
+
+
+@pytest.fixture(scope="module")
+def refusals(tmp_path_factory):
+    """Every refusal of this module, each in its own folder, run one after the other in ONE fresh interpreter
+    (conftest.run_cli_many: a new interpreter per refusal costs seconds apiece). Returns, per case, its folder
+    and the result (``code``, ``stdout``, ``stderr``)."""
+    cases = {}
+    for name, content, _ in BAD_INPUTS:
+        folder = tmp_path_factory.mktemp("bad")
+        path = folder / name if content is None else _write(folder, name, content)
+        cases[("inspect", name)] = (folder, ["inspect", "--data", path])
+    folder = tmp_path_factory.mktemp("column")
+    path = _write(folder, "c.csv", "a,b\n" + "\n".join(f"{i},{i * i}" for i in range(12)))
+    cases[("column", "z")] = (folder, ["inspect", "--data", path, "--column", "z"])
+    for truth, _ in BAD_TRUTHS:
+        folder = tmp_path_factory.mktemp("truth")
+        cases[("simulate", truth)] = (folder, ["simulate", "--truth", truth, "--out", folder / "x.csv"])
+    results = run_cli_many([argv for _, argv in cases.values()], silent=True)
+    return {key: (folder, r) for (key, (folder, _)), r in zip(cases.items(), results, strict=True)}
+
+
 @pytest.mark.parametrize("name, content, message", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
-def test_bad_input_is_one_line_exit_2(tmp_path, cli, name, content, message):
-    path = tmp_path / name if content is None else _write(tmp_path, name, content)
-    r = cli("inspect", "--data", path)
-    assert r.returncode == 2, r.stderr
-    assert r.stdout == ""
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1, r.stderr
+def test_bad_input_is_one_line_exit_2(refusals, name, content, message):
+    folder, r = refusals[("inspect", name)]
+    assert r["code"] == 2, r["stderr"]
+    assert r["stdout"] == ""
+    lines = r["stderr"].strip().splitlines()
+    assert len(lines) == 1, r["stderr"]
     assert message in lines[0] and name in lines[0]
-    assert "Traceback" not in r.stderr
+    assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+    assert "Traceback" not in r["stderr"]
 
 
-def test_unknown_column_lists_the_columns(tmp_path, cli):
-    path = _write(tmp_path, "c.csv", "a,b\n" + "\n".join(f"{i},{i * i}" for i in range(12)))
-    r = cli("inspect", "--data", path, "--column", "z")
-    assert r.returncode == 2 and "no column 'z'; columns are: a, b" in r.stderr
+def test_unknown_column_lists_the_columns(refusals):
+    _, r = refusals[("column", "z")]
+    assert r["code"] == 2 and "no column 'z'; columns are: a, b" in r["stderr"]
 
 
 def test_simulate_cli_writes_once_and_reproducibly(tmp_path, cli):
@@ -118,13 +142,11 @@ def test_simulate_cli_writes_once_and_reproducibly(tmp_path, cli):
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
-@pytest.mark.parametrize("truth, message", [("1.2,5,15,2", "pi1 must be in (0, 1)"),
-                                            ("0.3,5,15,-1", "sigma must be > 0"),
-                                            ("0.3,5,15", "expected 4"), ("0.3,5,nan,2", "must be finite")])
-def test_simulate_cli_refuses_bad_truth(tmp_path, cli, truth, message):
-    r = cli("simulate", "--truth", truth, "--out", tmp_path / "x.csv")
-    assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1
-    assert not (tmp_path / "x.csv").exists()
+@pytest.mark.parametrize("truth, message", BAD_TRUTHS)
+def test_simulate_cli_refuses_bad_truth(refusals, truth, message):
+    folder, r = refusals[("simulate", truth)]
+    assert r["code"] == 2 and message in r["stderr"] and len(r["stderr"].strip().splitlines()) == 1
+    assert not (folder / "x.csv").exists()
 
 
 SEMICOLONS = "\n".join(f"{v};{2 * v}" for v in range(12))

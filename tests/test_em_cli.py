@@ -1,4 +1,4 @@
-"""``emvb em`` as a user runs it: a subprocess."""
+"""``emvb em`` as a user runs it: a subprocess (the refusals share one, conftest.run_cli_many)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import run_cli_many
 
 from emvb import em
 from emvb.files.datafile import load_data, save_dataset
@@ -53,23 +54,37 @@ def test_column_option(cli, tmp_path):
     assert json.loads(r.stdout)["mu1"] == pytest.approx(em.fit(x).params.mu1, rel=1e-12)
 
 
-@pytest.mark.parametrize("content,needle", [
+BAD_DATA = [
     (None, "no such file"),
     ("x\n1\n2\nabc\n" + "3\n" * 10, "not a number"),
     ("x\n" + "1\n2\n" * 10, "distinct"),
-])
-def test_bad_data_exits_2_with_one_line(cli, tmp_path, content, needle):
-    path = tmp_path / "bad.csv"
-    if content is not None:
-        path.write_text(content)
-    r = cli("em", "--data", path)
-    assert r.returncode == 2 and r.stdout == ""
-    assert r.stderr.count("\n") == 1 and needle in r.stderr and "Traceback" not in r.stderr
+]
 
 
-def test_bad_option_exits_2(cli):
-    r = cli("em", "--data", "x.csv", "--n-init", "0")
-    assert r.returncode == 2 and "n-init" in r.stderr
+@pytest.fixture(scope="module")
+def refusals(tmp_path_factory):
+    """Each bad data file, then a bad option, refused one after the other in ONE fresh interpreter
+    (conftest.run_cli_many: a new interpreter per refusal costs seconds apiece)."""
+    argvs = []
+    for content, _ in BAD_DATA:
+        path = tmp_path_factory.mktemp("bad") / "bad.csv"
+        if content is not None:
+            path.write_text(content)
+        argvs.append(["em", "--data", path])
+    argvs.append(["em", "--data", "x.csv", "--n-init", "0"])
+    return run_cli_many(argvs, silent=True)
+
+
+@pytest.mark.parametrize("case", range(len(BAD_DATA)), ids=[n for _, n in BAD_DATA])
+def test_bad_data_exits_2_with_one_line(refusals, case):
+    r, needle = refusals[case], BAD_DATA[case][1]
+    assert r["code"] == 2 and r["stdout"] == ""
+    assert r["stderr"].count("\n") == 1 and needle in r["stderr"] and "Traceback" not in r["stderr"]
+
+
+def test_bad_option_exits_2(refusals):
+    r = refusals[-1]
+    assert r["code"] == 2 and "n-init" in r["stderr"]
 
 
 def test_import_em_pulls_in_neither_pymc_nor_sklearn():

@@ -1,5 +1,6 @@
 """``emvb labels`` on posteriors written by other code: verdict, JSON keys, the relabelled file in the
-file's own layout, and bad input as one line with exit status 2 (subprocess, as a user runs it)."""
+file's own layout, and bad input as one line with exit status 2 (subprocesses, as a user runs it; the commands on the
+foreign posterior share one, conftest.run_cli_many)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import arviz as az
 import numpy as np
 import pytest
 import xarray as xr
+from conftest import run_cli_many
 from test_labels_synthetic import dataset, normal_draws, swap
 
 from emvb.files.datafile import save_dataset
@@ -48,14 +50,27 @@ def files(tmp_path_factory):
     return root, data, post, th, perm, fit
 
 
-def test_foreign_posterior_json_and_relabelled_file(cli, files):
+@pytest.fixture(scope="module")
+def runs(files):
+    """The foreign posterior's commands (JSON with a relabelled file; text; a missing variable), one after the
+    other in ONE fresh interpreter (conftest.run_cli_many: a new interpreter each costs seconds apiece), with
+    the input's bytes before them."""
+    root, data, post, *_ = files
+    names = ["--data", data, "--posterior", post, "--means", "means", "--sigma", "s"]
+    before = post.read_bytes()
+    json_run, text_run, missing = run_cli_many([
+        ["labels", *names, "--weights", "w", "--method", "order", "--out", root / "relabelled.nc", "--json"],
+        ["labels", *names, "--weights", "w"], ["labels", *names, "--weights", "pi"]], silent=True)
+    return {"json": json_run, "text": text_run, "missing": missing, "before": before}
+
+
+def test_foreign_posterior_json_and_relabelled_file(runs, files):
     root, data, post, th, perm, fit = files
     out = root / "relabelled.nc"
-    before = post.read_bytes()
-    r = cli("labels", "--data", data, "--posterior", post, "--weights", "w", "--means", "means", "--sigma", "s",
-            "--method", "order", "--out", out, "--json")
-    assert r.returncode == 0, r.stderr
-    doc = json.loads(r.stdout)
+    before = runs["before"]
+    r = runs["json"]
+    assert r["code"] == 0, r["stderr"]
+    doc = json.loads(r["stdout"])
     assert {"verdict", "chains", "methods", "sha256"} <= set(doc)
     assert doc["verdict"] == "between_chains" and doc["sha256"] == fit.sha256
     assert doc["chains"] == [{"chain": c, "labelling": "swapped" if c in (1, 3) else "as_em", "share_other": 0.0}
@@ -72,10 +87,10 @@ def test_foreign_posterior_json_and_relabelled_file(cli, files):
     np.testing.assert_array_equal(p["s"].values, th[..., 3])
     assert p.attrs["relabelled_by"] == "order"
     # Text mode (same command without --json): verdict, fingerprint status, each method's swaps.
-    r = cli("labels", "--data", data, "--posterior", post, "--weights", "w", "--means", "means", "--sigma", "s")
-    assert r.returncode == 0, r.stderr
-    assert "verdict: between_chains" in r.stdout and "records neither a data sha256 nor observed_data" in r.stdout
-    assert "share of draws each method swapped: order 50.00%" in r.stdout
+    r = runs["text"]
+    assert r["code"] == 0, r["stderr"]
+    assert "verdict: between_chains" in r["stdout"] and "records neither a data sha256 nor observed_data" in r["stdout"]
+    assert "share of draws each method swapped: order 50.00%" in r["stdout"]
 
 
 def test_emvb_names_and_a_recorded_fingerprint_are_checked(capsys, files, tmp_path):
@@ -93,11 +108,10 @@ def test_emvb_names_and_a_recorded_fingerprint_are_checked(capsys, files, tmp_pa
     assert status == 2 and "records other data" in err and len(err.strip().splitlines()) == 1
 
 
-def test_a_missing_variable_exits_2_with_one_line(cli, files):
-    root, data, post, *_ = files
-    r = cli("labels", "--data", data, "--posterior", post, "--weights", "pi", "--means", "means", "--sigma", "s")
-    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
-    assert "no variable 'pi' for the weights (variables: lp, means, s, w)" in r.stderr
+def test_a_missing_variable_exits_2_with_one_line(runs):
+    r = runs["missing"]
+    assert r["code"] == 2 and len(r["stderr"].strip().splitlines()) == 1
+    assert "no variable 'pi' for the weights (variables: lp, means, s, w)" in r["stderr"]
 
 
 @pytest.mark.parametrize("names, extra, match", [

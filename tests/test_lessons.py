@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import run_cli_many
 
 from emvb.compare.thresholds import OVERLAP_GAP
 
@@ -23,11 +24,20 @@ CASES = {
 }
 
 
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Both cases' ``emvb run``, one after the other in ONE fresh interpreter (conftest.run_cli_many: PyMC is
+    imported once); each case's report folder."""
+    root = tmp_path_factory.mktemp("lessons")
+    results = run_cli_many([["run", *CASES[case], "--seed", 2026, "--out", root / case, "--quiet"] for case in CASES])
+    for case, r in zip(CASES, results, strict=True):
+        assert r["code"] == 0, (case, r["stderr"])
+    return {case: root / case for case in CASES}
+
+
 @pytest.fixture(scope="module", params=list(CASES))
-def report(request, tmp_path_factory, cli):
-    out = tmp_path_factory.mktemp("lessons") / request.param
-    r = cli("run", *CASES[request.param], "--seed", 2026, "--out", out, "--quiet")
-    assert r.returncode == 0, r.stderr
+def report(request, runs):
+    out = runs[request.param]
     text = (out / "report.md").read_text()
     em = json.loads((out / "summary.json").read_text())["em"]
     return request.param, text, abs(em["mu2"] - em["mu1"]) / em["sigma"]

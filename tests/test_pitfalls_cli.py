@@ -2,6 +2,8 @@
 
 import json
 
+from conftest import run_cli_many
+
 from emvb.teaching.figures import FIGURES
 
 
@@ -26,9 +28,9 @@ def test_pitfalls_cli_writes_refuses_and_forces(cli, tmp_path):
     assert json.loads((out / "pitfalls.json").read_text())["seed"] == 4
 
 
-def test_pitfalls_cli_rejects_bad_options(cli, tmp_path):
-    r = cli("pitfalls", "--n", "50", "--out", tmp_path / "p")
-    assert r.returncode == 2 and "at least 100" in r.stderr and "Traceback" not in r.stderr
-    r = cli("pitfalls", "--seed", "-1", "--out", tmp_path / "p")
-    assert r.returncode == 2 and "must be >= 0" in r.stderr
+def test_pitfalls_cli_rejects_bad_options(tmp_path):
+    small, seed = run_cli_many([["pitfalls", "--n", "50", "--out", tmp_path / "p"],
+                                ["pitfalls", "--seed", "-1", "--out", tmp_path / "p"]], silent=True)
+    assert small["code"] == 2 and "at least 100" in small["stderr"] and "Traceback" not in small["stderr"]
+    assert seed["code"] == 2 and "must be >= 0" in seed["stderr"]
     assert not (tmp_path / "p").exists()

@@ -20,7 +20,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import ROOT, run_cli_many
 
 pytestmark = pytest.mark.slow
 
@@ -235,18 +235,30 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.parametrize("args, words", [
+BAD_ARGUMENTS = [
     (["--n", ""], "comma-separated list"), (["--replicates", "0"], "--replicates must be >= 1"),
     (["--scenario", "nope"], "invalid choice"), (["--n", "5"], ">= 10"),
     (["--scheduler", "localhost:8786"], "tcp://HOST:PORT"),
     (["--scheduler", f"tcp://127.0.0.1:{_closed_port()}"], "no Dask scheduler answered"),
-])
-def test_bad_arguments_are_one_line_exit_2(cli, tmp_path, args, words):
-    t0 = time.monotonic()
-    r = cli("study", "--em-only", "--quiet", "--out", tmp_path / "bad", *args)
-    assert time.monotonic() - t0 < 10 + 3  # + interpreter start
-    assert r.returncode == 2 and r.stderr.count("\n") == 1 and words in r.stderr, r.stderr
-    assert not (tmp_path / "bad").exists()
+]
+
+
+@pytest.fixture(scope="module")
+def refusals(tmp_path_factory):
+    """Each bad argument, refused one after the other in ONE fresh interpreter (conftest.run_cli_many: a new
+    interpreter per refusal costs seconds apiece), each with its own ``--out``."""
+    outs = [tmp_path_factory.mktemp("bad") / "study" for _ in BAD_ARGUMENTS]
+    results = run_cli_many([["study", "--em-only", "--quiet", "--out", out, *args]
+                            for out, (args, _) in zip(outs, BAD_ARGUMENTS, strict=True)], silent=True)
+    return {tuple(args): (out, r) for out, (args, _), r in zip(outs, BAD_ARGUMENTS, results, strict=True)}
+
+
+@pytest.mark.parametrize("args, words", BAD_ARGUMENTS)
+def test_bad_arguments_are_one_line_exit_2(refusals, args, words):
+    out, r = refusals[tuple(args)]
+    assert r["seconds"] < 10 + 3  # the scheduler's 10 s connect timeout at most, + slack
+    assert r["code"] == 2 and r["stderr"].count("\n") == 1 and words in r["stderr"], r["stderr"]
+    assert not out.exists()
 
 
 def test_a_killed_worker_costs_only_its_tasks(reference, scheduler, tmp_path):

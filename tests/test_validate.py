@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+from conftest import run_cli_many
 
 from emvb import em
 from emvb.compare.validate import distance_to, mahalanobis, swap_cov, validate
@@ -78,19 +79,33 @@ def test_swap_cov_matches_the_swapped_fit(mle):
     assert d < 1e-6 and lab == "swapped"
 
 
-@pytest.mark.parametrize("args, message", [
+BAD_ESTIMATES = [
     (["--estimate", "1.2,5,15,2"], "pi1 must be in (0, 1)"),
     (["--estimate", "0.3,5,15,0"], "sigma must be > 0"),
     (["--estimate", "0.3,5,15"], "expected 4"),
-])
-def test_bad_estimate_exit_2(cli, data_file, args, message):
-    r = cli("validate", "--data", data_file, *args)
-    assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1
+]
 
 
-def test_missing_data_exit_2(cli, tmp_path):
-    r = cli("validate", "--data", tmp_path / "nope.csv", "--estimate", BUG_HUNT)
-    assert r.returncode == 2 and "nope.csv: no such file" in r.stderr and "Traceback" not in r.stderr
+@pytest.fixture(scope="module")
+def refusals(data_file):
+    """The bad estimates, then a missing data file, one after the other in ONE fresh interpreter
+    (conftest.run_cli_many: a new interpreter per refusal costs seconds apiece)."""
+    argvs = [["validate", "--data", data_file, *args] for args, _ in BAD_ESTIMATES]
+    argvs.append(["validate", "--data", data_file.parent / "nope.csv", "--estimate", BUG_HUNT])
+    results = run_cli_many(argvs, silent=True)
+    cases = {tuple(args): r for (args, _), r in zip(BAD_ESTIMATES, results[:-1], strict=True)}
+    return cases | {"missing": results[-1]}
+
+
+@pytest.mark.parametrize("args, message", BAD_ESTIMATES)
+def test_bad_estimate_exit_2(refusals, args, message):
+    r = refusals[tuple(args)]
+    assert r["code"] == 2 and message in r["stderr"] and len(r["stderr"].strip().splitlines()) == 1
+
+
+def test_missing_data_exit_2(refusals):
+    r = refusals["missing"]
+    assert r["code"] == 2 and "nope.csv: no such file" in r["stderr"] and "Traceback" not in r["stderr"]
 
 
 def test_local_max_and_ridge_saddle_are_told_apart(cli, tmp_path):
@@ -111,16 +126,19 @@ def test_local_max_and_ridge_saddle_are_told_apart(cli, tmp_path):
         assert (got_code, out["verdict"]) == (code, verdict), out["reasons"]
 
 
-def test_bayes_places_the_mle_centrally_and_the_bug_hunt_outside(cli, data_file, mle):
+def test_bayes_places_the_mle_centrally_and_the_bug_hunt_outside(data_file, mle):
     # Bernstein-von Mises (separated components, n = 2000): the MLE sits near the posterior's
     # centre, so each marginal quantile is far from 0 and 1 and many draws lie farther out.
+    # Both commands in one fresh interpreter (conftest.run_cli_many): PyMC is imported once, not twice.
     est = ",".join(repr(v) for v in mle.params.to_array().tolist())
-    code, out = _json(cli, "--data", data_file, "--estimate", est, "--bayes", "--seed", 1)
+    runs = run_cli_many([["validate", "--data", data_file, "--estimate", e, "--bayes", "--seed", 1, "--n-boot", 0,
+                          "--json"] for e in (est, BUG_HUNT)])
+    assert all("Traceback" not in r["stderr"] for r in runs)
+    (code, out), (bug_code, bug) = [(r["code"], json.loads(r["stdout"].strip().splitlines()[-1])) for r in runs]
     assert code == 0 and out["bayes"]["draws"] == 4000
     assert all(0.1 < q < 0.9 for q in out["bayes"]["quantiles"].values()), out["bayes"]
     assert out["bayes"]["tail_probability"] > 0.2 and out["bayes"]["mahalanobis"] < 2.0
-    code, out = _json(cli, "--data", data_file, "--estimate", BUG_HUNT, "--bayes", "--seed", 1)
-    assert code == 1 and out["bayes"]["tail_probability"] == 0.0 and out["bayes"]["mahalanobis"] > 100
+    assert bug_code == 1 and bug["bayes"]["tail_probability"] == 0.0 and bug["bayes"]["mahalanobis"] > 100
 
 
 def test_the_tests_that_fail_are_named(cli, tmp_path):
