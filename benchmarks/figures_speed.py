@@ -6,12 +6,13 @@ One default comparison (``emvb run``'s scenario and settings) is computed once b
 :func:`emvb.compare.pipeline.run_comparison` (or loaded from ``--comparison FILE``, a pickle this
 script wrote with ``--save-comparison FILE``), then, in this one process:
 
-1. **Per figure**: CPU seconds to build each figure (ArviZ or matplotlib calls, KDEs, ``tight_layout``),
-   to draw it (``savefig`` to raw RGBA) and to compress it (``imsave``, Pillow's zlib).
-2. **Former against new path**, alternated ``R`` times: the figures saved one after the other with
-   ``savefig`` (the former :func:`emvb.report.folder.write_figures`) against the current
-   ``write_figures`` (PNG compression in a background thread, :class:`emvb.report.figures.PngWriter`).
-   Wall seconds; their ratio is what transfers to another machine. Both write the same bytes (checked).
+1. **Per figure**: ``write_figures`` whole (wall seconds, median of ``R`` after a warm-up), and the
+   CPU seconds to build each figure (ArviZ or matplotlib calls, KDEs, ``tight_layout``), to draw it
+   (``savefig`` to raw RGBA) and to compress it (``imsave``, Pillow's zlib).
+2. **One trace figure, former against new drawing**, alternated ``R`` times after a warm-up round:
+   ArviZ's ``plot_trace_dist`` with the legend and layout ``trace_plot`` adds (the former drawing)
+   against :func:`emvb.report.figures.trace_plot` (the same KDEs and lines, drawn with matplotlib).
+   CPU seconds; their ratio is what transfers to another machine.
 3. **Write stage**: ``Comparison.to_tree``, the netCDF bytes of results.nc, the comparison tables,
    summary.json, report.md; with results.nc's count of variables, and (a measurement only, no change
    of the format) the netCDF time without the relabelled variants' ``sample_stats`` groups, which are
@@ -26,7 +27,6 @@ printed and written to ``benchmarks/results/figures_speed.json`` (``--out``; ``-
 from __future__ import annotations
 
 import argparse
-import hashlib
 import io
 import json
 import pickle
@@ -100,33 +100,34 @@ def per_figure(c) -> dict:
     return out
 
 
-def former_write_figures(c, folder: Path) -> None:
-    """write_figures as it was: each figure saved with ``savefig`` before the next is built."""
+def trace_against_arviz(c, repeats: int) -> dict:
+    """CPU seconds of one trace figure (unordered posterior): ArviZ's ``plot_trace_dist``, the former drawing
+    (with its legend and layout as ``trace_plot`` adds them), against :func:`emvb.report.figures.trace_plot`."""
+    import arviz as az
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
     from emvb.report import figures as F
-    from emvb.report.folder import figure_makers
 
-    for name, make in figure_makers(c).items():
-        F.save(make(), folder / name)
+    def former():
+        pc = az.plot_trace_dist(c.unordered, var_names=["pi1", "mu", "sigma"], compact=False,
+                                figure_kwargs={"figsize": (10, 7.5)})
+        fig = F.one_line_labels(pc.get_viz("figure"))
+        ids = c.unordered["posterior"]["chain"].values.tolist()
+        handles = [Line2D([], [], color=pc.get_viz("dist", "sigma", {"chain": i}).get_color(), lw=2) for i in ids]
+        return F.legend_below(fig, handles, [f"chain {i}" for i in ids], "t", bottom=0.05, top=0.96, fontsize=11)
 
-
-def former_against_new(c, repeats: int) -> dict:
-    from emvb.report.folder import write_figures
-
-    with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
-        a, b = Path(a), Path(b)
-        former_write_figures(c, a)  # warm-up: imports, font caches
-        write_figures(c, b)
-        same = all(hashlib.sha256((a / p.name).read_bytes()).digest() == hashlib.sha256(p.read_bytes()).digest()
-                   for p in b.iterdir() if p.name in {q.name for q in a.iterdir()})
-        times = {"former": [], "new": []}
-        for _ in range(repeats):
-            for kind, fn in (("former", lambda: former_write_figures(c, a)), ("new", lambda: write_figures(c, b))):
-                t0 = time.perf_counter()
-                fn()
-                times[kind].append(time.perf_counter() - t0)
+    times = {"arviz_plot_trace_dist": [], "trace_plot": []}
+    for _ in range(repeats + 1):  # the first round warms both up and is not kept
+        for kind, make in (("arviz_plot_trace_dist", former), ("trace_plot", lambda: F.trace_plot(c.unordered, "t"))):
+            t0 = time.process_time()
+            fig = make()
+            fig.savefig(io.BytesIO(), format="rgba", dpi=F.DPI)
+            plt.close(fig)
+            times[kind].append(time.process_time() - t0)
+    times = {k: v[1:] for k, v in times.items()}
     med = {k: statistics.median(v) for k, v in times.items()}
-    return {"wall_seconds": times, "median": med, "new_over_former": med["new"] / med["former"],
-            "same_png_bytes": same}
+    return {"cpu_seconds": times, "median": med, "new_over_former": med["trace_plot"] / med["arviz_plot_trace_dist"]}
 
 
 def write_stage(c, repeats: int) -> dict:
@@ -195,10 +196,21 @@ def main(argv=None) -> None:
     c, seconds = comparison(args)
     print("comparison: " + (f"computed in {seconds:.1f} s" if seconds is not None
                             else f"loaded from {args.comparison}"))
-    versus = former_against_new(c, args.repeats)
-    print(f"\nfigures, wall seconds (median of {args.repeats}): former {versus['median']['former']:.2f}, "
-          f"new {versus['median']['new']:.2f}, new/former {versus['new_over_former']:.2f}; "
-          f"same PNG bytes: {versus['same_png_bytes']}")
+    from emvb.report.folder import write_figures
+
+    walls = []
+    with tempfile.TemporaryDirectory() as d:
+        for _ in range(args.repeats + 1):  # the first round warms up and is not kept
+            t0 = time.perf_counter()
+            write_figures(c, Path(d))
+            walls.append(time.perf_counter() - t0)
+    figures_wall = {"seconds": walls[1:], "median": statistics.median(walls[1:])}
+    print(f"\nwrite_figures, wall seconds (median of {args.repeats}): {figures_wall['median']:.2f} "
+          f"(target {TARGETS['figures_seconds_at_most']})")
+    trace = trace_against_arviz(c, args.repeats)
+    print(f"one trace figure, CPU seconds (median of {args.repeats}): ArviZ plot_trace_dist "
+          f"{trace['median']['arviz_plot_trace_dist']:.2f}, trace_plot {trace['median']['trace_plot']:.2f}, "
+          f"ratio {trace['new_over_former']:.2f}")
     figs = per_figure(c)
     print(f"\n{'figure':<22}{'axes':>5}{'build':>8}{'draw':>8}{'compress':>10}  (CPU seconds)")
     for name, r in figs.items():
@@ -212,7 +224,9 @@ def main(argv=None) -> None:
           f"{write['netcdf_bytes_seconds_without_copied_sample_stats']:.2f} s")
     ex = exit_cost(c)
     print(f"\nexit after the last line: {ex['plain']:.2f} s as before, {ex['freeze']:.2f} s with gc.freeze()")
-    record(BENCHMARK, args, {"comparison_seconds": seconds, "former_against_new": versus, "per_figure_cpu": figs,
+    record(BENCHMARK, args, {"comparison_seconds": seconds, "write_figures_wall": figures_wall,
+                             "trace_figure_against_arviz": trace,
+                             "per_figure_cpu": figs,
                              "per_figure_cpu_total": total, "write_stage": write, "exit_seconds": ex,
                              "targets": TARGETS})
 

@@ -158,8 +158,8 @@ def stuck_chains(posterior) -> list[tuple[str, dict, float]]:
 def trace_plot(posterior, title: str, unit: float = 1.0):
     """Density + trace plot of pi1, mu1, mu2, sigma, one colour per chain (mu, sigma in ``unit``).
 
-    ArviZ's ``plot_trace_dist`` layout drawn with plain matplotlib (its PlotCollection cost more than the
-    rest of the figure, ``benchmarks/figures_speed.py``): left, each chain's KDE computed by ArviZ
+    ArviZ's ``plot_trace_dist`` layout drawn with plain matplotlib (a quarter less time per figure,
+    ``benchmarks/figures_speed.py``): left, each chain's KDE computed by ArviZ
     (``arviz_stats``, the estimator ``plot_trace_dist`` calls, same grid and bandwidth) on an axis without
     y ticks; right, each chain's draws against the draw index.
 
@@ -271,44 +271,3 @@ def save(fig, path: Path) -> Path:
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
-
-
-class PngWriter:
-    """:func:`save` with the PNG encoding of each figure done in one background thread.
-
-    ``with PngWriter() as save: save(fig, path)``: the figure is drawn here (``savefig`` to raw RGBA, as
-    :func:`save` would draw it) and closed; its compression, which Pillow runs without holding the GIL,
-    overlaps the drawing of the next figure. The file is what ``savefig(path, dpi=DPI)`` writes
-    (matplotlib's own :func:`matplotlib.image.imsave` encodes it). Leaving the block waits for every
-    file and raises the first failure.
-    """
-
-    def __enter__(self):
-        from concurrent.futures import ThreadPoolExecutor
-
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="emvb-png")
-        self._pending = []
-        return self
-
-    def __call__(self, fig, path: Path) -> Path:
-        import io
-
-        from matplotlib.image import imsave
-
-        buf = io.BytesIO()
-        fig.savefig(buf, format="rgba", dpi=DPI)
-        w, h = (int(v) for v in fig.get_size_inches() * DPI)  # the renderer's size: figure inches x dpi, truncated
-        plt.close(fig)
-        rgba = np.frombuffer(buf.getbuffer(), dtype=np.uint8)
-        if rgba.size != 4 * w * h:
-            raise RuntimeError(f"{path}: {rgba.size} bytes drawn for a {w} x {h} figure")
-        self._pending.append(self._pool.submit(imsave, path, rgba.reshape(h, w, 4), format="png", origin="upper",
-                                               dpi=DPI))
-        return path
-
-    def __exit__(self, kind, exc, tb):
-        self._pool.shutdown(wait=True, cancel_futures=kind is not None)
-        if kind is None:
-            for future in self._pending:
-                future.result()
-        return False

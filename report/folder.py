@@ -47,13 +47,11 @@ def figure_makers(c: Comparison) -> dict:
 
 
 def write_figures(c: Comparison, folder: Path) -> None:
-    """Every figure of :func:`figure_makers` as a PNG in ``folder``; each is compressed in a background
-    thread while the next is drawn (:class:`report.figures.PngWriter`)."""
-    from .figures import PngWriter
+    """Every figure of :func:`figure_makers` as a PNG in ``folder``."""
+    from .figures import save
 
-    with PngWriter() as save:
-        for name, make in figure_makers(c).items():
-            save(make(), Path(folder) / name)
+    for name, make in figure_makers(c).items():
+        save(make(), Path(folder) / name)
 
 
 def write_comparison(c: Comparison, out, *, force: bool = False, stages: Stages | None = None,
