@@ -25,6 +25,9 @@ DPI = 100
 #: unit: the squares inside matplotlib's and ArviZ's histograms and KDEs overflow beyond about 1e154
 #: (and underflow to zero below 1e-154), so the limit leaves a wide margin.
 DISPLAY_LIMIT = 1e100
+#: :func:`trace_plot` draws each chain's ECDF instead of its KDE below this many draws, as ArviZ's
+#: ``plot_trace_dist`` does (arviz_plots' "auto" density kind: a KDE of so few draws is too rough).
+ECDF_BELOW = 100
 
 
 def display_unit(x) -> float:
@@ -159,9 +162,9 @@ def trace_plot(posterior, title: str, unit: float = 1.0):
     """Density + trace plot of pi1, mu1, mu2, sigma, one colour per chain (mu, sigma in ``unit``).
 
     ArviZ's ``plot_trace_dist`` layout drawn with plain matplotlib (a quarter less time per figure,
-    ``benchmarks/figures_speed.py``): left, each chain's KDE computed by ArviZ
-    (``arviz_stats``, the estimator ``plot_trace_dist`` calls, same grid and bandwidth) on an axis without
-    y ticks; right, each chain's draws against the draw index.
+    ``benchmarks/figures_speed.py``): left, each chain's KDE as ArviZ computes it for that plot
+    (``arviz_stats``, same grid and bandwidth), or its ECDF for chains of fewer than :data:`ECDF_BELOW`
+    draws as ArviZ draws them, on an axis without y ticks; right, each chain's draws against the draw index.
 
     A stuck chain (:func:`stuck_chains`) has no density: ArviZ's KDE of one value is empty (its warning
     about it is expected here and silenced), so a dashed vertical line in the chain's colour marks the
@@ -183,9 +186,12 @@ def trace_plot(posterior, title: str, unit: float = 1.0):
     with silenced(*(["kde_single_value"] if stuck else [])):
         for (name, da), (dist, trace) in zip(rows, axes, strict=True):
             a = da.transpose("chain", "draw").values
-            grid, density, _ = array_stats.kde(a, axis=-1)
+            if a.shape[1] < ECDF_BELOW:
+                (grid, density), style = array_stats.ecdf(a, axis=-1), "steps-pre"
+            else:
+                (grid, density, _), style = array_stats.kde(a, axis=-1), "default"
             for i, c in enumerate(ids):
-                dist.plot(grid[i], density[i], color=colour[c], lw=1.5)
+                dist.plot(grid[i], density[i], color=colour[c], lw=1.5, drawstyle=style)
                 trace.plot(ds["draw"].values, a[i], color=colour[c], lw=1.5)
             dist.set_yticks([])
             for side in ("left", "right", "top"):
