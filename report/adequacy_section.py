@@ -180,14 +180,20 @@ def adequacy_lessons(a: Adequacy, simulated: bool, unconverged: tuple[str, ...] 
             "normal: two components closer than this test can resolve at this n would give the same answer."]
 
 
+def adequacy_figures(a: Adequacy | None, x) -> dict:
+    """``{"ppc_density.png": () -> Figure, "ppc_statistics.png": ...}``; empty without a posterior predictive check."""
+    if a is None or a.ppc is None:
+        return {}
+    return {"ppc_density.png": lambda: ppc_density_figure(x, a.ppc),
+            "ppc_statistics.png": lambda: ppc_statistics_figure(a.ppc)}
+
+
 def write_adequacy_figures(a: Adequacy, x, folder: Path) -> None:
     """``ppc_density.png`` and ``ppc_statistics.png`` (nothing without a posterior predictive check)."""
     from .figures import save
 
-    if a.ppc is None:
-        return
-    save(ppc_density_figure(x, a.ppc), Path(folder) / "ppc_density.png")
-    save(ppc_statistics_figure(a.ppc), Path(folder) / "ppc_statistics.png")
+    for name, make in adequacy_figures(a, x).items():
+        save(make(), Path(folder) / name)
 
 
 def ppc_density_figure(x, ppc):

@@ -1,4 +1,5 @@
-"""Figures of one comparison (PNG). ArviZ draws the posterior plots; matplotlib the rest.
+"""Figures of one comparison (PNG). ArviZ draws the posterior densities and predictive checks (the trace
+figure's densities are ArviZ's KDEs, drawn here with matplotlib); matplotlib the rest.
 
 Each function takes arrays or fitted objects and returns a matplotlib ``Figure``; nothing here
 fits or samples. :func:`report.folder.write_figures` writes the set that ``emvb run`` puts in a report. Only public
@@ -24,6 +25,9 @@ DPI = 100
 #: unit: the squares inside matplotlib's and ArviZ's histograms and KDEs overflow beyond about 1e154
 #: (and underflow to zero below 1e-154), so the limit leaves a wide margin.
 DISPLAY_LIMIT = 1e100
+#: :func:`trace_plot` draws each chain's ECDF instead of its KDE below this many draws, as ArviZ's
+#: ``plot_trace_dist`` does (arviz_plots' "auto" density kind: a KDE of so few draws is too rough).
+ECDF_BELOW = 100
 
 
 def display_unit(x) -> float:
@@ -155,34 +159,55 @@ def stuck_chains(posterior) -> list[tuple[str, dict, float]]:
 
 
 def trace_plot(posterior, title: str, unit: float = 1.0):
-    """ArviZ's density + trace plot of pi1, mu, sigma, one colour per chain (mu, sigma in ``unit``).
+    """Density + trace plot of pi1, mu1, mu2, sigma, one colour per chain (mu, sigma in ``unit``).
 
-    A stuck chain (:func:`stuck_chains`) has no density: ArviZ's KDE of one value draws nothing
-    (its warning about it is expected here and silenced), so a dashed vertical line in the chain's
-    colour marks the value in the density panel and the title names the chain.
+    ArviZ's ``plot_trace_dist`` layout drawn with plain matplotlib (a quarter less time per figure,
+    ``benchmarks/figures_speed.py``): left, each chain's KDE as ArviZ computes it for that plot
+    (``arviz_stats``, same grid and bandwidth), or its ECDF for chains of fewer than :data:`ECDF_BELOW`
+    draws as ArviZ draws them, on an axis without y ticks; right, each chain's draws against the draw index.
+
+    A stuck chain (:func:`stuck_chains`) has no density: ArviZ's KDE of one value is empty (its warning
+    about it is expected here and silenced), so a dashed vertical line in the chain's colour marks the
+    value in the density panel and the title names the chain.
     """
-    import arviz as az
+    from arviz_stats.base import array_stats
 
     from ..sampling.known_warnings import silenced
 
     posterior = in_unit(posterior, unit)
     title += unit_note(unit)
     stuck = stuck_chains(posterior)
+    ds = posterior_dataset(posterior)
+    ids = ds["chain"].values.tolist()
+    colour = {c: f"C{i % 10}" for i, c in enumerate(ids)}  # matplotlib's cycle, as ArviZ colours chains
+    rows = [("pi1", ds["pi1"]), *((f"mu{k}", ds["mu"].sel(component=k)) for k in ds["component"].values.tolist()),
+            ("sigma", ds["sigma"])]
+    fig, axes = plt.subplots(len(rows), 2, figsize=(10, 7.5), squeeze=False)
     with silenced(*(["kde_single_value"] if stuck else [])):
-        pc = az.plot_trace_dist(posterior, var_names=["pi1", "mu", "sigma"], compact=False,
-                                figure_kwargs={"figsize": (10, 7.5)})
+        for (name, da), (dist, trace) in zip(rows, axes, strict=True):
+            a = da.transpose("chain", "draw").values
+            if a.shape[1] < ECDF_BELOW:
+                (grid, density), style = array_stats.ecdf(a, axis=-1), "steps-pre"
+            else:
+                (grid, density, _), style = array_stats.kde(a, axis=-1), "default"
+            for i, c in enumerate(ids):
+                dist.plot(grid[i], density[i], color=colour[c], lw=1.5, drawstyle=style)
+                trace.plot(ds["draw"].values, a[i], color=colour[c], lw=1.5)
+            dist.set_yticks([])
+            for side in ("left", "right", "top"):
+                dist.spines[side].set_visible(False)
+            dist.set_xlabel(name)
+            trace.set_xlabel("Draw")
+            trace.set_ylabel(name)
+    panel = {name: dist for (name, _), (dist, _) in zip(rows, axes, strict=True)}
     for var, sel, value in stuck:
-        color = pc.get_viz("dist", var, sel).get_color()
-        pc.get_target(var, {**{k: v for k, v in sel.items() if k != "chain"}, "column": "dist"}).axvline(
-            value, color=color, lw=1.5, ls="--")
+        name = var if var != "mu" else f"mu{sel['component']}"
+        panel[name].axvline(value, color=colour[sel["chain"]], lw=1.5, ls="--")
     chains = sorted({sel["chain"] for _, sel, _ in stuck})
     if chains:
         title += (f"\nchain{'s' if len(chains) > 1 else ''} {', '.join(map(str, chains))}: every draw the same "
                   "value (stuck; no density, a dashed line marks the value)")
-    fig = one_line_labels(pc.get_viz("figure"))
-    # Which colour is which chain: ArviZ's own line colours, read back from one panel (sigma: one line per chain).
-    ids = posterior_dataset(posterior)["chain"].values.tolist()
-    handles = [Line2D([], [], color=pc.get_viz("dist", "sigma", {"chain": c}).get_color(), lw=2) for c in ids]
+    handles = [Line2D([], [], color=colour[c], lw=2) for c in ids]
     return legend_below(fig, handles, [f"chain {c}" for c in ids], title, bottom=0.05,
                         top=0.94 if chains else 0.96, fontsize=11)
 

@@ -12,7 +12,6 @@ from pathlib import Path
 from ..compare.pipeline import Comparison
 from ..compare.progress import Stages
 from ..files.output import atomic_dir, atomic_write_text
-from .adequacy_section import write_adequacy_figures
 
 FIGURES = {
     "data_fit.png": "data with the true, EM and posterior densities",
@@ -24,23 +23,35 @@ FIGURES = {
 }
 
 
-def write_figures(c: Comparison, folder: Path) -> None:
+def figure_makers(c: Comparison) -> dict:
+    """The figures ``emvb run`` writes, ``{file name: () -> matplotlib Figure}`` in the order written."""
     from . import figures as F
+    from .adequacy_section import adequacy_figures
 
     truth = c.data.truth
     unit = F.display_unit(c.data.values)  # 1, or a power of ten for data near the ends of the float range
-    F.save(F.data_fit(c.data.values, c.em.params, c.ordered, truth, band=c.settings.ci_prob), folder / "data_fit.png")
-    F.save(F.em_trace(c.em_plain, c.em), folder / "em_convergence.png")
-    F.save(F.trace_plot(c.unordered, f"Unordered model as sampled: verdict {c.labels.diagnosis.verdict}", unit),
-           folder / "trace_unordered.png")
     relab = c.labels.relabelled.get("stephens") or next(iter(c.labels.relabelled.values()))
-    F.save(F.trace_plot(relab.posterior, f"Unordered model relabelled ({relab.method})", unit),
-           folder / "trace_relabelled.png")
-    F.save(F.trace_plot(c.ordered, "Ordered model (mu1 < mu2 imposed by the prior)", unit),
-           folder / "trace_ordered.png")
-    F.save(F.param_densities(c.ordered, c.em, truth, ci_prob=c.settings.ci_prob, unit=unit),
-           folder / "posterior_vs_em.png")
-    write_adequacy_figures(c.adequacy, c.data.values, folder)  # shown in the report's "Is the model adequate?" section
+    makers = {
+        "data_fit.png": lambda: F.data_fit(c.data.values, c.em.params, c.ordered, truth, band=c.settings.ci_prob),
+        "em_convergence.png": lambda: F.em_trace(c.em_plain, c.em),
+        "trace_unordered.png": lambda: F.trace_plot(
+            c.unordered, f"Unordered model as sampled: verdict {c.labels.diagnosis.verdict}", unit),
+        "trace_relabelled.png": lambda: F.trace_plot(relab.posterior, f"Unordered model relabelled ({relab.method})",
+                                                     unit),
+        "trace_ordered.png": lambda: F.trace_plot(c.ordered, "Ordered model (mu1 < mu2 imposed by the prior)", unit),
+        "posterior_vs_em.png": lambda: F.param_densities(c.ordered, c.em, truth, ci_prob=c.settings.ci_prob,
+                                                         unit=unit),
+    }
+    makers.update(adequacy_figures(c.adequacy, c.data.values))  # the report's "Is the model adequate?" section
+    return makers
+
+
+def write_figures(c: Comparison, folder: Path) -> None:
+    """Every figure of :func:`figure_makers` as a PNG in ``folder``."""
+    from .figures import save
+
+    for name, make in figure_makers(c).items():
+        save(make(), Path(folder) / name)
 
 
 def write_comparison(c: Comparison, out, *, force: bool = False, stages: Stages | None = None,

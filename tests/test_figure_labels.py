@@ -7,11 +7,12 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 import xarray as xr  # noqa: E402
 
 from emvb.adequacy.result import PosteriorPredictive, PPCStatistic  # noqa: E402
 from emvb.report.adequacy_section import ppc_statistics_figure  # noqa: E402
-from emvb.report.figures import trace_plot  # noqa: E402
+from emvb.report.figures import ECDF_BELOW, trace_plot  # noqa: E402
 
 
 def _posterior(chains: int = 3, draws: int = 60) -> xr.DataTree:
@@ -66,3 +67,32 @@ def test_ppc_statistics_tick_labels_do_not_reach_the_next_panel():
             assert left - right >= gap, boxes
     finally:
         plt.close(fig)
+
+
+@pytest.mark.parametrize("draws", [60, 120])  # below ECDF_BELOW ArviZ draws each chain's ECDF, from it on its KDE
+def test_trace_plot_draws_arviz_plot_trace_dist_lines(draws):
+    """trace_plot draws with matplotlib what ArviZ's plot_trace_dist draws: per chain the same KDE (or
+    ECDF) in the density panel (no y ticks) and the same draws in the trace panel, in the same colour."""
+    import arviz as az
+
+    assert (draws < ECDF_BELOW) == (draws == 60)
+    post = _posterior(draws=draws)
+    fig = trace_plot(post, "trace")
+    pc = az.plot_trace_dist(post, var_names=["pi1", "mu", "sigma"], compact=False)
+    try:
+        dist = {ax.get_xlabel(): ax for ax in fig.axes if ax.get_xlabel() != "Draw"}
+        trace = {ax.get_ylabel(): ax for ax in fig.axes if ax.get_xlabel() == "Draw"}
+        assert list(dist) == list(trace) == ["pi1", "mu1", "mu2", "sigma"]
+        assert all(len(ax.get_yticks()) == 0 for ax in dist.values())
+        for name in dist:
+            var, sel = ("mu", {"component": int(name[-1])}) if name.startswith("mu") else (name, {})
+            for chain, ours, drawn in zip((0, 1, 2), dist[name].get_lines(), trace[name].get_lines(), strict=True):
+                kde = pc.get_viz("dist", var, {**sel, "chain": chain})
+                np.testing.assert_array_equal(ours.get_xydata(), kde.get_xydata())
+                assert ours.get_drawstyle() == kde.get_drawstyle()
+                assert matplotlib.colors.same_color(ours.get_color(), kde.get_color())
+                assert matplotlib.colors.same_color(drawn.get_color(), kde.get_color())
+                np.testing.assert_array_equal(drawn.get_ydata(), post["posterior"][var].sel(chain=chain, **sel).values)
+    finally:
+        plt.close(fig)
+        plt.close(pc.get_viz("figure"))
