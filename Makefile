@@ -46,7 +46,7 @@ test: $(STAMP)
 notebooks: $(STAMP)
 	$(PY) notebooks/execute.py
 
-BENCHMARKS := em_speed sampler_speed likelihood_speed io_speed label_speed label_speed_k starts_speed adequacy_speed study_speed fastmath_cost figures_speed
+BENCHMARKS := run_speed replicate_speed em_speed sampler_speed likelihood_speed io_speed label_speed label_speed_k starts_speed adequacy_speed study_speed fastmath_cost figures_speed
 bench: $(STAMP)
 	@for b in $(BENCHMARKS); do echo "== benchmarks/$$b.py"; $(PY) benchmarks/$$b.py || exit $$?; done
 
