@@ -113,9 +113,7 @@ def run_comparison(data: Dataset, settings: Settings = DEFAULTS, stages: Stages 
 def _compared(data: Dataset, settings: Settings, stages: Stages, fits, boot: Bootstrap) -> Comparison:
     """The comparison's steps after both fits (:func:`run_comparison`)."""
     from .. import em
-    from ..adequacy import posterior_predictive_check
     from ..labels.diagnose import diagnose_labels
-    from ..labels.draws import draws_of
     from ..labels.inputs import prepare
     from ..labels.relabel import METHODS, relabel_all
     from .convergence import chain_checks
@@ -131,8 +129,7 @@ def _compared(data: Dataset, settings: Settings, stages: Stages, fits, boot: Boo
     with stages.stage("relabelling: " + ", ".join(METHODS), "relabel"):
         labels = LabelFacts.of(unordered, fit, diagnosis, relabel_all(unordered, em_result=fit, inputs=inputs))
     with stages.stage(f"model adequacy: bootstrap tests (B = {settings.n_boot}), posterior predictive", "adequacy"):
-        ppc = posterior_predictive_check(data.values, draws_of(ordered).stack(), seed=settings.seed)
-        adequacy = replace(boot.result(), ppc=ppc)
+        adequacy = check_adequacy(data.values, fit, ordered, settings, checks=boot.result())
     with stages.stage("comparison table (ArviZ summaries beside EM)", "table"):
         table = compare_fits(fit, variants(unordered, labels.relabelled, ordered), truth=data.truth,
                              ci_prob=settings.ci_prob)
@@ -170,13 +167,15 @@ class Bootstrap:
             self._running.stop()
 
 
-def check_adequacy(x, fit, ordered, settings: Settings):
-    """The three bootstrap checks of the MLE (:func:`adequacy.assess`) and, given the ordered model's posterior,
-    its posterior predictive check (:func:`adequacy.posterior_predictive_check`), seeded by the run's seed."""
+def check_adequacy(x, fit, ordered, settings: Settings, checks=None):
+    """The three bootstrap checks of the MLE (:func:`adequacy.assess`; ``checks``, if given, are those already
+    made) and, given the ordered model's posterior, its posterior predictive check
+    (:func:`adequacy.posterior_predictive_check`), seeded by the run's seed."""
     from ..adequacy import assess, posterior_predictive_check
     from ..labels.draws import draws_of
 
-    checks = assess(x, fit, n_boot=settings.n_boot, seed=settings.seed)
+    if checks is None:
+        checks = assess(x, fit, n_boot=settings.n_boot, seed=settings.seed)
     if ordered is None:
         return checks
     return replace(checks, ppc=posterior_predictive_check(x, draws_of(ordered).stack(), seed=settings.seed))

@@ -7,8 +7,6 @@ and :data:`adequacy.levels.PPP_TAIL`); this module only words and draws it.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from ..adequacy.levels import ALPHA, PPP_TAIL
@@ -186,14 +184,6 @@ def adequacy_figures(a: Adequacy | None, x) -> dict:
         return {}
     return {"ppc_density.png": lambda: ppc_density_figure(x, a.ppc),
             "ppc_statistics.png": lambda: ppc_statistics_figure(a.ppc)}
-
-
-def write_adequacy_figures(a: Adequacy, x, folder: Path) -> None:
-    """``ppc_density.png`` and ``ppc_statistics.png`` (nothing without a posterior predictive check)."""
-    from .figures import save
-
-    for name, make in adequacy_figures(a, x).items():
-        save(make(), Path(folder) / name)
 
 
 def ppc_density_figure(x, ppc):

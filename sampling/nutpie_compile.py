@@ -101,8 +101,9 @@ def _word(record: np.dtype, path: tuple[str, ...]) -> int:
     return offset // 8
 
 
-def _wrapper(template: str, name: str, inner, keys: list[str], record: np.dtype, consts: dict):
-    """The function ``name`` of ``template``, reading the containers ``keys`` (in ``inner``'s order)."""
+def _wrapper(template: str, name: str, signature, inner, keys: list[str], record: np.dtype, consts: dict):
+    """The ``numba.cfunc`` of ``signature`` made of the function ``name`` of ``template``, reading the
+    containers ``keys`` (in ``inner``'s order)."""
     import numba
 
     lines = [_ARRAY.format(k=k, data=_word(record, ("shared", "data", key)),
@@ -114,7 +115,7 @@ def _wrapper(template: str, name: str, inner, keys: list[str], record: np.dtype,
     scope = {"numba": numba, "np": np, "inner": inner, "as_pointer": _as_pointer(),
              "n_words": record.itemsize // 8} | consts
     exec(compile(source, f"<emvb nutpie wrapper {name}>", "exec"), scope)
-    return scope[name]
+    return numba.cfunc(signature)(scope[name])
 
 
 def _locked(fn):
@@ -153,6 +154,8 @@ def compile_model(model, start: dict):
     """``model`` compiled for nutpie with the start point ``start`` (as ``nutpie.compile_pymc_model(model,
     initial_points=start, jitter_rvs=set())``), or None where nutpie's internals are not what this module
     knows or the run-time check fails (module note)."""
+    import numba
+
     try:
         from nutpie.compile_pymc import CompiledPyMCModel, _make_functions, _prepare_dims_and_coords, make_user_data
         from pymc.initial_point import make_initial_point_fn
@@ -169,17 +172,14 @@ def compile_model(model, start: dict):
         for a in data.values():
             a.flags.writeable = False
         user_data = make_user_data(keys, data)
-        logp_c = _wrapper(_LOGP_TEMPLATE, "logp", logp_pt.vm.jit_fn, [keys[v] for v in logp_pt.get_shared()],
-                          user_data.dtype, {"n_dim": n_dim})
-        expand_c = _wrapper(_EXPAND_TEMPLATE, "expand", expand_pt.vm.jit_fn, [keys[v] for v in expand_pt.get_shared()],
-                            user_data.dtype, {"n_dim": n_dim, "n_expanded": n_expanded})
-        import numba
-
-        c_logp = numba.cfunc(numba.types.int64(numba.types.uint64, *[numba.types.CPointer(numba.types.double)] * 3,
-                                               numba.types.voidptr))(logp_c)
-        c_expand = numba.cfunc(numba.types.int64(numba.types.uint64, numba.types.uint64,
-                                                 *[numba.types.CPointer(numba.types.double)] * 2,
-                                                 numba.types.voidptr))(expand_c)
+        t = numba.types
+        c_logp = _wrapper(_LOGP_TEMPLATE, "logp", t.int64(t.uint64, *[t.CPointer(t.double)] * 3, t.voidptr),
+                          logp_pt.vm.jit_fn, [keys[v] for v in logp_pt.get_shared()], user_data.dtype,
+                          {"n_dim": n_dim})
+        c_expand = _wrapper(_EXPAND_TEMPLATE, "expand", t.int64(t.uint64, t.uint64, *[t.CPointer(t.double)] * 2,
+                                                                t.voidptr),
+                            expand_pt.vm.jit_fn, [keys[v] for v in expand_pt.get_shared()], user_data.dtype,
+                            {"n_dim": n_dim, "n_expanded": n_expanded})
         dims, coords = _prepare_dims_and_coords(model, shape_info, reparam)
         cm = CompiledPyMCModel(
             _n_dim=n_dim, dims=dims, _coords=coords,
@@ -188,5 +188,5 @@ def compile_model(model, start: dict):
             shared_data=data, shared_var_keys=keys, user_data=user_data, n_expanded=n_expanded,
             shape_info=shape_info, logp_func=logp_pt, expand_func=expand_pt, reparameterized_names=reparam)
         return cm if _checked(cm, logp_pt, expand_pt, initial_point(0)) else None
-    except (ImportError, AttributeError, TypeError, ValueError, KeyError):
-        return None
+    except (ImportError, AttributeError, TypeError, ValueError, KeyError, numba.core.errors.NumbaError):
+        return None  # numba's errors too: a wrapper that no longer types against nutpie's layout

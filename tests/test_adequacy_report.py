@@ -15,12 +15,13 @@ from emvb.files.datafile import save_dataset
 from emvb.models.simulate import simulate
 from emvb.report.adequacy_section import (
     ADEQUACY_FIGURES,
+    adequacy_figures,
     adequacy_lessons,
     adequacy_section,
     misfit_reason,
     verdict_sentence,
-    write_adequacy_figures,
 )
+from emvb.report.figures import save
 
 
 def _checks(x, seed=1):
@@ -53,7 +54,8 @@ def test_misfit_section_says_the_model_does_not_fit_and_why(t2, tmp_path):
     assert "extreme" in text and all(f"]({name})" in text for name in ADEQUACY_FIGURES)
     assert "not a matter of overlap or small n" in misfit_reason(t2, simulated=False)
     assert adequacy_lessons(t2, simulated=False)[0].startswith("- **Check the model before the estimates.**")
-    write_adequacy_figures(t2, np.random.default_rng(2026).standard_t(2, 2000), tmp_path)
+    for name, make in adequacy_figures(t2, np.random.default_rng(2026).standard_t(2, 2000)).items():
+        save(make(), tmp_path / name)
     for name in ADEQUACY_FIGURES:
         assert (tmp_path / name).stat().st_size > 10_000, name
 
