@@ -50,7 +50,7 @@ def statistics_of(y: np.ndarray, center: float, scale: float) -> tuple[float, fl
 
 def posterior_predictive_check(x, draws, *, n_draws: int = PPC_DRAWS, seed: int = 0) -> PosteriorPredictive:
     """The check of the module note for data ``x`` and posterior ``draws`` (any array whose last axis is
-    ``(pi1, mu1, mu2, sigma)``, e.g. :meth:`labels.draws.Draws.stack`); one replicate per used draw,
+    ``(pi1, mu1, mu2, sigma)``, e.g. :meth:`models.draws.Draws.stack`); one replicate per used draw,
     seeded by ``SeedSequence([seed, TAG_PPC])``."""
     x = np.asarray(getattr(x, "values", x), dtype=float)
     d = np.asarray(draws, dtype=float).reshape(-1, 4)

@@ -102,8 +102,8 @@ def main(argv=None) -> int:
     import pymc  # noqa: F401 - imported by the sampling stage of emvb run anyway; not a label-stage cost
 
     from emvb.labels.binned import bin_data, draw_logliks
-    from emvb.labels.draws import Draws
     from emvb.labels.passes import label_sums, relabel_pass
+    from emvb.models.draws import Draws
 
     t0 = time.perf_counter()
     small = bin_data(simulate(DEFAULT_TRUTH, 50, 1).values)

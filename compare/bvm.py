@@ -28,8 +28,8 @@ import xarray as xr
 from scipy.special import ndtr
 
 from ..em import EMResult
-from ..labels.draws import draws_of
 from ..models.data import MIN_POINTS, Dataset
+from ..models.draws import draws_of
 from ..models.errors import SettingError
 from ..models.params import DEFAULT_N_GRID, DEFAULT_SEED, DEFAULT_TRUTH, PARAM_NAMES, MixtureParams
 from ..models.simulate import simulate

@@ -98,7 +98,7 @@ def invariant_ess(posterior) -> float:
     import arviz as az
     import xarray as xr
 
-    from ..labels.draws import draws_of
+    from ..models.draws import draws_of
 
     d = draws_of(posterior)
     ds = xr.Dataset({"sigma": (("chain", "draw"), d.sigma), "mu_min": (("chain", "draw"), np.minimum(d.mu1, d.mu2)),

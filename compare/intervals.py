@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ..labels.draws import draws_of
+from ..models.draws import draws_of
 from ..models.errors import SettingError
 from ..models.params import PARAM_NAMES
 

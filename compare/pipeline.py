@@ -36,7 +36,7 @@ class LabelFacts:
     """Label switching in the unordered model and what relabelling did, computed once (:meth:`of`)."""
 
     diagnosis: LabelDiagnosis
-    relabelled: dict               # method -> labels.draws.Relabelled
+    relabelled: dict               # method -> models.draws.Relabelled
     agreement: pd.DataFrame        # share of draws on which each pair of methods chose the same labels
     disagreement: np.ndarray       # (chain, draw): do at least two methods disagree? (labels.relabel.disagreement)
     near: np.ndarray               # (chain, draw): near mu1 = mu2 (labels.diagnose.gap_facts)
@@ -45,8 +45,8 @@ class LabelFacts:
     @classmethod
     def of(cls, unordered, em: EMResult, diagnosis: LabelDiagnosis, relabelled: dict) -> LabelFacts:
         from ..labels.diagnose import gap_facts
-        from ..labels.draws import draws_of
         from ..labels.relabel import agreement, disagreement
+        from ..models.draws import draws_of
 
         near, *_ = gap_facts(draws_of(unordered).standardized(em.scaling))  # unit-free; no overflow
         split = disagreement(relabelled) if relabelled else np.zeros(1, bool)
@@ -172,7 +172,7 @@ def check_adequacy(x, fit, ordered, settings: Settings, checks=None):
     made) and, given the ordered model's posterior, its posterior predictive check
     (:func:`adequacy.posterior_predictive_check`), seeded by the run's seed."""
     from ..adequacy import assess, posterior_predictive_check
-    from ..labels.draws import draws_of
+    from ..models.draws import draws_of
 
     if checks is None:
         checks = assess(x, fit, n_boot=settings.n_boot, seed=settings.seed)

@@ -28,8 +28,8 @@ import xarray as xr
 from ..em import EMResult
 from ..files.netcdf import atomic_write_netcdf, load_tree
 from ..files.output import check_writable
-from ..labels.draws import Relabelled
 from ..models.data import Dataset, fingerprint, recorded_sha256, require_same_data
+from ..models.draws import Relabelled
 from ..models.errors import EmvbError
 from .table import BOOL_COLUMNS, STRING_COLUMNS, check_fingerprints
 

@@ -22,8 +22,8 @@ import math
 
 import pandas as pd
 
-from ..labels.draws import component_dim, posterior_dataset
 from ..models.data import recorded_sha256, require_same_data
+from ..models.draws import component_dim, posterior_dataset
 from ..models.errors import SettingError
 from ..models.params import PARAM_NAMES, MixtureParams
 from ..models.scaling import Scaling

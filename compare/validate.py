@@ -300,7 +300,7 @@ def validate(data, estimate: MixtureParams, *, n_init: int = 10, seed: int = 0, 
 
 def bayes_check(estimate: MixtureParams, posterior) -> BayesCheck:
     """Locate ``estimate.ordered()`` in an ordered model's posterior (DataTree with pi1, mu, sigma)."""
-    from ..labels.draws import posterior_dataset
+    from ..models.draws import posterior_dataset
 
     post = posterior_dataset(posterior)
     pi1 = np.asarray(post["pi1"]).ravel()

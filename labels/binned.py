@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from .draws import Draws
+from ..models.draws import Draws
 
 #: Bounds of the number of bins (see :func:`default_bins`).
 MIN_BINS, MAX_BINS = 256, 2048

@@ -57,8 +57,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..models.draws import Draws, order_perm, posterior_dataset
 from ..models.thresholds import AMBIGUOUS_SHARE, BAND, CROSSING_SHARE, RHAT_FLAG, RHAT_MODES
-from .draws import Draws, order_perm, posterior_dataset
 from .inputs import LabelInputs, label_coordinates, prepare
 
 VERDICTS = ("none", "between_chains", "within_chain", "ambiguous", "chains_disagree")

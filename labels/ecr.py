@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..models.draws import Draws
 from .binned import BinnedData
-from .draws import Draws
 from .passes import Held, iterate_passes, label_sums
 
 

@@ -20,8 +20,8 @@ import xarray as xr
 
 from ..files.netcdf import load_tree
 from ..models.data import fingerprint, require_same_data
+from ..models.draws import SAMPLE_DIMS, extra_dim, means_dim
 from ..models.errors import DataError
-from .draws import SAMPLE_DIMS, extra_dim, means_dim
 
 #: Posterior attributes carried over to the standard layout (they describe how it was sampled).
 KEPT_ATTRS = ("data_sha256", "init", "start", "priors")

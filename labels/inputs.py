@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..models.data import checked_values, recorded_sha256, require_same_data
+from ..models.draws import Draws, draws_of
 from ..models.errors import DataError
 from ..models.scaling import Scaling
 from .binned import BinnedData, bin_data, draw_logliks, loglik_bound
-from .draws import Draws, draws_of
 from .passes import Held, hold_responsibilities, label_sums
 
 
@@ -67,7 +67,7 @@ class LabelInputs:
     ----------
     scaling : the standardisation (:func:`label_scaling`); everything below is in its coordinates
     binned : the standardised data's bins (:func:`labels.binned.bin_data`)
-    draws : the posterior's draws, standardised (:meth:`labels.draws.Draws.standardized`)
+    draws : the posterior's draws, standardised (:meth:`models.draws.Draws.standardized`)
     loglik : every draw's log-likelihood of the standardised data ``(chain, draw)``, within
         ``loglik_bound`` nats of the exact sum; that of the data differs by the constant ``-N log k``
     held : every draw's responsibilities at every bin, or None when too many to hold

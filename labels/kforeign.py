@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
+from ..models.draws import SAMPLE_DIMS
 from ..models.errors import DataError
-from .draws import SAMPLE_DIMS
 from .kdraws import MixDraws
 
 #: Names tried, in order, when a variable is not named (emvb's own first, then common PPL spellings).

@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..models.draws import Draws, order_perm
 from ..models.params import MixtureParams
 from ..models.scaling import Scaling
-from .draws import Draws, order_perm
 
 
 def precision_of(cov) -> np.ndarray:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..models.draws import Draws
 from .binned import BinnedData, _fill_compiled, _flat, _pass_compiled, _sums_compiled
-from .draws import Draws
 
 #: Largest ``draws x bins`` whose responsibilities are held (three float64 arrays of this size).
 HELD_CELLS = 2**21

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..models.draws import Draws
 from ..models.params import MixtureParams
-from .draws import Draws
 
 
 def pivot_draw(draws: Draws, log_post: np.ndarray) -> tuple[tuple[int, int], MixtureParams]:

@@ -25,8 +25,8 @@ import json
 import numpy as np
 import pandas as pd
 
+from ..models.draws import Relabelled, draws_of, order_perm, posterior_dataset, relabelled_tree
 from ..models.errors import EmvbError, SettingError
-from .draws import Relabelled, draws_of, order_perm, posterior_dataset, relabelled_tree
 from .ecr import ecr_perm
 from .inputs import LabelInputs, data_values, label_coordinates, prepare
 from .methods import METHOD_INFO, METHODS

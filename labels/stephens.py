@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..models.draws import Draws
 from .binned import BinnedData
-from .draws import Draws
 from .passes import Held, iterate_passes, label_sums
 
 #: Floor for q before taking logs: q_ik = 0 happens (all draws give r = 0 to a far point) and

@@ -15,8 +15,8 @@ import numpy as np
 from matplotlib.lines import Line2D
 from scipy import stats
 
-from ..labels.draws import draws_of, posterior_dataset
 from ..models.density import pdf
+from ..models.draws import draws_of, posterior_dataset
 from ..models.params import PARAM_NAMES, MixtureParams
 
 COLORS = {"truth": "black", "em": "C3", "posterior": "C0", "normal": "C1"}

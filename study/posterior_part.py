@@ -28,7 +28,7 @@ def equal_tailed(posterior) -> dict[str, tuple[float, float]]:
     """ArviZ's equal-tailed interval at the nominal level, per parameter (``mu`` by position)."""
     import arviz as az
 
-    from ..labels.draws import component_dim, posterior_dataset
+    from ..models.draws import component_dim, posterior_dataset
 
     ds = posterior_dataset(posterior)[["pi1", "mu", "sigma"]]
     comp = component_dim(ds)

@@ -38,7 +38,7 @@ def thin_index(total: int, keep: int) -> np.ndarray:
 
 def ranks(posterior, truth: MixtureParams, keep: int) -> tuple[dict[str, int], int]:
     """Rank of each true parameter among ``keep`` thinned draws, and the number of draws ranked ``L``."""
-    from ..labels.draws import draws_of
+    from ..models.draws import draws_of
 
     pooled = draws_of(posterior).stack().reshape(-1, 4)  # chain by chain, draws in order
     thinned = pooled[thin_index(pooled.shape[0], keep)]

@@ -8,9 +8,9 @@ import pytest
 from test_labels_synthetic import OVERLAPPING, dataset, known_perm, normal_draws, swap, to_tree
 
 from emvb.labels.binned import bin_data, draw_logliks
-from emvb.labels.draws import Relabelled, draws_of
 from emvb.labels.relabel import METHOD_INFO, METHODS, agreement, disagreement, relabel, relabel_all
 from emvb.models.density import logpdf, responsibilities
+from emvb.models.draws import Relabelled, draws_of
 from emvb.models.errors import EmvbError
 from emvb.models.scaling import Scaling
 

@@ -1,10 +1,10 @@
-"""What every relabelling method shares: reading the draws and swapping labels.
+"""A posterior's draws as numpy arrays and back: read by compare, report, study and every relabelling method.
 
 A posterior of the two-component mixture is stored as ``pi1 (chain, draw)``, ``mu (chain, draw,
 component)`` with 2 components, and ``sigma (chain, draw)``. With K = 2 a relabelling is, per draw,
 one bit: keep the labels or apply the swap ``(pi1, mu1, mu2, sigma) -> (1 - pi1, mu2, mu1, sigma)``
 (docs/methods.md §4). This module turns DataTrees into numpy arrays and back and applies such a
-``(chain, draw)`` boolean array. Sums over the data live in :mod:`labels.binned`. The label stage
+``(chain, draw)`` boolean array (a relabelling). Sums over the data live in :mod:`labels.binned`. The label stage
 decides in the standardised coordinates of the data (:meth:`Draws.standardized`, docs/methods.md §4)
 and applies its decisions to the draws as sampled.
 """
