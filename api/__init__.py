@@ -122,8 +122,8 @@ def relabel_mixture(posterior, data=None, **kwargs):
 
 
 def validate(data, estimate: MixtureParams, *, n_init: int = 10, seed: int = 0):
-    """Is ``estimate`` a global maximum, a local one or no maximum? (:func:`compare.validate.validate`)"""
-    from .compare.validate import validate as _validate
+    """Is ``estimate`` a global maximum, a local one or no maximum? (:func:`geometry.validate.validate`)"""
+    from .geometry.validate import validate as _validate
 
     return _validate(data, estimate, n_init=n_init, seed=seed)
 

@@ -72,7 +72,7 @@ def print_validation(v) -> None:
     print(f"one EM step moves it {v.em_step_se:.4g} SE; distance to our MLE {v.distance_se:.4g} SE "
           f"({'same' if v.labelling == 'as_mle' else 'swapped'} labelling); Newton decrement {v.newton_decrement:.4g}")
     if v.adequacy is not None:
-        from ..compare.validate import model_note
+        from ..geometry.validate import model_note
 
         print(f"model: {model_note(v.adequacy)}")
     if v.bayes is not None:
@@ -87,9 +87,9 @@ def run(args) -> int:
     import dataclasses
 
     from ..adequacy import assess
-    from ..compare.validate import TOLERANCE_SE, bayes_check, validate
     from ..em import fit
     from ..files.datafile import load_data
+    from ..geometry.validate import TOLERANCE_SE, bayes_check, validate
 
     ds = load_data(args.data, args.column)
     tol = TOLERANCE_SE if args.tolerance is None else args.tolerance

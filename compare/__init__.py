@@ -1,2 +1,1 @@
-"""One comparison of EM and the posterior on one data set: the pipeline, the table, the results file,
-and ``validate`` for estimates made elsewhere."""
+"""One comparison of EM and the posterior on one data set: the pipeline, the table, the results file."""

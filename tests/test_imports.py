@@ -10,23 +10,26 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Top-level folders installed as subpackages of `emvb` (api/ is `emvb` itself); see pyproject.toml.
-PACKAGES = ("models", "em", "adequacy", "files", "sampling", "labels", "compare", "report", "teaching", "study",
-            "cli")
+PACKAGES = ("models", "em", "adequacy", "geometry", "files", "sampling", "labels", "compare", "report", "teaching",
+            "study", "cli")
 #: The declared dependency graph between packages (a DAG, not a chain): each package may import only
-#: the packages listed for it. labels depends on models and files only; em on models only; sampling (the
-#: posterior, and the one Settings class, whose checks use EM's and the bootstrap's rules) on em and adequacy.
+#: the packages listed for it. labels depends on models and files only; em on models only; geometry (is an
+#: estimate a maximum? `emvb validate`) on em and adequacy; sampling (the posterior, and the one Settings
+#: class, whose checks use EM's and the bootstrap's rules) on em and adequacy.
 DEPENDS = {
     "models": set(),
     "files": {"models"},
     "em": {"models"},
     "adequacy": {"models", "em"},
+    "geometry": {"models", "em", "adequacy"},
     "sampling": {"models", "files", "em", "adequacy"},
     "labels": {"models", "files"},
     "compare": {"models", "files", "em", "adequacy", "sampling", "labels"},
     "report": {"models", "files", "adequacy", "sampling", "labels", "compare"},
     "teaching": {"models", "em", "labels", "compare", "report"},
     "study": {"models", "files", "em", "sampling", "labels", "compare", "report"},
-    "cli": {"models", "files", "em", "adequacy", "sampling", "labels", "compare", "report", "teaching", "study"},
+    "cli": {"models", "files", "em", "adequacy", "geometry", "sampling", "labels", "compare", "report", "teaching",
+            "study"},
 }
 
 

@@ -7,8 +7,8 @@ import pytest
 from conftest import run_cli_many
 
 from emvb import em
-from emvb.compare.validate import distance_to, mahalanobis, swap_cov, validate
 from emvb.files.datafile import save_dataset
+from emvb.geometry.validate import distance_to, mahalanobis, swap_cov, validate
 from emvb.models.params import MixtureParams
 from emvb.models.simulate import simulate
 

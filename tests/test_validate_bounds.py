@@ -7,7 +7,7 @@ import warnings
 
 import pytest
 
-from emvb.compare.validate import ESTIMATE_STD_MAX, validate
+from emvb.geometry.validate import ESTIMATE_STD_MAX, validate
 from emvb.models import DEFAULT_TRUTH, MixtureParams, simulate
 from emvb.models.errors import ParamError
 from emvb.models.scaling import Scaling
