@@ -62,12 +62,12 @@ def comparison(args):
         with open(args.comparison, "rb") as f:
             return pickle.load(f), None
     from emvb.compare.pipeline import run_comparison
-    from emvb.compare.progress import Stages
+    from emvb.compare.stages import Stages
     from emvb.models.simulate import simulate
     from emvb.sampling.options import Settings
 
     t0 = time.perf_counter()
-    c = run_comparison(simulate(), Settings(), Stages(quiet=True))
+    c = run_comparison(simulate(), Settings(), Stages())
     seconds = time.perf_counter() - t0
     if args.save_comparison:
         with open(args.save_comparison, "wb") as f:

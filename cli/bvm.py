@@ -51,12 +51,12 @@ def run(args) -> int:
     import sys
 
     from ..compare.bvm import run_bvm
-    from ..compare.progress import Stages
     from ..report.bvm_report import write_bvm
     from ..sampling.options import Settings
+    from .progress import ShownStages
 
     settings = Settings(chains=args.chains, draws=args.draws, tune=args.tune, seed=args.seed, sampler=args.sampler)
-    stages = Stages(quiet=args.quiet, title=f"emvb bvm -> {args.out}")
+    stages = ShownStages(quiet=args.quiet, title=f"emvb bvm -> {args.out}")
     study = run_bvm(args.truth, args.n_grid, settings, stages=stages)
     grid = ",".join(str(n) for n in args.n_grid)
     command = (f"emvb bvm --n-grid {grid} --truth {args.truth.pi1:g},{args.truth.mu1:g},{args.truth.mu2:g},"

@@ -43,17 +43,17 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     from ..compare.pipeline import run_comparison
-    from ..compare.progress import Stages
     from ..files.datafile import load_data
     from ..models.simulate import simulate
     from ..report.folder import write_comparison
     from ..sampling.options import Settings
+    from .progress import ShownStages
 
     settings = Settings(chains=args.chains, draws=args.draws, tune=args.tune, seed=args.seed, sampler=args.sampler,
                         init=args.init, priors=str(args.priors))
     if not args.data:
         require_memory(args.n)
-    stages = Stages(quiet=args.quiet, title=f"emvb run -> {args.out}")
+    stages = ShownStages(quiet=args.quiet, title=f"emvb run -> {args.out}")
     with stages.stage("data", "data"):
         ds = load_data(args.data, args.column) if args.data else simulate(args.truth, args.n, args.seed)
     stages.note(f"{ds.name}: n={ds.n}, sha256 {ds.sha256[:16]}...")

@@ -35,7 +35,7 @@ from ..models.params import DEFAULT_N_GRID, DEFAULT_SEED, DEFAULT_TRUTH, PARAM_N
 from ..models.simulate import simulate
 from ..sampling.options import DEFAULTS, Settings
 from .intervals import intervals
-from .progress import Stages
+from .stages import Stages
 from .table import compare_fits
 from .thresholds import bvm_agrees
 
@@ -101,7 +101,7 @@ def run_bvm(truth: MixtureParams = DEFAULT_TRUTH, n_grid=DEFAULT_N_GRID, setting
     the simulation."""
     from ..sampling.fits import BVM, fit_both
 
-    stages = stages or Stages(quiet=True)
+    stages = stages or Stages()
     settings = replace(settings, init=BVM["init"])
     points = []
     for ds in nested_datasets(truth, n_grid, settings.seed):

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..models.data import Dataset
 from ..sampling.options import DEFAULTS, Settings
-from .progress import Stages
+from .stages import Stages
 from .table import ORDERED, RAW, RELABEL_PREFIX
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ def run_comparison(data: Dataset, settings: Settings = DEFAULTS, stages: Stages 
     """
     from ..sampling.fits import fit_both
 
-    stages = stages or Stages(quiet=True)
+    stages = stages or Stages()
     with Bootstrap(data.values, settings) as boot:  # its replicates run while the models compile and sample
         fits = fit_both(data, settings, stage=stages.stage, after_em=boot.start)
         return _compared(data, settings, stages, fits, boot)

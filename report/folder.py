@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from ..compare.pipeline import Comparison
-from ..compare.progress import Stages
+from ..compare.stages import Stages
 from ..files.output import atomic_dir, atomic_write_text
 
 FIGURES = {
@@ -66,7 +66,7 @@ def write_comparison(c: Comparison, out, *, force: bool = False, stages: Stages 
     from .markdown import render_report
     from .tables import write_table
 
-    stages = stages or Stages(quiet=True)
+    stages = stages or Stages()
 
     def build(tmp: Path) -> None:
         with stages.stage("figures", "figures"):

@@ -1,8 +1,7 @@
-"""Stages of a long command: timed always, shown with rich unless quiet.
+"""The stages of a long command shown with rich on stderr (so stdout stays clean for results).
 
-``with stages.stage("EM fit"):`` records the wall time of the block under that name; the display
-(on stderr, so stdout stays clean for results) shows a spinner while the stage runs and its time
-when it ends.
+:class:`ShownStages` is :class:`compare.stages.Stages` (the same ``timings``) with a display: a spinner
+while a stage runs, its time when it ends, and the failure when it raises; ``quiet`` shows nothing.
 """
 
 from __future__ import annotations
@@ -11,12 +10,14 @@ import sys
 import time
 from contextlib import contextmanager
 
+from ..compare.stages import Stages
 
-class Stages:
+
+class ShownStages(Stages):
     """Record the time of each named stage; display them unless ``quiet``."""
 
     def __init__(self, quiet: bool = False, title: str = "emvb"):
-        self.timings: dict[str, float] = {}
+        super().__init__()
         self.quiet = quiet
         self._console = None
         if not quiet:
@@ -27,28 +28,21 @@ class Stages:
 
     @contextmanager
     def stage(self, name: str, key: str | None = None):
-        """Time the block; ``key`` is the name used in ``timings`` (default: ``name``)."""
-        t0 = time.perf_counter()
+        """Time the block (:meth:`compare.stages.Stages.stage`) with a spinner while it runs."""
         if self._console is None:
-            try:
+            with super().stage(name, key):
                 yield
-            finally:
-                self.timings[key or name] = time.perf_counter() - t0
             return
+        t0 = time.perf_counter()
         with self._console.status(f"{name} ...", spinner="dots"):
             try:
-                yield
+                with super().stage(name, key):
+                    yield
             except BaseException:
                 self._console.print(f"  [red]x[/red] {name} (failed after {time.perf_counter() - t0:.1f} s)")
                 raise
-            finally:
-                self.timings[key or name] = time.perf_counter() - t0
         self._console.print(f"  [green]v[/green] {name:<44} {self.timings[key or name]:7.1f} s")
 
     def note(self, text: str) -> None:
         if self._console is not None:
             self._console.print(f"    {text}")
-
-    @property
-    def total(self) -> float:
-        return float(sum(self.timings.values()))
