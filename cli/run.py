@@ -42,10 +42,11 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
+    from ..compare.alongside import Worker
     from ..compare.pipeline import run_comparison
     from ..files.datafile import load_data
     from ..models.simulate import simulate
-    from ..report.folder import write_comparison
+    from ..report.folder import prepare_second_process, write_comparison
     from ..sampling.options import Settings
     from .progress import ShownStages
 
@@ -54,12 +55,14 @@ def run(args) -> int:
     if not args.data:
         require_memory(args.n)
     stages = ShownStages(quiet=args.quiet, title=f"emvb run -> {args.out}")
-    with stages.stage("data", "data"):
-        ds = load_data(args.data, args.column) if args.data else simulate(args.truth, args.n, args.seed)
-    stages.note(f"{ds.name}: n={ds.n}, sha256 {ds.sha256[:16]}...")
-    comp = run_comparison(ds, settings, stages)  # a bad --priors is refused before any fitting
-    command = "emvb " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["run"] else ""
-    write_comparison(comp, args.out, force=args.force, stages=stages, command=command)
+    with Worker() as second:  # a second process: the bootstrap tests, then half of the last stage
+        second.submit(prepare_second_process)
+        with stages.stage("data", "data"):
+            ds = load_data(args.data, args.column) if args.data else simulate(args.truth, args.n, args.seed)
+        stages.note(f"{ds.name}: n={ds.n}, sha256 {ds.sha256[:16]}...")
+        comp = run_comparison(ds, settings, stages, worker=second)  # a bad --priors is refused before any fitting
+        command = "emvb " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["run"] else ""
+        write_comparison(comp, args.out, force=args.force, stages=stages, command=command, worker=second)
     if not args.quiet:
         print(f"wrote {args.out}/report.md (total {stages.total:.1f} s)", file=sys.stderr)
     print(args.out)

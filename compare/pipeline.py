@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ..em import EMResult
     from ..labels.diagnose import LabelDiagnosis
     from ..models.priors import Priors
+    from .alongside import Worker
     from .convergence import ChainCheck
 
 __all__ = ["ORDERED", "RAW", "RELABEL_PREFIX", "Comparison", "LabelFacts", "run_comparison"]
@@ -94,20 +95,24 @@ def variants(unordered, relabelled: dict, ordered) -> dict:
     return {RAW: unordered} | {RELABEL_PREFIX + m: r.posterior for m, r in relabelled.items()} | {ORDERED: ordered}
 
 
-def run_comparison(data: Dataset, settings: Settings = DEFAULTS, stages: Stages | None = None) -> Comparison:
+def run_comparison(data: Dataset, settings: Settings = DEFAULTS, stages: Stages | None = None,
+                   worker: Worker | None = None) -> Comparison:
     """Fit EM and sample both PyMC models on ``data``; diagnose, relabel, check the model, tabulate.
 
     Both models start their chains as ``settings.init`` says (default: independent prior draws, so
     the starts do not decide which labelling each chain ends in; ``"dispersed"`` places the unordered
     model's chains in both labellings on purpose). Priors: ``settings.priors`` (default: weakly
-    informative, scales computed from the data, which the report says).
+    informative, scales computed from the data, which the report says). Given a ``worker``
+    (:class:`compare.alongside.Worker`), the bootstrap tests run in it while the models compile and
+    sample; otherwise in line, after them (a second process is the caller's choice: spawning one
+    re-imports the caller's main script, which must then be guarded by ``if __name__ == "__main__"``).
     """
     from ..sampling.fits import fit_both
 
     stages = stages or Stages()
-    with Bootstrap(data.values, settings) as boot:  # its replicates run while the models compile and sample
-        fits = fit_both(data, settings, stage=stages.stage, after_em=boot.start)
-        return _compared(data, settings, stages, fits, boot)
+    boot = Bootstrap(worker, data.values, settings)
+    fits = fit_both(data, settings, stage=stages.stage, after_em=boot.start)
+    return _compared(data, settings, stages, fits, boot)
 
 
 def _compared(data: Dataset, settings: Settings, stages: Stages, fits, boot: Bootstrap) -> Comparison:
@@ -140,31 +145,24 @@ def _compared(data: Dataset, settings: Settings, stages: Stages, fits, boot: Boo
 
 
 class Bootstrap:
-    """The three bootstrap checks of the MLE (:func:`adequacy.assess`) in a second process, started
-    (:meth:`start`) as soon as EM is done, so they run while this process compiles and samples the
-    models (:mod:`compare.alongside`); the same numbers as run in line. Leaving the ``with`` block ends
-    that process, so an error or Ctrl-C here does not wait for it."""
+    """The three bootstrap checks of the MLE (:func:`adequacy.assess`) in a second process
+    (:class:`compare.alongside.Worker`), started (:meth:`start`) as soon as EM is done, so they run while
+    this process compiles and samples the models; the same numbers as run in line. Without a worker,
+    nothing is started and :meth:`result` is None (:func:`check_adequacy` then runs them)."""
 
-    def __init__(self, x, settings: Settings):
-        self._x, self._settings, self._running = x, settings, None
+    def __init__(self, worker: Worker | None, x, settings: Settings):
+        self._worker, self._x, self._settings, self._running = worker, x, settings, None
 
     def start(self, fit) -> None:
         from ..adequacy import assess
-        from .alongside import start
 
-        s = self._settings
-        self._running = start(assess, self._x, fit, n_boot=s.n_boot, seed=s.seed)
+        if self._worker is not None:
+            s = self._settings
+            self._running = self._worker.submit(assess, self._x, fit, n_boot=s.n_boot, seed=s.seed)
 
     def result(self):
-        """The checks (waits for them), as :func:`adequacy.assess` returns them."""
-        return self._running.result()
-
-    def __enter__(self) -> Bootstrap:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._running is not None:
-            self._running.stop()
+        """The checks (waits for them), as :func:`adequacy.assess` returns them; None if not started."""
+        return None if self._running is None else self._running.result()
 
 
 def check_adequacy(x, fit, ordered, settings: Settings, checks=None):

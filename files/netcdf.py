@@ -58,9 +58,31 @@ def load_tree(path, what: str = "netCDF", engine: str | None = None):
     raise DataError(f"{path}: cannot read it as {what} ({reason})")
 
 
+def netcdf_bytes(tree, engine: str = "h5netcdf") -> bytes:
+    """An xarray ``DataTree`` (or ``Dataset``) as the bytes of a netCDF file, built in memory (module note)."""
+    return bytes(tree.to_netcdf(engine=engine))  # xarray gives a memoryview, which does not pickle
+
+
+def with_root_attrs(data: bytes, attrs: dict) -> bytes:
+    """netCDF bytes (:func:`netcdf_bytes`, h5netcdf) with the root attributes ``attrs`` set, in memory:
+    h5netcdf opens a file object too, so HDF5 writes into the buffer, not to disk (module note)."""
+    import io
+
+    import h5netcdf
+
+    if not attrs:
+        return data
+    buf = io.BytesIO(data)
+    with h5netcdf.File(buf, "a") as f:
+        for k, v in attrs.items():
+            f.attrs[k] = v
+    return buf.getvalue()
+
+
 def atomic_write_netcdf(path, tree, engine: str = "h5netcdf") -> Path:
-    """Write an xarray ``DataTree`` (or ``Dataset``) to ``path`` as netCDF, atomically (module note)."""
-    data = tree.to_netcdf(engine=engine)
+    """Write an xarray ``DataTree`` (or ``Dataset``), or the bytes :func:`netcdf_bytes` made of one, to ``path``
+    as netCDF, atomically (module note)."""
+    data = tree if isinstance(tree, bytes) else netcdf_bytes(tree, engine=engine)
 
     def write(tmp: Path) -> None:
         with open(tmp, "wb") as f:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..compare.alongside import Worker
 from ..compare.pipeline import Comparison
 from ..compare.stages import Stages
 from ..files.output import atomic_dir, atomic_write_text
@@ -46,35 +47,85 @@ def figure_makers(c: Comparison) -> dict:
     return makers
 
 
-def write_figures(c: Comparison, folder: Path) -> None:
-    """Every figure of :func:`figure_makers` as a PNG in ``folder``."""
+def write_figures(c: Comparison, folder: Path, skip: tuple[str, ...] = ()) -> None:
+    """Every figure of :func:`figure_makers` but those named in ``skip``, as a PNG in ``folder``."""
     from .figures import save
 
     for name, make in figure_makers(c).items():
-        save(make(), Path(folder) / name)
+        if name not in skip:
+            save(make(), Path(folder) / name)
+
+
+def prepare_second_process() -> None:
+    """Import, in a :class:`compare.alongside.Worker`, what :func:`second_part` needs (about 2 s on one
+    core), while this process computes the comparison."""
+    import h5netcdf  # noqa: F401 (imported for its import time)
+
+    from . import figures  # noqa: F401 (matplotlib, ArviZ's KDEs)
+
+
+def second_part(c: Comparison, tree, folder: Path) -> bytes:
+    """The share of the last stage :func:`write_comparison` gives a second process: the figures in
+    :data:`SECOND` and the bytes of ``results.nc`` (:func:`files.netcdf.netcdf_bytes`), which take about
+    as long as the other figures (``benchmarks/figures_speed.py``)."""
+    from ..compare.results import ENGINE
+    from ..files.netcdf import netcdf_bytes
+    from .figures import save
+
+    makers = figure_makers(c)
+    for name in SECOND:
+        save(makers[name](), Path(folder) / name)
+    return netcdf_bytes(tree, engine=ENGINE)
+
+
+#: The figures :func:`second_part` draws.
+SECOND = ("trace_ordered.png",)
 
 
 def write_comparison(c: Comparison, out, *, force: bool = False, stages: Stages | None = None,
-                     command: str = "") -> Path:
+                     command: str = "", worker: Worker | None = None) -> Path:
     """Write the report folder atomically: report.md, figures, results.nc, comparison.*, summary.json.
 
     An existing folder is refused unless ``force``; it is replaced only once the new one is complete.
+    Given a ``worker`` (:class:`compare.alongside.Worker`, best prepared by :func:`prepare_second_process`),
+    it draws some figures and builds results.nc's bytes (:func:`second_part`) while this process draws the
+    others; results.nc then gets the final timings (those of the figures too) in memory
+    (:func:`files.netcdf.with_root_attrs`), so the file is the same as written here.
     """
     from ..compare.results import ENGINE
     from ..compare.summary import summary_from_tree
-    from ..files.netcdf import atomic_write_netcdf
+    from ..files.netcdf import atomic_write_netcdf, with_root_attrs
     from .markdown import render_report
     from .tables import write_table
 
     stages = stages or Stages()
 
+    def figures(tmp: Path) -> tuple | None:  # (results.nc bytes, the tree they were built from)
+        if worker is None:
+            write_figures(c, tmp)
+            return None
+        early = c.to_tree()
+        there = worker.submit(second_part, c, early, tmp)
+        try:
+            write_figures(c, tmp, skip=SECOND)
+            data = there.result()
+        except BaseException:
+            worker.stop()  # before the caller removes the folder it writes into
+            raise
+        return data, early
+
     def build(tmp: Path) -> None:
         with stages.stage("figures", "figures"):
-            write_figures(c, tmp)
+            built = figures(tmp)
         with stages.stage("results.nc, comparison table, summary.json, report.md", "write"):
             # timings are final only now; the write stage's own time is recorded after this point
             tree = c.to_tree()  # every fact once; results.nc and summary.json are both this tree
-            atomic_write_netcdf(tmp / "results.nc", tree, engine=ENGINE)
+            if built is None:
+                atomic_write_netcdf(tmp / "results.nc", tree, engine=ENGINE)
+            else:
+                data, early = built
+                later = {k: v for k, v in tree.attrs.items() if early.attrs.get(k) != v}  # the timings
+                atomic_write_netcdf(tmp / "results.nc", with_root_attrs(data, later))
             write_table(c.table, tmp)
             atomic_write_text(tmp / "summary.json", json.dumps(summary_from_tree(tree), indent=1) + "\n")
             atomic_write_text(tmp / "report.md", render_report(c, FIGURES, command=command))

@@ -1,35 +1,65 @@
-"""compare/alongside.py: a call in a second process gives its value, its exception and its warnings here,
-and is ended when the caller leaves."""
+"""compare/alongside.py: calls in a second process give their values, exceptions and warnings here, in
+the order sent, and the process is ended when the caller leaves."""
 
 from __future__ import annotations
 
 import math
 import operator
+import os
+import pickle
+import threading
 import time
 import warnings
 
 import pytest
 
-from emvb.compare.alongside import start
+from emvb.compare.alongside import Worker
 
 
-def test_the_value_comes_back():
-    assert start(operator.add, 2, 40).result() == 42
+@pytest.fixture(scope="module")
+def worker():
+    with Worker() as w:
+        yield w
 
 
-def test_the_exception_is_raised_here():
+def test_values_come_back_whatever_order_they_are_asked_for(worker):
+    first, second = worker.submit(operator.add, 2, 40), worker.submit(operator.mul, 6, 7)
+    assert second.result() == 42 and first.result() == 42
+    assert worker.submit(str.upper, "after").result() == "AFTER"  # the process serves on
+
+
+def test_the_exception_is_raised_here(worker):
     with pytest.raises(ValueError, match="math domain error"):
-        start(math.sqrt, -1.0).result()
+        worker.submit(math.sqrt, -1.0).result()
+    assert worker.submit(math.sqrt, 4.0).result() == 2.0  # and the process serves on
 
 
-def test_the_warnings_are_raised_here_with_their_category():
+def test_the_warnings_are_raised_here_with_their_category(worker):
     with pytest.warns(RuntimeWarning, match="from the second process"):
-        assert start(warnings.warn, "from the second process", RuntimeWarning).result() is None
+        assert worker.submit(warnings.warn, "from the second process", RuntimeWarning).result() is None
 
 
-def test_leaving_the_block_ends_the_process():
+def test_a_value_that_does_not_pickle_is_an_error_here(worker):
+    with pytest.raises(RuntimeError, match="pickle"):
+        worker.submit(threading.Lock).result()
+
+
+def test_an_argument_that_does_not_pickle_fails_at_submit(worker):
+    with pytest.raises((TypeError, pickle.PicklingError)):
+        worker.submit(id, threading.Lock())
+    assert worker.submit(abs, -3).result() == 3
+
+
+def test_a_process_that_dies_is_an_error_not_a_wait():
+    with Worker() as w:
+        with pytest.raises(RuntimeError, match="exit code 3"):
+            w.submit(os._exit, 3).result()
+
+
+def test_leaving_the_block_ends_the_running_call():
     t0 = time.perf_counter()
     with pytest.raises(KeyError):
-        with start(time.sleep, 60) as running:
+        with Worker() as w:
+            w.submit(time.sleep, 60)
             raise KeyError("the caller fails")
-    assert time.perf_counter() - t0 < 30 and not running._process.is_alive()
+    assert time.perf_counter() - t0 < 30 and w._process.exitcode is not None  # terminated, not slept out
