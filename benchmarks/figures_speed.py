@@ -17,7 +17,9 @@ script wrote with ``--save-comparison FILE``), then, in this one process:
    summary.json, report.md; with results.nc's count of variables, and (a measurement only, no change
    of the format) the netCDF time without the relabelled variants' ``sample_stats`` groups, which are
    copies of the unordered model's.
-4. **Exit**: a fresh interpreter loads the comparison, writes the report folder and ends; the seconds
+4. **Last stage, one process or two**: ``write_comparison`` whole, alone against with a second process
+   (what ``emvb run`` does: one figure and results.nc's bytes there), alternated.
+5. **Exit**: a fresh interpreter loads the comparison, writes the report folder and ends; the seconds
    from its last line to its exit, with and without ``gc.freeze()`` (what ``emvb`` now does).
 
 Timings vary run to run on a shared machine; compare the ratios within one run. The figures are
@@ -166,6 +168,27 @@ def write_stage(c, repeats: int) -> dict:
             "netcdf_bytes_seconds_without_copied_sample_stats": slim_seconds}
 
 
+def last_stage(c, repeats: int) -> dict:
+    """Wall seconds of the whole last stage of ``emvb run`` (:func:`emvb.report.folder.write_comparison`:
+    figures, results.nc, tables, report), in this process alone against with a second process (a
+    :class:`emvb.compare.alongside.Worker`, prepared beforehand as ``emvb run`` prepares it while it
+    samples); alternated, after a warm-up round of each."""
+    from emvb.compare.alongside import Worker
+    from emvb.report.folder import prepare_second_process, write_comparison
+
+    walls = {"one_process": [], "two_processes": []}
+    with Worker() as second, tempfile.TemporaryDirectory() as d:
+        second.submit(prepare_second_process).result()
+        for i in range(repeats + 1):
+            for key, worker in (("one_process", None), ("two_processes", second)):
+                t0 = time.perf_counter()
+                write_comparison(c, Path(d) / key, force=True, worker=worker)
+                if i:
+                    walls[key].append(time.perf_counter() - t0)
+    med = {k: statistics.median(v) for k, v in walls.items()}
+    return {"seconds": walls, "median": med, "two_over_one": med["two_processes"] / med["one_process"]}
+
+
 def exit_cost(c) -> dict:
     """Seconds from a fresh ``write_comparison`` process's last line to its exit, without and with gc.freeze."""
     out = {}
@@ -222,12 +245,16 @@ def main(argv=None) -> None:
     print(f"results.nc: {write['netcdf_variables']} variables; without the relabelled variants' copies of "
           f"sample_stats {write['netcdf_variables_without_copied_sample_stats']}, netCDF bytes in "
           f"{write['netcdf_bytes_seconds_without_copied_sample_stats']:.2f} s")
+    last = last_stage(c, args.repeats)
+    print(f"\nlast stage (figures, results.nc, tables, report), wall seconds (median of {args.repeats}): one process "
+          f"{last['median']['one_process']:.2f}, with a second process {last['median']['two_processes']:.2f}, "
+          f"ratio {last['two_over_one']:.2f}")
     ex = exit_cost(c)
     print(f"\nexit after the last line: {ex['plain']:.2f} s as before, {ex['freeze']:.2f} s with gc.freeze()")
     record(BENCHMARK, args, {"comparison_seconds": seconds, "write_figures_wall": figures_wall,
                              "trace_figure_against_arviz": trace,
                              "per_figure_cpu": figs,
-                             "per_figure_cpu_total": total, "write_stage": write, "exit_seconds": ex,
+                             "per_figure_cpu_total": total, "write_stage": write, "last_stage": last, "exit_seconds": ex,
                              "targets": TARGETS})
 
 
