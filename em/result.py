@@ -101,6 +101,28 @@ def _resolved(v: float, se: float) -> str:
     return resolved(v, 0.1 * se if se > 0 else 0.0)
 
 
+def wald_ci(p: MixtureParams, se: ParamRecord, ci_prob: float = 0.95) -> dict[str, tuple[float, float]]:
+    """Wald intervals; for pi1 and sigma on ``logit(pi1)`` and ``log(sigma)`` then mapped back.
+
+    ``logit(pi1) +/- z se(pi1) / (pi1 (1 - pi1))`` and ``log(sigma) +/- z se(sigma) / sigma``
+    (delta method) stay inside (0, 1) and (0, inf); ``mu_k +/- z se(mu_k)``.
+    ``z`` is the ``(1 + ci_prob)/2`` normal quantile.
+    """
+    if not 0.0 < ci_prob < 1.0:
+        raise SettingError(f"ci_prob must be in (0, 1), got {ci_prob}")
+    z = NormalDist().inv_cdf(0.5 * (1.0 + ci_prob))
+    lo_pi = math.log(p.pi1) - math.log1p(-p.pi1)
+    h_pi = z * se.pi1 / (p.pi1 * (1.0 - p.pi1))
+    h_sig = z * se.sigma / p.sigma
+
+    return {
+        "pi1": (expit(lo_pi - h_pi), expit(lo_pi + h_pi)),
+        "mu1": (p.mu1 - z * se.mu1, p.mu1 + z * se.mu1),
+        "mu2": (p.mu2 - z * se.mu2, p.mu2 + z * se.mu2),
+        "sigma": (p.sigma * math.exp(-h_sig), p.sigma * math.exp(h_sig)),
+    }
+
+
 @dataclass(frozen=True, eq=False)  # holds arrays: == would be ambiguous
 class EMResult:
     """Maximum-likelihood fit of the shared-sigma two-component mixture by EM.
@@ -167,26 +189,8 @@ class EMResult:
         return "\n".join(lines)
 
     def ci(self, ci_prob: float = 0.95) -> dict[str, tuple[float, float]]:
-        """Wald intervals; for pi1 and sigma on ``logit(pi1)`` and ``log(sigma)`` then mapped back.
-
-        ``logit(pi1) +/- z se(pi1) / (pi1 (1 - pi1))`` and ``log(sigma) +/- z se(sigma) / sigma``
-        (delta method) stay inside (0, 1) and (0, inf); ``mu_k +/- z se(mu_k)``.
-        ``z`` is the ``(1 + ci_prob)/2`` normal quantile.
-        """
-        if not 0.0 < ci_prob < 1.0:
-            raise SettingError(f"ci_prob must be in (0, 1), got {ci_prob}")
-        z = NormalDist().inv_cdf(0.5 * (1.0 + ci_prob))
-        p, se = self.params, self.se
-        lo_pi = math.log(p.pi1) - math.log1p(-p.pi1)
-        h_pi = z * se.pi1 / (p.pi1 * (1.0 - p.pi1))
-        h_sig = z * se.sigma / p.sigma
-
-        return {
-            "pi1": (expit(lo_pi - h_pi), expit(lo_pi + h_pi)),
-            "mu1": (p.mu1 - z * se.mu1, p.mu1 + z * se.mu1),
-            "mu2": (p.mu2 - z * se.mu2, p.mu2 + z * se.mu2),
-            "sigma": (p.sigma * math.exp(-h_sig), p.sigma * math.exp(h_sig)),
-        }
+        """Wald intervals at ``ci_prob`` (:func:`wald_ci`)."""
+        return wald_ci(self.params, self.se, ci_prob)
 
     def to_json_dict(self) -> dict:
         """The ``emvb em --json`` object: ``pi1, mu1, mu2, sigma, loglik, n_iter, converged, n,
@@ -202,23 +206,31 @@ class EMResult:
     def to_dataset(self):
         """The fit as an ``xarray.Dataset`` (the ``em`` group of ``results.nc``): ``estimate`` and ``se``
         (dim ``parameter``), ``cov`` (``parameter``, ``parameter_``), the best run's ``loglik_trace``
-        (``iteration``) and ``params_trace`` (``iteration``, ``parameter``); attrs ``loglik``, ``n``,
-        ``data_sha256`` and ``fit``, the :meth:`to_json_dict` object as JSON."""
+        (``iteration``) and ``params_trace`` (``iteration``, ``parameter``); per distinct optimum of the
+        starts ``optimum_loglik``, ``optimum_count``, ``optimum_is_max`` (``optimum``); attrs ``loglik``,
+        ``n``, ``data_sha256``, the best run's ``n_iter``, ``n_map_evals``, ``converged`` (1/0), ``reason``,
+        ``tol``, the number of starts ``n_starts``, and ``fit``, the :meth:`to_json_dict` object as JSON."""
         import json
 
         import xarray as xr
 
         trace_ll = np.asarray(self.trace.loglik, dtype=float).ravel()
         trace_p = np.asarray(self.trace.params, dtype=float).reshape(-1, 4)
+        optima = self.runs.optima
         return xr.Dataset(
             {"estimate": ("parameter", self.params.to_array()),
              "se": ("parameter", np.asarray(self.se.to_array(), dtype=float)),
              "cov": (("parameter", "parameter_"), np.asarray(self.cov, dtype=float)),
              "loglik_trace": ("iteration", trace_ll),
-             "params_trace": (("iteration", "parameter"), trace_p)},
+             "params_trace": (("iteration", "parameter"), trace_p),
+             "optimum_loglik": ("optimum", np.array([o.loglik for o in optima], dtype=float)),
+             "optimum_count": ("optimum", np.array([o.count for o in optima], dtype=np.int64)),
+             "optimum_is_max": ("optimum", np.array([o.is_max for o in optima], dtype=np.int8))},
             coords={"parameter": list(PARAM_NAMES), "parameter_": list(PARAM_NAMES)},
             attrs={"loglik": float(self.loglik), "n": int(self.n), "data_sha256": str(self.sha256),
-                   "fit": json.dumps(self.to_json_dict(), default=str)},
+                   "n_iter": int(self.n_iter), "n_map_evals": int(self.n_map_evals),
+                   "converged": int(self.converged), "reason": str(self.reason), "tol": float(self.tol),
+                   "n_starts": len(self.runs), "fit": json.dumps(self.to_json_dict(), default=str)},
         )
 
 
