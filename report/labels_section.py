@@ -38,12 +38,12 @@ def _method_table(ds: xr.Dataset) -> str:
                    "same labels as `order`"], rows, "---|---|---|---|---:|---:")
 
 
-def agreement_text(ds: xr.Dataset, d) -> str:
+def agreement_text(ds: xr.Dataset) -> str:
     """What the methods' agreement or disagreement means here, from the boundary share and the
-    measured disagreement (docs/methods.md §4.8); ``d`` is :func:`compare.facts.label_diagnosis` of ``ds``."""
+    measured disagreement (docs/methods.md §4.8), read from the ``/labels`` group ``ds``."""
     from ..labels.diagnose import AMBIGUOUS_SHARE, BAND
 
-    near, split = ds["near"].values.astype(bool), disagreement(ds)
+    d, near, split = label_diagnosis(ds), ds["near"].values.astype(bool), disagreement(ds)
     n = ds.sizes["method"]
     b = f"{100 * d.boundary_share:.3g}%"
     near_words = "none of the draws lie" if d.boundary_share == 0 else f"only {b} of the draws lie"
@@ -113,5 +113,5 @@ def labels_section(ds: xr.Dataset) -> str:
     text += ("\nEach relabelling method chose, per draw, whether to swap the labels (docs/methods.md §4; every "
              "method reports component 1 as the one with the smaller mean, as EM does):\n\n")
     text += _method_table(ds)
-    text += "\n" + agreement_text(ds, d) + " " + _bins_note(ds) + "\n"
+    text += "\n" + agreement_text(ds) + " " + _bins_note(ds) + "\n"
     return text
