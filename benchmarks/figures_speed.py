@@ -151,7 +151,7 @@ def write_stage(c, repeats: int) -> dict:
             timed("netcdf_bytes", tree.to_netcdf, engine=ENGINE)
             timed("tables", write_table, c.table, Path(d), force=True)
             timed("summary_json", lambda t=tree: json.dumps(summary_from_tree(t), indent=1))
-            timed("report_md", render_report, tree, FIGURES, command="emvb run")
+            timed("report_md", render_report, tree, FIGURES)
     best = {k: min(v) for k, v in steps.items()}
     n_vars = sum(len(node.dataset.variables) for node in tree.subtree)
     slim = tree.copy()

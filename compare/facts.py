@@ -3,7 +3,8 @@
 :func:`facts_tree` adds to :func:`compare.results.results_tree` (the data, the EM fit, every posterior
 variant, the table) the facts computed from them once by :func:`compare.pipeline.run_comparison`::
 
-    /                 attrs also: settings, priors, timings, versions, data_seed (each JSON)
+    /                 attrs also: settings, priors, timings, versions, data_seed (each JSON); command (the
+                      command line that made it, set by report.folder.write_comparison)
     /em               also attrs plain_n_iter, plain_n_map_evals: plain EM from the best run's start
     /labels           the label-switching diagnosis and the relabelling: verdict and scalar facts (attrs);
                       per chain labelling, share_other, start_labelling, switches, deep_other (chain);

@@ -74,9 +74,10 @@ def write_comparison(c: Comparison, out, *, force: bool = False, stages: Stages 
         with stages.stage("results.nc, comparison table, summary.json, report.md", "write"):
             # timings are final only now; the write stage's own time is recorded after this point
             tree = c.to_tree()  # every fact once; results.nc, summary.json and report.md are all this tree
+            tree.attrs["command"] = command  # what made it: report.md says so, and so does results.nc
             atomic_write_netcdf(tmp / "results.nc", tree, engine=ENGINE)
             write_table(c.table, tmp)
             atomic_write_text(tmp / "summary.json", json.dumps(summary_from_tree(tree), indent=1) + "\n")
-            atomic_write_text(tmp / "report.md", render_report(tree, FIGURES, command=command))
+            atomic_write_text(tmp / "report.md", render_report(tree, FIGURES))
 
     return atomic_dir(out, build, force=force)

@@ -195,14 +195,15 @@ def starts_words(init) -> str:
     return f"Chain starts: {init}."
 
 
-def render_report(tree: xr.DataTree, figures: dict, command: str = "") -> str:
+def render_report(tree: xr.DataTree, figures: dict) -> str:
     """The whole ``report.md`` text from the comparison's tree of facts (:func:`compare.facts.facts_tree`, or
-    ``results.nc`` read back by :func:`compare.results.load_results`)."""
+    ``results.nc`` read back by :func:`compare.results.load_results`); ``figures``: {file name: caption}.
+    The command that made it is the tree's ``command`` attribute, if any (:func:`report.folder.write_comparison`)."""
     f = Facts.of(tree)
     a, st, truth, priors = tree.attrs, f.settings, f.truth, json.loads(tree.attrs["priors"])
     head = [f"# emvb report: {a['data_name']}\n"]
-    if command:
-        head.append(f"Made by `{command}`.\n")
+    if a.get("command"):
+        head.append(f"Made by `{a['command']}`.\n")
     facts = [f"- **Data**: n = {f.n}, sha256 `{a['data_sha256']}`"
              + (f", simulated from pi1 = {truth.pi1:g}, mu1 = {truth.mu1:g}, mu2 = {truth.mu2:g}, "
                 f"sigma = {truth.sigma:g} with seed {json.loads(a['data_seed'])}" if truth is not None else "") + ".",
