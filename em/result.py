@@ -101,28 +101,6 @@ def _resolved(v: float, se: float) -> str:
     return resolved(v, 0.1 * se if se > 0 else 0.0)
 
 
-def wald_ci(p: MixtureParams, se: ParamRecord, ci_prob: float = 0.95) -> dict[str, tuple[float, float]]:
-    """Wald intervals; for pi1 and sigma on ``logit(pi1)`` and ``log(sigma)`` then mapped back.
-
-    ``logit(pi1) +/- z se(pi1) / (pi1 (1 - pi1))`` and ``log(sigma) +/- z se(sigma) / sigma``
-    (delta method) stay inside (0, 1) and (0, inf); ``mu_k +/- z se(mu_k)``.
-    ``z`` is the ``(1 + ci_prob)/2`` normal quantile.
-    """
-    if not 0.0 < ci_prob < 1.0:
-        raise SettingError(f"ci_prob must be in (0, 1), got {ci_prob}")
-    z = NormalDist().inv_cdf(0.5 * (1.0 + ci_prob))
-    lo_pi = math.log(p.pi1) - math.log1p(-p.pi1)
-    h_pi = z * se.pi1 / (p.pi1 * (1.0 - p.pi1))
-    h_sig = z * se.sigma / p.sigma
-
-    return {
-        "pi1": (expit(lo_pi - h_pi), expit(lo_pi + h_pi)),
-        "mu1": (p.mu1 - z * se.mu1, p.mu1 + z * se.mu1),
-        "mu2": (p.mu2 - z * se.mu2, p.mu2 + z * se.mu2),
-        "sigma": (p.sigma * math.exp(-h_sig), p.sigma * math.exp(h_sig)),
-    }
-
-
 @dataclass(frozen=True, eq=False)  # holds arrays: == would be ambiguous
 class EMResult:
     """Maximum-likelihood fit of the shared-sigma two-component mixture by EM.
@@ -189,8 +167,26 @@ class EMResult:
         return "\n".join(lines)
 
     def ci(self, ci_prob: float = 0.95) -> dict[str, tuple[float, float]]:
-        """Wald intervals at ``ci_prob`` (:func:`wald_ci`)."""
-        return wald_ci(self.params, self.se, ci_prob)
+        """Wald intervals; for pi1 and sigma on ``logit(pi1)`` and ``log(sigma)`` then mapped back.
+
+        ``logit(pi1) +/- z se(pi1) / (pi1 (1 - pi1))`` and ``log(sigma) +/- z se(sigma) / sigma``
+        (delta method) stay inside (0, 1) and (0, inf); ``mu_k +/- z se(mu_k)``.
+        ``z`` is the ``(1 + ci_prob)/2`` normal quantile.
+        """
+        if not 0.0 < ci_prob < 1.0:
+            raise SettingError(f"ci_prob must be in (0, 1), got {ci_prob}")
+        z = NormalDist().inv_cdf(0.5 * (1.0 + ci_prob))
+        p, se = self.params, self.se
+        lo_pi = math.log(p.pi1) - math.log1p(-p.pi1)
+        h_pi = z * se.pi1 / (p.pi1 * (1.0 - p.pi1))
+        h_sig = z * se.sigma / p.sigma
+
+        return {
+            "pi1": (expit(lo_pi - h_pi), expit(lo_pi + h_pi)),
+            "mu1": (p.mu1 - z * se.mu1, p.mu1 + z * se.mu1),
+            "mu2": (p.mu2 - z * se.mu2, p.mu2 + z * se.mu2),
+            "sigma": (p.sigma * math.exp(-h_sig), p.sigma * math.exp(h_sig)),
+        }
 
     def to_json_dict(self) -> dict:
         """The ``emvb em --json`` object: ``pi1, mu1, mu2, sigma, loglik, n_iter, converged, n,

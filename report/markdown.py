@@ -18,7 +18,6 @@ from ..compare.facts import adequacy_facts, chain_checks_of, label_diagnosis
 from ..compare.results import table_from_results
 from ..compare.table import ORDERED, RAW, RELABEL_PREFIX
 from ..compare.thresholds import RHAT_MAX, ess_min, shown
-from ..em.result import ParamRecord, wald_ci
 from ..models.errors import EmvbError
 from ..models.params import PARAM_NAMES, MixtureParams
 from .adequacy_section import adequacy_section
@@ -72,13 +71,12 @@ class Facts:
 
 def _em_section(f: Facts) -> str:
     em, truth = f.tree["em"], f.truth
-    a, ci_prob = em.attrs, f.settings["ci_prob"]
-    ci = wald_ci(f.em, ParamRecord.from_array(em["se"].values), ci_prob)
-    level = int(round(100 * ci_prob))
+    a, level = em.attrs, int(round(100 * f.settings["ci_prob"]))
+    wald = f.table[f.table.variant == ORDERED].set_index("parameter")  # EM's Wald intervals, the same in every row
     rows = []
     for k, est, se in zip(PARAM_NAMES, em["estimate"].values, em["se"].values, strict=True):
         row = [f"`{k}`"] + ([_g(truth.to_dict()[k])] if truth else [])
-        row += [_g(est, 6), _g(se, 3), f"[{_g(ci[k][0], 5)}, {_g(ci[k][1], 5)}]"]
+        row += [_g(est, 6), _g(se, 3), f"[{_g(wald.em_ci_lb[k], 5)}, {_g(wald.em_ci_ub[k], 5)}]"]
         rows.append(row)
     header = ["parameter"] + (["truth"] if truth else []) + ["EM estimate", "SE (Louis)", f"{level}% Wald CI"]
     optima = list(zip(em["optimum_loglik"].values, em["optimum_count"].values.tolist(),
