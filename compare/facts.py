@@ -25,9 +25,14 @@ from __future__ import annotations
 
 import json
 import platform
+from typing import TYPE_CHECKING
 
 import numpy as np
 import xarray as xr
+
+if TYPE_CHECKING:
+    from ..labels.diagnose import LabelDiagnosis
+    from .convergence import ChainCheck
 
 CHECKS = ("components", "shared_sigma", "fit")
 
@@ -115,7 +120,7 @@ def facts_tree(c) -> xr.DataTree:
     return tree
 
 
-def label_diagnosis(ds: xr.Dataset):
+def label_diagnosis(ds: xr.Dataset) -> LabelDiagnosis:
     """The :class:`labels.diagnose.LabelDiagnosis` a ``/labels`` group holds (:func:`labels_dataset`)."""
     from ..labels.diagnose import ChainLabels, LabelDiagnosis
 
@@ -134,7 +139,7 @@ def _named(ds: xr.Dataset, var: str, dim: str) -> dict:
     return {str(k): float(v) for k, v in zip(ds[dim].values, ds[var].values, strict=True)}
 
 
-def chain_checks_of(tree: xr.DataTree) -> dict:
+def chain_checks_of(tree: xr.DataTree) -> dict[str, ChainCheck]:
     """``{RAW: ChainCheck, ORDERED: ChainCheck}`` the ``/convergence`` group and the settings hold."""
     from .convergence import ChainCheck
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,10 @@ from .tables import fmt_number as _g
 from .tables import identified, unscored_note
 from .tables import md_table as _table
 
+if TYPE_CHECKING:
+    from ..compare.convergence import ChainCheck
+    from ..labels.diagnose import LabelDiagnosis
+
 #: What a tree must hold to be rendered: (group, variable or attribute) written by compare.facts.facts_tree.
 REQUIRED = (("em", "plain_n_iter"), ("em", "optimum_loglik"), ("labels", "switches"), ("labels", "bin_width"),
             ("adequacy", "n_exceed"), ("convergence", "rhat"))
@@ -37,13 +42,15 @@ class Facts:
     """The facts the report prints, each decoded once from the comparison's tree (:meth:`of`)."""
 
     tree: xr.DataTree
+    n: int                         # the data's size
     settings: dict                 # sampling.options.Settings.to_dict
     truth: MixtureParams | None    # what the data were simulated from, if they were
+    simulated: bool                # a known truth: a rejection of the model is a false alarm
     em: MixtureParams              # the MLE
     table: pd.DataFrame            # compare.table.compare_fits of every variant
     labels: xr.Dataset             # the /labels group
-    diagnosis: object              # labels.diagnose.LabelDiagnosis of /labels
-    checks: dict                   # {RAW, ORDERED} -> compare.convergence.ChainCheck
+    diagnosis: LabelDiagnosis      # of /labels
+    checks: dict[str, ChainCheck]  # {RAW, ORDERED}
     adequacy: dict                 # compare.facts.adequacy_facts
 
     @classmethod
@@ -55,18 +62,9 @@ class Facts:
             raise EmvbError(f"the results hold no {', '.join(missing)}: written by an older emvb? Run emvb run again")
         a, labels = tree.attrs, tree["labels"].to_dataset()
         truth = MixtureParams.from_dict(json.loads(a["truth"])) if a["truth"] else None
-        return cls(tree, json.loads(a["settings"]), truth, MixtureParams.from_array(tree["em"]["estimate"].values),
-                   table_from_results(tree), labels, label_diagnosis(labels), chain_checks_of(tree),
-                   adequacy_facts(tree["adequacy"].to_dataset()))
-
-    @property
-    def simulated(self) -> bool:
-        """The data were simulated from this model (a known truth): a rejection of it is a false alarm."""
-        return self.truth is not None
-
-    @property
-    def n(self) -> int:
-        return int(self.tree.attrs["data_n"])
+        return cls(tree, int(a["data_n"]), json.loads(a["settings"]), truth, truth is not None,
+                   MixtureParams.from_array(tree["em"]["estimate"].values), table_from_results(tree), labels,
+                   label_diagnosis(labels), chain_checks_of(tree), adequacy_facts(tree["adequacy"].to_dataset()))
 
 
 def _em_section(f: Facts) -> str:
