@@ -12,6 +12,7 @@ import pytest
 
 from emvb.compare.results import load_results
 from emvb.compare.summary import summary_from_tree
+from emvb.models.errors import EmvbError
 from emvb.report.folder import FIGURES
 from emvb.report.markdown import render_report
 
@@ -36,3 +37,12 @@ def test_summary_json_is_written_from_results_nc_alone(scenario):
     folder, tree = scenario
     text = json.dumps(summary_from_tree(tree), indent=1) + "\n"
     assert text == (folder / "summary.json").read_text(encoding="utf-8")
+
+
+def test_a_tree_without_a_fact_the_report_prints_is_refused_naming_it(scenario):
+    _, tree = scenario
+    older = tree.copy()
+    del older["em"].attrs["plain_n_iter"]  # as results.nc was written before the report read the tree
+    with pytest.raises(EmvbError, match="em/plain_n_iter") as e:
+        render_report(older, FIGURES)
+    assert len(str(e.value).splitlines()) == 1
