@@ -151,11 +151,12 @@ def chain_checks_of(tree: xr.DataTree) -> dict[str, ChainCheck]:
 
 def adequacy_facts(ds: xr.Dataset) -> dict:
     """The ``/adequacy`` group as one dict: :meth:`adequacy.Adequacy.to_json_dict`'s object, each check with
-    its ``n_exceed`` and ``rejects`` (p <= ALPHA), and ``components["normal"]`` = (mean, sd)."""
+    its ``n_exceed`` and ``rejects`` (p <= ALPHA), ``components["normal"]`` = (mean, sd) and ``rejected_fit``."""
     from ..adequacy.levels import ALPHA
 
     a = json.loads(ds.attrs["facts"])
     for k, n in zip(ds["check"].values, ds["n_exceed"].values, strict=True):
         a[str(k)].update(n_exceed=int(n), rejects=a[str(k)]["p_value"] <= ALPHA)
     a["components"]["normal"] = (float(ds.attrs["normal_mean"]), float(ds.attrs["normal_sd"]))
+    a["rejected_fit"] = a["fit"]["rejects"] or a["shared_sigma"]["rejects"]  # the mixture itself misfits
     return a

@@ -136,16 +136,11 @@ def adequacy_section(a: dict, simulated: bool) -> str:
     return text + (_ppc_text(a["ppc"]) if "ppc" in a else "")
 
 
-def _rejected_fit(a: dict) -> bool:
-    """The mixture itself does not describe the data (fit or shared sigma rejected)."""
-    return a["fit"]["rejects"] or a["shared_sigma"]["rejects"]
-
-
 def misfit_reason(a: dict, simulated: bool) -> str | None:
     """Why EM and the posterior may part ways when the model itself is at fault (None if it is not)."""
     if a["adequate"]:
         return None
-    if _rejected_fit(a):
+    if a["rejected_fit"]:
         if simulated:
             return None  # a false alarm (the data came from the model): the reason lies elsewhere
         return ("This is not a matter of overlap or small n: the model itself is rejected (\"Is the model "
@@ -162,7 +157,7 @@ def adequacy_lessons(a: dict, simulated: bool, unconverged: tuple[str, ...] = ()
     posterior in the misfit lesson, whose intervals then describe nothing yet."""
     if a["adequate"]:
         return []
-    if _rejected_fit(a):
+    if a["rejected_fit"]:
         what = ("the fitted mixture does not reproduce the data" if a["fit"]["rejects"] else
                 "the two components need their own sds")
         p = min(a["fit"]["p_value"], a["shared_sigma"]["p_value"])
