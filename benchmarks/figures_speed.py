@@ -153,7 +153,7 @@ def write_stage(c, repeats: int) -> dict:
             timed("netcdf_bytes", tree.to_netcdf, engine=ENGINE)
             timed("tables", write_table, c.table, Path(d), force=True)
             timed("summary_json", lambda t=tree: json.dumps(summary_from_tree(t), indent=1))
-            timed("report_md", render_report, c, FIGURES, command="emvb run")
+            timed("report_md", render_report, tree, FIGURES)
     best = {k: min(v) for k, v in steps.items()}
     n_vars = sum(len(node.dataset.variables) for node in tree.subtree)
     slim = tree.copy()
@@ -254,7 +254,8 @@ def main(argv=None) -> None:
     record(BENCHMARK, args, {"comparison_seconds": seconds, "write_figures_wall": figures_wall,
                              "trace_figure_against_arviz": trace,
                              "per_figure_cpu": figs,
-                             "per_figure_cpu_total": total, "write_stage": write, "last_stage": last, "exit_seconds": ex,
+                             "per_figure_cpu_total": total, "write_stage": write, "last_stage": last,
+                             "exit_seconds": ex,
                              "targets": TARGETS})
 
 

@@ -3,25 +3,36 @@
 :func:`facts_tree` adds to :func:`compare.results.results_tree` (the data, the EM fit, every posterior
 variant, the table) the facts computed from them once by :func:`compare.pipeline.run_comparison`::
 
-    /                 attrs also: settings, priors, timings, versions, data_seed (each JSON)
+    /                 attrs also: settings, priors, timings, versions, data_seed (each JSON); command (the
+                      command line that made it, set by report.folder.write_comparison)
+    /em               also attrs plain_n_iter, plain_n_map_evals: plain EM from the best run's start
     /labels           the label-switching diagnosis and the relabelling: verdict and scalar facts (attrs);
-                      per chain labelling, share_other, start_labelling (chain); rhat_raw (parameter),
-                      rhat_invariant (quantity); per method swapped_share and same_as_order (method),
-                      agreement (method, method_); per draw near and disagreement (chain, draw)
-    /adequacy         p_value, statistic, mc_error, verdict (check); attrs: each check's facts (JSON)
+                      per chain labelling, share_other, start_labelling, switches, deep_other (chain);
+                      rhat_raw (parameter), rhat_invariant (quantity); per method swapped_share,
+                      same_as_order, bin_width (method), agreement (method, method_); per draw near and
+                      disagreement (chain, draw)
+    /adequacy         p_value, statistic, mc_error, verdict, n_exceed (check); attrs: each check's facts
+                      (JSON), normal_mean and normal_sd (the one-normal fit)
     /convergence      per model (RAW, ORDERED): rhat, ess, n_divergent, converged, quantities (model)
 
 Per draw swaps per method are in ``/posteriors/relabel_<method>/relabelling``. Writers read the tree
-(:func:`compare.summary.summary_from_tree`); a reloaded ``results.nc`` gives the same ``summary.json``.
+(:func:`compare.summary.summary_from_tree`, :func:`report.markdown.render_report`); a reloaded
+``results.nc`` gives the same ``summary.json`` and ``report.md``. :func:`label_diagnosis`,
+:func:`chain_checks_of` and :func:`adequacy_facts` read the groups back.
 """
 
 from __future__ import annotations
 
 import json
 import platform
+from typing import TYPE_CHECKING
 
 import numpy as np
 import xarray as xr
+
+if TYPE_CHECKING:
+    from ..labels.diagnose import LabelDiagnosis
+    from .convergence import ChainCheck
 
 CHECKS = ("components", "shared_sigma", "fit")
 
@@ -35,8 +46,8 @@ def versions() -> dict:
             "arviz": arviz.__version__}
 
 
-def _labels(c) -> xr.Dataset:
-    lf = c.labels
+def labels_dataset(lf) -> xr.Dataset:
+    """The ``/labels`` group of :class:`compare.pipeline.LabelFacts` ``lf``."""
     d, order = lf.diagnosis, lf.relabelled.get("order")
     methods = list(lf.relabelled)
     same = [np.nan if order is None else float(np.mean(r.perm == order.perm)) for r in lf.relabelled.values()]
@@ -44,14 +55,18 @@ def _labels(c) -> xr.Dataset:
         {"labelling": ("chain", [ch.labelling for ch in d.chains]),
          "share_other": ("chain", np.array([ch.share_other for ch in d.chains], dtype=float)),
          "start_labelling": ("chain", [ch.start_labelling or "" for ch in d.chains]),
+         "switches": ("chain", np.array([ch.switches for ch in d.chains], dtype=np.int8)),
+         "deep_other": ("chain", np.array([ch.deep_other for ch in d.chains], dtype=np.int8)),
          "rhat_raw": ("parameter", np.array(list(d.rhat_raw.values()), dtype=float)),
          "rhat_invariant": ("quantity", np.array(list(d.rhat_invariant.values()), dtype=float)),
          "swapped_share": ("method", np.array([r.share_swapped for r in lf.relabelled.values()], dtype=float)),
          "same_as_order": ("method", np.array(same, dtype=float)),
+         "bin_width": ("method", np.array([np.nan if r.info.get("bin_width") is None else r.info["bin_width"]
+                                           for r in lf.relabelled.values()], dtype=float)),
          "agreement": (("method", "method_"), lf.agreement.loc[methods, methods].to_numpy(dtype=float)),
          "near": (("chain", "draw"), np.asarray(lf.near, dtype=np.int8))},
-        coords={"parameter": list(d.rhat_raw), "quantity": list(d.rhat_invariant), "method": methods,
-                "method_": methods},
+        coords={"chain": [ch.chain for ch in d.chains], "parameter": list(d.rhat_raw),
+                "quantity": list(d.rhat_invariant), "method": methods, "method_": methods},
         attrs={"verdict": d.verdict, "init": d.init or "", "typical_gap": d.typical_gap, "separation": d.separation,
                "boundary_share": d.boundary_share, "crossing_share": d.crossing_share,
                "share_swapped": d.share_swapped, "component_gap": d.component_gap, "loglik_bound": d.loglik_bound,
@@ -62,16 +77,18 @@ def _labels(c) -> xr.Dataset:
     return ds
 
 
-def _adequacy(c) -> xr.Dataset:
-    a = c.adequacy
-    tests = [getattr(a, k) for k in CHECKS]
+def adequacy_dataset(a) -> xr.Dataset:
+    """The ``/adequacy`` group of :class:`adequacy.Adequacy` ``a``."""
+    tests = [a.components, a.shared_sigma, a.fit]  # in the order of CHECKS
     return xr.Dataset(
         {"p_value": ("check", [t.test.p_value for t in tests]),
          "statistic": ("check", [t.test.statistic for t in tests]),
          "mc_error": ("check", [t.test.mc_error for t in tests]),
-         "verdict": ("check", [t.verdict for t in tests])},
+         "verdict": ("check", [t.verdict for t in tests]),
+         "n_exceed": ("check", [t.test.n_exceed for t in tests])},
         coords={"check": list(CHECKS)},
-        attrs={"facts": json.dumps(a.to_json_dict())},
+        attrs={"facts": json.dumps(a.to_json_dict()), "normal_mean": float(a.components.normal[0]),
+               "normal_sd": float(a.components.normal[1])},
     )
 
 
@@ -95,8 +112,51 @@ def facts_tree(c) -> xr.DataTree:
     tree.attrs.update(settings=json.dumps(c.settings.to_dict()), priors=json.dumps(c.priors.to_dict()),
                       timings=json.dumps({k: round(float(v), 3) for k, v in c.timings.items()}),
                       versions=json.dumps(versions()), data_seed=json.dumps(c.data.seed))
-    tree["labels"] = _labels(c)
+    tree["em"].attrs.update(plain_n_iter=int(c.em_plain.n_iter), plain_n_map_evals=int(c.em_plain.n_map_evals))
+    tree["labels"] = labels_dataset(c.labels)
     if c.adequacy is not None:
-        tree["adequacy"] = _adequacy(c)
+        tree["adequacy"] = adequacy_dataset(c.adequacy)
     tree["convergence"] = _convergence(c)
     return tree
+
+
+def label_diagnosis(ds: xr.Dataset) -> LabelDiagnosis:
+    """The :class:`labels.diagnose.LabelDiagnosis` a ``/labels`` group holds (:func:`labels_dataset`)."""
+    from ..labels.diagnose import ChainLabels, LabelDiagnosis
+
+    a = ds.attrs
+    chains = tuple(ChainLabels(ch.item(), str(lab), float(other), bool(sw), bool(deep), str(start) or None)
+                   for ch, lab, other, sw, deep, start in zip(
+                       ds["chain"].values, ds["labelling"].values, ds["share_other"].values, ds["switches"].values,
+                       ds["deep_other"].values, ds["start_labelling"].values, strict=True))
+    return LabelDiagnosis(
+        str(a["verdict"]), chains, _named(ds, "rhat_raw", "parameter"), _named(ds, "rhat_invariant", "quantity"),
+        **{k: float(a[k]) for k in ("typical_gap", "separation", "boundary_share", "share_swapped", "component_gap",
+                                    "loglik_bound", "crossing_share")}, init=str(a["init"]) or None)
+
+
+def _named(ds: xr.Dataset, var: str, dim: str) -> dict:
+    return {str(k): float(v) for k, v in zip(ds[dim].values, ds[var].values, strict=True)}
+
+
+def chain_checks_of(tree: xr.DataTree) -> dict[str, ChainCheck]:
+    """``{RAW: ChainCheck, ORDERED: ChainCheck}`` the ``/convergence`` group and the settings hold."""
+    from .convergence import ChainCheck
+
+    s, ds = json.loads(tree.attrs["settings"]), tree["convergence"].to_dataset()
+    return {str(m): ChainCheck(str(m), str(q), float(r), float(e), int(n), s["chains"], s["draws"], s["tune"])
+            for m, q, r, e, n in zip(ds["model"].values, ds["quantities"].values, ds["rhat"].values,
+                                     ds["ess"].values, ds["n_divergent"].values, strict=True)}
+
+
+def adequacy_facts(ds: xr.Dataset) -> dict:
+    """The ``/adequacy`` group as one dict: :meth:`adequacy.Adequacy.to_json_dict`'s object, each check with
+    its ``n_exceed`` and ``rejects`` (p <= ALPHA), ``components["normal"]`` = (mean, sd) and ``rejected_fit``."""
+    from ..adequacy.levels import ALPHA
+
+    a = json.loads(ds.attrs["facts"])
+    for k, n in zip(ds["check"].values, ds["n_exceed"].values, strict=True):
+        a[str(k)].update(n_exceed=int(n), rejects=a[str(k)]["p_value"] <= ALPHA)
+    a["components"]["normal"] = (float(ds.attrs["normal_mean"]), float(ds.attrs["normal_sd"]))
+    a["rejected_fit"] = a["fit"]["rejects"] or a["shared_sigma"]["rejects"]  # the mixture itself misfits
+    return a

@@ -3,7 +3,8 @@ adequacy checks (:mod:`adequacy`), table, convergence.
 
 :func:`run_comparison` computes everything of one comparison once and returns a frozen
 :class:`Comparison` of facts; :func:`report.folder.write_comparison` writes it as a report folder
-and only reads it. Both fits see the same :class:`models.Dataset` (:func:`sampling.fits.fit_both`).
+(figures from it; results.nc, summary.json and report.md from its tree of facts, :meth:`Comparison.to_tree`).
+Both fits see the same :class:`models.Dataset` (:func:`sampling.fits.fit_both`).
 """
 
 from __future__ import annotations
@@ -70,11 +71,6 @@ class Comparison:
     table: pd.DataFrame            # compare.table.compare_fits of every variant
     checks: dict[str, ChainCheck]  # {RAW, ORDERED} -> compare.convergence.chain_checks
     timings: dict = field(default_factory=dict)
-
-    @property
-    def simulated(self) -> bool:
-        """The data were simulated from this model (a known truth): a rejection of it is a false alarm."""
-        return self.data.truth is not None
 
     @property
     def variants(self) -> dict:

@@ -5,8 +5,9 @@ Layout of the file::
     /                      attrs: data_sha256, data_n, data_name, truth (JSON or ""), format
     /observed_data         x (obs): the data both fits saw
     /em                    estimate (parameter), se (parameter), cov (parameter, parameter_),
-                           loglik_trace (iteration), params_trace (iteration, parameter);
-                           attrs loglik, n, data_sha256, fit (JSON)
+                           loglik_trace (iteration), params_trace (iteration, parameter), the starts'
+                           optima: optimum_loglik, optimum_count, optimum_is_max (optimum); attrs loglik,
+                           n, data_sha256, n_iter, n_map_evals, converged, reason, tol, n_starts, fit (JSON)
     /posteriors/<variant>/posterior     each posterior variant (and its sample_stats, if any)
     /posteriors/<variant>/relabelling   label_swapped (chain, draw), for relabelled variants
     /table                 the comparison table, one entry per row along ``row``

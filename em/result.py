@@ -202,23 +202,31 @@ class EMResult:
     def to_dataset(self):
         """The fit as an ``xarray.Dataset`` (the ``em`` group of ``results.nc``): ``estimate`` and ``se``
         (dim ``parameter``), ``cov`` (``parameter``, ``parameter_``), the best run's ``loglik_trace``
-        (``iteration``) and ``params_trace`` (``iteration``, ``parameter``); attrs ``loglik``, ``n``,
-        ``data_sha256`` and ``fit``, the :meth:`to_json_dict` object as JSON."""
+        (``iteration``) and ``params_trace`` (``iteration``, ``parameter``); per distinct optimum of the
+        starts ``optimum_loglik``, ``optimum_count``, ``optimum_is_max`` (``optimum``); attrs ``loglik``,
+        ``n``, ``data_sha256``, the best run's ``n_iter``, ``n_map_evals``, ``converged`` (1/0), ``reason``,
+        ``tol``, the number of starts ``n_starts``, and ``fit``, the :meth:`to_json_dict` object as JSON."""
         import json
 
         import xarray as xr
 
         trace_ll = np.asarray(self.trace.loglik, dtype=float).ravel()
         trace_p = np.asarray(self.trace.params, dtype=float).reshape(-1, 4)
+        optima = self.runs.optima
         return xr.Dataset(
             {"estimate": ("parameter", self.params.to_array()),
              "se": ("parameter", np.asarray(self.se.to_array(), dtype=float)),
              "cov": (("parameter", "parameter_"), np.asarray(self.cov, dtype=float)),
              "loglik_trace": ("iteration", trace_ll),
-             "params_trace": (("iteration", "parameter"), trace_p)},
+             "params_trace": (("iteration", "parameter"), trace_p),
+             "optimum_loglik": ("optimum", np.array([o.loglik for o in optima], dtype=float)),
+             "optimum_count": ("optimum", np.array([o.count for o in optima], dtype=np.int64)),
+             "optimum_is_max": ("optimum", np.array([o.is_max for o in optima], dtype=np.int8))},
             coords={"parameter": list(PARAM_NAMES), "parameter_": list(PARAM_NAMES)},
             attrs={"loglik": float(self.loglik), "n": int(self.n), "data_sha256": str(self.sha256),
-                   "fit": json.dumps(self.to_json_dict(), default=str)},
+                   "n_iter": int(self.n_iter), "n_map_evals": int(self.n_map_evals),
+                   "converged": int(self.converged), "reason": str(self.reason), "tol": float(self.tol),
+                   "n_starts": len(self.runs), "fit": json.dumps(self.to_json_dict(), default=str)},
         )
 
 

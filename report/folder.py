@@ -100,11 +100,16 @@ def write_comparison(c: Comparison, out, *, force: bool = False, stages: Stages 
 
     stages = stages or Stages()
 
+    def tree_of():
+        tree = c.to_tree()
+        tree.attrs["command"] = command  # what made it: report.md says so, and so does results.nc
+        return tree
+
     def figures(tmp: Path) -> tuple | None:  # (results.nc bytes, the tree they were built from)
         if worker is None:
             write_figures(c, tmp)
             return None
-        early = c.to_tree()
+        early = tree_of()
         there = worker.submit(second_part, c, early, tmp)
         try:
             write_figures(c, tmp, skip=SECOND)
@@ -119,7 +124,7 @@ def write_comparison(c: Comparison, out, *, force: bool = False, stages: Stages 
             built = figures(tmp)
         with stages.stage("results.nc, comparison table, summary.json, report.md", "write"):
             # timings are final only now; the write stage's own time is recorded after this point
-            tree = c.to_tree()  # every fact once; results.nc and summary.json are both this tree
+            tree = tree_of()  # every fact once; results.nc, summary.json and report.md are all this tree
             if built is None:
                 atomic_write_netcdf(tmp / "results.nc", tree, engine=ENGINE)
             else:
@@ -128,6 +133,6 @@ def write_comparison(c: Comparison, out, *, force: bool = False, stages: Stages 
                 atomic_write_netcdf(tmp / "results.nc", with_root_attrs(data, later))
             write_table(c.table, tmp)
             atomic_write_text(tmp / "summary.json", json.dumps(summary_from_tree(tree), indent=1) + "\n")
-            atomic_write_text(tmp / "report.md", render_report(c, FIGURES, command=command))
+            atomic_write_text(tmp / "report.md", render_report(tree, FIGURES))
 
     return atomic_dir(out, build, force=force)

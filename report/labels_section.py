@@ -9,8 +9,9 @@ sorting only near ``mu1 = mu2`` (docs/methods.md §4.8), so agreement says how m
 from __future__ import annotations
 
 import numpy as np
+import xarray as xr
 
-from ..compare.pipeline import LabelFacts
+from ..compare.facts import label_diagnosis
 from .tables import md_table as _table
 
 _LABELLING = {"as_em": "mu1 < mu2 (EM's)", "swapped": "mu1 > mu2 (swapped)", None: "not recorded"}
@@ -23,26 +24,27 @@ def _chain_table(d) -> str:
                    "deep in the other copy"], rows, "---|---|---|---:|---")
 
 
-def _method_table(lf) -> str:
+def _method_table(ds: xr.Dataset) -> str:
     from ..labels.methods import METHOD_INFO
 
-    order = lf.relabelled.get("order")
     rows = []
-    for m, r in lf.relabelled.items():
-        ref, what, differs = METHOD_INFO[m]
-        same = "" if order is None else f"{100 * np.mean(r.perm == order.perm):.4g}%"
+    for m, swapped, same in zip(ds["method"].values, ds["swapped_share"].values, ds["same_as_order"].values,
+                                strict=True):
+        ref, what, differs = METHOD_INFO[str(m)]
         cells = [what, ref, differs]  # prose with |x| notation: escape the pipes inside a table cell
-        rows.append([f"`{m}`", *(c.replace("|", "\\|") for c in cells), f"{100 * r.share_swapped:.3g}%", same])
+        rows.append([f"`{m}`", *(c.replace("|", "\\|") for c in cells), f"{100 * swapped:.3g}%",
+                     "" if np.isnan(same) else f"{100 * same:.4g}%"])
     return _table(["method", "what it does", "reference", "can differ from sorting", "draws swapped",
                    "same labels as `order`"], rows, "---|---|---|---|---:|---:")
 
 
-def agreement_text(lf: LabelFacts) -> str:
+def agreement_text(ds: xr.Dataset) -> str:
     """What the methods' agreement or disagreement means here, from the boundary share and the
-    measured disagreement (docs/methods.md §4.8)."""
+    measured disagreement (docs/methods.md §4.8), read from the ``/labels`` group ``ds``."""
     from ..labels.diagnose import AMBIGUOUS_SHARE, BAND
 
-    d, near, split, n = lf.diagnosis, lf.near, lf.disagreement, len(lf.relabelled)
+    d, near, split = label_diagnosis(ds), ds["near"].values.astype(bool), disagreement(ds)
+    n = ds.sizes["method"]
     b = f"{100 * d.boundary_share:.3g}%"
     near_words = "none of the draws lie" if d.boundary_share == 0 else f"only {b} of the draws lie"
     if not split.any():
@@ -87,23 +89,29 @@ def agreement_text(lf: LabelFacts) -> str:
     return text
 
 
-def _bins_note(lf: LabelFacts) -> str:
-    widths = {r.info.get("bin_width") for r in lf.relabelled.values() if r.info.get("bin_width") is not None}
+def disagreement(ds: xr.Dataset) -> np.ndarray:
+    """Per draw: do at least two methods disagree? (no draw without a method)"""
+    return ds["disagreement"].values.astype(bool) if "disagreement" in ds else np.zeros(1, bool)
+
+
+def _bins_note(ds: xr.Dataset) -> str:
+    widths = {float(w) for w in ds["bin_width"].values if not np.isnan(w)}
     if not widths or widths == {0.0}:
         return "Stephens, ECR and PRA used every data point exactly."
     w = max(widths)
     return (f"Stephens, ECR and PRA summed over the data in bins: each point was replaced by its bin's mean, "
-            f"a move of less than {w:.3g} ({w / lf.sigma:.2g} EM sigma), docs/methods.md §8.")
+            f"a move of less than {w:.3g} ({w / ds.attrs['em_sigma']:.2g} EM sigma), docs/methods.md §8.")
 
 
-def labels_section(lf: LabelFacts) -> str:
-    """Section 2: the verdict, how each chain started and ended, the methods and what their agreement means."""
-    d = lf.diagnosis
+def labels_section(ds: xr.Dataset) -> str:
+    """Section 2 from the ``/labels`` group of the comparison's tree: the verdict, how each chain started and
+    ended, the methods and what their agreement means."""
+    d = label_diagnosis(ds)
     text = "## 2. Label switching in the unordered model\n\n"
     text += f"**Verdict: `{d.verdict}`.** {d.explain()}\n\n"
     text += _chain_table(d)
     text += ("\nEach relabelling method chose, per draw, whether to swap the labels (docs/methods.md §4; every "
              "method reports component 1 as the one with the smaller mean, as EM does):\n\n")
-    text += _method_table(lf)
-    text += "\n" + agreement_text(lf) + " " + _bins_note(lf) + "\n"
+    text += _method_table(ds)
+    text += "\n" + agreement_text(ds) + " " + _bins_note(ds) + "\n"
     return text

@@ -1,17 +1,26 @@
 """``report.md`` of one comparison: readable on its own, every number taken from this run.
 
-:func:`render_report` only formats; every value comes from the :class:`compare.pipeline.Comparison`, the
-one source ``summary.json`` is written from too, so the report and the JSON cannot disagree.
+:func:`render_report` only formats, and reads only the comparison's tree of facts
+(:func:`compare.facts.facts_tree`, what ``results.nc`` holds and ``summary.json`` is written from), so the
+report, the JSON and the file cannot disagree, and a saved ``results.nc`` renders the same report again.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..compare.pipeline import Comparison
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from ..compare.facts import adequacy_facts, chain_checks_of, label_diagnosis
+from ..compare.results import table_from_results
 from ..compare.table import ORDERED, RAW, RELABEL_PREFIX
 from ..compare.thresholds import RHAT_MAX, ess_min, shown
-from ..models.params import PARAM_NAMES
+from ..models.errors import EmvbError
+from ..models.params import PARAM_NAMES, MixtureParams
 from .adequacy_section import adequacy_section
 from .labels_section import labels_section
 from .lessons import lessons_section
@@ -19,40 +28,78 @@ from .tables import fmt_number as _g
 from .tables import identified, unscored_note
 from .tables import md_table as _table
 
+if TYPE_CHECKING:
+    from ..compare.convergence import ChainCheck
+    from ..labels.diagnose import LabelDiagnosis
 
-def _em_section(c) -> str:
-    em, truth = c.em, c.data.truth
-    ci = em.ci(c.settings.ci_prob)
-    level = int(round(100 * c.settings.ci_prob))
+#: What a tree must hold to be rendered: (group, variable or attribute) written by compare.facts.facts_tree.
+REQUIRED = (("em", "plain_n_iter"), ("em", "optimum_loglik"), ("labels", "switches"), ("labels", "bin_width"),
+            ("adequacy", "n_exceed"), ("convergence", "rhat"))
+
+
+@dataclass(frozen=True, eq=False)  # holds a DataTree
+class Facts:
+    """The facts the report prints, each decoded once from the comparison's tree (:meth:`of`)."""
+
+    tree: xr.DataTree
+    n: int                         # the data's size
+    settings: dict                 # sampling.options.Settings.to_dict
+    truth: MixtureParams | None    # what the data were simulated from, if they were
+    simulated: bool                # a known truth: a rejection of the model is a false alarm
+    em: MixtureParams              # the MLE
+    table: pd.DataFrame            # compare.table.compare_fits of every variant
+    labels: xr.Dataset             # the /labels group
+    diagnosis: LabelDiagnosis      # of /labels
+    checks: dict[str, ChainCheck]  # {RAW, ORDERED}
+    adequacy: dict                 # compare.facts.adequacy_facts
+
+    @classmethod
+    def of(cls, tree: xr.DataTree) -> Facts:
+        """The facts of ``tree``; a tree without the facts the report needs is refused in one line."""
+        missing = [f"{g}/{k}" for g, k in REQUIRED
+                   if g not in tree.children or (k not in tree[g].attrs and k not in tree[g].to_dataset())]
+        if missing:
+            raise EmvbError(f"the results hold no {', '.join(missing)}: written by an older emvb? Run emvb run again")
+        a, labels = tree.attrs, tree["labels"].to_dataset()
+        truth = MixtureParams.from_dict(json.loads(a["truth"])) if a["truth"] else None
+        return cls(tree, int(a["data_n"]), json.loads(a["settings"]), truth, truth is not None,
+                   MixtureParams.from_array(tree["em"]["estimate"].values), table_from_results(tree), labels,
+                   label_diagnosis(labels), chain_checks_of(tree), adequacy_facts(tree["adequacy"].to_dataset()))
+
+
+def _em_section(f: Facts) -> str:
+    em, truth = f.tree["em"], f.truth
+    a, level = em.attrs, int(round(100 * f.settings["ci_prob"]))
+    wald = f.table[f.table.variant == ORDERED].set_index("parameter")  # EM's Wald intervals, the same in every row
     rows = []
-    for k in PARAM_NAMES:
-        row = [f"`{k}`"] + ([_g(getattr(truth, k))] if truth else [])
-        row += [_g(getattr(em.params, k), 6), _g(getattr(em.se, k), 3),
-                f"[{_g(ci[k][0], 5)}, {_g(ci[k][1], 5)}]"]
+    for k, est, se in zip(PARAM_NAMES, em["estimate"].values, em["se"].values, strict=True):
+        row = [f"`{k}`"] + ([_g(truth.to_dict()[k])] if truth else [])
+        row += [_g(est, 6), _g(se, 3), f"[{_g(wald.em_ci_lb[k], 5)}, {_g(wald.em_ci_ub[k], 5)}]"]
         rows.append(row)
     header = ["parameter"] + (["truth"] if truth else []) + ["EM estimate", "SE (Louis)", f"{level}% Wald CI"]
-    maxima = [o for o in em.runs.optima if o.is_max]
-    saddles = sum(o.count for o in em.runs.optima if not o.is_max)
+    optima = list(zip(em["optimum_loglik"].values, em["optimum_count"].values.tolist(),
+                      em["optimum_is_max"].values.astype(bool), strict=True))
+    maxima = [(ll, n) for ll, n, is_max in optima if is_max]
+    saddles = sum(n for _, n, is_max in optima if not is_max)
     text = "## 1. Maximum likelihood by EM\n\n" + _table(header, rows)
-    text += (f"\nLog-likelihood {em.loglik:.4f}. The best of {len(em.runs)} starts took {em.n_iter} "
-             f"iterations ({em.n_map_evals} EM-map evaluations with SQUAREM) and stopped because: "
-             f"*{em.reason}*. The starts reached {len(maxima)} distinct maxim{'um' if len(maxima) == 1 else 'a'}: "
-             + "; ".join(f"log-likelihood {o.loglik:.4f} ({o.count} start{'s' if o.count != 1 else ''})"
-                         for o in maxima) + ".")
+    text += (f"\nLog-likelihood {a['loglik']:.4f}. The best of {a['n_starts']} starts took {a['n_iter']} "
+             f"iterations ({a['n_map_evals']} EM-map evaluations with SQUAREM) and stopped because: "
+             f"*{a['reason']}*. The starts reached {len(maxima)} distinct maxim{'um' if len(maxima) == 1 else 'a'}: "
+             + "; ".join(f"log-likelihood {ll:.4f} ({n} start{'s' if n != 1 else ''})" for ll, n in maxima) + ".")
     if saddles:
         text += (f" {saddles} start{'s' if saddles != 1 else ''} stopped on the one-normal ridge mu1 ~ mu2, "
                  "where EM creeps (its rate is 1 there) and the log-likelihood rule fires although the point "
                  "is a saddle (observed information not positive definite); they are not counted as maxima.")
     text += "\n"
-    text += (f"From the same start, plain EM needed {c.em_plain.n_iter} iterations and SQUAREM "
-             f"{c.em.n_iter} ({c.em_plain.n_map_evals} vs {c.em.n_map_evals} passes over the data); "
+    text += (f"From the same start, plain EM needed {a['plain_n_iter']} iterations and SQUAREM "
+             f"{a['n_iter']} ({a['plain_n_map_evals']} vs {a['n_map_evals']} passes over the data); "
              "intervals for pi1 and sigma are computed on logit(pi1) and log(sigma) and mapped back.\n")
     return text
 
 
-def _agreement_rows(c, variants: list[str]) -> list[list[str]]:
+def _agreement_rows(f: Facts, variants: list[str]) -> list[list[str]]:
     rows = []
-    t = c.table
+    t = f.table
     for v in variants:
         for r in t[t.variant == v].itertuples():
             rows.append([v, f"`{r.parameter}`", _g(r.em_estimate, 5), _g(r.em_se, 3), _g(r.mean, 5), _g(r.sd, 3),
@@ -61,29 +108,29 @@ def _agreement_rows(c, variants: list[str]) -> list[list[str]]:
     return rows
 
 
-def _comparison_section(c) -> str:
-    level = int(round(100 * c.settings.ci_prob))
-    relab = [v for v in c.table.variant.unique() if v.startswith(RELABEL_PREFIX)]
+def _comparison_section(f: Facts) -> str:
+    level = int(round(100 * f.settings["ci_prob"]))
+    relab = [v for v in f.table.variant.unique() if v.startswith(RELABEL_PREFIX)]
     shown = [RAW] + relab[:1] + [ORDERED]
     text = "## 3. EM beside the posterior\n\n"
-    text += (f"Posterior summaries by ArviZ (`az.summary(ci_kind='hdi', ci_prob={c.settings.ci_prob})`). "
+    text += (f"Posterior summaries by ArviZ (`az.summary(ci_kind='hdi', ci_prob={f.settings['ci_prob']})`). "
              "`z` = (posterior mean - MLE) / SE and `sd/SE` = posterior sd / SE: for well separated "
              "components and large N, Bernstein-von Mises predicts z -> 0 and sd/SE -> 1. The raw "
              "unordered variant is shown to make the point that it must not be summarised as it is; "
              f"the full table, with every relabelling, truth coverage and MCSE, is in `comparison.md`.\n\n")
     text += _table(["variant", "param", "EM", "SE", "post. mean", "post. sd", f"{level}% HDI", "z", "sd/SE",
-                    "R-hat", "ESS bulk"], _agreement_rows(c, shown), "---|---" + "|---:" * 9)
-    t = c.table
+                    "R-hat", "ESS bulk"], _agreement_rows(f, shown), "---|---" + "|---:" * 9)
+    t = f.table
     o = t[t.variant == ORDERED]
     text += (f"\nOrdered model: |z| at most {np.abs(o.z_mean_mle).max():.3g}, sd/SE between "
              f"{o.sd_ratio.min():.3g} and {o.sd_ratio.max():.3g}; the MLE lies inside the {level}% HDI for "
              f"{int(o.mle_in_hdi.sum())} of 4 parameters.")
-    if c.simulated:
-        scored = identified(c.data.truth)
+    if f.simulated:
+        scored = identified(f.truth)
         os = o[o.parameter.isin(scored)]
         text += (f" The truth lies inside EM's {level}% Wald interval for {int(os.truth_in_wald.sum())} of "
                  f"{len(scored)} parameters and inside the {level}% HDI for {int(os.truth_in_hdi.sum())} of "
-                 f"{len(scored)}" + unscored_note(c.data.truth) + ".")
+                 f"{len(scored)}" + unscored_note(f.truth) + ".")
     rv = t[t.variant.str.startswith(RELABEL_PREFIX)]
     if len(rv):
         text += (f" After relabelling, the largest R-hat over all methods and parameters is {rv.r_hat.max():.4f} "
@@ -91,22 +138,21 @@ def _comparison_section(c) -> str:
     return text + "\n"
 
 
-def _convergence_section(c) -> str:
+def _convergence_section(f: Facts) -> str:
     """Convergence facts per model; R-hat, ESS and the verdict of :func:`compare.convergence.chain_checks`
     (the thresholds the lessons use, numbers printed so they never round across a threshold)."""
     text = "## 4. Convergence facts\n\n"
     rows = []
-    checks = c.checks
-    trees = {RAW: c.unordered, ORDERED: c.ordered}
+    checks = f.checks
     for name, ck in checks.items():
-        a = trees[name].attrs
+        a = f.tree["posteriors"][name].attrs
         verdict = "yes" if ck.converged else "**NO**: " + ", ".join(ck.problems())
         rows.append([name, str(a["sampler"]), f"{a['chains']} x {a['draws']} (+{a['tune']} warm-up)",
                      str(a["n_divergent"]), str(a["n_max_treedepth"]), shown(ck.rhat, RHAT_MAX),
                      shown(ck.ess, ess_min(ck.chains), 3), verdict, _g(a["compile_time"], 3),
                      _g(a["sampling_time"], 3)])
     text += _table(["model", "sampler", "chains x draws", "divergences", "max tree depth hits", "max R-hat",
-                    "min ESS bulk", f"converged (R-hat <= {RHAT_MAX:g}, ESS >= {ess_min(c.settings.chains)})",
+                    "min ESS bulk", f"converged (R-hat <= {RHAT_MAX:g}, ESS >= {ess_min(f.settings['chains'])})",
                     "compile s", "sampling s"], rows)
     text += (f"\nR-hat and ESS of the {RAW} model are those of {checks[RAW].quantities}: its chains start in "
              "both labellings, so the R-hat of pi1, mu1 and mu2 as sampled (section 3) measures label switching, "
@@ -114,17 +160,17 @@ def _convergence_section(c) -> str:
     for name, ck in checks.items():
         if not ck.converged:
             text += f" **The {name} model's chains have not converged: {ck.advice()}.**"
-    em = c.em
-    text += (f"\n\nEM: {'converged' if em.converged else 'did NOT converge'} ({em.reason}) after {em.n_iter} "
-             f"iterations; tolerance {em.tol:g} on the mean log-likelihood per point.\n\n")
-    text += "Time per stage (seconds): " + ", ".join(f"{k} {v:.1f}" for k, v in c.timings.items()) + ".\n"
-    return text
+    em = f.tree["em"].attrs
+    text += (f"\n\nEM: {'converged' if em['converged'] else 'did NOT converge'} ({em['reason']}) after "
+             f"{em['n_iter']} iterations; tolerance {em['tol']:g} on the mean log-likelihood per point.\n\n")
+    timings = json.loads(f.tree.attrs["timings"])
+    return text + "Time per stage (seconds): " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()) + ".\n"
 
 
-def priors_words(priors) -> str:
-    """Where the prior's numbers came from (the scenario facts)."""
-    if priors.from_data:
-        src = priors.source()
+def priors_words(priors: dict) -> str:
+    """Where the prior's numbers came from (the scenario facts; ``priors``: :meth:`models.priors.Priors.to_dict`)."""
+    if priors["from_data"]:
+        src = priors["source"]
         return (f"{src[0].upper() + src[1:]}. So the prior is weakly informative on the data's scale (the "
                 "practice of Richardson & Green 1997) rather than fixed in advance; `--priors` fixes it.")
     return "No prior value was computed from the data (fixed with `--priors`)."
@@ -145,23 +191,26 @@ def starts_words(init) -> str:
     return f"Chain starts: {init}."
 
 
-def render_report(c: Comparison, figures: dict, command: str = "") -> str:
-    """The whole ``report.md`` text."""
-    data, st = c.data, c.settings
-    head = [f"# emvb report: {data.name}\n"]
-    if command:
-        head.append(f"Made by `{command}`.\n")
-    facts = [f"- **Data**: n = {data.n}, sha256 `{data.sha256}`"
-             + (f", simulated from pi1 = {data.truth.pi1:g}, mu1 = {data.truth.mu1:g}, mu2 = {data.truth.mu2:g}, "
-                f"sigma = {data.truth.sigma:g} with seed {data.seed}" if data.truth is not None else "") + ".",
+def render_report(tree: xr.DataTree, figures: dict) -> str:
+    """The whole ``report.md`` text from the comparison's tree of facts (:func:`compare.facts.facts_tree`, or
+    ``results.nc`` read back by :func:`compare.results.load_results`); ``figures``: {file name: caption}.
+    The command that made it is the tree's ``command`` attribute, if any (:func:`report.folder.write_comparison`)."""
+    f = Facts.of(tree)
+    a, st, truth, priors = tree.attrs, f.settings, f.truth, json.loads(tree.attrs["priors"])
+    head = [f"# emvb report: {a['data_name']}\n"]
+    if a.get("command"):
+        head.append(f"Made by `{a['command']}`.\n")
+    facts = [f"- **Data**: n = {f.n}, sha256 `{a['data_sha256']}`"
+             + (f", simulated from pi1 = {truth.pi1:g}, mu1 = {truth.mu1:g}, mu2 = {truth.mu2:g}, "
+                f"sigma = {truth.sigma:g} with seed {json.loads(a['data_seed'])}" if truth is not None else "") + ".",
              "- **Model**: x ~ pi1 N(mu1, sigma²) + (1 - pi1) N(mu2, sigma²), one sigma shared by both components.",
-             f"- **Priors** (both PyMC models; symmetric in the labels): {c.priors.describe()}. "
-             + priors_words(c.priors),
-             f"- **Sampling**: {st.chains} chains x {st.draws} draws after {st.tune} warm-up, sampler {st.sampler}, "
-             f"seed {st.seed}. {starts_words(c.unordered.attrs.get('init'))}",
+             f"- **Priors** (both PyMC models; symmetric in the labels): {priors['description']}. "
+             + priors_words(priors),
+             f"- **Sampling**: {st['chains']} chains x {st['draws']} draws after {st['tune']} warm-up, sampler "
+             f"{st['sampler']}, seed {st['seed']}. {starts_words(tree['posteriors'][RAW].attrs.get('init'))}",
              "- EM and both posteriors were fitted to the same bytes "
              "(the sha256 above is checked when results are saved)."]
     figs = "## 6. Figures\n\n" + "\n".join(f"**{desc}**\n\n![{desc}]({name})\n" for name, desc in figures.items())
-    return "\n".join(head + ["## Scenario\n", "\n".join(facts) + "\n", adequacy_section(c.adequacy, c.simulated),
-                             _em_section(c), labels_section(c.labels),
-                             _comparison_section(c), _convergence_section(c), lessons_section(c), figs])
+    return "\n".join(head + ["## Scenario\n", "\n".join(facts) + "\n", adequacy_section(f.adequacy, f.simulated),
+                             _em_section(f), labels_section(f.labels),
+                             _comparison_section(f), _convergence_section(f), lessons_section(f), figs])

@@ -11,6 +11,7 @@ from emvb import em
 from emvb.adequacy import assess, posterior_predictive_check
 from emvb.adequacy.bootstrap import bootstrap_test
 from emvb.adequacy.levels import ALPHA, N_BOOT
+from emvb.compare.facts import adequacy_dataset, adequacy_facts
 from emvb.files.datafile import save_dataset
 from emvb.models.simulate import simulate
 from emvb.report.adequacy_section import (
@@ -35,6 +36,11 @@ def _checks(x, seed=1):
     return dataclasses.replace(a, ppc=posterior_predictive_check(x, draws, n_draws=200, seed=seed))
 
 
+def _f(a) -> dict:
+    """The checks as the report reads them: the ``/adequacy`` group of the comparison's tree."""
+    return adequacy_facts(adequacy_dataset(a))
+
+
 @pytest.fixture(scope="module")
 def t2():
     return _checks(np.random.default_rng(2026).standard_t(2, 2000))
@@ -47,13 +53,13 @@ def default():
 
 
 def test_misfit_section_says_the_model_does_not_fit_and_why(t2, tmp_path):
-    text = adequacy_section(t2, simulated=False)
+    text = adequacy_section(_f(t2), simulated=False)
     assert text.startswith("## Is the model adequate?")
     assert "**The model does not fit these data.**" in text and "heavier" in text
     assert f"{t2.fit.test.p_value:.3g} ± {t2.fit.test.mc_error:.2g}" in text
     assert "extreme" in text and all(f"]({name})" in text for name in ADEQUACY_FIGURES)
-    assert "not a matter of overlap or small n" in misfit_reason(t2, simulated=False)
-    assert adequacy_lessons(t2, simulated=False)[0].startswith("- **Check the model before the estimates.**")
+    assert "not a matter of overlap or small n" in misfit_reason(_f(t2), simulated=False)
+    assert adequacy_lessons(_f(t2), simulated=False)[0].startswith("- **Check the model before the estimates.**")
     for name, make in adequacy_figures(t2, np.random.default_rng(2026).standard_t(2, 2000)).items():
         save(make(), tmp_path / name)
     for name in ADEQUACY_FIGURES:
@@ -62,8 +68,8 @@ def test_misfit_section_says_the_model_does_not_fit_and_why(t2, tmp_path):
 
 def test_adequate_section_and_no_blame_lesson(default):
     assert default.adequate, default.lines()
-    assert "is adequate for these data at the 5% level" in adequacy_section(default, simulated=True)
-    assert misfit_reason(default, simulated=True) is None and adequacy_lessons(default, simulated=True) == []
+    assert "is adequate for these data at the 5% level" in adequacy_section(_f(default), simulated=True)
+    assert misfit_reason(_f(default), simulated=True) is None and adequacy_lessons(_f(default), simulated=True) == []
 
 
 def test_the_verdict_flips_exactly_at_the_level(default):
@@ -75,11 +81,14 @@ def test_the_verdict_flips_exactly_at_the_level(default):
     above = bootstrap_test(1.0, [2.0] * (k + 1) + [0.0] * (b - k - 1))
     assert at.p_value == pytest.approx(ALPHA) and at.rejects and not above.rejects
     rejected = dataclasses.replace(a, fit=dataclasses.replace(a.fit, test=at))
-    assert not rejected.adequate and verdict_sentence(rejected).startswith("**The model does not fit")
+    read = _f(rejected)  # the tree's group gives the checks' facts back: exceedances, the rejection, the verdict
+    assert read["fit"]["n_exceed"] == k and read["fit"]["rejects"] and not read["adequate"]
+    assert read["components"]["normal"] == a.components.normal
+    assert not rejected.adequate and verdict_sentence(read).startswith("**The model does not fit")
     kept = dataclasses.replace(a, fit=dataclasses.replace(a.fit, test=above))
-    assert kept.adequate and "adequate" in verdict_sentence(kept)
+    assert kept.adequate and "adequate" in verdict_sentence(_f(kept))
     one = dataclasses.replace(a, components=dataclasses.replace(a.components, test=above))
-    assert verdict_sentence(one).startswith("**A second component is not supported.**")
+    assert verdict_sentence(_f(one)).startswith("**A second component is not supported.**")
 
 
 def test_a_rejection_of_data_simulated_from_the_model_is_called_a_false_alarm(default):
@@ -89,13 +98,13 @@ def test_a_rejection_of_data_simulated_from_the_model_is_called_a_false_alarm(de
     b = a.n_boot
     at = bootstrap_test(1.0, [2.0] * (int(round(ALPHA * (b + 1))) - 1) + [0.0] * (b - int(round(ALPHA * (b + 1))) + 1))
     rejected = dataclasses.replace(a, fit=dataclasses.replace(a.fit, test=at))
-    text = adequacy_section(rejected, simulated=True)
+    text = adequacy_section(_f(rejected), simulated=True)
     assert "although these data were simulated from it" in text and "does not fit these data.**" not in text
     assert "false alarm" in text and f"at most {100 * 2 * ALPHA:g}% of data sets" in text
-    assert misfit_reason(rejected, simulated=True) is None
-    assert adequacy_lessons(rejected, simulated=True)[0].startswith("- **A rejection is evidence, not proof.**")
-    assert "**The model does not fit these data.**" in adequacy_section(rejected, simulated=False)
-    assert "not a matter of overlap" in misfit_reason(rejected, simulated=False)
+    assert misfit_reason(_f(rejected), simulated=True) is None
+    assert adequacy_lessons(_f(rejected), simulated=True)[0].startswith("- **A rejection is evidence, not proof.**")
+    assert "**The model does not fit these data.**" in adequacy_section(_f(rejected), simulated=False)
+    assert "not a matter of overlap" in misfit_reason(_f(rejected), simulated=False)
 
 
 @pytest.fixture(scope="module")
