@@ -136,9 +136,9 @@ def write_stage(c, repeats: int) -> dict:
     """Seconds of each step of the write stage (best of ``repeats``)."""
     from emvb.compare.results import ENGINE
     from emvb.compare.summary import summary_from_tree
+    from emvb.files.tables import write_table
     from emvb.report.folder import FIGURES
     from emvb.report.markdown import render_report
-    from emvb.report.tables import write_table
 
     def timed(key, fn, *a, **kw):
         t0 = time.perf_counter()

@@ -12,8 +12,8 @@ import numpy as np
 
 from ..adequacy.levels import ALPHA, PPP_TAIL
 from ..adequacy.result import Adequacy
-from .tables import fmt_number as _g
-from .tables import md_table as _table
+from ..files.tables import fmt_number as _g
+from ..files.tables import md_table as _table
 
 #: The section's figures: file name -> caption.
 ADEQUACY_FIGURES = {

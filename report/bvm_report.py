@@ -11,12 +11,12 @@ from pathlib import Path
 
 from ..compare.bvm import KS_95, BvMStudy
 from ..compare.thresholds import ESS_MIN, RHAT_MAX, SD_RATIO_BAND, Z_MAX
+from ..files.markdown import reflow
 from ..files.output import atomic_dir, atomic_write_text
+from ..files.tables import fmt_number as _g
+from ..files.tables import md_table, write_table
 from ..models.params import PARAM_NAMES
 from .figures import save
-from .tables import fmt_number as _g
-from .tables import md_table, write_table
-from .text import reflow
 
 FIGURES = {
     "bvm.png": "the posterior in SE units, (theta - MLE) / SE, against N(0, 1), one panel per parameter",

@@ -95,8 +95,8 @@ def write_comparison(c: Comparison, out, *, force: bool = False, stages: Stages 
     from ..compare.results import ENGINE
     from ..compare.summary import summary_from_tree
     from ..files.netcdf import atomic_write_netcdf, with_root_attrs
+    from ..files.tables import write_table
     from .markdown import render_report
-    from .tables import write_table
 
     stages = stages or Stages()
 

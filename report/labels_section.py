@@ -12,7 +12,7 @@ import numpy as np
 import xarray as xr
 
 from ..compare.facts import label_diagnosis
-from .tables import md_table as _table
+from ..files.tables import md_table as _table
 
 _LABELLING = {"as_em": "mu1 < mu2 (EM's)", "swapped": "mu1 > mu2 (swapped)", None: "not recorded"}
 

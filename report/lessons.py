@@ -8,10 +8,10 @@ import numpy as np
 
 from ..compare.table import ORDERED, RAW, RELABEL_PREFIX
 from ..compare.thresholds import OVERLAP_GAP, RHAT_MAX, SD_RATIO_BAND, Z_MAX, bvm_agrees, overlapping, shown
+from ..files.tables import identified, unscored_note
 from ..labels.wording import rhat_blind_text
 from .adequacy_section import adequacy_lessons, misfit_reason
 from .labels_section import disagreement
-from .tables import identified, unscored_note
 
 
 def _rows(f, variant: str):

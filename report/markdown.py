@@ -19,14 +19,14 @@ from ..compare.facts import adequacy_facts, chain_checks_of, label_diagnosis
 from ..compare.results import table_from_results
 from ..compare.table import ORDERED, RAW, RELABEL_PREFIX
 from ..compare.thresholds import RHAT_MAX, ess_min, shown
+from ..files.tables import fmt_number as _g
+from ..files.tables import identified, unscored_note
+from ..files.tables import md_table as _table
 from ..models.errors import EmvbError
 from ..models.params import PARAM_NAMES, MixtureParams
 from .adequacy_section import adequacy_section
 from .labels_section import labels_section
 from .lessons import lessons_section
-from .tables import fmt_number as _g
-from .tables import identified, unscored_note
-from .tables import md_table as _table
 
 if TYPE_CHECKING:
     from ..compare.convergence import ChainCheck

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ..compare.thresholds import bvm_agrees
+from ..files.tables import fmt_number
 from ..models.params import PARAM_NAMES
-from ..report.tables import fmt_number
 from .aggregate import wilson
 from .thresholds import LEFT_OUT_SHARE, MC_ERRORS, NOMINAL, RARE_SHARE, SBC_BAND_PROB, SD_RATIO_BAND, Z_MAX
 

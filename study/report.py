@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..files.tables import fmt_number, md_table
 from ..labels.diagnose import VERDICTS
 from ..models.params import PARAM_NAMES
-from ..report.tables import fmt_number, md_table
 from . import findings as F
 from .aggregate import wilson
 from .posterior_part import failure_kind

@@ -91,8 +91,8 @@ def test_overlap_is_named_only_when_the_components_overlap(report):
 
 def test_pi1_is_not_scored_against_a_truth_with_equal_means():
     """With mu1 = mu2 every pi1 gives the same distribution: the truth counts leave pi1 out and say why."""
+    from emvb.files.tables import identified, unscored_note
     from emvb.models.params import PARAM_NAMES, MixtureParams
-    from emvb.report.tables import identified, unscored_note
 
     one = MixtureParams(0.3, 0.0, 0.0, 1.0)
     assert identified(one) == ["mu1", "mu2", "sigma"] and unscored_note(one)

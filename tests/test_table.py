@@ -11,8 +11,8 @@ import pytest
 from test_labels_synthetic import SEPARATED, dataset, normal_draws, swap, to_tree
 
 from emvb.compare.table import COLUMNS, compare_fits
+from emvb.files.tables import write_table
 from emvb.models.errors import EmvbError
-from emvb.report.tables import write_table
 
 C, D = 4, 500
 
