@@ -26,7 +26,7 @@ DEPENDS = {
     "labels": {"models", "files"},
     "compare": {"models", "files", "em", "adequacy", "sampling", "labels"},
     "report": {"models", "files", "adequacy", "sampling", "labels", "compare"},
-    "teaching": {"models", "em", "labels", "compare", "report"},
+    "teaching": {"models", "files", "em", "labels", "compare", "report"},
     "study": {"models", "files", "em", "sampling", "labels", "compare", "report"},
     "cli": {"models", "files", "em", "adequacy", "geometry", "sampling", "labels", "compare", "report", "teaching",
             "study"},
