@@ -10,7 +10,7 @@ it is made, as on the command line::
     data = emvb.simulate(emvb.MixtureParams(0.3, 5, 15, 2), n=1000, seed=1)
     mle = emvb.fit_em(data)                        # EM: estimate, Louis SEs, Wald intervals
     post = emvb.sample_posterior(data, emvb.Settings(init="em", seed=1), start=mle.params)  # a DataTree
-    comp = emvb.comparison(data)                   # the whole `emvb run` comparison, in memory
+    tree = emvb.comparison(data)                   # the whole `emvb run` comparison: results.nc's DataTree
     study = emvb.bvm(n_grid=(20, 100, 1000))       # posterior vs N(MLE, SE^2) on nested data sets
 
 The teaching notebooks (notebooks/) add the step-by-step helpers of :mod:`emvb.teaching`. No public
@@ -77,12 +77,14 @@ def fit_both(data, settings: Settings = DEFAULTS, *, models: tuple[str, ...] = (
 
 
 def comparison(data, settings: Settings = DEFAULTS):
-    """The whole comparison of ``emvb run`` on ``data`` (a :class:`compare.pipeline.Comparison`): EM, both
-    PyMC models, label diagnosis, relabelling, the model's adequacy, the table and the convergence checks;
-    ``.to_tree()`` is the DataTree ``results.nc`` holds (ArviZ reads each ``posteriors/<variant>``)."""
+    """The whole comparison of ``emvb run`` on ``data`` as one ``xarray.DataTree`` of facts, what ``results.nc``
+    holds and report.md is written from (:func:`compare.facts.facts_tree`): the data, the EM fit, every
+    posterior variant (ArviZ reads each ``posteriors/<variant>``), the table, the label diagnosis and
+    relabelling, the model's adequacy and the convergence checks. Runs in this process (``emvb run`` adds a
+    second one)."""
     from .compare.pipeline import run_comparison
 
-    return run_comparison(_dataset(data), settings)
+    return run_comparison(_dataset(data), settings).to_tree()
 
 
 def check_adequacy(data, fit=None, posterior=None, settings: Settings = DEFAULTS):
