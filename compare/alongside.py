@@ -49,7 +49,8 @@ def _run(job: bytes) -> tuple:
 
 def _serve(jobs, values) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    while (job := jobs.get()) is not None:
+    while True:
+        job = jobs.get()
         value, error, found = _run(job)
         try:  # pickled here, not in the queue's feeder thread, so that a failure is sent rather than lost
             payload = pickle.dumps((value, error, found))
@@ -87,7 +88,7 @@ class Call:
 
 class Worker:
     """A spawned process running the calls :meth:`submit` sends it, in order; a context manager that ends
-    it on exit (terminated if a call is still running)."""
+    it on exit (terminated, idle or not)."""
 
     def __init__(self):
         ctx = multiprocessing.get_context("spawn")
@@ -117,13 +118,11 @@ class Worker:
         return self._kept.pop(index)
 
     def stop(self) -> None:
-        """End the child (terminated if a call is still running) and release its resources."""
+        """End the child (terminated: a call still running is abandoned; an idle child has nothing to
+        finish, and its interpreter's own shutdown would cost the caller most of a second) and release
+        its resources."""
         if self._process.is_alive():
-            if self._received == self._sent:  # idle: let it end by itself
-                self._jobs.put(None)
-                self._process.join(timeout=5)
-            if self._process.is_alive():
-                self._process.terminate()
+            self._process.terminate()
         self._process.join()
         for q in (self._jobs, self._values):
             q.close()
