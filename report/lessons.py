@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..compare.table import ORDERED, RAW, RELABEL_PREFIX
-from ..compare.thresholds import OVERLAP_GAP, RHAT_MAX, SD_RATIO_BAND, Z_MAX, bvm_agrees, overlapping, shown
+from ..compare.thresholds import OVERLAP_GAP, RHAT_MAX, bvm_agrees, bvm_words, overlapping, shown
 from ..files.tables import identified, unscored_note
 from ..labels.wording import VERDICT_WORDS, fill, share_of_draws
 from .adequacy_section import adequacy_lessons, misfit_reason
@@ -95,27 +95,14 @@ def _starts_lesson(f) -> list[str]:
 def _bvm_lesson(f) -> str:
     o = _rows(f, ORDERED)
     if not f.checks[ORDERED].converged:
-        return ("- **EM and the posterior cannot be compared yet**: the ordered model's chains have not "
-                "converged (above), so its posterior means and sds are not yet estimates to set beside the MLE "
-                "and its SEs.")
-    ratio = o.sd_ratio
-    lo, hi = SD_RATIO_BAND
-    gap = f.diagnosis.component_gap
+        return bvm_words("lesson_unconverged")
+    ratio, z, gap = o.sd_ratio, np.abs(o.z_mean_mle).max(), gap_text(f)
     if bvm_agrees(ratio, o.z_mean_mle).all():
-        return (f"- **EM and the posterior agree** here: posterior sd / Louis SE lies in "
-                f"[{ratio.min():.2f}, {ratio.max():.2f}] and the posterior means are within "
-                f"{np.abs(o.z_mean_mle).max():.2f} SE of the MLE, as Bernstein-von Mises predicts for "
-                f"components this far apart ({gap_text(f)}) and n = {f.n}.")
+        return bvm_words("lesson_agree", ratio_min=ratio.min(), ratio_max=ratio.max(), z=z, gap=gap, n=f.n)
     worst = o.index[np.argmax(np.abs(np.log(ratio.values)))]
-    why = (f"The components overlap ({gap_text(f)}; the posterior median is below {OVERLAP_GAP:g}), so the "
-           "likelihood is far from quadratic" if overlapping(gap) else
-           f"The components do not overlap ({gap_text(f)}; the posterior median is {OVERLAP_GAP:g} or more), so at "
-           f"n = {f.n} the likelihood is not yet quadratic near its maximum or the prior still matters")
-    return (f"- **EM's normal approximation and the posterior differ**: sd/SE of {worst} is "
-            f"{ratio[worst]:.2f} (agreement band [{lo:g}, {hi:g}]) and |z| reaches {np.abs(o.z_mean_mle).max():.2f} "
-            f"(agreement: at most {Z_MAX:g}). "
-            + (misfit_reason(f.adequacy, f.simulated)
-               or f"{why}: Wald intervals and posterior intervals part ways; trust neither blindly."))
+    why = "lesson_overlap" if overlapping(f.diagnosis.component_gap) else "lesson_apart"
+    return bvm_words("lesson_differ", worst=worst, ratio=ratio[worst], z=z, reason=misfit_reason(
+        f.adequacy, f.simulated) or bvm_words(why, gap=gap, n=f.n))
 
 
 def _truth_lesson(f) -> list[str]:
