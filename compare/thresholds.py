@@ -59,10 +59,8 @@ def bvm_agrees(sd_ratio, z):
     return (SD_RATIO_BAND[0] <= sd_ratio) & (sd_ratio <= SD_RATIO_BAND[1]) & (z <= Z_MAX)
 
 
-#: Every phrasing of Bernstein-von Mises agreement (:func:`bvm_agrees`), as ``str.format`` templates of named
-#: facts (:func:`bvm_words`): the one place to read or change them. ``lesson_*``: the run's lesson
-#: (report/lessons.py); ``bvm_*``: ``emvb bvm``'s findings (report/bvm_report.py); ``study_*``: a study's
-#: (study/findings.py).
+#: Every phrasing of Bernstein-von Mises agreement (:func:`bvm_agrees`) as templates (:func:`bvm_words`): the run's
+#: lesson (report/lessons.py), ``emvb bvm``'s findings (report/bvm_report.py), a study's (study/findings.py).
 BVM_WORDS = {
     "lesson_unconverged": "- **EM and the posterior cannot be compared yet**: the ordered model's chains have not "
     "converged (above), so its posterior means and sds are not yet estimates to set beside the MLE and its SEs.",
@@ -91,8 +89,7 @@ BVM_WORDS = {
 
 
 def bvm_words(kind: str, **facts) -> str:
-    """:data:`BVM_WORDS` ``[kind]`` with ``facts`` and the rule's thresholds (``lo``, ``hi``, ``Z_MAX``,
-    ``OVERLAP_GAP``)."""
+    """:data:`BVM_WORDS` ``[kind]`` with ``facts`` and the thresholds (``lo``, ``hi``, ``Z_MAX``, ``OVERLAP_GAP``)."""
     lo, hi = SD_RATIO_BAND
     return BVM_WORDS[kind].format(lo=lo, hi=hi, Z_MAX=Z_MAX, OVERLAP_GAP=OVERLAP_GAP, **facts)
 

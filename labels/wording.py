@@ -1,6 +1,8 @@
 """The label-switching diagnosis in plain words: each sentence states a number of the diagnosis.
 
-Used by :meth:`labels.diagnose.LabelDiagnosis.explain` (the report's section 2 and ``emvb labels``).
+Every verdict's words are in one table, :data:`VERDICT_WORDS`, read by
+:meth:`labels.diagnose.LabelDiagnosis.explain` (the report's section 2 and ``emvb labels``), the report's
+section 2 (:mod:`report.labels_section`) and its lessons (:mod:`report.lessons`).
 Which sentence appears is decided by the same fields and constants as the verdict
 (:mod:`labels.diagnose`), so the words cannot contradict the numbers beside them.
 """
@@ -36,9 +38,7 @@ def _every_draw(d) -> str:
 
 def _join(items) -> str:
     items = [str(i) for i in items]
-    if not items:
-        return ""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    return "".join(items) if len(items) < 2 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _chains_word(items, capital: bool = False) -> str:
@@ -86,15 +86,11 @@ def fill(template: str, parts: dict, facts: dict) -> str:
 
 @dataclass(frozen=True)
 class Wording:
-    """Every phrasing of one verdict, as ``str.format`` templates of named facts (:func:`fill`).
-
-    explanation : the diagnosis' paragraph opens with it (the report's section 2, ``emvb labels``)
-    lesson : the report's lesson on the labels (section 5)
-    relabel : the lesson on relabelling, when the methods (agree on every draw, disagree on some)
-    methods_agree, methods_split : what the methods' agreement, or their disagreement, means (section 2),
-        when (at most, more than) AMBIGUOUS_SHARE of the draws lie near mu1 = mu2
-    parts : the phrasings the templates choose between by a fact (:func:`fill`)
-    """
+    """Every phrasing of one verdict, as ``str.format`` templates of named facts (:func:`fill`): the diagnosis'
+    ``explanation`` (section 2, ``emvb labels``), section 5's ``lesson`` and ``relabel`` lesson (methods agree on
+    every draw, disagree on some), what the methods' agreement or disagreement means (``methods_agree``,
+    ``methods_split``: at most, more than AMBIGUOUS_SHARE of the draws near mu1 = mu2), and the ``parts`` the
+    templates choose between by a fact."""
 
     explanation: str
     lesson: str
