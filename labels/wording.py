@@ -1,7 +1,8 @@
 """The label-switching diagnosis in plain words: each sentence states a number of the diagnosis.
 
 Every verdict's words are in one table, :data:`VERDICT_WORDS`, read by
-:meth:`labels.diagnose.LabelDiagnosis.explain` (the report's section 2 and ``emvb labels``), the report's
+:meth:`labels.diagnose.LabelDiagnosis.explain` (the report's section 2 and ``emvb labels``), the K-component
+diagnosis (:mod:`labels.kwording`), the report's
 section 2 (:mod:`report.labels_section`) and its lessons (:mod:`report.lessons`).
 Which sentence appears is decided by the same fields and constants as the verdict
 (:mod:`labels.diagnose`), so the words cannot contradict the numbers beside them.
@@ -87,12 +88,13 @@ def fill(template: str, parts: dict, facts: dict) -> str:
 @dataclass(frozen=True)
 class Wording:
     """Every phrasing of one verdict, as ``str.format`` templates of named facts (:func:`fill`): the diagnosis'
-    ``explanation`` (section 2, ``emvb labels``), section 5's ``lesson`` and ``relabel`` lesson (methods agree on
-    every draw, disagree on some), what the methods' agreement or disagreement means (``methods_agree``,
-    ``methods_split``: at most, more than AMBIGUOUS_SHARE of the draws near mu1 = mu2), and the ``parts`` the
-    templates choose between by a fact."""
+    ``explanation`` (section 2, ``emvb labels``) and that of K components (``k_explanation``), section 5's
+    ``lesson`` and ``relabel`` lesson (methods agree on every draw, disagree on some), what the methods'
+    agreement or disagreement means (``methods_agree``, ``methods_split``: at most, more than AMBIGUOUS_SHARE of
+    the draws near mu1 = mu2), and the ``parts`` the templates choose between by a fact."""
 
     explanation: str
+    k_explanation: str
     lesson: str
     relabel: tuple[str, str]
     methods_agree: tuple[str, str]
@@ -145,6 +147,9 @@ VERDICT_WORDS = {
         "different modes of the posterior or have not converged. Which copy a draw is in cannot be judged from the "
         "pooled draws, no label verdict is given, and no relabelling makes the per-component summaries valid: run "
         "longer chains, or look at each chain's draws (the trace figure) to see the modes. ",
+        k_explanation="The chains disagree beyond labels: R-hat of label-invariant quantities reaches {high} (above "
+        "{RHAT_MODES:g}): no relabelling changes these, so the chains sit in different modes or have not converged, "
+        "and no label verdict is given. ",
         lesson="- **Label switching cannot be judged when the chains disagree on what labels cannot change.** R-hat "
         "of label-invariant quantities reaches {worst:.3g} (section 2): the chains found different modes or have not "
         "converged, and relabelling cannot repair that.",
@@ -159,6 +164,10 @@ VERDICT_WORDS = {
         "({crossing}). The copies are joined there, so which component of a draw is 'component 1' is a convention, "
         "not a property of the draw: per-component summaries depend on the relabelling method, and these crossings "
         "are not evidence of jumps between separated modes. ",
+        k_explanation="Labels are ambiguous: {boundary} of the draws have two means within {BAND:g} x their typical "
+        "gap (more than {AMBIGUOUS}), and {crossing_share} of the draws lie outside their own chain's majority "
+        "labelling (more than {CROSSING}): the copies are joined, which component is which is a convention, and "
+        "per-component summaries depend on the relabelling method. ",
         lesson="- **When the two copies of the posterior meet, labels are a convention.** {boundary_pct:.3g}% of the "
         "unordered model's draws lie near mu1 = mu2 (median |mu2 - mu1| / sigma {gap:.2g}): there 'component 1' is "
         "whatever the chosen relabelling rule says, so per-component results should be reported with the rule used, "
@@ -172,6 +181,9 @@ VERDICT_WORDS = {
         "other copy (|mu2 - mu1| at least {BAND:g} x its median, on the far side of mu1 = mu2). A chain that stays in "
         "one copy never crosses mu1 = mu2, so the sampler moved between the two mirror-image copies, and "
         "per-component summaries average both until every draw is relabelled. {blind_note}",
+        k_explanation="Label switching within chains: {k_movers} of its draws lie in another labelling, including "
+        "draws away from every boundary between the copies: the sampler moved between copies, so relabel every draw "
+        "before summarising. ",
         lesson="- **The sampler switched labels inside chains**: chains ran deep into both mirror-image copies "
         "({swapped_pct:.3g}% of all draws have mu1 > mu2).{lesson_blind}",
         relabel=_RELABEL, methods_agree=_APART_AGREE, methods_split=_APART_SPLIT,
@@ -182,6 +194,9 @@ VERDICT_WORDS = {
         "labelling) and {swapped} mu1 > mu2, {SWAP_WORDS}. Each chain explored one copy of the same posterior (the "
         "likelihood does not change when the labels are exchanged), so pooled summaries of pi1, mu1 and mu2 mix the "
         "two copies. Relabel the draws before summarising. ",
+        k_explanation="Label switching between chains: {groups} (label k is the sampled component in position k when "
+        "the means are sorted). Each chain explored one copy of the same posterior, so pooled per-component summaries "
+        "mix the copies. Relabel the draws before summarising. ",
         lesson="- **Raw summaries of a label-switched posterior are meaningless.** The unordered posterior's raw mean "
         "of pi1 is {raw_pi1:.3f}, {where}, with R-hat {raw_rhat}; sigma, which does not depend on the labels, has "
         "R-hat {sigma_rhat}. {tail}",
@@ -197,10 +212,12 @@ VERDICT_WORDS = {
                         "said: they have not converged (below)."}}),
     "none": Wording(
         explanation="No label switching: every chain kept {kept}",
+        k_explanation="No label switching: every chain kept labelling {first} {k_sorted}",
         lesson="- No label switching was seen in the unordered model: every chain kept one order of the means in "
         "every draw.",
         relabel=_RELABEL, methods_agree=_APART_AGREE, methods_split=_APART_SPLIT,
-        parts={"kept": {True: "mu1 > mu2 {every_draw}, {SWAP_WORDS} relative to the EM estimate. Summaries are valid, "
+        parts={"k_sorted": {True: "(the means in ascending order). ", False: "(not sorted by mean). "},
+               "kept": {True: "mu1 > mu2 {every_draw}, {SWAP_WORDS} relative to the EM estimate. Summaries are valid, "
                         "but the posterior's pi1, mu1, mu2 correspond to EM's 1 - pi1, mu2, mu1. ",
                         False: "mu1 < mu2 {every_draw}, the EM estimate's labelling, so summaries of pi1, mu1, mu2 "
                         "can be set beside EM directly. "}}),

@@ -412,7 +412,7 @@ def test_verdict_words_have_one_row_per_verdict_and_every_part_is_quoted():
 
     assert set(VERDICT_WORDS) == set(VERDICTS)
     for w in VERDICT_WORDS.values():
-        texts = [w.explanation, w.lesson, *w.relabel, *w.methods_agree, *w.methods_split,
+        texts = [w.explanation, w.k_explanation, w.lesson, *w.relabel, *w.methods_agree, *w.methods_split,
                  *(t for options in w.parts.values() for t in options.values())]
         quoted = {name for t in texts for _, name, _, _ in Formatter().parse(t) if name}
         assert set(w.parts) <= quoted
