@@ -2,8 +2,8 @@
 
 Every verdict's words are in one table, :data:`VERDICT_WORDS`, read by
 :meth:`labels.diagnose.LabelDiagnosis.explain` (the report's section 2 and ``emvb labels``), the K-component
-diagnosis (:mod:`labels.kwording`), the report's
-section 2 (:mod:`report.labels_section`) and its lessons (:mod:`report.lessons`).
+diagnosis (:mod:`labels.kwording`), the report's section 2 (:mod:`report.labels_section`) and its lessons
+(:mod:`report.lessons`).
 Which sentence appears is decided by the same fields and constants as the verdict
 (:mod:`labels.diagnose`), so the words cannot contradict the numbers beside them.
 """
