@@ -26,9 +26,9 @@ SD_RATIO_BAND = (0.8, 1.25)
 Z_MAX = 0.5
 #: Smallest share of draws on which two relabelling methods must agree to call relabelling certain.
 AGREEMENT_MIN = 0.99
-__all__ = ["AGREEMENT_MIN", "ESS_MIN", "ESS_PER_CHAIN", "MAX_DIVERGENT_SHARE", "OVERLAP_GAP", "RHAT_MAX",
-           "SD_RATIO_BAND", "Z_MAX", "bvm_agrees", "divergences_ok", "ess_min", "ess_ok", "overlapping", "rhat_ok",
-           "shown"]
+__all__ = ["AGREEMENT_MIN", "BVM_WORDS", "ESS_MIN", "ESS_PER_CHAIN", "MAX_DIVERGENT_SHARE", "OVERLAP_GAP", "RHAT_MAX",
+           "SD_RATIO_BAND", "Z_MAX", "bvm_agrees", "bvm_words", "divergences_ok", "ess_min", "ess_ok", "overlapping",
+           "rhat_ok", "shown"]
 
 
 def rhat_ok(rhat: float) -> bool:
@@ -57,6 +57,41 @@ def bvm_agrees(sd_ratio, z):
     run's lessons, the ``emvb bvm`` table and a study's findings."""
     sd_ratio, z = np.asarray(sd_ratio, dtype=float), np.abs(np.asarray(z, dtype=float))
     return (SD_RATIO_BAND[0] <= sd_ratio) & (sd_ratio <= SD_RATIO_BAND[1]) & (z <= Z_MAX)
+
+
+#: Every phrasing of Bernstein-von Mises agreement (:func:`bvm_agrees`) as templates (:func:`bvm_words`): the run's
+#: lesson (report/lessons.py), ``emvb bvm``'s findings (report/bvm_report.py), a study's (study/findings.py).
+BVM_WORDS = {
+    "lesson_unconverged": "- **EM and the posterior cannot be compared yet**: the ordered model's chains have not "
+    "converged (above), so its posterior means and sds are not yet estimates to set beside the MLE and its SEs.",
+    "lesson_agree": "- **EM and the posterior agree** here: posterior sd / Louis SE lies in [{ratio_min:.2f}, "
+    "{ratio_max:.2f}] and the posterior means are within {z:.2f} SE of the MLE, as Bernstein-von Mises predicts for "
+    "components this far apart ({gap}) and n = {n}.",
+    "lesson_differ": "- **EM's normal approximation and the posterior differ**: sd/SE of {worst} is {ratio:.2f} "
+    "(agreement band [{lo:g}, {hi:g}]) and |z| reaches {z:.2f} (agreement: at most {Z_MAX:g}). {reason}",
+    "lesson_overlap": "The components overlap ({gap}; the posterior median is below {OVERLAP_GAP:g}), so the "
+    "likelihood is far from quadratic: Wald intervals and posterior intervals part ways; trust neither blindly.",
+    "lesson_apart": "The components do not overlap ({gap}; the posterior median is {OVERLAP_GAP:g} or more), so at "
+    "n = {n} the likelihood is not yet quadratic near its maximum or the prior still matters: Wald intervals and "
+    "posterior intervals part ways; trust neither blindly.",
+    "bvm_rule": "posterior mean within {Z_MAX:g} SE of the MLE and posterior sd between {lo:g} and {hi:g} times the SE",
+    "bvm_from": "From n = {n:,} on, every parameter agrees ({rule}).",
+    "bvm_never": "At the largest n ({n:,}) the posterior and N(MLE, SE²) still differ for some parameter (agreement "
+    "means: {rule}).",
+    "bvm_not_at": "At n = {n:,}, {k} of 4 parameters do not ({bad}); the widest gap is {worst}, whose posterior sd is "
+    "{ratio} times its SE and whose posterior mean is {z} SE from the MLE.",
+    "study_rule": "Bernstein-von Mises predicts 1 and 0. Counting sd / SE within [{lo:g}, {hi:g}] and mean |z| <= "
+    "{Z_MAX:g} as agreement with N(MLE, SE²): ",
+    "study_agree": "it agrees for {params} on",
+    "study_never": "it does not agree by N={n} for {params} (the normal approximation at the MLE is not yet what the "
+    "posterior looks like)",
+}
+
+
+def bvm_words(kind: str, **facts) -> str:
+    """:data:`BVM_WORDS` ``[kind]`` with ``facts`` and the thresholds (``lo``, ``hi``, ``Z_MAX``, ``OVERLAP_GAP``)."""
+    lo, hi = SD_RATIO_BAND
+    return BVM_WORDS[kind].format(lo=lo, hi=hi, Z_MAX=Z_MAX, OVERLAP_GAP=OVERLAP_GAP, **facts)
 
 
 def overlapping(component_gap: float) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..compare.bvm import KS_95, BvMStudy
-from ..compare.thresholds import ESS_MIN, RHAT_MAX, SD_RATIO_BAND, Z_MAX
+from ..compare.thresholds import ESS_MIN, RHAT_MAX, bvm_words
 from ..files.markdown import reflow
 from ..files.output import atomic_dir, atomic_write_text
 from ..files.tables import fmt_number as _g
@@ -44,22 +44,15 @@ def _agreement(table, ns) -> list[str]:
     """From which n on every parameter agrees; at each n where some do not, which and by how much."""
     agree_all = {n: bool(table[table["n"] == n]["agree"].all()) for n in ns}
     from_n = next((n for i, n in enumerate(ns) if all(agree_all[m] for m in ns[i:])), None)
-    lo, hi = SD_RATIO_BAND
-    rule = (f"posterior mean within {Z_MAX:g} SE of the MLE and posterior sd between {lo:g} and {hi:g} times "
-            "the SE")
-    if from_n is None:
-        out = [f"At the largest n ({ns[-1]:,}) the posterior and N(MLE, SE²) still differ for some parameter "
-               f"(agreement means: {rule})."]
-    else:
-        out = [f"From n = {from_n:,} on, every parameter agrees ({rule})."]
+    kind, at = ("bvm_never", ns[-1]) if from_n is None else ("bvm_from", from_n)
+    out = [bvm_words(kind, n=at, rule=bvm_words("bvm_rule"))]
     for n in ns:
         sub = table[table["n"] == n].set_index("parameter")
         bad = [k for k in PARAM_NAMES if not sub.loc[k, "agree"]]
         if bad:
             worst = max(bad, key=lambda k: abs(sub.loc[k, "sd_ratio"] - 1))
-            out.append(f"At n = {n:,}, {len(bad)} of 4 parameters do not ({', '.join(bad)}); the widest gap is "
-                       f"{worst}, whose posterior sd is {_g(sub.loc[worst, 'sd_ratio'], 3)} times its SE and whose "
-                       f"posterior mean is {_g(sub.loc[worst, 'z_mean_mle'], 3)} SE from the MLE.")
+            out.append(bvm_words("bvm_not_at", n=n, k=len(bad), bad=", ".join(bad), worst=worst,
+                                 ratio=_g(sub.loc[worst, "sd_ratio"], 3), z=_g(sub.loc[worst, "z_mean_mle"], 3)))
     return out
 
 

@@ -13,6 +13,8 @@ import xarray as xr
 
 from ..compare.facts import label_diagnosis
 from ..files.tables import md_table as _table
+from ..labels.wording import VERDICT_WORDS, fill
+from ..models.thresholds import AMBIGUOUS_SHARE, BAND
 
 _LABELLING = {"as_em": "mu1 < mu2 (EM's)", "swapped": "mu1 > mu2 (swapped)", None: "not recorded"}
 
@@ -41,52 +43,17 @@ def _method_table(ds: xr.Dataset) -> str:
 def agreement_text(ds: xr.Dataset) -> str:
     """What the methods' agreement or disagreement means here, from the boundary share and the
     measured disagreement (docs/methods.md §4.8), read from the ``/labels`` group ``ds``."""
-    from ..labels.diagnose import AMBIGUOUS_SHARE, BAND
-
     d, near, split = label_diagnosis(ds), ds["near"].values.astype(bool), disagreement(ds)
-    n = ds.sizes["method"]
+    w, many = VERDICT_WORDS[d.verdict], d.boundary_share > AMBIGUOUS_SHARE
     b = f"{100 * d.boundary_share:.3g}%"
-    near_words = "none of the draws lie" if d.boundary_share == 0 else f"only {b} of the draws lie"
+    facts = {"b": b, "separation": d.separation,
+             "near_words": "none of the draws lie" if d.boundary_share == 0 else f"only {b} of the draws lie"}
     if not split.any():
-        text = f"All {n} methods chose the same labels for every draw. "
-        if d.boundary_share <= AMBIGUOUS_SHARE:
-            text += (f"That is expected, not corroboration: {near_words} within {BAND:g} x the median "
-                     f"|mu2 - mu1| of the boundary mu1 = mu2 (the median gap is {d.separation:.3g} times its "
-                     "spread away from it), so for the draws of this run the two labellings are far apart and any "
-                     "rule that tells them apart chooses the same one. The agreement says the labels are "
-                     "unambiguous; it does not confirm one method by another.")
-        elif d.verdict == "chains_disagree":
-            text += ("The chains disagree on label-invariant quantities (the verdict above), so this agreement "
-                     "says nothing about the labels of a converged posterior.")
-        elif d.joined:
-            text += (f"{b} of the draws lie near mu1 = mu2, where labels are ambiguous; the methods happen to "
-                     "choose alike even there, which does not make those labels less of a convention.")
-        else:
-            text += (f"{b} of the draws lie near mu1 = mu2, but the chains do not pass between the copies (the "
-                     "verdict above): each chain's draws stay on one side, and the methods agree on them.")
-        return text
-    k = int(split.sum())
-    share_near = float(np.mean(near[split]))
-    text = (f"The methods disagree on {100 * split.mean():.3g}% of the draws ({k} of {split.size}); "
-            f"{100 * share_near:.3g}% of those lie within {BAND:g} x the median |mu2 - mu1| of the boundary "
-            f"mu1 = mu2 ({b} of all draws do). ")
-    if d.verdict == "chains_disagree":
-        text += ("The chains disagree on label-invariant quantities (the verdict above), so the draws near "
-                 "mu1 = mu2 may belong to a different mode rather than to a joined region of two copies; the "
-                 "methods' disagreement is not interpretable until the chains agree.")
-    elif d.joined:
-        text += ("The two copies of the posterior are joined here (the verdict above), so the methods' different "
-                 "criteria (the means, the weights, the allocations, the distance to a pivot) pick different labels "
-                 "for many draws: that disagreement is the ambiguity of the labels, not an error of one method, "
-                 "and each method's per-component summaries (`comparison.md`) rest on its own convention.")
-    elif d.boundary_share > AMBIGUOUS_SHARE:
-        text += ("The copies come close but the chains do not pass between them (the verdict above), so the "
-                 "methods' different criteria disagree on draws of one copy near mu1 = mu2; per-component "
-                 "summaries of the methods differ only through them (`comparison.md`).")
-    else:
-        text += ("Few draws are near the boundary, so the disputed draws are rare; per-component summaries "
-                 "of the methods differ only through them (`comparison.md`).")
-    return text
+        return f"All {ds.sizes['method']} methods chose the same labels for every draw. " + fill(
+            w.methods_agree[many], {}, facts)
+    return (f"The methods disagree on {100 * split.mean():.3g}% of the draws ({int(split.sum())} of {split.size}); "
+            f"{100 * float(np.mean(near[split])):.3g}% of those lie within {BAND:g} x the median |mu2 - mu1| of the "
+            f"boundary mu1 = mu2 ({b} of all draws do). " + fill(w.methods_split[many], {}, facts))
 
 
 def disagreement(ds: xr.Dataset) -> np.ndarray:

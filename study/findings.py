@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..compare.thresholds import bvm_agrees
+from ..compare.thresholds import bvm_agrees, bvm_words
 from ..files.tables import fmt_number
 from ..models.params import PARAM_NAMES
 from .aggregate import wilson
-from .thresholds import LEFT_OUT_SHARE, MC_ERRORS, NOMINAL, RARE_SHARE, SBC_BAND_PROB, SD_RATIO_BAND, Z_MAX
+from .thresholds import LEFT_OUT_SHARE, MC_ERRORS, NOMINAL, RARE_SHARE, SBC_BAND_PROB
 
 INTERVAL_NAMES = {("em", "wald"): "EM's Wald intervals", ("ordered", "hdi"): "the ordered posterior's HDIs",
                   ("ordered", "eti"): "the ordered posterior's equal-tailed intervals",
@@ -106,13 +106,11 @@ def bvm_findings(bvm: pd.DataFrame) -> list[str]:
             (agree if first is not None else never).append(p if first is None else f"{p} from N={first}")
         n0, n1 = int(d["n"].min()), int(d["n"].max())
         text = (f"The {model} posterior: mean sd / mean SE and mean |z| from N={n0} to N={n1}: " + "; ".join(moves)
-                + f". Bernstein-von Mises predicts 1 and 0. Counting sd / SE within [{SD_RATIO_BAND[0]:g}, "
-                f"{SD_RATIO_BAND[1]:g}] and mean |z| <= {Z_MAX:g} as agreement with N(MLE, SE²): ")
+                + ". " + bvm_words("study_rule"))
         if agree:
-            text += "it agrees for " + ", ".join(agree) + " on"
+            text += bvm_words("study_agree", params=", ".join(agree))
         if never:
-            text += ("; " if agree else "") + "it does not agree by N=" + str(n1) + " for " + ", ".join(never) + \
-                " (the normal approximation at the MLE is not yet what the posterior looks like)"
+            text += ("; " if agree else "") + bvm_words("study_never", n=n1, params=", ".join(never))
         out.append(text + ".")
     return out
 

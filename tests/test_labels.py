@@ -400,3 +400,19 @@ def test_rhat_barely_flags_only_when_every_chain_switches(separated):
     from emvb.models import thresholds as bottom
 
     assert thresholds.RHAT_MAX is bottom.RHAT_MAX and bottom.RHAT_MAX < diagnose.RHAT_MODES
+
+
+def test_verdict_words_have_one_row_per_verdict_and_every_part_is_quoted():
+    """labels.wording.VERDICT_WORDS is the one table of the verdicts' words: a row per verdict, and each row's
+    parts (phrasings chosen by a fact) appear in one of its templates or parts."""
+    from string import Formatter
+
+    from emvb.labels.diagnose import VERDICTS
+    from emvb.labels.wording import VERDICT_WORDS
+
+    assert set(VERDICT_WORDS) == set(VERDICTS)
+    for w in VERDICT_WORDS.values():
+        texts = [w.explanation, w.k_explanation, w.lesson, *w.relabel, *w.methods_agree, *w.methods_split,
+                 *(t for options in w.parts.values() for t in options.values())]
+        quoted = {name for t in texts for _, name, _, _ in Formatter().parse(t) if name}
+        assert set(w.parts) <= quoted
