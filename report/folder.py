@@ -64,21 +64,22 @@ def prepare_second_process() -> None:
     from . import figures  # noqa: F401 (matplotlib, ArviZ's KDEs)
 
 
-def second_part(c: Comparison, tree, folder: Path) -> bytes:
-    """The share of the last stage :func:`write_comparison` gives a second process: the figures in
-    :data:`SECOND` and the bytes of ``results.nc`` (:func:`files.netcdf.netcdf_bytes`), which take about
-    as long as the other figures (``benchmarks/figures_speed.py``)."""
+def second_part(c: Comparison, tree, folder: Path, names: tuple[str, ...] = ()) -> bytes:
+    """The share of the last stage :func:`write_comparison` gives a second process: the figures ``names``
+    (:data:`SECOND`) and the bytes of ``results.nc`` (:func:`files.netcdf.netcdf_bytes`)."""
     from ..compare.results import ENGINE
     from ..files.netcdf import netcdf_bytes
     from .figures import save
 
     makers = figure_makers(c)
-    for name in SECOND:
+    for name in names:
         save(makers[name](), Path(folder) / name)
     return netcdf_bytes(tree, engine=ENGINE)
 
 
-#: The figures :func:`second_part` draws.
+#: The figures :func:`second_part` draws: with results.nc's bytes, about as long as the other figures take
+#: here (``benchmarks/figures_speed.py``: 3.6 CPU s there, 4.8 here; moving one more figure there measured
+#: no faster, within the run-to-run spread of about 1 s).
 SECOND = ("trace_ordered.png",)
 
 
@@ -110,7 +111,7 @@ def write_comparison(c: Comparison, out, *, force: bool = False, stages: Stages 
             write_figures(c, tmp)
             return None
         early = tree_of()
-        there = worker.submit(second_part, c, early, tmp)
+        there = worker.submit(second_part, c, early, tmp, SECOND)
         try:
             write_figures(c, tmp, skip=SECOND)
             data = there.result()
