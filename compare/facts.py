@@ -11,8 +11,8 @@ variant, the table) the facts computed from them once by :func:`compare.pipeline
                       rhat_raw (parameter), rhat_invariant (quantity); per method swapped_share,
                       same_as_order, bin_width (method), agreement (method, method_); per draw near and
                       disagreement (chain, draw)
-    /adequacy         p_value, statistic, mc_error, verdict, n_exceed (check); attrs: each check's facts
-                      (JSON), normal_mean and normal_sd (the one-normal fit)
+    /adequacy         p_value, statistic, mc_error, verdict, n_exceed, rejects (check); attrs: each check's
+                      facts (JSON), normal_mean and normal_sd (the one-normal fit), rejected_fit
     /convergence      per model (RAW, ORDERED): rhat, ess, n_divergent, converged, quantities (model)
 
 Per draw swaps per method are in ``/posteriors/relabel_<method>/relabelling``. Writers read the tree
@@ -85,10 +85,11 @@ def adequacy_dataset(a) -> xr.Dataset:
          "statistic": ("check", [t.test.statistic for t in tests]),
          "mc_error": ("check", [t.test.mc_error for t in tests]),
          "verdict": ("check", [t.verdict for t in tests]),
-         "n_exceed": ("check", [t.test.n_exceed for t in tests])},
+         "n_exceed": ("check", [t.test.n_exceed for t in tests]),
+         "rejects": ("check", np.array([t.test.rejects for t in tests], dtype=np.int8))},
         coords={"check": list(CHECKS)},
         attrs={"facts": json.dumps(a.to_json_dict()), "normal_mean": float(a.components.normal[0]),
-               "normal_sd": float(a.components.normal[1])},
+               "normal_sd": float(a.components.normal[1]), "rejected_fit": int(a.rejected_fit)},
     )
 
 
@@ -151,12 +152,11 @@ def chain_checks_of(tree: xr.DataTree) -> dict[str, ChainCheck]:
 
 def adequacy_facts(ds: xr.Dataset) -> dict:
     """The ``/adequacy`` group as one dict: :meth:`adequacy.Adequacy.to_json_dict`'s object, each check with
-    its ``n_exceed`` and ``rejects`` (p <= ALPHA), ``components["normal"]`` = (mean, sd) and ``rejected_fit``."""
-    from ..adequacy.levels import ALPHA
-
+    its ``n_exceed`` and ``rejects``, ``components["normal"]`` = (mean, sd) and ``rejected_fit``, as
+    :mod:`adequacy` decided them (:attr:`adequacy.Adequacy.rejected_fit`)."""
     a = json.loads(ds.attrs["facts"])
-    for k, n in zip(ds["check"].values, ds["n_exceed"].values, strict=True):
-        a[str(k)].update(n_exceed=int(n), rejects=a[str(k)]["p_value"] <= ALPHA)
+    for k, n, r in zip(ds["check"].values, ds["n_exceed"].values, ds["rejects"].values, strict=True):
+        a[str(k)].update(n_exceed=int(n), rejects=bool(r))
     a["components"]["normal"] = (float(ds.attrs["normal_mean"]), float(ds.attrs["normal_sd"]))
-    a["rejected_fit"] = a["fit"]["rejects"] or a["shared_sigma"]["rejects"]  # the mixture itself misfits
+    a["rejected_fit"] = bool(ds.attrs["rejected_fit"])
     return a
