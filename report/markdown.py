@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 #: What a tree must hold to be rendered: (group, variable or attribute) written by compare.facts.facts_tree.
 REQUIRED = (("em", "plain_n_iter"), ("em", "optimum_loglik"), ("labels", "switches"), ("labels", "bin_width"),
-            ("adequacy", "n_exceed"), ("convergence", "rhat"))
+            ("adequacy", "n_exceed"), ("adequacy", "rejects"), ("convergence", "rhat"))
 
 
 @dataclass(frozen=True, eq=False)  # holds a DataTree
