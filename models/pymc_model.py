@@ -308,3 +308,20 @@ def build_model(data, *, priors: Priors | str | None = None, ordered: bool,
                              observed=x_std, dims="obs")
     spec = ModelSpec(ds.sha256, ds.n, ds.name, pri, bool(ordered), likelihood, sc, parametrisation)
     return MixtureModel(model, spec, {}, ds, rule, values)
+
+
+#: This process's models, one per variant and kind of prior: (ordered, the prior's hyperparameter names) ->
+#: the first :class:`MixtureModel` built (its ``compiled`` cache holds the compiled sampler every rebind shares).
+_MODELS: dict = {}
+
+
+def model_for(data, *, priors: Priors, ordered: bool) -> MixtureModel:
+    """The model for ``data`` under the fixed ``priors``: built (and compiled when first sampled) on the
+    first call of this process per variant and kind of prior, a :meth:`MixtureModel.rebind` of that model
+    on every later call, of any data size and any prior of the same kind (compile time ~0; the same draws,
+    seed for seed, as :func:`build_model`: module note)."""
+    key = (bool(ordered), tuple(hyperparameters(priors)))
+    if key not in _MODELS:
+        _MODELS[key] = build_model(data, priors=priors, ordered=bool(ordered))
+        return _MODELS[key]
+    return _MODELS[key].rebind(data, priors)

@@ -3,7 +3,8 @@
 :func:`fit_both` is what ``emvb run`` computes before its diagnosis (both models, chains started as
 :class:`~sampling.options.Settings` says), ``emvb bvm`` on each data set (its preset :data:`BVM`:
 the ordered model only, every chain at the EM estimate) and the API; :func:`sample_posterior` is the
-one sampling step, also the study's (which passes its worker's compiled model, ``study/upstream.py``).
+one sampling step, also the study's. Each variant's model is compiled once per process
+(:func:`models.pymc_model.model_for`): later data sets, of any size, are swapped into it.
 """
 
 from __future__ import annotations
@@ -47,14 +48,15 @@ def fit_em(data: Dataset, settings: Settings):
 def sample_posterior(data: Dataset, settings: Settings, *, ordered: bool, priors: Priors | None = None,
                      start: MixtureParams | None = None, model=None, **options):
     """NUTS on ``data`` (:func:`sampling.sample.sample`) with the chains, draws, warm-up, seed, sampler and
-    starts of ``settings``; ``model`` (default: :func:`models.pymc_model.build_model` under ``priors``,
-    default ``settings.priors_for(data)``) and ``options`` (``cores``, ``target_accept``, ...) go to the sampler."""
+    starts of ``settings``; ``model`` (default: this process's model of the variant,
+    :func:`models.pymc_model.model_for`, under ``priors``, default ``settings.priors_for(data)``) and
+    ``options`` (``cores``, ``target_accept``, ...) go to the sampler."""
     from ..sampling.sample import sample
 
     if model is None:
-        from ..models.pymc_model import build_model
+        from ..models.pymc_model import model_for
 
-        model = build_model(data, priors=priors or settings.priors_for(data.values), ordered=ordered)
+        model = model_for(data, priors=priors or settings.priors_for(data.values), ordered=ordered)
     return sample(model, chains=settings.chains, draws=settings.draws, tune=settings.tune, seed=settings.seed,
                   sampler=settings.sampler, init=settings.init, start=start, **options)
 

@@ -6,15 +6,13 @@ Three things, each behind one function:
   (its text, ``.toml`` or ``.json`` format) without data: a study's prior is fixed before any data
   set is drawn (SBC draws its truths from it), so every entry must be given.
 - :func:`sample_posterior`: the posterior of one replicate, by the project's own model and sampler
-  (:func:`sampling.fits.sample_posterior`, the step every posterior of emvb takes), compiled once per worker.
-  The first replicate a worker process samples builds the model (per model variant and prior:
-  :data:`_MODELS`, a module global that lives as long as the worker) and nutpie compiles it; every
-  later replicate, of any N, is a :meth:`~models.pymc_model.MixtureModel.rebind` of it, whose data
-  nutpie's public ``with_data`` swaps into the compiled model, so its compile time is ~0. A rebound
-  model samples exactly as a model built afresh for its data (tested in the project's tests), so
-  the draws do not depend on which worker ran a replicate, or after which others. Chains start at
-  the replicate's EM estimate (init ``"em"``) and run one after another on one core (``cores=1``): a
-  worker is one process with one thread.
+  (:func:`sampling.fits.sample_posterior`, the step every posterior of emvb takes). The first replicate a
+  worker process samples builds the model (per model variant and kind of prior) and nutpie compiles it;
+  every later replicate, of any N, is swapped into it (:func:`models.pymc_model.model_for`), so its
+  compile time is ~0. A rebound model samples exactly as a model built afresh for its data (tested in
+  the project's tests), so the draws do not depend on which worker ran a replicate, or after which
+  others. Chains start at the replicate's EM estimate (init ``"em"``) and run one after another on one
+  core (``cores=1``): a worker is one process with one thread.
 - :func:`label_verdict` and :func:`relabel_by_order`: the unordered model's label-switching
   verdict and its draws relabelled by ordering mu, through :func:`labels.diagnose.diagnose_labels`
   and :func:`labels.relabel.relabel`.
@@ -32,11 +30,6 @@ from ..models.priors import Priors
 
 if TYPE_CHECKING:
     import xarray as xr
-
-#: This worker's models: (ordered, priors) -> the MixtureModel built on the first replicate it sampled
-#: (its ``compiled`` cache holds nutpie's compiled model, shared by every rebind).
-_MODELS: dict = {}
-
 
 def parse_priors(text_or_path) -> Priors:
     """The study's fixed prior from text or a ``.toml``/``.json`` file (:meth:`Priors.parse`, no data).
@@ -63,18 +56,6 @@ class Sampled:
     retries: int = 0
 
 
-def model_for(data, *, ordered: bool, priors: Priors):
-    """The worker's model for ``data``: built (and later compiled) on the first call per variant and
-    prior, a rebind of that model on every later call (module note)."""
-    from ..models.pymc_model import build_model
-
-    key = (bool(ordered), priors)
-    if key not in _MODELS:
-        _MODELS[key] = build_model(data, priors=priors, ordered=bool(ordered))
-        return _MODELS[key]
-    return _MODELS[key].rebind(data)
-
-
 def sample_posterior(x: np.ndarray, *, ordered: bool, priors: Priors, start: MixtureParams, chains: int,
                      draws: int, tune: int, seed: int) -> Sampled:
     """NUTS (:func:`sampling.sample.sample` with its default settings: nutpie, dense mass matrix, the
@@ -86,8 +67,7 @@ def sample_posterior(x: np.ndarray, *, ordered: bool, priors: Priors, start: Mix
 
     data = Dataset(x, name="simulated replicate")
     settings = Settings(chains=chains, draws=draws, tune=tune, seed=int(seed), init="em", priors=priors)
-    dt = sample(data, settings, ordered=ordered, start=start, model=model_for(data, ordered=ordered, priors=priors),
-                cores=1)
+    dt = sample(data, settings, ordered=ordered, start=start, cores=1)
     a = dt.attrs
     setup = max(0.0, a["wall_time"] - a["compile_time"] - a["sampling_time"])
     return Sampled(dt, int(a["n_divergent"]), float(a["compile_time"]), setup, float(a["sampling_time"]),

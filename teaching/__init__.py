@@ -1,22 +1,24 @@
 """Teaching: the original student EM bug hunt, each mistake (:mod:`teaching.faulty`) run beside the right code,
 and the step-by-step helpers the notebooks use beside the public API (``import emvb.teaching as T``): the
-model's math (``pdf``, ``loglik``, ``e_step``, ``m_step``, ``em_map``, ``observed_information``), the
-thresholds, the EM-beside-posterior tables, prior draws, relabelling facts and the Bernstein-von Mises
-study's sentences and figures. The notebooks' own figures, sized to be projected, are in :mod:`teaching.plots`.
+model's math (``pdf``, ``component_logpdf``, ``loglik``, ``draw``, ``e_step``, ``m_step``, ``em_map``,
+``observed_information``), the thresholds, the EM-beside-posterior tables, prior draws, relabelling facts
+and the Bernstein-von Mises study's sentences and figures. The notebooks' own figures, sized to be
+projected, are in :mod:`teaching.plots`.
 """
 
 from __future__ import annotations
 
 from ..compare.thresholds import ESS_MIN, RHAT_MAX
 from ..em import e_step, em_map, m_step, observed_information
-from ..models import DEFAULT_TRUTH, PARAM_NAMES, loglik, pdf
+from ..models import DEFAULT_TRUTH, PARAM_NAMES, draw, loglik, pdf
+from ..models.density import component_logpdf
 from ..models.errors import SettingError
 from ..models.params import DEFAULT_N_GRID, DEFAULT_SEED, MixtureParams
 
 __all__ = [
-    "DEFAULT_TRUTH", "ESS_MIN", "PARAM_NAMES", "RHAT_MAX", "bvm_findings", "compare_fits", "e_step", "em_map",
-    "intervals", "loglik", "m_step", "nested_datasets", "observed_information", "pdf", "plot_bvm", "prior_draws",
-    "relabel_agreement", "relabel_methods",
+    "DEFAULT_TRUTH", "ESS_MIN", "PARAM_NAMES", "RHAT_MAX", "bvm_findings", "compare_fits", "component_logpdf", "draw",
+    "e_step", "em_map", "intervals", "loglik", "m_step", "nested_datasets", "observed_information", "pdf", "plot_bvm",
+    "prior_draws", "relabel_agreement", "relabel_methods",
 ]
 
 

@@ -281,17 +281,13 @@ def test_explain_says_when_components_overlap_in_the_data():
 OVERLAP_CASES = [(0.5, 1.0, 300, 1), (0.3, 1.5, 200, 2), (0.5, 2.0, 100, 3), (0.4, 2.5, 500, 4), (0.2, 1.2, 400, 5)]
 
 
-#: One compiled model per ordering, rebound to each data set (``MixtureModel.rebind``: the same draws, seed
-#: for seed, as a model built afresh, without a compile per case).
-_MODELS: dict = {}
-
-
 def _model(ds, ordered: bool):
-    from emvb.models.pymc_model import build_model
+    """The process's compiled model of the ordering, rebound to ``ds`` (``models.pymc_model.model_for``: the
+    same draws, seed for seed, as a model built afresh, without a compile per case)."""
+    from emvb.models.priors import Priors
+    from emvb.models.pymc_model import model_for
 
-    if ordered in _MODELS:
-        return _MODELS[ordered].rebind(ds)
-    return _MODELS.setdefault(ordered, build_model(ds, ordered=ordered))
+    return model_for(ds, priors=Priors.default_for(ds.values), ordered=ordered)
 
 
 def _posterior(truth, n, seed, ordered, **kw):

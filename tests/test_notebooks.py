@@ -16,6 +16,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+import emvb
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
 STUDENT = sorted(NOTEBOOK_DIR.glob("[0-9]*.ipynb"))
@@ -129,6 +131,9 @@ def test_notebooks_import_only_the_public_api_and_plain_libraries(path):
                                                                            flags=re.MULTILINE)
                          for m in line.split(",")}
     assert imported and not [m for m in imported if not ALLOWED_IMPORTS.match(m)]
+    # nor reach past the API through attributes (``emvb.models.draw``): every ``emvb.NAME`` is a public name
+    reached = {m for cell in nb.cells if cell.cell_type == "code" for m in re.findall(r"\bemvb\.(\w+)", cell.source)}
+    assert not reached - {*emvb.__all__, "teaching"}, reached
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
