@@ -2,9 +2,9 @@
 
 A two-component mixture is location-scale equivariant: if ``theta = (pi1, mu1, mu2, sigma)`` fits
 ``x``, then ``(pi1, a mu1 + b, a mu2 + b, a sigma)`` fits ``a x + b`` (``a > 0``). So EM
-(:mod:`em`), the PyMC models (:mod:`models.pymc_model`) and the MAP (:mod:`sampling.map`) all work
-on the standardised data, where every number is O(1), and map their results back; data near 1e300
-or 1e-300, or 1e100 times the default scenario, then fit exactly as the default scenario does.
+(:mod:`em`) and the PyMC models (:mod:`models.pymc_model`) work on the standardised data, where every
+number is O(1), and map their results back; data near 1e300 or 1e-300, or 1e100 times the default
+scenario, then fit exactly as the default scenario does.
 
 The standardisation (:meth:`Scaling.of`), chosen to be robust to outliers and free of overflow:
 

@@ -34,10 +34,6 @@ KNOWN: dict[str, Known] = {
         "Found chain dimension to be longer than draw dimension", UserWarning,
         "ArviZ guesses that dimensions are misnamed when a posterior has fewer draws than chains, as a short "
         "run (--draws below the chains of a start group) rightly does; nutpie names the dimensions itself"),
-    "map_not_converged": Known(
-        "The optimizer did not converge", UserWarning,
-        "PyMC judges L-BFGS-B's own stopping message; sampling.map judges convergence itself by the Newton "
-        "decrement and warns with a number when the mode was not reached"),
     "kde_single_value": Known(
         "Your data appears to have a single value or no finite values", UserWarning,
         "ArviZ's KDE of a chain whose every draw is the same value (a stuck chain) has no density; "

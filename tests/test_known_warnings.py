@@ -60,11 +60,6 @@ def _fewer_draws_than_chains(model):
     nutpie.sample(_COMPILED[id(model)], draws=1, tune=5, chains=2, cores=1, seed=1, progress_bar=False)
 
 
-def _map_stopped_early(model):
-    pm.find_MAP(method="L-BFGS-B", initvals=point(DEFAULT_TRUTH), return_inferencedata=True, jitter=False,
-                progressbar=False, model=model, options={"maxiter": 1})
-
-
 def _kde_of_a_stuck_chain(model):
     import arviz as az
     import matplotlib.pyplot as plt
@@ -75,7 +70,7 @@ def _kde_of_a_stuck_chain(model):
 
 
 TRIGGERS = {"full_adapt_experimental": _full_adapt, "fork_with_threads": _fork_with_a_thread,
-            "map_not_converged": _map_stopped_early, "chain_longer_than_draw": _fewer_draws_than_chains,
+            "chain_longer_than_draw": _fewer_draws_than_chains,
             "kde_single_value": _kde_of_a_stuck_chain}
 
 

@@ -10,8 +10,9 @@ from emvb import models
 from emvb.models import MixtureParams
 
 pytest.importorskip("pymc")
+from pymc_map import find_map, find_map_result  # noqa: E402
+
 from emvb.models.priors import Priors  # noqa: E402
-from emvb.sampling.map import find_map, find_map_result  # noqa: E402
 
 N = 1000
 

@@ -19,11 +19,11 @@ from emvb.models.errors import SettingError
 pytest.importorskip("pymc")
 import arviz as az  # noqa: E402
 import xarray as xr  # noqa: E402
+from pymc_map import find_map_result  # noqa: E402
 
 from emvb.models.priors import Priors  # noqa: E402
 from emvb.models.pymc_model import CONTAINERS, HYPERPARAMETERS, PRIOR_STD, build_model, hyperparameters  # noqa: E402
 from emvb.sampling import nutpie_starts  # noqa: E402
-from emvb.sampling.map import find_map_result  # noqa: E402
 from emvb.sampling.sample import sample  # noqa: E402
 
 N = 200
@@ -151,7 +151,7 @@ def test_a_rebound_model_of_another_size_samples_as_a_fresh_model(model, data, b
 
 
 def test_map_at_1e200_is_the_mle():
-    """sampling/map.py on the standardised graph: with flat priors the mode is EM's MLE, at any scale."""
+    """The MAP (tests/pymc_map.py) on the standardised graph: with flat priors the mode is EM's MLE, at any scale."""
     x = 1e200 * simulate(MixtureParams(0.3, 5.0, 15.0, 2.0), 500, seed=8).values
     r = find_map_result(x, "flat", ordered=True)
     mle = em.fit(x)

@@ -1,8 +1,9 @@
-"""The posterior mode (MAP) of the PyMC mixture model; with flat priors it is the MLE.
+"""The posterior mode (MAP) of the PyMC mixture model; with flat priors it is the MLE: the tests' check of
+the EM from an independent optimiser (PyMC's L-BFGS-B), no part of emvb.
 
 ``pm.find_MAP`` maximises the density without the Jacobians of the transforms, i.e. the density of
 the constrained parameters, so under flat priors its maximiser is the maximum-likelihood estimate
-(docs/methods.md §5): a check of the EM from an independent optimiser.
+(docs/methods.md §5).
 
 The optimiser works on the model's standardised graph (:mod:`models.pymc_model`); the start goes in
 and the mode comes out in the data's units, and :attr:`MapResult.logp` is the log density in the
@@ -17,12 +18,15 @@ from dataclasses import dataclass
 import numpy as np
 import pymc as pm
 
-from ..models.data import as_dataset
-from ..models.params import MixtureParams
-from ..models.priors import Priors, resolve_priors
-from ..models.pymc_model import X_STD, build_model
-from .known_warnings import silenced
-from .starts import crude_start, point
+from emvb.models.data import as_dataset
+from emvb.models.params import MixtureParams
+from emvb.models.priors import Priors, resolve_priors
+from emvb.models.pymc_model import X_STD, build_model
+from emvb.sampling.starts import crude_start, point
+
+#: PyMC judges L-BFGS-B's own stopping message ("The optimizer did not converge"); :func:`find_map_result`
+#: judges convergence itself by the Newton decrement and warns with a number when the mode was not reached.
+MAP_NOT_CONVERGED = "The optimizer did not converge"
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,8 @@ def find_map_result(data, priors: Priors | str = "flat", *, ordered: bool = True
     model, sc = built.pymc, built.scaling
     p0 = sc.params_from_std(crude_start(built.values[X_STD])) if start is None else start
     p0 = p0.ordered() if ordered else p0
-    with silenced("map_not_converged"):
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=MAP_NOT_CONVERGED, category=UserWarning)
         dt = pm.find_MAP(method="L-BFGS-B", initvals=point(sc.params_to_std(p0)), return_inferencedata=True,
                          jitter=False,
                          progressbar=False, model=model,
