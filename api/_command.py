@@ -9,10 +9,16 @@ exists from the interpreter's start), :func:`install` replaces ``sys.excepthook`
 may give) prints ``emvb: interrupted; nothing written`` and exits with status 130, as
 :func:`cli.main.main` does for a Ctrl-C inside a command. Any other uncaught exception is printed
 as before; a program that merely imports ``emvb`` is left alone.
+
+An import interrupted half-way can also leave an open file behind, whose ``ResourceWarning`` Python
+reports as an "Exception ignored" message while the interrupt unwinds, before the hook runs (seen
+with ``PYTHONWARNINGS=error``). So the command holds such reports (``sys.unraisablehook``) and prints
+them when it exits normally (:mod:`atexit`); an interrupted start-up drops them with the traceback.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
 
@@ -50,10 +56,20 @@ def _hook(kind, value, tb, previous=sys.excepthook):
     os._exit(INTERRUPTED)  # the interpreter would re-raise SIGINT on itself; the command's status is 130
 
 
+def _release(held: list, report) -> None:
+    sys.unraisablehook = report
+    for unraisable in held:
+        report(unraisable)
+
+
 def install() -> None:
-    """Replace ``sys.excepthook`` (module note) if this process is the ``emvb`` command."""
+    """Replace ``sys.excepthook`` and hold ``sys.unraisablehook``'s reports (module note) if this process is
+    the ``emvb`` command."""
     if is_the_command(list(getattr(sys, "orig_argv", []))) and sys.excepthook is sys.__excepthook__:
         sys.excepthook = _hook
+        held: list = []
+        atexit.register(_release, held, sys.unraisablehook)
+        sys.unraisablehook = held.append
 
 
 install()

@@ -157,6 +157,33 @@ def test_ctrl_c_while_the_command_starts_is_one_line_and_status_130(tmp_path, en
     assert len(lines) == 1 and lines[0].endswith("interrupted; nothing written"), err
 
 
+#: A start-up that leaves an object whose finaliser fails (as an interrupted import's open file does under
+#: ``PYTHONWARNINGS=error``), then is interrupted or not.
+_UNRAISABLE_AT_START = """
+import sys
+sys.orig_argv = [sys.executable, "-m", "emvb.cli"]  # this process is the command (emvb._command)
+import emvb
+class Leaky:
+    def __del__(self):
+        raise ResourceWarning("unclosed file")
+Leaky()
+if sys.argv[1] == "interrupt":
+    raise KeyboardInterrupt
+"""
+
+
+@pytest.mark.parametrize("then", ["interrupt", "finish"])
+def test_an_interrupted_start_drops_what_it_left_a_finished_one_reports_it_at_exit(then):
+    """The unraisable report of a start-up cut short is dropped with its traceback (one line, status 130);
+    a command that goes on reports it when it exits."""
+    r = subprocess.run([sys.executable, "-c", _UNRAISABLE_AT_START, then], capture_output=True, text=True,
+                       cwd=ROOT, env=cli_env(), timeout=120)
+    if then == "interrupt":
+        assert (r.returncode, r.stderr) == (130, "emvb: interrupted; nothing written\n")
+    else:
+        assert r.returncode == 0 and "ResourceWarning: unclosed file" in r.stderr, r.stderr
+
+
 def test_no_room_outside_the_outputs_is_one_line_other_os_errors_are_not_hidden(monkeypatch, capsys):
     """A library's own write (numba's cache on a full disk) is named in one line; any other OSError is a bug
     and keeps its traceback."""
