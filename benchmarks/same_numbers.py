@@ -6,11 +6,19 @@ every JSON file, every variable, coordinate and attribute of every group of ``re
 every CSV and markdown table, and ``report.md`` line by line. Times are the only thing masked: the
 ``timings`` object, the sampler's ``compile_time``/``sampling_time``/``wall_time``, ArviZ's ``created_at``
 stamps, the "Time per stage" line and the compile/sampling seconds of the convergence table. Figures are
-not compared (a PNG's bytes change with the matplotlib build). Exit 0 when identical, 1 otherwise::
+not compared (a PNG's bytes change with the matplotlib build). Exit 0 when identical, 1 otherwise.
+
+``reports REV`` compares the committed report folders (``reports/*``) of the git revision ``REV`` with
+those of the working tree the same way, after they were regenerated (``make reports``): the check that a
+renovation left every committed number as it was. ``study FOLDER K`` recomputes ``K`` replicates of the
+committed study in ``FOLDER`` that sampled every model (spread over its sizes; a study takes hours to
+regenerate, a replicate seconds) and compares their rows with its ``results.parquet``, value for value::
 
     PYTHONPATH=<a tree of the old emvb package> .venv/bin/python benchmarks/same_numbers.py record /tmp/base
     .venv/bin/python benchmarks/same_numbers.py record /tmp/new
     .venv/bin/python benchmarks/same_numbers.py diff /tmp/base /tmp/new
+    .venv/bin/python benchmarks/same_numbers.py reports HEAD
+    .venv/bin/python benchmarks/same_numbers.py study studies/separated 8
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -108,11 +117,12 @@ def _nc_diff(a: Path, b: Path, out: list) -> None:
             _walk_diff(_attrs(x.attrs), _attrs(y.attrs), f"{tag}:{path}/{v} attrs", out)
 
 
-def diff(base: Path, new: Path) -> list[str]:
+def diff(base: Path, new: Path, names=SCENARIOS) -> list[str]:
+    """Every difference between the folders ``base/<name>`` and ``new/<name>`` of each of ``names`` (PNGs aside)."""
     out: list[str] = []
-    for name in SCENARIOS:
+    for name in names:
         fa, fb = base / name, new / name
-        files = sorted({p.name for p in fa.iterdir()} | {p.name for p in fb.iterdir()})
+        files = sorted({p.name for p in fa.iterdir()} | {p.name for p in fb.iterdir()} - {"figures"})
         for f in files:
             a, b = fa / f, fb / f
             tag = f"{name}/{f}"
@@ -133,6 +143,44 @@ def diff(base: Path, new: Path) -> list[str]:
     return out
 
 
+def committed_reports(rev: str) -> list[str]:
+    """:func:`diff` of the report folders of git revision ``rev`` against the working tree's."""
+    root = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(["git", "-C", str(root), "archive", rev, "reports"], check=True,
+                                 capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        names = sorted(p.name for p in (Path(tmp) / "reports").iterdir() if p.is_dir())
+        return diff(Path(tmp) / "reports", root / "reports", names)
+
+
+def study_replicates(folder: Path, k: int) -> list[str]:
+    """``k`` replicates of the study in ``folder`` that sampled every model, recomputed and compared row by row."""
+    import pandas as pd
+
+    from emvb.study.replicate import run_replicate
+    from emvb.study.settings import StudySettings
+
+    settings = StudySettings.from_dict(json.loads((folder / "summary.json").read_text())["settings"])
+    stored = pd.read_parquet(folder / "results.parquet").set_index(["part", "n", "replicate", "method", "param"])
+    ns, reps = settings.ns, settings.replicates
+    out = []
+    for j in range(k):  # round j // len(ns) of the sizes, each at replicate 7 x round (mod its count)
+        n, r = ns[j % len(ns)], reps[j % len(ns)]
+        if not r:
+            continue
+        i = (j // len(ns)) * 7 % r
+        got = pd.DataFrame(run_replicate(settings, "main", n, i).rows).set_index(stored.index.names)
+        want = stored.loc[got.index, got.columns]
+        try:
+            pd.testing.assert_frame_equal(got.astype(want.dtypes.to_dict(), errors="ignore"), want, check_dtype=False,
+                                          check_exact=True)
+        except AssertionError as e:
+            out.append(f"{folder.name} N={n} replicate {i}: {e}")
+        print(f"{folder.name}: N={n} replicate {i}: {len(got)} rows compared", flush=True)
+    return out
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["record"] and len(argv) == 2:
         record(Path(argv[1]))
@@ -140,11 +188,16 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["diff"] and len(argv) == 3:
         problems = diff(Path(argv[1]), Path(argv[2]))
         checked = sum(1 for n in SCENARIOS for p in (Path(argv[1]) / n).iterdir() if not p.name.endswith(".png"))
-        print("\n".join(problems) if problems else f"identical: {checked} files of {len(SCENARIOS)} scenarios "
-              "(times masked; figures not compared)")
-        return 1 if problems else 0
-    print(__doc__.split("::")[-1], file=sys.stderr)
-    return 2
+        what = f"{checked} files of {len(SCENARIOS)} scenarios"
+    elif argv[:1] == ["reports"] and len(argv) == 2:
+        problems, what = committed_reports(argv[1]), f"the report folders of {argv[1]} and the working tree"
+    elif argv[:1] == ["study"] and len(argv) == 3:
+        problems, what = study_replicates(Path(argv[1]), int(argv[2])), f"{argv[2]} replicates of {argv[1]}"
+    else:
+        print(__doc__.split("::")[-1], file=sys.stderr)
+        return 2
+    print("\n".join(problems) if problems else f"identical: {what} (times masked; figures not compared)")
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
