@@ -99,12 +99,13 @@ def best(fn, repeats: int) -> tuple[float, object]:
     return seconds, out
 
 
-def rounds(sides: dict, repeats: int, warm_up: bool = False, clock=time.perf_counter) -> dict[str, list]:
+def rounds(sides: dict, repeats: int, warm_up: bool = False, timed: bool = False,
+           clock=time.perf_counter) -> dict[str, list]:
     """Call each side once per round, in turn, ``repeats`` rounds, so that drift in the machine's load hits
     every side alike; with ``warm_up`` a first round absorbs one-time costs and is not kept.
 
-    A side is ``f(r)`` (``r`` the round, from 0); what it returns is kept, or its seconds by ``clock``
-    when it returns None.
+    A side is ``f(r)`` (``r`` the round, from 0). Kept per side: what each call returned, or with ``timed``
+    its seconds by ``clock``.
     """
     out = {k: [] for k in sides}
     for r in range(-1 if warm_up else 0, repeats):
@@ -112,7 +113,7 @@ def rounds(sides: dict, repeats: int, warm_up: bool = False, clock=time.perf_cou
             t0 = clock()
             value = f(max(r, 0))
             if r >= 0:
-                out[k].append(clock() - t0 if value is None else value)
+                out[k].append(clock() - t0 if timed else value)
     return out
 
 

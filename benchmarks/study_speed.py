@@ -24,25 +24,20 @@ store, on LocalClusters of worker processes with one thread each):
    ``--em-replicates`` (default 10,000) replicates at N = 1,000 on 2 workers, end to end (cluster start,
    tasks, store, report), in wall seconds.
 
-The figures are printed and written to ``benchmarks/results/study_speed.json``. Usage::
+Written to ``benchmarks/results/study_speed.json``. Usage::
 
     .venv/bin/python benchmarks/study_speed.py [--replicates 60] [--compile-replicates 200] [--em-replicates 10000]
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import logging
-import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numba
-from _record import add_record_options, record
+from _record import in_fresh_process, main, median
 
 from emvb.study.pipeline import run_study
 from emvb.study.progress import Progress
@@ -51,25 +46,10 @@ from emvb.study.runner import run_tasks
 from emvb.study.settings import SCENARIOS, StudySettings, fixed_prior
 from emvb.study.store import Store
 
-BENCHMARK = "study_speed"
 TARGET_SCALING = 1.7
 TARGET_COMPILE_SHARE = 0.10
 TARGET_EM_ONLY_SECONDS = 60.0
 EM_ONLY_N = 1000
-#: The flag that makes this script the fresh process of :func:`compile_breakdown`.
-CHILD_FLAG = "--compile-breakdown-child"
-
-
-def parse_args(argv) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=200)
-    ap.add_argument("--replicates", type=int, default=60, help="timed replicates per cluster for the scaling")
-    ap.add_argument("--compile-replicates", type=int, default=200)
-    ap.add_argument("--em-replicates", type=int, default=10_000)
-    ap.add_argument("--breakdown-runs", type=int, default=3, help="fresh processes timing the compile's parts")
-    ap.add_argument("--seed", type=int, default=1)
-    add_record_options(ap, BENCHMARK)
-    return ap.parse_args(argv)
 
 
 def study(n: int, replicates: int, seed: int) -> StudySettings:
@@ -164,9 +144,9 @@ def _copy_slice(out_, x_):
     return 0
 
 
-def _breakdown_child(n: int, seed: int) -> None:
-    """In a fresh process: print the seconds of numba's first compile, of its first slice assignment
-    and of the study model's compile after them, as one JSON line."""
+def compile_parts(n: int, seed: int) -> dict:
+    """In a fresh process: the seconds of numba's first compile, of its first slice assignment and of the
+    study model's compile after them."""
     import nutpie  # noqa: F401 -- imported before any clock, as in the study
 
     from emvb.models.simulate import simulate
@@ -184,18 +164,14 @@ def _breakdown_child(n: int, seed: int) -> None:
     model = model_for(simulate(settings.truth, n, seed=seed), ordered=True, priors=settings.priors)
     start = point(model.scaling.params_to_std(settings.truth))  # the chains' start, in the graph's units
     _, seconds["model_compile"] = compiled_per_group(model, [start])
-    print(json.dumps(seconds))
+    return seconds
 
 
 def compile_breakdown(args, share: dict) -> dict:
-    """Median seconds of the parts of a fresh process's compile (:func:`_breakdown_child`) and the
+    """Median seconds of the parts of a fresh process's compile (:func:`compile_parts`) and the
     compile per worker the target allows for the run of :func:`compile_share`."""
-    runs = []
-    for _ in range(args.breakdown_runs):
-        done = subprocess.run([sys.executable, __file__, CHILD_FLAG, "--n", str(args.n), "--seed", str(args.seed)],
-                              capture_output=True, text=True, check=True)
-        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    parts = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    runs = [in_fresh_process(__file__, "compile_parts", args.n, args.seed) for _ in range(args.breakdown_runs)]
+    parts = median(runs)
     # Target: c / (c + rest) < t with rest the workers' other replicate seconds, per worker.
     rest = (share["worker_seconds"] - share["compile_seconds"]) / share["workers"]
     allowed = TARGET_COMPILE_SHARE / (1 - TARGET_COMPILE_SHARE) * rest
@@ -223,20 +199,17 @@ def em_only(args, tmp: Path) -> dict:
             "met": seconds < TARGET_EM_ONLY_SECONDS}
 
 
-def main(argv=None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
-    if CHILD_FLAG in argv:
-        args = parse_args([a for a in argv if a != CHILD_FLAG])
-        _breakdown_child(args.n, args.seed)
-        return
-    args = parse_args(argv)
+def study_speed(args) -> dict:
+    """Items 1 to 3 of the module note."""
     with tempfile.TemporaryDirectory(prefix="emvb-study-speed-") as tmp:
         tmp = Path(tmp)
         results = {"em_only": em_only(args, tmp), "scaling": scaling(args, tmp),
                    "compile_share": compile_share(args, tmp)}
     results["compile_breakdown"] = compile_breakdown(args, results["compile_share"])
-    record(BENCHMARK, args, results)
+    return results
 
 
 if __name__ == "__main__":
-    main()
+    main(__doc__, {None: ("study_speed", study_speed, {
+        "n": 200, "replicates": (60, "timed replicates per cluster for the scaling"), "compile_replicates": 200,
+        "em_replicates": 10_000, "breakdown_runs": (3, "fresh processes timing the compile's parts"), "seed": 1})})
