@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tarfile
 import time
+import tomllib
 from importlib import metadata
 from pathlib import Path
 
@@ -42,9 +43,6 @@ VERSIONED = ("numpy", "numba", "scipy", "pymc", "pytensor", "nutpie", "arviz", "
 HELP = {"n": "data size", "ns": "data sizes", "repeats": "timed repeats (alternated rounds) per side",
         "chains": "chains per model", "draws": "draws per chain", "tune": "warm-up steps per chain",
         "seed": "first seed", "against": "git revision to compare with (e.g. main), exported to a temporary folder"}
-#: Top-level folders installed as subpackages of emvb (pyproject.toml); api/ is emvb itself.
-SUBPACKAGES = ("models", "files", "em", "adequacy", "sampling", "labels", "compare", "report", "teaching",
-               "study", "cli")
 
 
 def _add_options(ap: argparse.ArgumentParser, options: dict) -> None:
@@ -125,18 +123,20 @@ def median(runs: list):
 
 
 def export(ref: str, dest: Path) -> Path:
-    """``git archive REF`` laid out as an importable ``emvb`` package under ``dest``; the folder to put on
-    ``sys.path`` (see :func:`in_fresh_process`)."""
+    """``git archive REF`` laid out as an importable ``emvb`` package under ``dest``, as its pyproject.toml
+    installs it (each top-level folder a subpackage); the folder to put on ``sys.path`` (see
+    :func:`in_fresh_process`)."""
     tar = dest / "src.tar"
     subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", "-o", str(tar), ref], check=True)
     src = dest / "src"
     with tarfile.open(tar) as t:
         t.extractall(src, filter="data")
+    folders = tomllib.loads((src / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"]
     pkg = dest / "path" / "emvb"
     pkg.parent.mkdir()
-    (src / "api").rename(pkg)
-    for name in SUBPACKAGES:
-        (src / name).rename(pkg / name)
+    (src / folders.pop("emvb")).rename(pkg)
+    for name, folder in folders.items():
+        (src / folder).rename(pkg / name.removeprefix("emvb."))
     return pkg.parent
 
 
@@ -213,15 +213,41 @@ def plain(obj):
     return obj
 
 
+def _short(value) -> str:
+    """A figure as printed: numbers to 4 significant digits, a list of at most 12 numbers inline."""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list):
+        return "[" + ", ".join(map(_short, value)) + "]" if len(value) <= 12 else f"[{len(value)} values]"
+    return str(value)
+
+
+def show(results: dict, indent: str = "") -> None:
+    """Print the figures of a measurement, one per line, nested ones indented under their name (a list of
+    entries as its items' indices); a list of more than 12 entries is left to the record."""
+    for k, v in results.items():
+        if isinstance(v, list) and v and isinstance(v[0], dict) and len(v) <= 12:
+            v = dict(enumerate(v))
+        if isinstance(v, dict):
+            print(f"{indent}{k}:")
+            show(v, indent + "  ")
+        elif isinstance(v, list) and v and isinstance(v[0], dict):
+            print(f"{indent}{k}: {len(v)} entries (in the record)")
+        else:
+            print(f"{indent}{k}: {_short(v)}")
+
+
 def record(args: argparse.Namespace, results: dict, load: tuple) -> Path | None:
-    """Write ``results`` with the run's context to ``args.out`` unless ``args.no_record``.
+    """Print ``results`` and write them with the run's context to ``args.out`` unless ``args.no_record``.
 
     Returns the path written, or None when recording is off.
     """
     from emvb.files.output import atomic_write_text
 
+    print()
+    show(plain(results))
     end = os.getloadavg()
-    print(f"\nload average (1, 5, 15 min): {' '.join(f'{v:.2f}' for v in load)} at the start, "
+    print(f"load average (1, 5, 15 min): {' '.join(f'{v:.2f}' for v in load)} at the start, "
           f"{' '.join(f'{v:.2f}' for v in end)} at the end")
     if args.no_record:
         return None

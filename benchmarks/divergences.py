@@ -74,16 +74,6 @@ def study_settings(args):
                          priors=fixed_prior(truth), seed=args.seed, sbc=args.sbc, sbc_n=args.sbc_n)
 
 
-def tasks_for(s, chunk: int) -> list:
-    from emvb.study.replicate import Task
-
-    out = []
-    for n, r in zip(s.ns, s.replicates, strict=True):
-        out += [Task("main", n, tuple(range(i, min(i + chunk, r)))) for i in range(0, r, chunk)]
-    out += [Task("sbc", s.sbc_n, tuple(range(i, min(i + chunk, s.sbc)))) for i in range(0, s.sbc, chunk)]
-    return out
-
-
 def upper_bound(k: int, n: int, level: float = 0.95) -> float:
     """One-sided Clopper-Pearson upper bound of a share with ``k`` of ``n``."""
     from scipy import stats
@@ -165,31 +155,20 @@ def cost(args) -> dict:
                       "time_ratio": tot["new"][0] / tot["old"][0], "steps_ratio": tot["new"][1] / tot["old"][1],
                       "old_over_limit": over["old"], "new_over_limit": over["new"]}
         out[model]["meets_target"] = out[model]["time_ratio"] <= TARGET_COST
-        print(f"cost {model:9s} N={COST_N}: old {out[model]['old_seconds_per_replicate']:.2f} s/replicate "
-              f"({over['old']}/{r} over the limit), new {out[model]['new_seconds_per_replicate']:.2f} s "
-              f"({over['new']}/{r}): time x{out[model]['time_ratio']:.2f}, leapfrog steps "
-              f"x{out[model]['steps_ratio']:.2f} (target <= {TARGET_COST})", flush=True)
     return out
 
 
 def limit(args) -> dict:
     """Replicates over the divergence limit on overlapping components, and the cost of the new settings."""
     from emvb.study.replicate import run_task
+    from emvb.study.runner import plan
 
     s = study_settings(args)
-    t0 = time.perf_counter()
     ctx = multiprocessing.get_context("spawn")  # fresh workers: each compiles once and keeps its models
     with ProcessPoolExecutor(args.workers, mp_context=ctx) as pool:
-        results = [r for batch in pool.map(run_task, itertools.repeat(s), tasks_for(s, 5)) for r in batch]
-    cells = tally(results, s)
-    for name, c in sorted(cells.items()):
-        print(f"{name:24s}: {c['over_limit']:3d}/{c['replicates']} over the divergence limit "
-              f"({c['share_over_limit']:.1%}, 95% upper bound {c['upper_95']:.1%}; target <= {TARGET_SHARE:.0%}), "
-              f"{c['retried']} retried, final targets {c['targets']}, {c['seconds_per_replicate']:.2f} s/replicate",
-              flush=True)
-    print(f"({time.perf_counter() - t0:.0f} s)")
-    costs = cost(args) if args.cost_replicates else {}
-    return {"cells": cells, "cost": costs, "target_share": TARGET_SHARE, "target_cost": TARGET_COST,
+        results = [r for batch in pool.map(run_task, itertools.repeat(s), plan(s)) for r in batch]
+    return {"cells": dict(sorted(tally(results, s).items())), "cost": cost(args) if args.cost_replicates else {},
+            "target_share": TARGET_SHARE, "target_cost": TARGET_COST,
             "old_settings": {k: list(v) if isinstance(v, tuple) else v for k, v in OLD.items()}}
 
 
@@ -226,7 +205,6 @@ def separated(args) -> dict:
             row["ratio"] = {m: row["this"][m]["seconds"] / row["baseline"][m]["seconds"]
                             for m in ("ordered", "unordered")}
             res["sizes"][str(n)] = row
-            print(n, row, flush=True)
     return res
 
 
@@ -269,13 +247,8 @@ def reference(args) -> dict:
         z = (a[k][0] - b[k][0]) / np.hypot(a[k][1], b[k][1])
         rows[k] = {"default": a[k][0], "default_mcse": a[k][1], "reference": b[k][0], "reference_mcse": b[k][1],
                    "z": float(z)}
-        print(f"{k:12s} default {a[k][0]:8.4f} ± {a[k][1]:.4f}   reference {b[k][0]:8.4f} ± {b[k][1]:.4f}   z {z:+.2f}")
     worst = max(abs(r["z"]) for r in rows.values())
     da, ra = default.attrs, ref.attrs
-    print(f"\ndefault: {da['n_divergent']} divergent of {da['chains'] * da['draws']} (target {da['target_accept']}, "
-          f"{da['retries']} retries, {da['sampling_time']:.1f} s); reference: {ra['n_divergent']} divergent of "
-          f"{ra['chains'] * ra['draws']} ({ra['sampling_time']:.1f} s)")
-    print(f"largest |z| {worst:.2f}: {'agree' if worst < Z_LIMIT else 'DISAGREE'} (limit {Z_LIMIT})")
     return {"data_sha256": ds.sha256, "comparisons": rows, "largest_abs_z": worst, "z_limit": Z_LIMIT,
             "agree": worst < Z_LIMIT, "default": {k: da[k] for k in ("n_divergent", "target_accept", "retries",
                                                                       "sampling_time", "parametrisation")},

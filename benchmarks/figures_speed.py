@@ -187,36 +187,15 @@ def figures_speed(args) -> dict:
     from emvb.report.folder import write_figures
 
     c, seconds = comparison(args)
-    print("comparison: " + (f"computed in {seconds:.1f} s" if seconds is not None
-                            else f"loaded from {args.comparison}"))
     with tempfile.TemporaryDirectory() as d:
         walls = rounds({"write_figures": lambda r: write_figures(c, Path(d))}, args.repeats, warm_up=True,
                        timed=True)["write_figures"]
-    figures_wall = {"seconds": walls, "median": median(walls)}
-    print(f"\nwrite_figures, wall seconds (median of {args.repeats}): {figures_wall['median']:.2f} "
-          f"(target {TARGETS['figures_seconds_at_most']})")
-    trace = trace_against_arviz(c, args.repeats)
-    print(f"one trace figure, CPU seconds (median of {args.repeats}): ArviZ plot_trace_dist "
-          f"{trace['median']['arviz_plot_trace_dist']:.2f}, trace_plot {trace['median']['trace_plot']:.2f}, "
-          f"ratio {trace['new_over_former']:.2f}")
-    figs = per_figure(c)
-    print(f"\n{'figure':<22}{'axes':>5}{'build':>8}{'draw':>8}{'compress':>10}  (CPU seconds)")
-    for name, r in figs.items():
-        print(f"{name:<22}{r['axes']:>5}{r['build']:>8.2f}{r['draw']:>8.2f}{r['compress']:>10.2f}")
-    total = {k: sum(r[k] for r in figs.values()) for k in ("build", "draw", "compress")}
-    print(f"{'total':<27}{total['build']:>8.2f}{total['draw']:>8.2f}{total['compress']:>10.2f}")
-    write = write_stage(c, args.repeats)
-    print("\nwrite stage, best seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in write["best_seconds"].items())
-          + f"; results.nc: {write['netcdf_variables']} variables")
-    last = last_stage(c, args.repeats)
-    print(f"\nlast stage (figures, results.nc, tables, report), wall seconds (median of {args.repeats}): one process "
-          f"{last['median']['one_process']:.2f}, with a second process {last['median']['two_processes']:.2f}, "
-          f"ratio {last['two_over_one']:.2f}")
-    ex = exit_cost(c)
-    print(f"\nexit after the last line: {ex['plain']:.2f} s as before, {ex['freeze']:.2f} s with gc.freeze()")
-    return {"comparison_seconds": seconds, "write_figures_wall": figures_wall, "trace_figure_against_arviz": trace,
-            "per_figure_cpu": figs, "per_figure_cpu_total": total, "write_stage": write, "last_stage": last,
-            "exit_seconds": ex, "targets": TARGETS}
+    trace, figs = trace_against_arviz(c, args.repeats), per_figure(c)  # in this order, as before
+    return {"comparison_seconds": seconds, "write_figures_wall": {"seconds": walls, "median": median(walls)},
+            "trace_figure_against_arviz": trace, "per_figure_cpu": figs,
+            "per_figure_cpu_total": {k: sum(r[k] for r in figs.values()) for k in ("build", "draw", "compress")},
+            "write_stage": write_stage(c, args.repeats), "last_stage": last_stage(c, args.repeats),
+            "exit_seconds": exit_cost(c), "targets": TARGETS}
 
 
 if __name__ == "__main__":

@@ -72,11 +72,8 @@ def io_speed(args) -> dict:
             r = in_fresh_process(__file__, "measure", str(path), str(small), args.repeats)
             r["peak_over_data"] = r["peak_growth_bytes"] / data_bytes
             results[suffix] = r
-            print(f"{suffix:>6}: {r['seconds']:7.2f} s, peak growth {r['peak_growth_bytes'] / 1e6:8.1f} MB "
-                  f"= {r['peak_over_data']:.2f}x the data ({data_bytes / 1e6:.0f} MB)", flush=True)
     assert results["csv"]["sum_of_first_1000"] == results["npy"]["sum_of_first_1000"]
     results["csv_over_npy_time"] = results["csv"]["seconds"] / results["npy"]["seconds"]
-    print(f"CSV: {results['csv_over_npy_time']:.1f}x the time of .npy")
     return results
 
 

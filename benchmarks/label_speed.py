@@ -112,17 +112,8 @@ def stage_at(n: int, args) -> dict:
 def stage(args) -> dict:
     """The two-component label stage as a share of the sampling time, N = 10^3 ... 10^6."""
     kernel_load = load_kernels()
-    print(f"label kernels loaded in {kernel_load:.2f} s (once per process)")
-    rows = []
-    print(f"{'N':>9} {'sampling s':>11} {'(wall)':>8} {'label s':>8} {'label/sampling':>15} {'label/wall':>11}")
-    for n in args.ns:
-        r = stage_at(n, args)
-        rows.append(r)
-        print(f"{n:>9} {r['sampling']:>11.2f} {r['sampling_wall']:>8.2f} {r['label']:>8.3f} {r['ratio']:>15.4f} "
-              f"{r['ratio_wall']:>11.4f}", flush=True)
-    worst = max(r["ratio"] for r in rows)
-    print(f"largest label/sampling ratio {worst:.4f} (target <= {TARGET})")
-    return {"rows": rows, "largest_ratio": worst, "target": TARGET, "kernel_load": kernel_load}
+    rows = [stage_at(n, args) for n in args.ns]
+    return {"rows": rows, "largest_ratio": max(r["ratio"] for r in rows), "target": TARGET, "kernel_load": kernel_load}
 
 
 def k_methods(x, draws, repeats: int) -> dict:
@@ -160,18 +151,8 @@ def k(args) -> dict:
     x, draws, _ = simulate_k(args.k, gap=3.0, shared=True, noise=0.3, chains=args.chains, draws=args.draws,
                              n=args.n, seed=1)
     rows = k_methods(x, draws, args.repeats)
-    print(f"K = {args.k}, {args.chains} chains x {args.draws} draws, N = {args.n} ({rows['bins']} bins): "
-          f"prepare {rows['prepare']:.3f} s")
-    for m in TIMED:
-        print(f"  {m:<16} {rows[m]['seconds']:.3f} s  ({rows[m]['iterations']} iterations)")
     goal = {m: rows[m]["seconds"] <= GOAL for m in ("stephens", "ecr_iterative_1", "ecr_iterative_2", "pra")}
-    print(f"goal (<= {GOAL:g} s each for Stephens, ECR iterative, PRA): "
-          + ("met" if all(goal.values()) else "NOT met: " + ", ".join(m for m, ok in goal.items() if not ok)))
-    two = two_component(args)
-    print(f"K = 2, same size: the two-component label stage (diagnosis + every method) {two['label_stage']:.3f} s; "
-          "K-component code on it: prepare " + f"{two['k_methods_on_k2']['prepare']:.3f} s, "
-          + ", ".join(f"{m} {two['k_methods_on_k2'][m]['seconds']:.3f} s" for m in TIMED))
-    return {"k": rows, "goal_met": goal, "two_component": two}
+    return {"k": rows, "goal_met": goal, "two_component": two_component(args)}
 
 
 if __name__ == "__main__":

@@ -54,7 +54,6 @@ def maxima(args) -> dict:
     res = {"data_sets": len(rows), "tolerance": TOL, "worst_shortfall": worst,
            "all_within_tolerance": all(v <= TOL for v in worst.values()),
            "seconds": time.perf_counter() - t, "rows": rows}
-    print("worst shortfall:", {f: f"{v:.2e}" for f, v in worst.items()}, "pass:", res["all_within_tolerance"])
     return res
 
 
@@ -83,8 +82,6 @@ def power(args) -> dict:
         res[name] = {"truth": TRUTHS[name], "rejection_rate": p, "mc_error": math.sqrt(p * (1 - p) / len(rejects)),
                      "mean_statistic": float(np.mean(stats)), "rejected": [bool(v) for v in rejects],
                      "statistics": stats, "seconds": time.perf_counter() - t}
-        print(f"{name:7} rejects {p:.3f} +/- {res[name]['mc_error']:.3f} (R = {len(rejects)}), mean T "
-              f"{res[name]['mean_statistic']:.3f}, {res[name]['seconds']:.0f} s", flush=True)
     return res
 
 

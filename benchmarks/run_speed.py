@@ -105,11 +105,6 @@ def run(args) -> dict:
     run_wall, plain_wall = statistics.median(x["wall"] for x in r["run"]), median(r["plain"])
     stages = median([x["stages"] for x in r["run"]])
     compile_s = {"emvb": median(r["compile_emvb"]), "public": median(r["compile_public"])}
-    print(f"emvb run {run_wall:.1f} s (median), plain path {plain_wall:.1f} s: ratio {run_wall / plain_wall:.2f}")
-    print("stages (median s): " + ", ".join(f"{k} {v:.1f}" for k, v in stages.items()))
-    for m in ("unordered", "ordered"):
-        print(f"compile {m}: emvb {compile_s['emvb'][m]:.2f} s, nutpie's public {compile_s['public'][m]:.2f} s "
-              f"({compile_s['public'][m] / compile_s['emvb'][m]:.1f}x)")
     return {"emvb_run_wall_s": run_wall, "plain_path_wall_s": plain_wall, "ratio_run_to_plain": run_wall / plain_wall,
             "emvb_run_stages_s": stages, "compile_s": compile_s, "rounds": r}
 
@@ -160,8 +155,6 @@ def replicate(args) -> dict:
         e, p = median([r["emvb_s"] for r in rows[1:]]), median([r["plain_s"] for r in rows[1:]])
         results[str(n)] = {"emvb_first_s": rows[0]["emvb_s"], "emvb_median_s": e, "plain_median_s": p,
                            "plain_over_emvb": p / e, "rows": rows}
-        print(f"N = {n}: emvb {e:.2f} s per replicate (first, with its compile: {rows[0]['emvb_s']:.2f} s), "
-              f"pm.sample loop {p:.2f} s: {p / e:.1f}x")
     return results
 
 

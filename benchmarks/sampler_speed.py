@@ -142,13 +142,8 @@ def sample_configs(data, mle, configs, args) -> dict:
                   args.repeats)
     med = {k: median(v) for k, v in runs.items()}
     base = med[key(BASELINE)]
-    print(f"\nmedians over {args.repeats} repeat(s); ratios vs NormalMixture + nutpie (diagonal mass matrix)")
-    print(f"{'configuration':28s} {'compile s':>9s} {'sampling s':>10s} {'wall s':>7s} {'steps':>5s} {'min ESS':>8s} "
-          f"{'ESS/s':>8s} {'ratio':>6s} {'ESS/s wall':>10s} {'ratio':>6s}")
-    for k, m in med.items():
+    for m in med.values():
         m |= {"ess_s_ratio": m["ess_s"] / base["ess_s"], "ess_wall_ratio": m["ess_wall"] / base["ess_wall"]}
-        print(f"{k:28s} {m['compile']:9.1f} {m['sampling']:10.2f} {m['wall']:7.1f} {m['steps']:5.1f} {m['ess']:8.0f} "
-              f"{m['ess_s']:8.0f} {m['ess_s_ratio']:6.2f} {m['ess_wall']:10.0f} {m['ess_wall_ratio']:6.2f}")
     return {"runs": runs, "medians": med}
 
 
@@ -194,13 +189,6 @@ def logp_at(n: int, compiled: dict, built: dict, mle, seconds: float) -> dict:
         row[lik] |= {"vs_mixture": row["mixture"]["ns_min"] / row[lik]["ns_min"],
                      "vs_numpy_exp_log": row[lik]["ns_min"] / row["numpy exp+log"]["ns_min"]}
     row["logp_max_difference"] = max(values.values()) - min(values.values())
-    print(f"\nN = {n}: logp + gradient, ns per point (min / median over batches); logp values agree to "
-          f"{row['logp_max_difference']:.1e}")
-    for k, r in row.items():
-        if isinstance(r, dict):
-            extra = (f"  mixture / this {r['vs_mixture']:5.2f}x  this / numpy exp+log {r['vs_numpy_exp_log']:5.2f}x"
-                     if k in LIKELIHOODS else "")
-            print(f"  {k:15s} {r['ns_min']:7.2f} / {r['ns_median']:7.2f}{extra}")
     return row
 
 
@@ -236,12 +224,7 @@ def grid(args) -> dict:
         closed, mixture = med[f"closed/nutpie/{mm}"], med[f"mixture/nutpie/{mm}"]
         out[f"closed_vs_mixture_nutpie_{mm}"] = {"sampling_speedup": mixture["sampling"] / closed["sampling"],
                                                  "ess_s_ratio": closed["ess_s"] / mixture["ess_s"]}
-        print(f"nutpie, {mm} mass matrix: closed form vs NormalMixture: "
-              f"sampling {out[f'closed_vs_mixture_nutpie_{mm}']['sampling_speedup']:.2f}x faster, "
-              f"ESS/s ratio {out[f'closed_vs_mixture_nutpie_{mm}']['ess_s_ratio']:.2f}")
     d = med[key(DEFAULT_PATH)]
-    print(f"default path {key(DEFAULT_PATH)} / baseline {key(BASELINE)}: ESS/s {d['ess_s_ratio']:.2f}x, ESS per wall "
-          f"second {d['ess_wall_ratio']:.2f}x (target >= {TARGET_DEFAULT_VS_BASELINE:g})")
     out["default_vs_baseline"] = {"default_path": key(DEFAULT_PATH), "baseline": key(BASELINE),
                                   "ess_s_ratio": d["ess_s_ratio"], "ess_wall_ratio": d["ess_wall_ratio"],
                                   "target_ess_wall_ratio": TARGET_DEFAULT_VS_BASELINE,
@@ -283,9 +266,6 @@ def fastmath(args) -> dict:
 
     runs = rounds({"on": lambda r: per_gradient(True, r), "off": lambda r: per_gradient(False, r)}, args.repeats)
     on, off = median(runs["on"]), median(runs["off"])
-    print(f"N = {args.n}: {1e6 * on:.1f} us per gradient with fastmath, {1e6 * off:.1f} us without: "
-          f"x{off / on:.2f} (median of {args.repeats}; runs: on {np.round(1e6 * np.array(runs['on']), 1)}, "
-          f"off {np.round(1e6 * np.array(runs['off']), 1)})")
     return {"seconds_per_gradient_fastmath_on": on, "seconds_per_gradient_fastmath_off": off,
             "ratio_off_over_on": off / on, "all_runs": runs}
 
@@ -313,13 +293,9 @@ def starts(args) -> dict:
         timed(m, "dispersed", 0, 5, 5)
     walls = rounds({f"{name}/{c}": (lambda r, m=m, c=c: timed(m, c, DEFAULT_SEED + r, args.draws, args.tune))
                     for name, m in built.items() for c in STARTS}, args.repeats)
-    rows = {}
-    print(f"\n{'model':9} {'config':16} {'median s':>9} {'vs dispersed':>13}")
-    for k, w in walls.items():
-        med, base = median(w), median(walls[k.split("/")[0] + "/dispersed"])
-        rows[k] = {"walls": w, "median": med, "ratio_to_dispersed": med / base}
-        print(f"{k.replace('/', ' '):26} {med:9.1f} {med / base:13.2f}")
-    return {"rows": rows}
+    return {"rows": {k: {"walls": w, "median": median(w),
+                         "ratio_to_dispersed": median(w) / median(walls[k.split("/")[0] + "/dispersed"])}
+                     for k, w in walls.items()}}
 
 
 if __name__ == "__main__":

@@ -9,8 +9,7 @@ store, on LocalClusters of worker processes with one thread each):
    including the start-up (cluster, imports, compile) is reported too.
 2. **Compile share** (target below :data:`TARGET_COMPILE_SHARE`): on a fresh 2-worker cluster running
    ``--compile-replicates`` (default 200, the default study's count) replicates at N = ``--n``: the seconds the
-   workers spent compiling the model over the seconds they spent on replicates. Also reported: the share of
-   the workers' first replicates' extra time besides compiling (imports, first calls), and the median
+   workers spent compiling the model over the seconds they spent on replicates. Also reported: the median
    replicate's sampler set-up besides compiling and sampling (placing the chains' start point, swapping the
    data in, assembling the draws) as a share of the median replicate.
    Then **where a fresh process's compile goes**, in ``--breakdown-runs`` (default 3) fresh processes
@@ -95,17 +94,14 @@ def scaling(args, tmp: Path) -> dict:
         out[workers] = {"seconds": seconds, "replicates_per_second": args.replicates / seconds,
                         "start_up_seconds": start_up,
                         "replicates_per_second_with_start_up": args.replicates / (seconds + start_up)}
-        print(f"{workers} worker(s): {args.replicates} replicates in {seconds:.1f} s "
-              f"({out[workers]['replicates_per_second']:.2f}/s; start-up {start_up:.1f} s)")
     ratio = out[2]["replicates_per_second"] / out[1]["replicates_per_second"]
     cold = out[2]["replicates_per_second_with_start_up"] / out[1]["replicates_per_second_with_start_up"]
-    print(f"2 workers vs 1: {ratio:.2f}x (target >= {TARGET_SCALING}); including start-up {cold:.2f}x\n")
     return {"workers": out, "ratio": ratio, "ratio_with_start_up": cold, "target": TARGET_SCALING,
             "met": ratio >= TARGET_SCALING}
 
 
 def compile_share(args, tmp: Path) -> dict:
-    """Shares of the workers' replicate time spent compiling (and on the other one-time costs)."""
+    """Shares of the workers' replicate time spent compiling and setting up the sampler."""
     workers = 2
     cl, client = cluster(workers)
     seconds, reps = timed_run(study(args.n, args.compile_replicates, args.seed), client, tmp / "compile")
@@ -114,19 +110,10 @@ def compile_share(args, tmp: Path) -> dict:
     total = float(reps["seconds_total"].sum())
     compile_s = float(reps["seconds_compile"].sum())
     typical = float(reps["seconds_total"].median())
-    # Each worker's first replicate compiled the model (compile time exactly 0 afterwards); its other
-    # extra time (imports, first calls) is what it took beyond a median replicate and its compile.
-    first = reps[reps["seconds_compile"] > 0]
-    overhead = float((first["seconds_total"] - first["seconds_compile"] - typical).clip(lower=0).sum())
     setup = float(reps["seconds_setup"].median())
     share = compile_s / total
-    print(f"N={args.n}, {args.compile_replicates} replicates on {workers} fresh workers in {seconds:.1f} s: compiling "
-          f"{compile_s:.1f} s of {total:.1f} s on the workers = {share:.1%} (target < {TARGET_COMPILE_SHARE:.0%}); "
-          f"other first-replicate costs {overhead / total:.1%}; median replicate {typical:.2f} s, of which the "
-          f"sampler's set-up (start point, data swap, assembly) {1e3 * setup:.1f} ms = {setup / typical:.1%}\n")
     return {"n": args.n, "replicates": args.compile_replicates, "workers": workers, "wall_seconds": seconds,
             "worker_seconds": total, "compile_seconds": compile_s, "compile_share": share,
-            "first_replicate_overhead_share": overhead / total,
             "median_replicate_seconds": typical, "median_setup_seconds": setup, "median_setup_share": setup / typical,
             "target": TARGET_COMPILE_SHARE, "met": share < TARGET_COMPILE_SHARE}
 
@@ -177,10 +164,6 @@ def compile_breakdown(args, share: dict) -> dict:
     allowed = TARGET_COMPILE_SHARE / (1 - TARGET_COMPILE_SHARE) * rest
     per_worker = share["compile_seconds"] / share["workers"]
     numba_once = parts["numba_first_compile"] + parts["numba_first_slice_assignment"]
-    print(f"a fresh process's compile, median of {len(runs)}: numba's first compile "
-          f"{parts['numba_first_compile']:.2f} s, its first slice assignment (shape-error message) "
-          f"{parts['numba_first_slice_assignment']:.2f} s, then the model {parts['model_compile']:.2f} s; "
-          f"the target allows {allowed:.2f} s per worker here, the study's workers took {per_worker:.2f} s\n")
     return {"runs": len(runs), "median_seconds": parts, "numba_once_seconds": numba_once,
             "allowed_compile_seconds_per_worker": allowed, "compile_seconds_per_worker": per_worker}
 
@@ -193,8 +176,6 @@ def em_only(args, tmp: Path) -> dict:
     t0 = time.perf_counter()
     result = run_study(settings, tmp / "em_only", workers=2, quiet=True)
     seconds = time.perf_counter() - t0
-    print(f"EM-only study, {result.total} replicates at N={EM_ONLY_N} on 2 workers: {seconds:.1f} s end to end "
-          f"(target < {TARGET_EM_ONLY_SECONDS:g} s)\n")
     return {"n": EM_ONLY_N, "replicates": result.total, "seconds": seconds, "target_seconds": TARGET_EM_ONLY_SECONDS,
             "met": seconds < TARGET_EM_ONLY_SECONDS}
 
