@@ -208,20 +208,15 @@ def separated(args) -> dict:
     return res
 
 
-def draws(dt) -> dict[str, np.ndarray]:
-    """(chain, draw) arrays of the four parameters."""
-    post = dt["posterior"].to_dataset()
-    mu = post["mu"].transpose("chain", "draw", ...).values
-    return {"pi1": post["pi1"].transpose("chain", "draw").values, "mu1": mu[..., 0], "mu2": mu[..., 1],
-            "sigma": post["sigma"].transpose("chain", "draw").values}
-
-
-def summaries(d: dict[str, np.ndarray]) -> dict:
-    """Estimate and MCSE of the mean and the quantiles of each parameter (ArviZ)."""
+def summaries(dt) -> dict:
+    """Estimate and MCSE of the mean and the quantiles of each parameter of a posterior (ArviZ)."""
     import arviz as az
 
-    out = {}
-    for name, a in d.items():
+    from emvb.models.draws import draws_of
+
+    out, d = {}, draws_of(dt)
+    for name in ("pi1", "mu1", "mu2", "sigma"):
+        a = getattr(d, name)
         out[f"{name} mean"] = (float(a.mean()), float(az.mcse(a)))
         for q in QUANTILES:
             out[f"{name} q{q:g}"] = (float(np.quantile(a, q)), float(az.mcse(a, method="quantile", prob=q)))
@@ -241,7 +236,7 @@ def reference(args) -> dict:
     default = sample(build_model(ds, ordered=True), seed=2026)
     ref = sample(build_model(ds, ordered=True, parametrisation="plain"), chains=args.ref_chains,
                  draws=args.ref_draws, tune=2000, seed=7, target_accept=args.ref_target, retry=())
-    a, b = summaries(draws(default)), summaries(draws(ref))
+    a, b = summaries(default), summaries(ref)
     rows = {}
     for k in a:
         z = (a[k][0] - b[k][0]) / np.hypot(a[k][1], b[k][1])

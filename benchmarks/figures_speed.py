@@ -131,20 +131,12 @@ def write_stage(c, repeats: int) -> dict:
     from emvb.report.folder import FIGURES
     from emvb.report.markdown import render_report
 
-    def timed(key, fn, *a, **kw):
-        t0 = time.perf_counter()
-        value = fn(*a, **kw)
-        steps.setdefault(key, []).append(time.perf_counter() - t0)
-        return value
-
-    steps: dict[str, list] = {}
-    for _ in range(repeats):
-        with tempfile.TemporaryDirectory() as d:
-            tree = timed("to_tree", c.to_tree)
-            timed("netcdf_bytes", tree.to_netcdf, engine=ENGINE)
-            timed("tables", write_table, c.table, Path(d), force=True)
-            timed("summary_json", lambda t=tree: json.dumps(summary_from_tree(t), indent=1))
-            timed("report_md", render_report, tree, FIGURES)
+    tree = c.to_tree()
+    with tempfile.TemporaryDirectory() as d:
+        steps = rounds({"to_tree": lambda r: c.to_tree(), "netcdf_bytes": lambda r: tree.to_netcdf(engine=ENGINE),
+                        "tables": lambda r: write_table(c.table, Path(d), force=True),
+                        "summary_json": lambda r: json.dumps(summary_from_tree(tree), indent=1),
+                        "report_md": lambda r: render_report(tree, FIGURES)}, repeats, timed=True)
     return {"best_seconds": {k: min(v) for k, v in steps.items()},
             "netcdf_variables": sum(len(node.dataset.variables) for node in tree.subtree)}
 

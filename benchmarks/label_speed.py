@@ -10,12 +10,11 @@ DEFAULT_SEED), the EM fit, then the unordered and the ordered model sampled as `
 :func:`labels.relabel.relabel_all` (every method) and :func:`labels.relabel.agreement`. Measured in one
 process: ``sampling``, the seconds NUTS sampled (both models, compile excluded: the conservative base), and
 ``sampling_wall`` (both ``sample`` calls, compile included); ``label``, the label stage's wall seconds, best
-of ``--repeats`` (the compiled kernels are loaded once per process first: ``kernel_load`` seconds, reported
-apart); the ratios ``label / sampling`` (target: at most :data:`TARGET`) and ``label / sampling_wall``. The
-label stage touches the data only through binned sums (docs/methods.md §8), so its cost is ``draws x bins``
-plus O(N) binning, while sampling costs O(N) per gradient. ``--draws`` and ``--tune`` scale both sides alike
-(label cost is linear in the draws, sampling in draws + tune), so a shorter run at N = 10^6 measures the
-same ratio.
+of ``--repeats`` after a first call that loads the compiled kernels; the ratios ``label / sampling``
+(target: at most :data:`TARGET`) and ``label / sampling_wall``. The label stage touches the data only
+through binned sums (docs/methods.md §8), so its cost is ``draws x bins`` plus O(N) binning, while sampling
+costs O(N) per gradient. ``--draws`` and ``--tune`` scale both sides alike (label cost is linear in the
+draws, sampling in draws + tune), so a shorter run at N = 10^6 measures the same ratio.
 
 ``k`` (``benchmarks/results/label_speed_k.json``): the K-component relabelling methods at K = 4 (4 chains x
 1,000 draws, N = 1,000), the two-component label stage beside it. Draws are simulated around four
@@ -63,30 +62,6 @@ def label_stage(unordered, fit, x):
     return agreement(relabel_all(unordered, em_result=fit, inputs=inputs))
 
 
-def load_kernels() -> float:
-    """Seconds to load (or compile, on a cold cache) the label kernels, once, outside the measurements."""
-    import arviz as az
-    import numpy as np
-    import pymc  # noqa: F401 - imported by the sampling stage of emvb run anyway; not a label-stage cost
-
-    from emvb.labels.binned import bin_data, draw_logliks
-    from emvb.labels.passes import label_sums, relabel_pass
-    from emvb.models.draws import Draws
-
-    t0 = time.perf_counter()
-    small = bin_data(simulate(DEFAULT_TRUTH, 50, 1).values)
-    d = Draws(*(a.reshape(1, 1) for a in DEFAULT_TRUTH.to_array()))
-    draw_logliks(small, d)
-    label_sums(small, d, [[False]])
-    relabel_pass(small, d, [1.0] * small.n_bins)
-    th = np.repeat(np.repeat(d.stack(), 2, axis=0), 4, axis=1)  # 2 chains of 4 draws: the held-responsibility path
-    tree = az.from_dict({"posterior": {"pi1": th[..., 0], "mu": th[..., 1:3], "sigma": th[..., 3]}},
-                        dims={"mu": ["component"]})
-    tiny = simulate(DEFAULT_TRUTH, 300, 1)
-    label_stage(tree, em.fit(tiny), tiny.values)
-    return time.perf_counter() - t0
-
-
 def stage_at(n: int, args) -> dict:
     from emvb.labels.binned import default_bins
     from emvb.labels.passes import HELD_CELLS
@@ -103,6 +78,7 @@ def stage_at(n: int, args) -> dict:
         wall += time.perf_counter() - t0
         sampling += float(dt.attrs["sampling_time"])
         posts[ordered] = dt
+    label_stage(posts[False], fit, ds.values)  # loads (or compiles, on a cold cache) the kernels this N uses
     label, _ = best(lambda: label_stage(posts[False], fit, ds.values), args.repeats)
     bins = min(n, default_bins(n))
     return {"n": n, "bins": bins, "held": args.chains * args.draws * bins <= HELD_CELLS, "sampling": sampling,
@@ -111,9 +87,8 @@ def stage_at(n: int, args) -> dict:
 
 def stage(args) -> dict:
     """The two-component label stage as a share of the sampling time, N = 10^3 ... 10^6."""
-    kernel_load = load_kernels()
     rows = [stage_at(n, args) for n in args.ns]
-    return {"rows": rows, "largest_ratio": max(r["ratio"] for r in rows), "target": TARGET, "kernel_load": kernel_load}
+    return {"rows": rows, "largest_ratio": max(r["ratio"] for r in rows), "target": TARGET}
 
 
 def k_methods(x, draws, repeats: int) -> dict:

@@ -30,7 +30,6 @@ Written to ``benchmarks/results/study_speed.json``. Usage::
 
 from __future__ import annotations
 
-import logging
 import tempfile
 import time
 from pathlib import Path
@@ -41,7 +40,7 @@ from _record import in_fresh_process, main, median
 from emvb.study.pipeline import run_study
 from emvb.study.progress import Progress
 from emvb.study.replicate import Task, run_task
-from emvb.study.runner import run_tasks
+from emvb.study.runner import dask_client, run_tasks
 from emvb.study.settings import SCENARIOS, StudySettings, fixed_prior
 from emvb.study.store import Store
 
@@ -55,15 +54,6 @@ def study(n: int, replicates: int, seed: int) -> StudySettings:
     truth = SCENARIOS["separated"].truth
     return StudySettings(scenario="separated", truth=truth, ns=(n,), replicates=(replicates,),
                          em_replicates=(replicates,), models=("ordered",), priors=fixed_prior(truth), seed=seed)
-
-
-def cluster(workers: int):
-    from distributed import Client
-
-    from emvb.study.runner import local_cluster
-
-    c = local_cluster(workers, logging.CRITICAL)
-    return c, Client(c)
 
 
 def timed_run(settings: StudySettings, client, folder: Path) -> tuple[float, object]:
@@ -82,15 +72,13 @@ def scaling(args, tmp: Path) -> dict:
     out = {}
     for workers in (1, 2):
         t0 = time.perf_counter()
-        cl, client = cluster(workers)
-        warm = study(args.n, workers, args.seed + 1000)
-        futures = [client.submit(run_task, warm, Task("main", args.n, (k,)), workers=[w], pure=False)
-                   for k, w in enumerate(client.scheduler_info()["workers"])]
-        client.gather(futures)
-        start_up = time.perf_counter() - t0
-        seconds, _ = timed_run(study(args.n, args.replicates, args.seed), client, tmp / f"scaling{workers}")
-        client.close()
-        cl.close()
+        with dask_client(workers, quiet=True) as client:
+            warm = study(args.n, workers, args.seed + 1000)
+            futures = [client.submit(run_task, warm, Task("main", args.n, (k,)), workers=[w], pure=False)
+                       for k, w in enumerate(client.scheduler_info()["workers"])]
+            client.gather(futures)
+            start_up = time.perf_counter() - t0
+            seconds, _ = timed_run(study(args.n, args.replicates, args.seed), client, tmp / f"scaling{workers}")
         out[workers] = {"seconds": seconds, "replicates_per_second": args.replicates / seconds,
                         "start_up_seconds": start_up,
                         "replicates_per_second_with_start_up": args.replicates / (seconds + start_up)}
@@ -103,10 +91,8 @@ def scaling(args, tmp: Path) -> dict:
 def compile_share(args, tmp: Path) -> dict:
     """Shares of the workers' replicate time spent compiling and setting up the sampler."""
     workers = 2
-    cl, client = cluster(workers)
-    seconds, reps = timed_run(study(args.n, args.compile_replicates, args.seed), client, tmp / "compile")
-    client.close()
-    cl.close()
+    with dask_client(workers, quiet=True) as client:
+        seconds, reps = timed_run(study(args.n, args.compile_replicates, args.seed), client, tmp / "compile")
     total = float(reps["seconds_total"].sum())
     compile_s = float(reps["seconds_compile"].sum())
     typical = float(reps["seconds_total"].median())
