@@ -167,13 +167,6 @@ def in_fresh_process(script: str, function: str, *args, code: Path | None = None
     return row["result"]
 
 
-def _version(package: str) -> str | None:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return None
-
-
 def _command() -> list[str]:
     """The command line as typed in the repository's root: ``python benchmarks/NAME.py ARGS``.
 
@@ -187,6 +180,7 @@ def _command() -> list[str]:
 def machine() -> dict:
     """CPU count (all and usable by this process), platform, python and library versions."""
     affinity = getattr(os, "sched_getaffinity", None)
+    installed = {(d.metadata["Name"] or "").lower(): d.version for d in metadata.distributions()}
     return {
         "cpu_count": os.cpu_count(),
         "usable_cpus": len(affinity(0)) if affinity is not None else os.cpu_count(),
@@ -194,7 +188,7 @@ def machine() -> dict:
         "machine": platform.machine(),
         "processor": platform.processor() or None,
         "python": platform.python_version(),
-        "versions": {p: _version(p) for p in VERSIONED},
+        "versions": {p: installed.get(p) for p in VERSIONED},
     }
 
 
@@ -237,11 +231,8 @@ def show(results: dict, indent: str = "") -> None:
             print(f"{indent}{k}: {_short(v)}")
 
 
-def record(args: argparse.Namespace, results: dict, load: tuple) -> Path | None:
-    """Print ``results`` and write them with the run's context to ``args.out`` unless ``args.no_record``.
-
-    Returns the path written, or None when recording is off.
-    """
+def record(args: argparse.Namespace, results: dict, load: tuple) -> None:
+    """Print ``results`` and write them with the run's context to ``args.out`` unless ``args.no_record``."""
     from emvb.files.output import atomic_write_text
 
     print()
@@ -250,7 +241,7 @@ def record(args: argparse.Namespace, results: dict, load: tuple) -> Path | None:
     print(f"load average (1, 5, 15 min): {' '.join(f'{v:.2f}' for v in load)} at the start, "
           f"{' '.join(f'{v:.2f}' for v in end)} at the end")
     if args.no_record:
-        return None
+        return
     path = Path(args.out)
     replaced = path.exists()
     doc = {
@@ -264,4 +255,3 @@ def record(args: argparse.Namespace, results: dict, load: tuple) -> Path | None:
     }
     atomic_write_text(path, json.dumps(plain(doc), indent=2, allow_nan=False) + "\n")
     print(f"measured figures written to {path}" + (" (replacing the previous record)" if replaced else ""))
-    return path

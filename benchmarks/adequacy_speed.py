@@ -71,7 +71,6 @@ def adequacy_speed(args) -> dict:
                 row["wall_ratio"] = row["this"]["wall_s"] / row["baseline"]["wall_s"]
                 row["cpu_ratio"] = row["this"]["cpu_s"] / row["baseline"]["cpu_s"]
             res["scenarios"][name] = row
-            print(name, row, flush=True)
     return res
 
 

@@ -1,7 +1,6 @@
 """Where the last stages of ``emvb run`` spend their time: the figures, the write stage, and the exit.
 
-Run: ``.venv/bin/python benchmarks/figures_speed.py [--repeats R] [--comparison FILE] [--out PATH | --no-record]``
-(``--save-comparison FILE`` keeps the computed comparison for a later ``--comparison FILE``)
+Run: ``.venv/bin/python benchmarks/figures_speed.py [options]`` (``--help`` lists them)
 
 One default comparison (``emvb run``'s scenario and settings) is computed once by
 :func:`emvb.compare.pipeline.run_comparison` (or loaded from ``--comparison FILE``, a pickle this

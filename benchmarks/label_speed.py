@@ -1,7 +1,6 @@
 """Cost of the label stage: against sampling as ``emvb run`` spends them, and of the K-component methods.
 
-Run: ``.venv/bin/python benchmarks/label_speed.py stage [--ns 1000 10000 100000 1000000] [--draws 1000 --tune 1000]``
-or ``.venv/bin/python benchmarks/label_speed.py k [--k 4 --chains 4 --draws 1000 --n 1000 --repeats 3]``.
+Run: ``.venv/bin/python benchmarks/label_speed.py stage|k [options]`` (``--help`` lists them).
 
 ``stage`` (``benchmarks/results/label_speed.json``), for each N: data from DEFAULT_TRUTH (seed
 DEFAULT_SEED), the EM fit, then the unordered and the ordered model sampled as ``emvb run`` samples them

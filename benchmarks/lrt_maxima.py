@@ -1,8 +1,6 @@
 """The likelihood-ratio tests of ``emvb check``: do their fits reach their maxima, and how often do they reject?
 
-Run: ``.venv/bin/python benchmarks/lrt_maxima.py maxima [--per-family K]`` or
-``.venv/bin/python benchmarks/lrt_maxima.py power [--replicates R] [--n-boot B] [--n N]`` (``--out PATH`` or
-``--no-record`` after either).
+Run: ``.venv/bin/python benchmarks/lrt_maxima.py maxima|power [options]`` (``--help`` lists them).
 
 - ``maxima``: for ``K`` seeded data sets (default 14) of n = 500 points from each family of
   ``tests/scipy_mle.py`` (one normal, overlapping components, separated components: 42 in all), the

@@ -1,7 +1,6 @@
 """emvb against the plain path a user would write: ``emvb run``, the compile per model, a study's replicate.
 
-Run: ``.venv/bin/python benchmarks/run_speed.py run [--repeats 2]`` or
-``.venv/bin/python benchmarks/run_speed.py replicate [--replicates 4] [--ns 200 1000]``.
+Run: ``.venv/bin/python benchmarks/run_speed.py run|replicate [options]`` (``--help`` lists them).
 
 ``run`` (``benchmarks/results/run_speed.json``): two measurements, each alternating its two sides in fresh
 processes (``--repeats`` rounds), so machine load hits both alike; the figures are medians and ratios:

@@ -50,6 +50,7 @@ from __future__ import annotations
 import contextlib
 import statistics
 import time
+from unittest import mock
 
 import numpy as np
 from _record import main, median, rounds
@@ -91,24 +92,14 @@ def scenario(n: int):
     return data, fit, fit.params.ordered()
 
 
-@contextlib.contextmanager
-def unfused():
-    """Models built inside have the closed form written out in the graph (nothing for the rewrite)."""
-    from emvb.models import pymc_likelihood as lik
-
-    saved = lik.fusable_logp
-    lik.fusable_logp = lik.closed_form_logp
-    try:
-        yield
-    finally:
-        lik.fusable_logp = saved
-
-
 def build(data, likelihood: str, ordered: bool = True):
-    """The model with this likelihood (module note)."""
+    """The model with this likelihood (module note); ``closed_unfused`` has the closed form written out in the
+    graph, leaving nothing for the rewrite."""
+    from emvb.models import pymc_likelihood as lik
     from emvb.models.pymc_model import build_model
 
-    with unfused() if likelihood == "closed_unfused" else contextlib.nullcontext():
+    unfused = likelihood == "closed_unfused"
+    with mock.patch.object(lik, "fusable_logp", lik.closed_form_logp) if unfused else contextlib.nullcontext():
         return build_model(data, ordered=ordered, likelihood="mixture" if likelihood == "mixture" else "closed")
 
 
@@ -277,17 +268,16 @@ def starts(args) -> dict:
     data, fit, _ = scenario(args.n)
     built = {name: build(data, "closed", ordered=name == "ordered") for name in ("unordered", "ordered")}
 
+    def one_core(*a, cores, **kw):  # one core budget: groups one after the other, as before
+        return nutpie_groups.sample_groups(*a, cores=1, **kw)
+
     def timed(model, config: str, seed: int, draws: int, tune: int) -> float:
-        real = nutpie_groups.sample_groups
-        if config == "prior_sequential":  # one core budget: groups one after the other, as before
-            sample.sample_groups = lambda *a, cores, **kw: real(*a, cores=1, **kw)
-        try:
+        with (mock.patch.object(sample, "sample_groups", one_core) if config == "prior_sequential"
+              else contextlib.nullcontext()):
             t0 = time.perf_counter()
             sample.sample(model, chains=4, draws=draws, tune=tune, seed=seed, start=fit.params,
                           init="prior" if config.startswith("prior") else "dispersed")
             return time.perf_counter() - t0
-        finally:
-            sample.sample_groups = real
 
     for m in built.values():  # compile once, outside the timings
         timed(m, "dispersed", 0, 5, 5)
