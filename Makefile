@@ -2,7 +2,7 @@
 # make test : create .venv the same way, install emvb with its test extras, run pytest
 # make reports : regenerate the committed reports in reports/ (the README's commands)
 # make studies : regenerate the committed repeated-sampling studies in studies/ (about 45 minutes on 2 cores)
-# make bench : every benchmark in benchmarks/, each writing benchmarks/results/NAME.json
+# make bench : every benchmark in benchmarks/, each measurement writing benchmarks/results/NAME.json
 # make notebooks : re-execute the teaching notebooks in notebooks/ in place (outputs stored in the files)
 SHELL := /bin/bash
 VENV  := .venv
@@ -46,9 +46,12 @@ test: $(STAMP)
 notebooks: $(STAMP)
 	$(PY) notebooks/execute.py
 
-BENCHMARKS := run_speed replicate_speed em_speed sampler_speed likelihood_speed io_speed label_speed label_speed_k starts_speed adequacy_speed study_speed fastmath_cost figures_speed
+# script.py[:measurement] (a script with several measurements takes the measurement's name first)
+BENCHMARKS := run_speed.py:run run_speed.py:replicate em_speed.py sampler_speed.py:grid sampler_speed.py:likelihood \
+	io_speed.py label_speed.py:stage label_speed.py:k sampler_speed.py:starts adequacy_speed.py study_speed.py \
+	sampler_speed.py:fastmath figures_speed.py
 bench: $(STAMP)
-	@for b in $(BENCHMARKS); do echo "== benchmarks/$$b.py"; $(PY) benchmarks/$$b.py || exit $$?; done
+	@for b in $(BENCHMARKS); do echo "== benchmarks/$${b/:/ }"; $(PY) benchmarks/$${b/:/ } || exit $$?; done
 
 EMVB := $(VENV)/bin/emvb
 # t2.csv: 5,000 Student-t(2) draws, data no two-normal mixture describes (kept out of the repository).

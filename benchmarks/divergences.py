@@ -1,10 +1,13 @@
-"""Divergent transitions on overlapping components, and what holding the sampler to the limit costs.
+"""Divergent transitions on overlapping components, what holding the sampler to the limit costs, and whether
+the default sampler still gives the posterior.
 
-Measured on the study's own code path (:func:`emvb.study.replicate.run_task`: simulate, EM, sample,
-summarise, exactly as ``emvb study`` does) for the ``overlap`` scenario (``|mu2 - mu1| / sigma = 1.5``)
-under its fixed prior, with the sampler's defaults (:mod:`emvb.sampling.options`: the centre-gap
-parametrisation of ``mu``, target acceptance 0.9, a retry at 0.95 then 0.99 while more than 1% of the
-kept draws diverge; docs/methods.md §7.4):
+Run: ``.venv/bin/python benchmarks/divergences.py MEASUREMENT [options]`` (``--help`` lists them), with
+the sampler's defaults (:mod:`emvb.sampling.options`: the centre-gap parametrisation of ``mu``, target
+acceptance 0.9, a retry at 0.95 then 0.99 while more than 1% of the kept draws diverge; docs/methods.md §7.4):
+
+``limit [--replicates 20] [--sbc 40] [--cost-replicates 10] [--workers 2]`` (``benchmarks/results/divergences.json``),
+on the study's own code path (:func:`emvb.study.replicate.run_task`: simulate, EM, sample, summarise, exactly
+as ``emvb study`` does) for the ``overlap`` scenario (``|mu2 - mu1| / sigma = 1.5``) under its fixed prior:
 
 1. **Replicates over the limit** (target at most :data:`TARGET_SHARE` per model and N): the share of
    replicates whose final posterior has more than ``MAX_DIVERGENT_SHARE`` of its 4 x 1000 draws
@@ -16,27 +19,39 @@ kept draws diverge; docs/methods.md §7.4):
    and new ones, alternated in this process: the ratio of sampling seconds per replicate, and of
    leapfrog steps per replicate (which the machine's load does not change).
 
-The figures are printed and written to ``benchmarks/results/divergences.json``. Usage::
+``separated --against REF [--ns 1000 10000]`` (``benchmarks/results/sampler_target_cost.json``): the cost of
+the settings on separated data, this code against a git revision, both models. On data from the default
+truth (seed 3), :func:`sampling.sample.sample` of the ordered and the unordered model, 4 chains x (1000
+warm-up + 1000 draws), every chain started at the EM estimate, seed 1, is timed after a short call that
+compiles the model, in a fresh process per code and size; this code and the revision REF alternate, so both
+meet the same load. Recorded: sampling seconds, mean leapfrog steps per draw and mean step size, and the
+ratios this code over REF.
 
-    .venv/bin/python benchmarks/divergences.py [--replicates 20] [--sbc 40] [--cost-replicates 10] [--workers 2]
+``reference [--ref-chains 16] [--ref-draws 10000]`` (``benchmarks/results/reference_agreement.json``): does
+the default sampler give the posterior? On the data of ``reports/overlap`` (``emvb run --n 200 --truth
+0.3,0,1.5,1 --seed 2026``: overlapping components, where the former settings diverged), the ordered model
+under the report's data-based priors is sampled with the defaults of ``emvb run``
+(:func:`emvb.sampling.sample.sample`: 4 chains x 1000 draws after 1000 warm-up steps, prior starts, seed
+2026) and, as a reference, ``--ref-chains`` chains x ``--ref-draws`` draws after 2000 warm-up steps at
+target acceptance 0.99, in the **plain** coordinates (PyMC's ordered transform), another seed: a different
+sampler geometry of the same posterior. For the mean and the 5% and 95% quantiles of ``pi1``, ``mu1``,
+``mu2``, ``sigma`` it prints ``z = (default - reference) / sqrt(mcse_default^2 + mcse_reference^2)``
+(ArviZ's MCSE of each); agreement is every ``|z|`` below :data:`Z_LIMIT` (12 comparisons: a false alarm
+under agreement has probability below 1%).
 """
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import multiprocessing
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import numpy as np
-from _record import add_record_options, record
-from scipy import stats
+from _record import export, in_fresh_process, main
 
-from emvb.study.replicate import Task, run_task
-from emvb.study.settings import SCENARIOS, StudySettings, fixed_prior
-
-BENCHMARK = "divergences"
 #: Replicates over the divergence limit, per model and N (issue: at most 2%).
 TARGET_SHARE = 0.02
 #: Time per replicate of the new settings over the old (issue: at most 1.5).
@@ -44,30 +59,29 @@ TARGET_COST = 1.5
 COST_N = 200
 #: The sampler before this change: plain ``mu`` (PyMC's ordered transform), nutpie's default target, no retry.
 OLD = {"parametrisation": "plain", "target_accept": 0.8, "retry": ()}
+REPORT = Path(__file__).resolve().parent.parent / "reports" / "overlap" / "results.nc"
+#: |z| limit per comparison: two-sided 5e-4, so 12 comparisons raise a false alarm with probability < 1%.
+Z_LIMIT = 3.5
+QUANTILES = (0.05, 0.95)
 
 
-def settings_for(args) -> StudySettings:
-    truth = SCENARIOS["overlap"].truth
-    ns = tuple(args.ns)
+def study_settings(args):
+    from emvb.study.settings import SCENARIOS, StudySettings, fixed_prior
+
+    truth, ns = SCENARIOS["overlap"].truth, tuple(args.ns)
     return StudySettings(scenario="overlap", truth=truth, ns=ns, replicates=(args.replicates,) * len(ns),
                          em_replicates=(args.replicates,) * len(ns), models=tuple(args.models),
                          priors=fixed_prior(truth), seed=args.seed, sbc=args.sbc, sbc_n=args.sbc_n)
 
 
-def tasks_for(s: StudySettings, chunk: int) -> list[Task]:
-    out = []
-    for n, r in zip(s.ns, s.replicates, strict=True):
-        out += [Task("main", n, tuple(range(i, min(i + chunk, r)))) for i in range(0, r, chunk)]
-    out += [Task("sbc", s.sbc_n, tuple(range(i, min(i + chunk, s.sbc)))) for i in range(0, s.sbc, chunk)]
-    return out
-
-
 def upper_bound(k: int, n: int, level: float = 0.95) -> float:
     """One-sided Clopper-Pearson upper bound of a share with ``k`` of ``n``."""
+    from scipy import stats
+
     return 1.0 if k >= n else float(stats.beta.ppf(level, k + 1, n - k))
 
 
-def tally(results, s: StudySettings) -> dict:
+def tally(results, s) -> dict:
     """Per (part, N, model): replicates, over the limit, retried, final targets, sampling seconds."""
     from emvb.study.thresholds import MAX_DIVERGENT_SHARE
 
@@ -100,6 +114,7 @@ def cost_one(x, start, seed: int, ordered: bool, models: dict, settings: dict) -
     from emvb.models.data import Dataset
     from emvb.models.pymc_model import build_model
     from emvb.sampling.sample import sample
+    from emvb.study.settings import SCENARIOS, fixed_prior
 
     key = (ordered, settings.get("parametrisation", "centre_gap"))
     ds = Dataset(x, name="overlap replicate")
@@ -117,6 +132,7 @@ def cost(args) -> dict:
     from emvb import em
     from emvb.models.simulate import draw
     from emvb.study.seeds import replicate_seeds
+    from emvb.study.settings import SCENARIOS
 
     truth = SCENARIOS["overlap"].truth
     out, models = {}, {}
@@ -139,41 +155,107 @@ def cost(args) -> dict:
                       "time_ratio": tot["new"][0] / tot["old"][0], "steps_ratio": tot["new"][1] / tot["old"][1],
                       "old_over_limit": over["old"], "new_over_limit": over["new"]}
         out[model]["meets_target"] = out[model]["time_ratio"] <= TARGET_COST
-        print(f"cost {model:9s} N={COST_N}: old {out[model]['old_seconds_per_replicate']:.2f} s/replicate "
-              f"({over['old']}/{r} over the limit), new {out[model]['new_seconds_per_replicate']:.2f} s "
-              f"({over['new']}/{r}): time x{out[model]['time_ratio']:.2f}, leapfrog steps "
-              f"x{out[model]['steps_ratio']:.2f} (target <= {TARGET_COST})", flush=True)
     return out
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--ns", type=int, nargs="+", default=[50, 200, 1000])
-    ap.add_argument("--replicates", type=int, default=20, help="per model and N")
-    ap.add_argument("--models", nargs="+", default=["ordered", "unordered"])
-    ap.add_argument("--sbc", type=int, default=40, help="SBC replicates (ordered model)")
-    ap.add_argument("--sbc-n", type=int, default=50)
-    ap.add_argument("--cost-replicates", type=int, default=10, help="per model, 0: skip the cost")
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--seed", type=int, default=2026)
-    add_record_options(ap, BENCHMARK)
-    args = ap.parse_args()
-    s = settings_for(args)
-    t0 = time.perf_counter()
+def limit(args) -> dict:
+    """Replicates over the divergence limit on overlapping components, and the cost of the new settings."""
+    from emvb.study.replicate import run_task
+    from emvb.study.runner import plan
+
+    s = study_settings(args)
     ctx = multiprocessing.get_context("spawn")  # fresh workers: each compiles once and keeps its models
     with ProcessPoolExecutor(args.workers, mp_context=ctx) as pool:
-        results = [r for batch in pool.map(run_task, itertools.repeat(s), tasks_for(s, 5)) for r in batch]
-    cells = tally(results, s)
-    for name, c in sorted(cells.items()):
-        print(f"{name:24s}: {c['over_limit']:3d}/{c['replicates']} over the divergence limit "
-              f"({c['share_over_limit']:.1%}, 95% upper bound {c['upper_95']:.1%}; target <= {TARGET_SHARE:.0%}), "
-              f"{c['retried']} retried, final targets {c['targets']}, {c['seconds_per_replicate']:.2f} s/replicate",
-              flush=True)
-    print(f"({time.perf_counter() - t0:.0f} s)")
-    costs = cost(args) if args.cost_replicates else {}
-    record(BENCHMARK, args, {"cells": cells, "cost": costs, "target_share": TARGET_SHARE, "target_cost": TARGET_COST,
-                             "old_settings": {k: list(v) if isinstance(v, tuple) else v for k, v in OLD.items()}})
+        results = [r for batch in pool.map(run_task, itertools.repeat(s), plan(s)) for r in batch]
+    return {"cells": dict(sorted(tally(results, s).items())), "cost": cost(args) if args.cost_replicates else {},
+            "target_share": TARGET_SHARE, "target_cost": TARGET_COST,
+            "old_settings": {k: list(v) if isinstance(v, tuple) else v for k, v in OLD.items()}}
+
+
+def separated_at(n: int) -> dict:
+    """Time both models at size ``n`` in this process (run in a fresh one by :func:`separated`)."""
+    from emvb import em
+    from emvb.models import DEFAULT_TRUTH, simulate
+    from emvb.models.pymc_model import build_model
+    from emvb.sampling.sample import sample
+
+    ds = simulate(DEFAULT_TRUTH, n, seed=3)
+    start = em.fit(ds.values, seed=1).params
+    out = {}
+    for ordered in (True, False):
+        model = build_model(ds, ordered=ordered)
+        sample(model, chains=4, draws=50, tune=50, seed=1, init="em", start=start)  # compile outside the timing
+        t = time.perf_counter()
+        dt = sample(model, chains=4, draws=1000, tune=1000, seed=1, init="em", start=start)
+        stats = dt["sample_stats"]
+        out["ordered" if ordered else "unordered"] = {
+            "seconds": time.perf_counter() - t, "leapfrog_steps": float(stats["n_steps"].mean()),
+            "step_size": float(stats["step_size"].mean())}
+    return out
+
+
+def separated(args) -> dict:
+    """Sampling cost on separated data, this code against a git revision, in alternating fresh processes."""
+    res = {"against": args.against, "sizes": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        base = export(args.against, Path(tmp))
+        for n in args.ns:
+            row = {"this": in_fresh_process(__file__, "separated_at", n),
+                   "baseline": in_fresh_process(__file__, "separated_at", n, code=base)}
+            row["ratio"] = {m: row["this"][m]["seconds"] / row["baseline"][m]["seconds"]
+                            for m in ("ordered", "unordered")}
+            res["sizes"][str(n)] = row
+    return res
+
+
+def summaries(dt) -> dict:
+    """Estimate and MCSE of the mean and the quantiles of each parameter of a posterior (ArviZ)."""
+    import arviz as az
+
+    from emvb.models.draws import draws_of
+
+    out, d = {}, draws_of(dt)
+    for name in ("pi1", "mu1", "mu2", "sigma"):
+        a = getattr(d, name)
+        out[f"{name} mean"] = (float(a.mean()), float(az.mcse(a)))
+        for q in QUANTILES:
+            out[f"{name} q{q:g}"] = (float(np.quantile(a, q)), float(az.mcse(a, method="quantile", prob=q)))
+    return out
+
+
+def reference(args) -> dict:
+    """The default sampler's posterior against a long, cautious reference run on reports/overlap's data."""
+    import xarray as xr
+
+    from emvb.models.data import Dataset
+    from emvb.models.pymc_model import build_model
+    from emvb.sampling.sample import sample
+
+    x = xr.open_datatree(REPORT)["observed_data"]["x"].values
+    ds = Dataset(x, name="reports/overlap")
+    default = sample(build_model(ds, ordered=True), seed=2026)
+    ref = sample(build_model(ds, ordered=True, parametrisation="plain"), chains=args.ref_chains,
+                 draws=args.ref_draws, tune=2000, seed=7, target_accept=args.ref_target, retry=())
+    a, b = summaries(default), summaries(ref)
+    rows = {}
+    for k in a:
+        z = (a[k][0] - b[k][0]) / np.hypot(a[k][1], b[k][1])
+        rows[k] = {"default": a[k][0], "default_mcse": a[k][1], "reference": b[k][0], "reference_mcse": b[k][1],
+                   "z": float(z)}
+    worst = max(abs(r["z"]) for r in rows.values())
+    da, ra = default.attrs, ref.attrs
+    return {"data_sha256": ds.sha256, "comparisons": rows, "largest_abs_z": worst, "z_limit": Z_LIMIT,
+            "agree": worst < Z_LIMIT, "default": {k: da[k] for k in ("n_divergent", "target_accept", "retries",
+                                                                      "sampling_time", "parametrisation")},
+            "reference": {k: ra[k] for k in ("n_divergent", "target_accept", "chains", "draws", "sampling_time",
+                                             "parametrisation")}}
 
 
 if __name__ == "__main__":
-    main()
+    main(__doc__, {
+        "limit": ("divergences", limit, {
+            "ns": [50, 200, 1000], "replicates": (20, "per model and N"), "models": ["ordered", "unordered"],
+            "sbc": (40, "SBC replicates (ordered model)"), "sbc_n": 50,
+            "cost_replicates": (10, "per model, 0: skip the cost"), "workers": 2, "seed": 2026}),
+        "separated": ("sampler_target_cost", separated, {"against": ..., "ns": [1000, 10000]}),
+        "reference": ("reference_agreement", reference, {"ref_chains": 16, "ref_draws": 10_000, "ref_target": 0.99})})

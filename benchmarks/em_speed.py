@@ -1,7 +1,6 @@
 """Speed and memory of the hand-written EM, as ratios measured in one process.
 
-Run: ``.venv/bin/python benchmarks/em_speed.py [--quick] [--max-sklearn-n N] [--n N] [--repeats R]
-[--seeds S] [--squarem-n N] [--out PATH | --no-record]``
+Run: ``.venv/bin/python benchmarks/em_speed.py [options]`` (``--help`` lists them)
 
 1. Whole fit at N = 1e6 and 1e7 (default truth, one start, the same stopping rule: the mean
    log-likelihood per point changes by < 1e-10, which is what scikit-learn's ``tol`` measures)
@@ -22,23 +21,22 @@ Run: ``.venv/bin/python benchmarks/em_speed.py [--quick] [--max-sklearn-n N] [--
    against every start on all data (``start_sample=None``, the former behaviour).
 
 Times are the best of several repeats (the machine is shared); ratios are what matter. ``--n``
-replaces the largest N (1e7, or 1e6 with ``--quick``; the whole fit also runs at a tenth of it),
-``--repeats`` the number of timed repeats, ``--seeds`` the number of data sets of item 3; the defaults
-are the full benchmark. The measured figures are printed and written, with the command line, date,
-machine and arguments, to ``benchmarks/results/em_speed.json`` (``--out``; ``--no-record`` writes
-nothing): quote them from there, not from docstrings.
+replaces the largest N (1e7; the whole fit also runs at a tenth of it), ``--repeats`` the number of
+timed repeats, ``--seeds`` the number of data sets of item 3; the defaults are the full benchmark.
+Written to ``benchmarks/results/em_speed.json``.
 """
 
 from __future__ import annotations
 
-import argparse
-import math
 import resource
-import time
+import subprocess
+import sys
+import tempfile
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
-from _record import add_record_options, record
+from _record import best, main, median, rounds
 
 from emvb import em
 from emvb.em.coords import params, start_u, trace_params
@@ -48,21 +46,19 @@ from emvb.em.starts import make_starts
 from emvb.models import DEFAULT_TRUTH, MixtureParams, loglik, simulate
 from emvb.models.scaling import Scaling
 
-#: Name of the results file (benchmarks/results/<BENCHMARK>.json).
-BENCHMARK = "em_speed"
 #: Overlapping components, where plain EM is slow (item 3).
 OVERLAP = MixtureParams(0.3, 0.0, 1.5, 1.0)
-#: Largest N of items 1, 2 and 4: full run, and ``--quick``.
-BIG_N, QUICK_BIG_N = 10**7, 10**6
+#: Largest N of items 1, 2 and 4.
+BIG_N = 10**7
 #: Stopping rule of the whole fit: change in mean log-likelihood per point (scikit-learn's ``tol``).
 FIT_TOL = 1e-10
 #: Timed repeats (the best is kept) of the whole fit and of one iteration.
 FIT_REPEATS, ITERATION_REPEATS = 5, 7
-#: Item 3: data size, number of data sets (full, ``--quick``), and (tol, xtol) stopping rules.
-SQUAREM_N, SQUAREM_SEEDS, QUICK_SQUAREM_SEEDS = 10_000, 10, 3
+#: Item 3: data size, number of data sets, and (tol, xtol) stopping rules.
+SQUAREM_N, SQUAREM_SEEDS = 10_000, 10
 SQUAREM_RULES = ((1e-10, None), (1e-14, 1e-12))
-#: Iteration caps: the whole fit's loops, and item 3 (plain EM can need very many steps there).
-FIT_MAX_ITER, SQUAREM_MAX_ITER = 10_000, 100_000
+#: Iteration cap of item 3 (plain EM can need very many steps there).
+SQUAREM_MAX_ITER = 100_000
 #: Data seeds, one per item, so the items do not share data.
 FIT_SEED, ITERATION_SEED, MEMORY_SEED, SQUAREM_SEED0 = 1, 2, 3, 100
 #: Where one iteration is evaluated (item 2): a point away from the optimum.
@@ -75,16 +71,6 @@ TARGETS = {"whole_fit_sklearn_over_ours_at_least": 20.0, "iteration_over_exp_at_
            "em_command_seconds_at_most": 2.0}
 #: Fresh-process runs of ``emvb em`` (item 5); the median is kept.
 COMMAND_RUNS = 3
-
-
-def best_time(f, repeats: int) -> tuple[float, object]:
-    """Shortest wall time of ``repeats`` calls of ``f`` and the last result."""
-    best, out = math.inf, None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = f()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def sklearn_fit(x: np.ndarray, tol: float, start: MixtureParams | None = None):
@@ -104,57 +90,25 @@ def sklearn_fit(x: np.ndarray, tol: float, start: MixtureParams | None = None):
     return g, MixtureParams(w[i], m[i], m[j], float(np.sqrt(g.covariances_.ravel()[0])))
 
 
-def ours_fit(x: np.ndarray, tol: float, repeats: int) -> tuple[dict, object, tuple]:
-    """Our whole fit, then its EM loop alone (SQUAREM and plain) from the same start.
-
-    Returns the figures, the fit, and ``(scaling, start, plain-EM time)`` for the sklearn comparison.
-    """
-    t_ours, r = best_time(lambda: em.fit(x, n_init=1, tol=tol), repeats)
-    print(f"    ours: {t_ours:.3f} s  ({r.n_iter} SQUAREM iterations, {r.n_map_evals} EM-map evaluations, "
-          f"converged={r.converged}, with sha256 + Louis SEs)")
-    sc, xs = Scaling.standardized(x)
-    start = make_starts(xs, 1, np.random.default_rng(0))[0]
-    t_loop, path = best_time(lambda: run_em(xs, start.u, tol=tol, max_iter=FIT_MAX_ITER, accelerate=True),
-                             repeats)
-    t_plain, plain = best_time(
-        lambda: run_em(xs, start.u, tol=tol, max_iter=FIT_MAX_ITER, accelerate=False), repeats)
-    print(f"    ours, EM loop only: SQUAREM {t_loop:.3f} s ({path.n_map_evals} maps), "
-          f"plain EM {t_plain:.3f} s ({plain.n_map_evals} maps)")
-    figures = {"ours_s": t_ours, "ours_iterations": r.n_iter, "ours_map_evals": r.n_map_evals,
-               "ours_converged": r.converged, "loop_squarem_s": t_loop, "loop_squarem_maps": path.n_map_evals,
-               "loop_plain_s": t_plain, "loop_plain_maps": plain.n_map_evals}
-    return figures, r, (sc, start, t_plain)
-
-
-def sklearn_comparison(x: np.ndarray, tol: float, t_ours: float, r, ours_start: tuple) -> dict:
-    """scikit-learn with its own k-means start and with our start; agreement of the estimates in SEs."""
-    sc, start, t_plain = ours_start
-    t_sk, (g, p_sk) = best_time(lambda: sklearn_fit(x, tol), 1)
-    print(f"    sklearn (own k-means start): {t_sk:.3f} s ({g.n_iter_} iterations)  ->  "
-          f"ratio {t_sk / t_ours:.1f}x")
-    t_sk2, (g2, _) = best_time(lambda: sklearn_fit(x, tol, params(sc, start.u)), 1)
-    print(f"    sklearn (given our start):   {t_sk2:.3f} s ({g2.n_iter_} iterations)  ->  ratio "
-          f"{t_sk2 / t_ours:.1f}x vs our whole fit, {t_sk2 / t_plain:.1f}x vs our plain-EM loop")
-    l_diff = r.loglik - loglik(x, p_sk)
-    d = np.max(np.abs(p_sk.to_array() - r.params.to_array()) / r.se.to_array())
-    print(f"    agreement: loglik ours - sklearn = {l_diff:.3g} (total), max |diff| = {d:.2g} SE")
-    return {"sklearn_own_start_s": t_sk, "sklearn_own_start_iterations": g.n_iter_,
-            "sklearn_own_start_over_ours": t_sk / t_ours, "sklearn_our_start_s": t_sk2,
-            "sklearn_our_start_iterations": g2.n_iter_, "sklearn_our_start_over_ours": t_sk2 / t_ours,
-            "sklearn_our_start_over_plain_loop": t_sk2 / t_plain, "loglik_ours_minus_sklearn": l_diff,
-            "max_abs_diff_in_se": d}
-
-
 def whole_fit(n: int, tol: float, repeats: int, max_sklearn_n: int) -> dict:
-    """Item 1 at one N: our fit and EM loops, then scikit-learn unless N > ``max_sklearn_n``."""
+    """Item 1 at one N: our whole fit, then scikit-learn with its own k-means start and with ours (unless
+    N > ``max_sklearn_n``), and the agreement of the estimates in SEs."""
     x = simulate(DEFAULT_TRUTH, n, FIT_SEED).values
-    print(f"\n[1] whole fit, N = {n:.0e}, default truth, one start, tol = {tol:g} per point")
-    figures, r, ours_start = ours_fit(x, tol, repeats)
-    figures = {"n": n, "tol": tol} | figures
+    print(f"[1] whole fit, N = {n:.0e}", flush=True)
+    t_ours, r = best(lambda: em.fit(x, n_init=1, tol=tol), repeats)
+    sc, xs = Scaling.standardized(x)
+    start = make_starts(xs, 1, np.random.default_rng(0))[0]  # what our fit starts from
+    out = {"n": n, "tol": tol, "ours_s": t_ours, "ours_iterations": r.n_iter, "ours_map_evals": r.n_map_evals,
+           "ours_converged": r.converged}
     if n > max_sklearn_n:
-        print(f"    sklearn: skipped at N = {n:.0e} (--max-sklearn-n {max_sklearn_n:.0e})")
-        return figures | {"sklearn": "skipped"}
-    return figures | sklearn_comparison(x, tol, figures["ours_s"], r, ours_start)
+        return out | {"sklearn": "skipped"}
+    t_sk, (g, p_sk) = best(lambda: sklearn_fit(x, tol), 1)
+    t_sk2, (g2, _) = best(lambda: sklearn_fit(x, tol, params(sc, start.u)), 1)
+    return out | {"sklearn_own_start_s": t_sk, "sklearn_own_start_iterations": g.n_iter_,
+                  "sklearn_own_start_over_ours": t_sk / t_ours, "sklearn_our_start_s": t_sk2,
+                  "sklearn_our_start_iterations": g2.n_iter_, "sklearn_our_start_over_ours": t_sk2 / t_ours,
+                  "loglik_ours_minus_sklearn": r.loglik - loglik(x, p_sk),
+                  "max_abs_diff_in_se": np.max(np.abs(p_sk.to_array() - r.params.to_array()) / r.se.to_array())}
 
 
 def one_iteration(n: int, repeats: int) -> dict:
@@ -162,20 +116,10 @@ def one_iteration(n: int, repeats: int) -> dict:
     x = simulate(DEFAULT_TRUTH, n, ITERATION_SEED).values
     sc, xs = Scaling.standardized(x)
     u = start_u(sc, ITERATION_AT)
-
-    def fused():
-        return update(u, sums_numba(xs, u), n)
-
-    def reference():
-        return update(u, sums_numpy(xs, u), n)
-
-    fused()
-    t_exp, _ = best_time(lambda: np.exp(xs), repeats)
-    t_fused, _ = best_time(fused, repeats)
-    t_ref, _ = best_time(reference, max(1, repeats // 3))
-    print(f"\n[2] one EM iteration at N = {n:.0e}: np.exp {1e3 * t_exp:.1f} ms, "
-          f"fused pass {1e3 * t_fused:.1f} ms -> ratio {t_fused / t_exp:.2f}x; "
-          f"numpy reference pass {1e3 * t_ref:.1f} ms -> {t_ref / t_exp:.1f}x")
+    update(u, sums_numba(xs, u), n)
+    t_exp, _ = best(lambda: np.exp(xs), repeats)
+    t_fused, _ = best(lambda: update(u, sums_numba(xs, u), n), repeats)
+    t_ref, _ = best(lambda: update(u, sums_numpy(xs, u), n), max(1, repeats // 3))
     return {"n": n, "exp_s": t_exp, "fused_s": t_fused, "fused_over_exp": t_fused / t_exp,
             "reference_s": t_ref, "reference_over_exp": t_ref / t_exp}
 
@@ -191,26 +135,12 @@ def squarem_rule(n: int, seeds: int, tol: float, xtol: float | None) -> dict:
         b = run_em(xs, u0, tol=tol, max_iter=SQUAREM_MAX_ITER, accelerate=False, xtol=xtol)
         ratios.append(b.n_map_evals / a.n_map_evals)
         if seed == 0:
-            diff = np.max(np.abs(trace_params(sc, a.u) - trace_params(sc, b.u)))
-            l_diff = sc.loglik_from_std(a.loglik_std, n) - sc.loglik_from_std(b.loglik_std, n)
             first = {"seed0_plain_maps": b.n_map_evals, "seed0_squarem_maps": a.n_map_evals,
-                     "seed0_loglik_diff": l_diff, "seed0_max_param_diff": diff}
-            print(f"    tol={tol:g}, xtol={xtol}: seed 0: plain {b.n_map_evals} maps, "
-                  f"SQUAREM {a.n_map_evals} "
-                  f"maps; loglik diff {l_diff:.2g}, "
-                  f"max |param diff| {diff:.2g}")
+                     "seed0_loglik_diff": sc.loglik_from_std(a.loglik_std, n) - sc.loglik_from_std(b.loglik_std, n),
+                     "seed0_max_param_diff": np.max(np.abs(trace_params(sc, a.u) - trace_params(sc, b.u)))}
     ratios = np.array(ratios)
-    print(f"    tol={tol:g}, xtol={xtol}: plain/SQUAREM evaluations over {seeds} data sets: "
-          f"min {ratios.min():.1f}x, median {np.median(ratios):.1f}x, max {ratios.max():.1f}x")
     return {"tol": tol, "xtol": xtol} | first | {
         "plain_over_squarem": ratios, "min": ratios.min(), "median": np.median(ratios), "max": ratios.max()}
-
-
-def squarem_vs_plain(n: int, seeds: int) -> dict:
-    """Item 3: SQUAREM against plain EM on overlapping components, for each stopping rule."""
-    print(f"\n[3] SQUAREM vs plain EM, overlapping {OVERLAP}, N = {n}, same start, EM-map evaluations")
-    rules = [squarem_rule(n, seeds, tol, xtol) for tol, xtol in SQUAREM_RULES]
-    return {"n": n, "seeds": seeds, "overlap": OVERLAP.to_dict(), "rules": rules}
 
 
 def peak_memory(n: int) -> dict:
@@ -221,80 +151,42 @@ def peak_memory(n: int) -> dict:
     em.fit(x, n_init=1)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(f"\n[4] peak memory of em.fit at N = {n:.0e}: data {x.nbytes / 1e6:.0f} MB; "
-          f"allocated during the fit {peak / 1e6:.0f} MB = {peak / x.nbytes:.2f}x the data "
-          f"(data + fit = {(peak + x.nbytes) / x.nbytes:.2f}x); "
-          f"process max RSS so far {rss / 1e6:.0f} MB")
     return {"n": n, "data_bytes": x.nbytes, "peak_bytes": peak, "peak_over_data": peak / x.nbytes,
-            "data_plus_fit_over_data": (peak + x.nbytes) / x.nbytes, "max_rss_bytes": rss}
+            "data_plus_fit_over_data": (peak + x.nbytes) / x.nbytes,
+            "max_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
 
 
 def em_command(n: int) -> dict:
     """Item 5: ``emvb em`` on ``n`` points in a fresh process, and the subsample's gain in this one."""
-    import statistics
-    import subprocess
-    import sys
-    import tempfile
-    from pathlib import Path
-
     x = simulate(DEFAULT_TRUTH, n, FIT_SEED).values
     emvb = Path(sys.executable).with_name("emvb")
     with tempfile.TemporaryDirectory() as d:
-        path = Path(d) / "x.npy"
-        np.save(path, x)
-        walls = []
-        for _ in range(COMMAND_RUNS):
-            t0 = time.perf_counter()
-            subprocess.run([str(emvb), "em", "--data", str(path)], check=True, capture_output=True)
-            walls.append(time.perf_counter() - t0)
-    t_sub, r_sub = best_time(lambda: em.fit(x), 1)
-    t_all, r_all = best_time(lambda: em.fit(x, start_sample=None), 1)
-    wall = statistics.median(walls)
-    print(f"emvb em at N={n:.0e}, 10 starts: {wall:.2f} s wall in a fresh process (median of {COMMAND_RUNS}; "
-          f"target <= {TARGETS['em_command_seconds_at_most']} s); in this process the fit takes {t_sub:.2f} s "
-          f"with the starts on a subsample of {r_sub.runs.subsample:,} points and {t_all:.2f} s with every start "
-          f"on all data ({t_all / t_sub:.1f}x); log-likelihoods differ by {r_sub.loglik - r_all.loglik:.2e}")
-    return {"n": n, "command_wall_s": wall, "command_walls_s": walls, "fit_subsample_s": t_sub,
+        np.save(Path(d) / "x.npy", x)
+        walls = rounds({"emvb em": lambda r: subprocess.run([str(emvb), "em", "--data", str(Path(d) / "x.npy")],
+                                                            check=True, capture_output=True)},
+                       COMMAND_RUNS, timed=True)["emvb em"]
+    t_sub, r_sub = best(lambda: em.fit(x), 1)
+    t_all, r_all = best(lambda: em.fit(x, start_sample=None), 1)
+    return {"n": n, "command_wall_s": median(walls), "command_walls_s": walls, "fit_subsample_s": t_sub,
             "fit_all_data_s": t_all, "all_over_subsample": t_all / t_sub, "subsample": r_sub.runs.subsample,
             "loglik_subsample_minus_all": r_sub.loglik - r_all.loglik}
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    """Options; ``--n``, ``--repeats`` and ``--seeds`` default to the full benchmark (or ``--quick``)."""
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="N = 1e5/1e6 instead of 1e6/1e7 (a smoke run)")
-    ap.add_argument("--max-sklearn-n", type=float, default=1e7, help="skip sklearn above this N")
-    ap.add_argument("--n", type=float, default=None,
-                    help=f"largest N (default {BIG_N:.0e}, {QUICK_BIG_N:.0e} with --quick)")
-    ap.add_argument("--repeats", type=int, default=None,
-                    help=f"timed repeats (default {FIT_REPEATS} per fit, {ITERATION_REPEATS} per iteration)")
-    ap.add_argument("--seeds", type=int, default=None,
-                    help=f"data sets of item 3 (default {SQUAREM_SEEDS}, {QUICK_SQUAREM_SEEDS} with --quick)")
-    ap.add_argument("--squarem-n", type=int, default=SQUAREM_N, help="N of item 3")
-    add_record_options(ap, BENCHMARK)
-    args = ap.parse_args(argv)
-    if args.n is None:
-        args.n = QUICK_BIG_N if args.quick else BIG_N
-    args.n = int(args.n)
-    if args.seeds is None:
-        args.seeds = QUICK_SQUAREM_SEEDS if args.quick else SQUAREM_SEEDS
-    args.fit_repeats = args.repeats or FIT_REPEATS
-    args.iteration_repeats = args.repeats or ITERATION_REPEATS
-    return args
-
-
-def main(argv=None) -> None:
-    args = parse_args(argv)
-    big = args.n
+def em_speed(args) -> dict:
+    """Items 1 to 5 of the module note."""
+    big = int(args.n)
+    fit_repeats, iteration_repeats = args.repeats or FIT_REPEATS, args.repeats or ITERATION_REPEATS
     em.fit(simulate(DEFAULT_TRUTH, WARM_N, 0).values, n_init=1)  # compile / load the numba cache
-    results = {"targets": TARGETS, "em_command": em_command(big), "peak_memory": peak_memory(big),
-               "one_iteration": one_iteration(big, repeats=args.iteration_repeats),
-               "squarem_vs_plain": squarem_vs_plain(args.squarem_n, seeds=args.seeds)}
-    results["whole_fit"] = [whole_fit(n, FIT_TOL, repeats=args.fit_repeats, max_sklearn_n=int(args.max_sklearn_n))
-                            for n in (big // 10, big)]
-    record(BENCHMARK, args, results)
+    return {"targets": TARGETS, "em_command": em_command(big), "peak_memory": peak_memory(big),
+            "one_iteration": one_iteration(big, repeats=iteration_repeats),
+            "squarem_vs_plain": {"n": args.squarem_n, "seeds": args.seeds, "overlap": OVERLAP.to_dict(), "rules": [
+                squarem_rule(args.squarem_n, args.seeds, tol, xtol) for tol, xtol in SQUAREM_RULES]},
+            "whole_fit": [whole_fit(n, FIT_TOL, repeats=fit_repeats, max_sklearn_n=int(args.max_sklearn_n))
+                          for n in (big // 10, big)]}
 
 
 if __name__ == "__main__":
-    main()
+    main(__doc__, {None: ("em_speed", em_speed, {
+        "max_sklearn_n": (1e7, "skip sklearn above this N"), "n": (float(BIG_N), f"largest N (default {BIG_N:.0e})"),
+        "repeats": (0, f"timed repeats (default {FIT_REPEATS} per fit, {ITERATION_REPEATS} per iteration)"),
+        "seeds": (SQUAREM_SEEDS, "data sets of item 3"), "squarem_n": (SQUAREM_N, "N of item 3")})})

@@ -1,291 +1,299 @@
-"""Sampler speed on the default scenario: closed-form likelihood vs pm.NormalMixture, nutpie vs PyMC.
+"""Sampler speed: the likelihood's implementations, samplers, mass matrices, fastmath, and chain starts.
 
-Default scenario: N = 10^4 points from DEFAULT_TRUTH (seed DEFAULT_SEED), the ordered model with
-the default priors, 4 chains x (1000 tune + 1000 draws), all chains started at the EM estimate.
+Run: ``.venv/bin/python benchmarks/sampler_speed.py MEASUREMENT [options]`` (``--help`` lists them). Every
+measurement runs in one process on the default scenario (N = 10^4 points from DEFAULT_TRUTH, seed
+DEFAULT_SEED; the ordered model with the default priors, 4 chains x (1000 tune + 1000 draws)); the
+configurations of each run ``--repeats`` times, interleaved, so drift in the machine's load hits all alike.
+Three likelihoods of the same model: ``closed`` (``fused`` in ``likelihood``), the tool's default, whose
+summed closed form nutpie's rewrite turns into one pass of the shared EM kernel (models/pymc_fused.py,
+models/fused_pass.py);
+``closed_unfused``, the closed form written out in the graph, as the model was before the fusion (its
+CustomDist logp set to ``models.pymc_likelihood.closed_form_logp`` for this build only); ``mixture``,
+``pm.NormalMixture``. Bulk ESS is the smallest over pi1, mu1, mu2, sigma (the slowest-mixing quantity limits
+any summary); ESS ratios are against :data:`BASELINE`, ``pm.NormalMixture`` + nutpie with nutpie's default
+diagonal adaptation (the plain path a user would write).
 
-Measured, in one process, each configuration ``--repeats`` times (interleaved, so drift in the
-machine's load hits all configurations alike):
-
-- logp + gradient evaluations per second of the compiled model (no sampler): the raw cost of the
-  two likelihood implementations;
-- compile time (separately), sampling time, wall time of :func:`sampling.sample.sample`;
-- bulk ESS (the smallest over pi1, mu1, mu2, sigma: the slowest-mixing quantity limits any summary)
-  per second of sampling, and per second of wall time; mean leapfrog steps per draw;
-
-for both likelihoods, both samplers and both mass-matrix adaptations ("diag", "dense"; see
-sampling/sample.py). Ratios are against the baseline NormalMixture + nutpie with nutpie's
-default diagonal adaptation (:data:`BASELINE`); the headline is the default path (:data:`DEFAULT_PATH`)
-against it, with target :data:`TARGET_DEFAULT_VS_BASELINE`.
-
-The measured figures are printed and written, with the command line, date, machine and arguments, to
-``benchmarks/results/sampler_speed.json`` (``--out``; ``--no-record`` writes nothing): quote them
-from there, not from docstrings. Usage::
-
-    .venv/bin/python benchmarks/sampler_speed.py [--repeats 2] [--n 10000] [--draws 1000 --tune 1000]
+- ``grid`` (``benchmarks/results/sampler_speed.json``): every chain started at the EM estimate, both
+  likelihoods (``closed``, ``mixture``), both samplers (nutpie, PyMC) and both mass-matrix adaptations
+  ("diag", "dense"; see sampling/sample.py): compile time, sampling time, wall time of
+  :func:`sampling.sample.sample`, bulk ESS per second of sampling and per second of wall time, mean leapfrog
+  steps per draw; logp + gradient per point of the three likelihoods (as ``likelihood``, at N = ``--n``).
+  The headline is the default path (:data:`DEFAULT_PATH`) against the baseline, with target
+  :data:`TARGET_DEFAULT_VS_BASELINE`.
+- ``likelihood`` (``benchmarks/results/likelihood_speed.json``): **ns per point** of log density + gradient
+  as nutpie evaluates it: each model compiled once by ``nutpie.compile_pymc_model``, its ``logp_func`` (the
+  PyTensor function of logp and gradient whose numba code nutpie's sampler calls) timed at the EM estimate at
+  N = ``--ns`` (the same compiled function; the data container is set to each data set). Batches of
+  evaluations alternate between the three, and the *minimum* over batches is the headline (on a loaded
+  machine the median mostly measures the other processes); the median is recorded too. Beside them: one
+  numpy pass of ``exp`` then ``log`` over the same points (in place), the floor the issue compares with.
+  Then **ESS per second**, chains at the EM estimate: the default path (fused + nutpie + dense mass matrix)
+  against ``pm.NormalMixture`` + nutpie (diagonal; and dense, like for like), and the unfused closed form.
+- ``fastmath`` (``benchmarks/results/fastmath_cost.json``): what reproducibility costs. emvb compiles its
+  PyMC models with ``pytensor.config.numba__fastmath = False`` (models/pymc_model.py): with fastmath, freshly
+  compiled and cached code round differently and the same command gave different posteriors on a cold and a
+  warm cache (README, "Reproducibility"). The default model compiled both ways in one process and sampled by
+  nutpie (all chains at the EM estimate): sampling seconds per gradient evaluation (leapfrog step) for each,
+  and their ratio (off / on).
+- ``starts`` (``benchmarks/results/starts_speed.json``): wall time of independent prior starts (the
+  default) against the former ``dispersed`` default, each model (unordered, ordered) built once (so its
+  nutpie compile is cached and not timed), on this machine's cores: ``dispersed``, for the unordered model 2
+  start groups of 2 chains (EM estimate and its swap), which on 2 cores run one after the other, each on
+  both cores; ``prior``, 4 one-chain groups (independent prior draws) run at the same time within the core
+  budget (:mod:`sampling.nutpie_groups`); ``prior_sequential``, the same starts run one group after the
+  other, as before (one chain at a time): what the scheduler saves. Median wall seconds of
+  ``sampling.sample.sample`` and the ratios to ``dispersed``.
 """
 
 from __future__ import annotations
 
-import argparse
+import contextlib
 import statistics
-import sys
 import time
+from unittest import mock
 
 import numpy as np
-from _record import add_record_options, record
+from _record import main, median, rounds
 
 from emvb import em, models
 from emvb.models import DEFAULT_SEED, DEFAULT_TRUTH
 
-#: Name of the results file (benchmarks/results/<BENCHMARK>.json).
-BENCHMARK = "sampler_speed"
-LIKELIHOODS = ("mixture", "closed")
-SAMPLERS = ("nutpie", "pymc")
-MASS_MATRICES = ("diag", "dense")
-#: A configuration is (likelihood, sampler, mass matrix); the table lists them in this order.
-CONFIGS = tuple((lik, smp, mm) for mm in MASS_MATRICES for smp in SAMPLERS for lik in LIKELIHOODS)
-#: What every ratio is against: NormalMixture + nutpie with nutpie's default diagonal adaptation.
+#: A configuration is (likelihood, sampler, mass matrix); ``grid`` runs them in this order.
+GRID = tuple((lik, smp, mm) for mm in ("diag", "dense") for smp in ("nutpie", "pymc") for lik in ("mixture", "closed"))
+#: What every ESS ratio is against: NormalMixture + nutpie with nutpie's default diagonal adaptation.
 BASELINE = ("mixture", "nutpie", "diag")
-#: The tool's default: closed-form likelihood + nutpie + dense mass matrix.
+#: The tool's default: closed-form (fused) likelihood + nutpie + dense mass matrix.
 DEFAULT_PATH = ("closed", "nutpie", "dense")
 #: The default path should give at least this many times the baseline's ESS per wall second.
 TARGET_DEFAULT_VS_BASELINE = 1.5
-#: Every chain starts at the EM estimate, so warm-up differences are the samplers' own.
-INIT = "em"
-#: Seconds spent timing logp + gradient per likelihood, and evaluations between clock reads.
-LOGP_SECONDS = 2.0
-LOGP_BATCH = 50
-#: The throwaway runs that absorb one-time costs: data size, chains, tune = draws.
+#: The sampling runs of ``likelihood``; the first is the tool's default path.
+LIKELIHOOD_RUNS = (("fused", "nutpie", "dense"), BASELINE, ("mixture", "nutpie", "dense"),
+                   ("closed_unfused", "nutpie", "dense"))
+#: ``fused`` is ``closed`` (the default), named for what nutpie evaluates.
+LIKELIHOODS = ("fused", "closed_unfused", "mixture")
+#: Target of issue 23: logp + gradient in at most this many ns per point at every size.
+TARGET_NS = 8.0
+#: The throwaway runs of ``grid`` that absorb one-time costs: data size, chains, tune = draws.
 WARMUP_N, WARMUP_CHAINS, WARMUP_STEPS = 100, 2, 10
-#: The quantities whose smallest bulk ESS is reported.
-ESS_VARS = ("pi1", "mu", "sigma")
+STARTS = ("dispersed", "prior", "prior_sequential")
+COMMON = {"n": models.DEFAULT_N, "draws": 1000, "tune": 1000, "repeats": 2}
 
 
-def key(config: tuple[str, str, str]) -> str:
+def key(config) -> str:
     """``("closed", "nutpie", "dense")`` -> ``"closed/nutpie/dense"`` (the results file's keys)."""
     return "/".join(config)
 
 
-def parse_args(argv) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=models.DEFAULT_N)
-    ap.add_argument("--chains", type=int, default=4)
-    ap.add_argument("--draws", type=int, default=1000)
-    ap.add_argument("--tune", type=int, default=1000)
-    ap.add_argument("--repeats", type=int, default=2)
-    ap.add_argument("--seed", type=int, default=1)
-    add_record_options(ap, BENCHMARK)
-    return ap.parse_args(argv)
-
-
-def scenario(args: argparse.Namespace):
+def scenario(n: int):
     """The data and their EM fit; prints the scenario. Returns ``(data, fit, mle)``, ``mle`` ordered."""
-    data = models.simulate(DEFAULT_TRUTH, args.n, DEFAULT_SEED)
+    data = models.simulate(DEFAULT_TRUTH, n, DEFAULT_SEED)
     fit = em.fit(data.values)
-    mle = fit.params.ordered()
-    print(f"data: N={data.n}, truth {DEFAULT_TRUTH}, seed {DEFAULT_SEED}; start (EM): {mle}")
-    print(f"runs: ordered model, default priors, {args.chains} chains x "
-          f"({args.tune} tune + {args.draws} draws), "
-          f"init={INIT}, {args.repeats} repeat(s) per configuration\n")
-    return data, fit, mle
+    print(f"data: N={data.n}, truth {DEFAULT_TRUTH}, seed {DEFAULT_SEED}; start (EM): {fit.params.ordered()}")
+    return data, fit, fit.params.ordered()
 
 
-def ordered_se(fit) -> np.ndarray:
-    """Louis (1982) standard errors of ``fit.params.ordered()``, order (pi1, mu1, mu2, sigma).
-
-    Relabelling swaps the SEs of mu1 and mu2; pi1 -> 1 - pi1 and sigma keep theirs.
-    """
-    se = np.sqrt(np.diag(np.asarray(fit.cov)))
-    return se if fit.params.mu1 <= fit.params.mu2 else se[[0, 2, 1, 3]]
-
-
-def prior_shift(data, fit, mle) -> dict:
-    """How far the default priors move the mode from the MLE, in Louis standard errors.
-
-    ``shift = MAP(default priors) - MLE`` and ``shift / SE``; the flat-prior MAP is the MLE found by
-    another optimiser, so its relative difference from EM checks both.
-    """
-    from emvb.sampling.map import find_map_result
-
-    names = models.PARAM_NAMES
-    mp = find_map_result(data, "default", ordered=True, start=mle)
-    flat = find_map_result(data, "flat", ordered=True, start=mle)
-    shift = mp.params.to_array() - mle.to_array()
-    in_se = shift / ordered_se(fit)
-    flat_rel = float(np.max(np.abs(flat.params.to_array() / mle.to_array() - 1)))
-    print(f"MAP, default priors ({mp.priors.describe()}): {mp.params}")
-    print(f"MAP, flat priors: {flat.params}; max relative difference from EM {flat_rel:.1e}")
-    print("MAP(default) - MLE: " + ", ".join(f"{k} {v:+.2e}" for k, v in zip(names, shift, strict=True)))
-    print("  in standard errors: " + ", ".join(f"{k} {v:+.4f}" for k, v in zip(names, in_se, strict=True)))
-    print()
-    return {"priors": mp.priors.describe(), "map_default": mp.params.to_dict(),
-            "map_flat": flat.params.to_dict(), "map_flat_max_relative_difference_from_em": flat_rel,
-            "shift": dict(zip(names, shift, strict=True)),
-            "shift_in_se": dict(zip(names, in_se, strict=True))}
-
-
-def unconstrained_point(model, mle) -> dict:
-    """The EM estimate on the ordered model's unconstrained scale (logit pi1, (pi1 mu1 + (1 - pi1) mu2,
-    log(mu2 - mu1)), log sigma: docs/methods.md §7.4)."""
-    from emvb.sampling.starts import point
-
-    ip = model.pymc.initial_point()
-    mu = point(mle)["mu"]
-    values = {"pi1_logodds__": np.log(mle.pi1 / (1 - mle.pi1)), "sigma_log__": np.log(mle.sigma),
-              "mu_centre_gap__": np.array([mle.pi1 * mu[0] + (1 - mle.pi1) * mu[1], np.log(mu[1] - mu[0])])}
-    if set(values) != set(ip):
-        raise RuntimeError(f"the model's value variables are {sorted(ip)}, expected {sorted(values)}")
-    return values
-
-
-def logp_grad_rate(model, point, seconds: float = LOGP_SECONDS) -> float:
-    """Evaluations per second of (logp, gradient) at ``point`` on the unconstrained scale."""
-    import pytensor.tensor as pt
-
-    m = model.pymc
-    logp = m.logp()
-    fn = m.compile_fn([logp, *pt.grad(logp, m.value_vars)], point_fn=True)
-    fn(point)
-    n, t0 = 0, time.perf_counter()
-    while time.perf_counter() - t0 < seconds:
-        for _ in range(LOGP_BATCH):
-            fn(point)
-        n += LOGP_BATCH
-    return n / (time.perf_counter() - t0)
-
-
-def logp_rates(data, mle) -> dict:
-    """Raw logp + gradient cost of each likelihood; ratios against ``pm.NormalMixture``."""
+def build(data, likelihood: str, ordered: bool = True):
+    """The model with this likelihood (module note); ``closed_unfused`` has the closed form written out in the
+    graph, leaving nothing for the rewrite."""
+    from emvb.models import pymc_likelihood as lik
     from emvb.models.pymc_model import build_model
 
-    rates = {}
-    for lik in LIKELIHOODS:
-        model = build_model(data, ordered=True, likelihood=lik)
-        rates[lik] = logp_grad_rate(model, unconstrained_point(model, mle))
-    print("logp+gradient evaluations per second (compiled, numba backend):")
-    for lik, r in rates.items():
-        print(f"  {lik:8s} {r:10.0f} /s   ({1e6 / r:.1f} us each)   ratio {r / rates['mixture']:.2f}")
-    print()
-    return {lik: {"per_second": r, "us_each": 1e6 / r, "ratio_vs_mixture": r / rates["mixture"]}
-            for lik, r in rates.items()}
-
-
-def warm_up(mle) -> None:
-    """A throwaway run per sampler and mass matrix.
-
-    The first compile in a process also pays one-time costs (nutpie import, numba initialisation)
-    that would otherwise be charged to whichever configuration happened to run first.
-    """
-    from emvb.models.pymc_model import build_model
-    from emvb.sampling.sample import sample
-
-    small = models.simulate(DEFAULT_TRUTH, WARMUP_N, DEFAULT_SEED)
-    for smp in SAMPLERS:
-        for mm in MASS_MATRICES:
-            sample(build_model(small, ordered=True), chains=WARMUP_CHAINS, draws=WARMUP_STEPS,
-                   tune=WARMUP_STEPS, seed=0, sampler=smp, init=INIT, start=mle, mass_matrix=mm)
+    unfused = likelihood == "closed_unfused"
+    with mock.patch.object(lik, "fusable_logp", lik.closed_form_logp) if unfused else contextlib.nullcontext():
+        return build_model(data, ordered=ordered, likelihood="mixture" if likelihood == "mixture" else "closed")
 
 
 def min_bulk_ess(dt) -> float:
     """The smallest bulk ESS over pi1, mu1, mu2, sigma."""
     import arviz as az
 
-    ess = az.ess(dt, method="bulk", var_names=list(ESS_VARS))
-    return float(min(float(ess[v].min()) for v in ESS_VARS))
+    ess = az.ess(dt, method="bulk", var_names=["pi1", "mu", "sigma"])
+    return float(min(float(ess[v].min()) for v in ("pi1", "mu", "sigma")))
 
 
-def run_config(data, mle, config, args: argparse.Namespace, seed: int) -> dict:
+def sample_config(data, mle, config, args, seed: int) -> dict:
     """Sample one configuration on a freshly built model (so its compile time is counted)."""
-    from emvb.models.pymc_model import build_model
     from emvb.sampling.sample import sample
 
     lik, smp, mm = config
-    model = build_model(data, ordered=True, likelihood=lik)
-    dt = sample(model, chains=args.chains, draws=args.draws, tune=args.tune, seed=seed,
-                sampler=smp, init=INIT, start=mle, mass_matrix=mm)
-    a = dt.attrs
-    ess = min_bulk_ess(dt)
-    return {"compile": a["compile_time"], "sampling": a["sampling_time"], "wall": a["wall_time"],
-            "ess": ess, "div": a["n_divergent"], "steps": float(dt["sample_stats"]["n_steps"].mean()),
-            "ess_s": ess / a["sampling_time"], "ess_wall": ess / a["wall_time"]}
+    dt = sample(build(data, lik), chains=args.chains, draws=args.draws, tune=args.tune, seed=seed, sampler=smp,
+                init="em", start=mle, mass_matrix=mm)
+    a, ess = dt.attrs, min_bulk_ess(dt)
+    x = {"compile": a["compile_time"], "sampling": a["sampling_time"], "wall": a["wall_time"], "ess": ess,
+         "div": a["n_divergent"], "steps": float(dt["sample_stats"]["n_steps"].mean()),
+         "ess_s": ess / a["sampling_time"], "ess_wall": ess / a["wall_time"]}
+    print(f"  {key(config):28s} compile {x['compile']:5.1f} s  sampling {x['sampling']:5.1f} s  wall {x['wall']:5.1f} s"
+          f"  min bulk ESS {ess:6.0f}  steps/draw {x['steps']:4.1f}  divergences {x['div']}", flush=True)
+    return x
 
 
-def sample_all(data, mle, args: argparse.Namespace) -> dict[tuple[str, str, str], list[dict]]:
-    """Every configuration ``args.repeats`` times, interleaved; one line per run."""
-    rows: dict[tuple[str, str, str], list[dict]] = {c: [] for c in CONFIGS}
-    for r in range(args.repeats):
-        for c in CONFIGS:
-            x = run_config(data, mle, c, args, args.seed + r)
-            rows[c].append(x)
-            print(f"  repeat {r}: {c[0]:8s} {c[1]:6s} {c[2]:5s} compile {x['compile']:5.1f} s  sampling "
-                  f"{x['sampling']:5.1f} s  wall {x['wall']:5.1f} s  min bulk ESS {x['ess']:6.0f}  "
-                  f"leapfrog steps/draw {x['steps']:4.1f}  divergences {x['div']}", flush=True)
-    return rows
+def sample_configs(data, mle, configs, args) -> dict:
+    """Every configuration ``args.repeats`` times, interleaved; medians with ESS ratios against the baseline."""
+    runs = rounds({key(c): (lambda r, c=c: sample_config(data, mle, c, args, args.seed + r)) for c in configs},
+                  args.repeats)
+    med = {k: median(v) for k, v in runs.items()}
+    base = med[key(BASELINE)]
+    for m in med.values():
+        m |= {"ess_s_ratio": m["ess_s"] / base["ess_s"], "ess_wall_ratio": m["ess_wall"] / base["ess_wall"]}
+    return {"runs": runs, "medians": med}
 
 
-def medians(rows: dict[tuple[str, str, str], list[dict]]) -> dict[tuple[str, str, str], dict]:
-    """Median over repeats of every measured quantity, per configuration."""
-    return {c: {k: statistics.median(x[k] for x in runs) for k in runs[0]} for c, runs in rows.items()}
+def flat_point(model, mle) -> np.ndarray:
+    """The EM estimate as nutpie's flat vector of the value variables (logit pi1, centre, log gap,
+    log sigma), on the graph's standardised scale."""
+    p = model.scaling.params_to_std(mle)
+    return np.array([np.log(p.pi1 / (1 - p.pi1)), p.pi1 * p.mu1 + (1 - p.pi1) * p.mu2,
+                     np.log(p.mu2 - p.mu1), np.log(p.sigma)])
 
 
-def summary_table(med: dict, repeats: int) -> dict:
-    """The medians with ESS/s and ESS per wall second as ratios against :data:`BASELINE`."""
-    base = med[BASELINE]
-    print(f"\nmedians over {repeats} repeat(s); ratios vs NormalMixture + nutpie (diagonal mass matrix)")
-    print(f"{'likelihood':10s} {'sampler':7s} {'mass':5s} {'compile s':>9s} {'sampling s':>10s} "
-          f"{'wall s':>7s} {'steps':>5s} {'min ESS':>8s} {'ESS/s':>8s} {'ratio':>6s} {'ESS/s wall':>10s} "
-          f"{'ratio':>6s}")
-    table = {}
-    for c in CONFIGS:
-        m = med[c]
-        table[key(c)] = m | {"ess_s_ratio": m["ess_s"] / base["ess_s"],
-                             "ess_wall_ratio": m["ess_wall"] / base["ess_wall"]}
-        print(f"{c[0]:10s} {c[1]:7s} {c[2]:5s} {m['compile']:9.1f} {m['sampling']:10.2f} "
-              f"{m['wall']:7.1f} {m['steps']:5.1f} "
-              f"{m['ess']:8.0f} {m['ess_s']:8.0f} {table[key(c)]['ess_s_ratio']:6.2f} "
-              f"{m['ess_wall']:10.0f} {table[key(c)]['ess_wall_ratio']:6.2f}")
-    print()
-    return table
-
-
-def headline_ratios(med: dict) -> dict:
-    """Closed form vs NormalMixture under nutpie per mass matrix; the default path vs the baseline."""
-    out = {}
-    for mm in MASS_MATRICES:
-        closed, mixture = med[("closed", "nutpie", mm)], med[("mixture", "nutpie", mm)]
-        t_ratio = mixture["sampling"] / closed["sampling"]
-        e_ratio = closed["ess_s"] / mixture["ess_s"]
-        out[f"closed_vs_mixture_nutpie_{mm}"] = {"sampling_speedup": t_ratio, "ess_s_ratio": e_ratio}
-        print(f"nutpie, {mm} mass matrix: closed form vs NormalMixture: sampling {t_ratio:.2f}x faster, "
-              f"ESS/s ratio {e_ratio:.2f}")
-    d, b = med[DEFAULT_PATH], med[BASELINE]
-    ess_s, ess_wall = d["ess_s"] / b["ess_s"], d["ess_wall"] / b["ess_wall"]
-    print(f"default path (closed + nutpie + dense) / baseline (NormalMixture + nutpie + diag): "
-          f"ESS/s {ess_s:.2f}x, "
-          f"ESS per wall second {ess_wall:.2f}x (target >= {TARGET_DEFAULT_VS_BASELINE:g})")
-    out["default_vs_baseline"] = {"default_path": key(DEFAULT_PATH), "baseline": key(BASELINE),
-                                  "ess_s_ratio": ess_s, "ess_wall_ratio": ess_wall,
-                                  "target_ess_wall_ratio": TARGET_DEFAULT_VS_BASELINE,
-                                  "target_met": ess_wall >= TARGET_DEFAULT_VS_BASELINE}
+def time_batches(fns: dict, seconds: float, batch: int) -> dict[str, list[float]]:
+    """Seconds per call of each function, per batch, batches alternating until ``seconds`` each."""
+    out = {k: [] for k in fns}
+    t_end = time.perf_counter() + seconds * len(fns)
+    while time.perf_counter() < t_end:
+        for k, f in fns.items():
+            t0 = time.perf_counter()
+            for _ in range(batch):
+                f()
+            out[k].append((time.perf_counter() - t0) / batch)
     return out
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    data, fit, mle = scenario(args)
-    results = {"data": {"n": data.n, "truth": DEFAULT_TRUTH.to_dict(), "seed": DEFAULT_SEED,
-                        "em_start": mle.to_dict()}}
-    results["prior_shift"] = prior_shift(data, fit, mle)
-    results["logp_grad"] = logp_rates(data, mle)
-    warm_up(mle)
-    rows = sample_all(data, mle, args)
-    med = medians(rows)
-    results["runs"] = {key(c): runs for c, runs in rows.items()}
-    results["medians"] = summary_table(med, args.repeats)
-    results["headline"] = headline_ratios(med)
-    record(BENCHMARK, args, results)
-    return 0
+def logp_at(n: int, compiled: dict, built: dict, mle, seconds: float) -> dict:
+    """ns per point of each compiled logp + gradient on ``n`` points, and of numpy's exp then log."""
+    data = models.simulate(DEFAULT_TRUTH, n, DEFAULT_SEED)
+    fns, values = {}, {}
+    for lik in LIKELIHOODS:
+        m = built[lik].rebind(data)
+        m.pymc  # puts this data set in the shared containers the compiled function reads  # noqa: B018
+        f = compiled[lik].logp_func
+        f.trust_input = True
+        x = flat_point(m, mle)
+        values[lik] = float(f(x)[0])
+        fns[lik] = (lambda f=f, x=x: f(x))
+    xs, buf = m.values["x_std"], np.empty(n)
+    fns["numpy exp+log"] = lambda: np.log(np.exp(xs, out=buf), out=buf)  # in place: no allocation
+    times = time_batches(fns, seconds, max(1, 200_000 // n))  # batches of about 1 to 20 ms
+    row = {k: {"ns_min": 1e9 * min(t) / n, "ns_median": 1e9 * statistics.median(t) / n, "batches": len(t)}
+           for k, t in times.items()}
+    for lik in LIKELIHOODS:
+        row[lik] |= {"vs_mixture": row["mixture"]["ns_min"] / row[lik]["ns_min"],
+                     "vs_numpy_exp_log": row[lik]["ns_min"] / row["numpy exp+log"]["ns_min"]}
+    row["logp_max_difference"] = max(values.values()) - min(values.values())
+    return row
+
+
+def logp_costs(ns, mle, seconds: float) -> dict:
+    """ns per point of logp + gradient, nutpie's compiled function, three likelihoods, each size of ``ns``."""
+    import nutpie
+
+    compiled, built = {}, {}
+    for lik in LIKELIHOODS:
+        built[lik] = build(models.simulate(DEFAULT_TRUTH, ns[0], DEFAULT_SEED), lik)
+        t0 = time.perf_counter()
+        compiled[lik] = nutpie.compile_pymc_model(built[lik].pymc)
+        print(f"compiled {lik}: {time.perf_counter() - t0:.1f} s", flush=True)
+    out = {str(n): logp_at(n, compiled, built, mle, seconds) for n in ns}
+    return out | {"target_ns": TARGET_NS, "target_met": all(out[str(n)]["fused"]["ns_min"] <= TARGET_NS for n in ns)}
+
+
+def grid(args) -> dict:
+    """Both likelihoods, both samplers, both mass matrices: ESS per second against the baseline."""
+    from emvb.sampling.sample import sample
+
+    data, _, mle = scenario(args.n)
+    results = {"data": {"n": data.n, "truth": DEFAULT_TRUTH.to_dict(), "seed": DEFAULT_SEED, "em_start": mle.to_dict()},
+               "logp_grad_ns_per_point": logp_costs([args.n], mle, args.seconds)}
+    small = models.simulate(DEFAULT_TRUTH, WARMUP_N, DEFAULT_SEED)
+    for smp, mm in sorted({c[1:] for c in GRID}):  # one-time costs (nutpie import, numba start-up) kept out of
+        # whichever configuration happens to run first
+        sample(build(small, "closed"), chains=WARMUP_CHAINS, draws=WARMUP_STEPS, tune=WARMUP_STEPS, seed=0,
+               sampler=smp, init="em", start=mle, mass_matrix=mm)
+    results |= sample_configs(data, mle, GRID, args)
+    med, out = results["medians"], {}
+    for mm in ("diag", "dense"):
+        closed, mixture = med[f"closed/nutpie/{mm}"], med[f"mixture/nutpie/{mm}"]
+        out[f"closed_vs_mixture_nutpie_{mm}"] = {"sampling_speedup": mixture["sampling"] / closed["sampling"],
+                                                 "ess_s_ratio": closed["ess_s"] / mixture["ess_s"]}
+    d = med[key(DEFAULT_PATH)]
+    out["default_vs_baseline"] = {"default_path": key(DEFAULT_PATH), "baseline": key(BASELINE),
+                                  "ess_s_ratio": d["ess_s_ratio"], "ess_wall_ratio": d["ess_wall_ratio"],
+                                  "target_ess_wall_ratio": TARGET_DEFAULT_VS_BASELINE,
+                                  "target_met": d["ess_wall_ratio"] >= TARGET_DEFAULT_VS_BASELINE}
+    return results | {"headline": out}
+
+
+def likelihood(args) -> dict:
+    """logp + gradient in ns per point (three likelihoods, two sizes), and ESS per second of sampling."""
+    data, _, mle = scenario(args.ns[0])
+    results = {"logp_grad_ns_per_point": logp_costs(args.ns, mle, args.seconds)}
+    if not args.no_sampling:
+        results["ess_per_second"] = sample_configs(data, mle, LIKELIHOOD_RUNS, args)
+    return results
+
+
+def fastmath(args) -> dict:
+    """Seconds per gradient evaluation of the default model compiled with and without fastmath."""
+    import nutpie
+    import pytensor
+
+    from emvb.sampling.sample import _starts_in_graph_units
+    from emvb.sampling.starts import point
+
+    data, _, mle = scenario(args.n)
+    model = build(data, "closed")
+    st = _starts_in_graph_units([point(mle)], model.scaling)[0]
+    cms = {}
+    for fm in (True, False):
+        with pytensor.config.change_flags(numba__fastmath=fm):
+            cms[fm] = nutpie.compile_pymc_model(model.pymc, initial_points=st, jitter_rvs=set()).with_data(
+                **model.values)
+
+    def per_gradient(fm: bool, seed: int) -> float:
+        t = time.perf_counter()
+        tr = nutpie.sample(cms[fm], draws=args.draws, tune=args.tune, chains=4, cores=1, seed=seed,
+                           progress_bar=False, save_warmup=True, adaptation="low_rank")
+        return (time.perf_counter() - t) / int(tr["sample_stats"]["n_steps"].sum())
+
+    runs = rounds({"on": lambda r: per_gradient(True, r), "off": lambda r: per_gradient(False, r)}, args.repeats)
+    on, off = median(runs["on"]), median(runs["off"])
+    return {"seconds_per_gradient_fastmath_on": on, "seconds_per_gradient_fastmath_off": off,
+            "ratio_off_over_on": off / on, "all_runs": runs}
+
+
+def starts(args) -> dict:
+    """Wall time of independent prior starts against the former ``dispersed`` default, both models."""
+    from emvb.sampling import nutpie_groups, sample
+
+    data, fit, _ = scenario(args.n)
+    built = {name: build(data, "closed", ordered=name == "ordered") for name in ("unordered", "ordered")}
+
+    def one_core(*a, cores, **kw):  # one core budget: groups one after the other, as before
+        return nutpie_groups.sample_groups(*a, cores=1, **kw)
+
+    def timed(model, config: str, seed: int, draws: int, tune: int) -> float:
+        with (mock.patch.object(sample, "sample_groups", one_core) if config == "prior_sequential"
+              else contextlib.nullcontext()):
+            t0 = time.perf_counter()
+            sample.sample(model, chains=4, draws=draws, tune=tune, seed=seed, start=fit.params,
+                          init="prior" if config.startswith("prior") else "dispersed")
+            return time.perf_counter() - t0
+
+    for m in built.values():  # compile once, outside the timings
+        timed(m, "dispersed", 0, 5, 5)
+    walls = rounds({f"{name}/{c}": (lambda r, m=m, c=c: timed(m, c, DEFAULT_SEED + r, args.draws, args.tune))
+                    for name, m in built.items() for c in STARTS}, args.repeats)
+    return {"rows": {k: {"walls": w, "median": median(w),
+                         "ratio_to_dispersed": median(w) / median(walls[k.split("/")[0] + "/dispersed"])}
+                     for k, w in walls.items()}}
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main(__doc__, {"grid": ("sampler_speed", grid, COMMON | {"chains": 4, "seed": 1,
+                                                             "seconds": (2.0, "timing of logp + gradient")}),
+                   "likelihood": ("likelihood_speed", likelihood, {
+                       "ns": [10_000, 1_000_000], "seconds": (3.0, "timing per likelihood and size"),
+                       "chains": 4, "draws": 1000, "tune": 1000, "repeats": 2, "seed": 1,
+                       "no_sampling": (False, "time logp + gradient only")}),
+                   "fastmath": ("fastmath_cost", fastmath, COMMON | {"repeats": 3}),
+                   "starts": ("starts_speed", starts, COMMON)})

@@ -9,8 +9,7 @@ store, on LocalClusters of worker processes with one thread each):
    including the start-up (cluster, imports, compile) is reported too.
 2. **Compile share** (target below :data:`TARGET_COMPILE_SHARE`): on a fresh 2-worker cluster running
    ``--compile-replicates`` (default 200, the default study's count) replicates at N = ``--n``: the seconds the
-   workers spent compiling the model over the seconds they spent on replicates. Also reported: the share of
-   the workers' first replicates' extra time besides compiling (imports, first calls), and the median
+   workers spent compiling the model over the seconds they spent on replicates. Also reported: the median
    replicate's sampler set-up besides compiling and sampling (placing the chains' start point, swapping the
    data in, assembling the draws) as a share of the median replicate.
    Then **where a fresh process's compile goes**, in ``--breakdown-runs`` (default 3) fresh processes
@@ -24,67 +23,39 @@ store, on LocalClusters of worker processes with one thread each):
    ``--em-replicates`` (default 10,000) replicates at N = 1,000 on 2 workers, end to end (cluster start,
    tasks, store, report), in wall seconds.
 
-The figures are printed and written to ``benchmarks/results/study_speed.json``. Usage::
+Written to ``benchmarks/results/study_speed.json``. Usage::
 
     .venv/bin/python benchmarks/study_speed.py [--replicates 60] [--compile-replicates 200] [--em-replicates 10000]
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import logging
-import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numba
-from _record import add_record_options, record
+from _record import in_fresh_process, main, median
 
 from emvb.study.pipeline import run_study
 from emvb.study.progress import Progress
 from emvb.study.replicate import Task, run_task
-from emvb.study.runner import run_tasks
+from emvb.study.runner import dask_client, run_tasks
 from emvb.study.settings import SCENARIOS, StudySettings, fixed_prior
 from emvb.study.store import Store
 
-BENCHMARK = "study_speed"
 TARGET_SCALING = 1.7
 TARGET_COMPILE_SHARE = 0.10
 TARGET_EM_ONLY_SECONDS = 60.0
 EM_ONLY_N = 1000
-#: The flag that makes this script the fresh process of :func:`compile_breakdown`.
-CHILD_FLAG = "--compile-breakdown-child"
 
 
-def parse_args(argv) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=200)
-    ap.add_argument("--replicates", type=int, default=60, help="timed replicates per cluster for the scaling")
-    ap.add_argument("--compile-replicates", type=int, default=200)
-    ap.add_argument("--em-replicates", type=int, default=10_000)
-    ap.add_argument("--breakdown-runs", type=int, default=3, help="fresh processes timing the compile's parts")
-    ap.add_argument("--seed", type=int, default=1)
-    add_record_options(ap, BENCHMARK)
-    return ap.parse_args(argv)
-
-
-def study(n: int, replicates: int, seed: int) -> StudySettings:
+def study(n: int, replicates: int, seed: int, em_only: int = 0) -> StudySettings:
+    """The separated scenario at one N: ``replicates`` of the ordered model, or ``em_only`` EM-only ones."""
     truth = SCENARIOS["separated"].truth
     return StudySettings(scenario="separated", truth=truth, ns=(n,), replicates=(replicates,),
-                         em_replicates=(replicates,), models=("ordered",), priors=fixed_prior(truth), seed=seed)
-
-
-def cluster(workers: int):
-    from distributed import Client
-
-    from emvb.study.runner import local_cluster
-
-    c = local_cluster(workers, logging.CRITICAL)
-    return c, Client(c)
+                         em_replicates=(em_only or replicates,), models=() if em_only else ("ordered",),
+                         priors=fixed_prior(truth), seed=seed)
 
 
 def timed_run(settings: StudySettings, client, folder: Path) -> tuple[float, object]:
@@ -103,50 +74,34 @@ def scaling(args, tmp: Path) -> dict:
     out = {}
     for workers in (1, 2):
         t0 = time.perf_counter()
-        cl, client = cluster(workers)
-        warm = study(args.n, workers, args.seed + 1000)
-        futures = [client.submit(run_task, warm, Task("main", args.n, (k,)), workers=[w], pure=False)
-                   for k, w in enumerate(client.scheduler_info()["workers"])]
-        client.gather(futures)
-        start_up = time.perf_counter() - t0
-        seconds, _ = timed_run(study(args.n, args.replicates, args.seed), client, tmp / f"scaling{workers}")
-        client.close()
-        cl.close()
+        with dask_client(workers, quiet=True) as client:
+            warm = study(args.n, workers, args.seed + 1000)
+            futures = [client.submit(run_task, warm, Task("main", args.n, (k,)), workers=[w], pure=False)
+                       for k, w in enumerate(client.scheduler_info()["workers"])]
+            client.gather(futures)
+            start_up = time.perf_counter() - t0
+            seconds, _ = timed_run(study(args.n, args.replicates, args.seed), client, tmp / f"scaling{workers}")
         out[workers] = {"seconds": seconds, "replicates_per_second": args.replicates / seconds,
                         "start_up_seconds": start_up,
                         "replicates_per_second_with_start_up": args.replicates / (seconds + start_up)}
-        print(f"{workers} worker(s): {args.replicates} replicates in {seconds:.1f} s "
-              f"({out[workers]['replicates_per_second']:.2f}/s; start-up {start_up:.1f} s)")
     ratio = out[2]["replicates_per_second"] / out[1]["replicates_per_second"]
     cold = out[2]["replicates_per_second_with_start_up"] / out[1]["replicates_per_second_with_start_up"]
-    print(f"2 workers vs 1: {ratio:.2f}x (target >= {TARGET_SCALING}); including start-up {cold:.2f}x\n")
     return {"workers": out, "ratio": ratio, "ratio_with_start_up": cold, "target": TARGET_SCALING,
             "met": ratio >= TARGET_SCALING}
 
 
 def compile_share(args, tmp: Path) -> dict:
-    """Shares of the workers' replicate time spent compiling (and on the other one-time costs)."""
+    """Shares of the workers' replicate time spent compiling and setting up the sampler."""
     workers = 2
-    cl, client = cluster(workers)
-    seconds, reps = timed_run(study(args.n, args.compile_replicates, args.seed), client, tmp / "compile")
-    client.close()
-    cl.close()
+    with dask_client(workers, quiet=True) as client:
+        seconds, reps = timed_run(study(args.n, args.compile_replicates, args.seed), client, tmp / "compile")
     total = float(reps["seconds_total"].sum())
     compile_s = float(reps["seconds_compile"].sum())
     typical = float(reps["seconds_total"].median())
-    # Each worker's first replicate compiled the model (compile time exactly 0 afterwards); its other
-    # extra time (imports, first calls) is what it took beyond a median replicate and its compile.
-    first = reps[reps["seconds_compile"] > 0]
-    overhead = float((first["seconds_total"] - first["seconds_compile"] - typical).clip(lower=0).sum())
     setup = float(reps["seconds_setup"].median())
     share = compile_s / total
-    print(f"N={args.n}, {args.compile_replicates} replicates on {workers} fresh workers in {seconds:.1f} s: compiling "
-          f"{compile_s:.1f} s of {total:.1f} s on the workers = {share:.1%} (target < {TARGET_COMPILE_SHARE:.0%}); "
-          f"other first-replicate costs {overhead / total:.1%}; median replicate {typical:.2f} s, of which the "
-          f"sampler's set-up (start point, data swap, assembly) {1e3 * setup:.1f} ms = {setup / typical:.1%}\n")
     return {"n": args.n, "replicates": args.compile_replicates, "workers": workers, "wall_seconds": seconds,
             "worker_seconds": total, "compile_seconds": compile_s, "compile_share": share,
-            "first_replicate_overhead_share": overhead / total,
             "median_replicate_seconds": typical, "median_setup_seconds": setup, "median_setup_share": setup / typical,
             "target": TARGET_COMPILE_SHARE, "met": share < TARGET_COMPILE_SHARE}
 
@@ -164,15 +119,15 @@ def _copy_slice(out_, x_):
     return 0
 
 
-def _breakdown_child(n: int, seed: int) -> None:
-    """In a fresh process: print the seconds of numba's first compile, of its first slice assignment
-    and of the study model's compile after them, as one JSON line."""
+def compile_parts(n: int, seed: int) -> dict:
+    """In a fresh process: the seconds of numba's first compile, of its first slice assignment and of the
+    study model's compile after them."""
     import nutpie  # noqa: F401 -- imported before any clock, as in the study
 
     from emvb.models.simulate import simulate
     from emvb.sampling.nutpie_starts import compiled_per_group
     from emvb.sampling.starts import point
-    from emvb.study.upstream import model_for
+    from emvb.models.pymc_model import model_for
 
     sig = numba.types.int64(numba.types.CPointer(numba.types.double), numba.types.CPointer(numba.types.double))
     seconds = {}
@@ -184,59 +139,44 @@ def _breakdown_child(n: int, seed: int) -> None:
     model = model_for(simulate(settings.truth, n, seed=seed), ordered=True, priors=settings.priors)
     start = point(model.scaling.params_to_std(settings.truth))  # the chains' start, in the graph's units
     _, seconds["model_compile"] = compiled_per_group(model, [start])
-    print(json.dumps(seconds))
+    return seconds
 
 
 def compile_breakdown(args, share: dict) -> dict:
-    """Median seconds of the parts of a fresh process's compile (:func:`_breakdown_child`) and the
+    """Median seconds of the parts of a fresh process's compile (:func:`compile_parts`) and the
     compile per worker the target allows for the run of :func:`compile_share`."""
-    runs = []
-    for _ in range(args.breakdown_runs):
-        done = subprocess.run([sys.executable, __file__, CHILD_FLAG, "--n", str(args.n), "--seed", str(args.seed)],
-                              capture_output=True, text=True, check=True)
-        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    parts = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    runs = [in_fresh_process(__file__, "compile_parts", args.n, args.seed) for _ in range(args.breakdown_runs)]
+    parts = median(runs)
     # Target: c / (c + rest) < t with rest the workers' other replicate seconds, per worker.
     rest = (share["worker_seconds"] - share["compile_seconds"]) / share["workers"]
     allowed = TARGET_COMPILE_SHARE / (1 - TARGET_COMPILE_SHARE) * rest
     per_worker = share["compile_seconds"] / share["workers"]
     numba_once = parts["numba_first_compile"] + parts["numba_first_slice_assignment"]
-    print(f"a fresh process's compile, median of {len(runs)}: numba's first compile "
-          f"{parts['numba_first_compile']:.2f} s, its first slice assignment (shape-error message) "
-          f"{parts['numba_first_slice_assignment']:.2f} s, then the model {parts['model_compile']:.2f} s; "
-          f"the target allows {allowed:.2f} s per worker here, the study's workers took {per_worker:.2f} s\n")
     return {"runs": len(runs), "median_seconds": parts, "numba_once_seconds": numba_once,
             "allowed_compile_seconds_per_worker": allowed, "compile_seconds_per_worker": per_worker}
 
 
 def em_only(args, tmp: Path) -> dict:
     """Wall seconds of a whole EM-only study (cluster start to report) on 2 workers."""
-    truth = SCENARIOS["separated"].truth
-    settings = StudySettings(scenario="separated", truth=truth, ns=(EM_ONLY_N,), replicates=(0,),
-                             em_replicates=(args.em_replicates,), models=(), priors=fixed_prior(truth), seed=args.seed)
     t0 = time.perf_counter()
-    result = run_study(settings, tmp / "em_only", workers=2, quiet=True)
+    result = run_study(study(EM_ONLY_N, 0, args.seed, em_only=args.em_replicates), tmp / "em_only", workers=2,
+                       quiet=True)
     seconds = time.perf_counter() - t0
-    print(f"EM-only study, {result.total} replicates at N={EM_ONLY_N} on 2 workers: {seconds:.1f} s end to end "
-          f"(target < {TARGET_EM_ONLY_SECONDS:g} s)\n")
     return {"n": EM_ONLY_N, "replicates": result.total, "seconds": seconds, "target_seconds": TARGET_EM_ONLY_SECONDS,
             "met": seconds < TARGET_EM_ONLY_SECONDS}
 
 
-def main(argv=None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
-    if CHILD_FLAG in argv:
-        args = parse_args([a for a in argv if a != CHILD_FLAG])
-        _breakdown_child(args.n, args.seed)
-        return
-    args = parse_args(argv)
+def study_speed(args) -> dict:
+    """Items 1 to 3 of the module note."""
     with tempfile.TemporaryDirectory(prefix="emvb-study-speed-") as tmp:
         tmp = Path(tmp)
         results = {"em_only": em_only(args, tmp), "scaling": scaling(args, tmp),
                    "compile_share": compile_share(args, tmp)}
     results["compile_breakdown"] = compile_breakdown(args, results["compile_share"])
-    record(BENCHMARK, args, results)
+    return results
 
 
 if __name__ == "__main__":
-    main()
+    main(__doc__, {None: ("study_speed", study_speed, {
+        "n": 200, "replicates": (60, "timed replicates per cluster for the scaling"), "compile_replicates": 200,
+        "em_replicates": 10_000, "breakdown_runs": (3, "fresh processes timing the compile's parts"), "seed": 1})})

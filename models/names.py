@@ -8,7 +8,7 @@ OBSERVED = "x"
 #: ``pm.NormalMixture`` (the readable reference); see :mod:`models.pymc_likelihood`.
 LIKELIHOODS = ("closed", "mixture")
 #: The likelihood used unless asked otherwise (faster: its sum and gradient are one pass of the EM kernel;
-#: benchmarks/likelihood_speed.py and benchmarks/sampler_speed.py measure it).
+#: benchmarks/sampler_speed.py measures it).
 DEFAULT_LIKELIHOOD = "closed"
 #: How the sampler moves in ``mu`` (docs/methods.md §7.4): ``"centre_gap"`` samples the weighted centre
 #: ``pi1 mu1 + (1 - pi1) mu2`` and the gap (its log when ordered), :mod:`models.pymc_means`; ``"plain"``
