@@ -124,10 +124,10 @@ def compile_parts(n: int, seed: int) -> dict:
     study model's compile after them."""
     import nutpie  # noqa: F401 -- imported before any clock, as in the study
 
+    from emvb.models.pymc_model import model_for
     from emvb.models.simulate import simulate
     from emvb.sampling.nutpie_starts import compiled_per_group
     from emvb.sampling.starts import point
-    from emvb.models.pymc_model import model_for
 
     sig = numba.types.int64(numba.types.CPointer(numba.types.double), numba.types.CPointer(numba.types.double))
     seconds = {}
