@@ -77,7 +77,7 @@ def two_component(args) -> dict:
 
     from emvb.labels.diagnose import diagnose_labels
     from emvb.labels.inputs import prepare
-    from emvb.labels.kforeign import read_mixture
+    from emvb.labels.foreign import read_mixture
     from emvb.labels.relabel import agreement, relabel_all
 
     x, fit = dataset(n=args.n)

@@ -65,13 +65,17 @@ def label_report(diagnosis, relabelled: dict, sha256: str) -> dict:
     }
 
 
-def _print_text(args, ds, diagnosis, relabelled, recorded, observed) -> None:
-    import textwrap
-
+def _print_data(ds, recorded: bool, observed: bool) -> None:
     checked = [what for what, done in (("record", recorded), ("observed_data", observed)) if done]
     print(f"data {ds.name}: n={ds.n}, sha256 {ds.sha256} "
           + (f"(matches the posterior's {' and '.join(checked)})" if checked
              else "(the posterior records neither a data sha256 nor observed_data)"))
+
+
+def _print_text(args, ds, diagnosis, relabelled, recorded, observed) -> None:
+    import textwrap
+
+    _print_data(ds, recorded, observed)
     n_chains = len(diagnosis.chains)
     print(f"posterior {args.posterior}: {n_chains} chains (weights {args.weights!r}, means {args.means!r}, "
           f"sigma {args.sigma!r})")
@@ -82,23 +86,6 @@ def _print_text(args, ds, diagnosis, relabelled, recorded, observed) -> None:
         print(f"{str(c.chain):>8}  {c.labelling:<10} {100 * c.share_other:>22.2f}%")
     print("share of draws each method swapped: "
           + ", ".join(f"{m} {100 * r.share_swapped:.2f}%" for m, r in relabelled.items()))
-
-
-def _two_component(tree, lay, method: str) -> bool:
-    """Two components with one shared sigma, and a method of the two-component stage: its path (numbers as
-    before); anything else goes to the K-component methods."""
-    import numpy as np
-
-    from ..labels.foreign import SHARED_RTOL
-    from ..labels.kforeign import posterior_node
-    from ..labels.methods import METHODS
-
-    if lay.k != 2 or method not in METHODS:
-        return False
-    if lay.sigma_dim is None:
-        return True
-    s = posterior_node(tree).to_dataset()[lay.sigma].transpose(..., lay.sigma_dim).values
-    return bool(np.allclose(s[..., 0], s[..., 1], rtol=SHARED_RTOL, atol=0))
 
 
 def _run_general(args, ds, tree, out, recorded, observed) -> int:
@@ -123,10 +110,7 @@ def _run_general(args, ds, tree, out, recorded, observed) -> int:
         doc |= {"relabelled_with": args.method if out else None, "out": str(out) if out else None}
         print(json.dumps(doc, indent=2))
         return 0
-    checked = [what for what, done in (("record", recorded), ("observed_data", observed)) if done]
-    print(f"data {ds.name}: n={ds.n}, sha256 {ds.sha256} "
-          + (f"(matches the posterior's {' and '.join(checked)})" if checked
-             else "(the posterior records neither a data sha256 nor observed_data)"))
+    _print_data(ds, recorded, observed)
     lay = doc["layout"]
     print(f"posterior {args.posterior}: {doc['components']} components, {len(doc['chains'])} chains (weights "
           f"{lay['weights']!r}, means {lay['means']!r}, sigma {lay['sigma']!r})")
@@ -144,36 +128,38 @@ def _run_general(args, ds, tree, out, recorded, observed) -> int:
 
 
 def run(args) -> int:
+    from dataclasses import replace
     from pathlib import Path
 
     from .. import em
     from ..files.datafile import load_data
     from ..files.netcdf import atomic_write_netcdf
     from ..labels.diagnose import diagnose_labels
-    from ..labels.foreign import Names, read_posterior, relabel_in_place, require_observed, standard_posterior
+    from ..labels import foreign
     from ..labels.inputs import prepare
-    from ..labels.kforeign import KNames, layout
+    from ..labels.methods import METHODS
     from ..labels.relabel import relabel_all
     from ..models.data import recorded_sha256, require_same_data
 
     out = Path(args.out) if args.out else None  # claimed by cli.main: never an input
     ds = load_data(args.data, args.column)
-    tree = read_posterior(args.posterior)
+    tree = foreign.read_posterior(args.posterior)
     recorded = recorded_sha256(tree)
     require_same_data(recorded, ds.sha256, f"{args.data} (the posterior {args.posterior} records other data)")
-    observed = require_observed(tree, ds, args.data, args.posterior)  # a foreign posterior's data, if given
-    lay = layout(tree, KNames(args.weights, args.means, args.sigma), where=str(args.posterior))
-    if not _two_component(tree, lay, args.method):
+    observed = foreign.require_observed(tree, ds, args.data, args.posterior)  # a foreign posterior's data, if given
+    names = foreign.Names(args.weights, args.means, args.sigma)
+    draws, lay = foreign.read_mixture(tree, names, where=str(args.posterior))
+    if not (foreign.two_component(draws) and args.method in METHODS):  # else the two-component stage, below
         return _run_general(args, ds, tree, out, recorded, observed)
-    names = Names(lay.weights, lay.means, lay.sigma)
-    args.weights, args.means, args.sigma = names.weights, names.means, names.sigma
-    std = standard_posterior(tree, names, where=str(args.posterior))
+    args.weights, args.means, args.sigma = lay.weights, lay.means, lay.sigma
+    std = foreign.standard_posterior(tree, draws)
     fit = em.fit(ds)
     inputs = prepare(std, data=ds, em_result=fit)  # in the data's standardisation (EM's), shared by both
     diagnosis = diagnose_labels(std, fit, inputs=inputs)
     relabelled = relabel_all(std, em_result=fit, inputs=inputs)
     if out is not None:
-        new = relabel_in_place(tree, names, relabelled[args.method].perm, args.method)
+        shared = replace(lay, sigma_dim=None)  # a sigma given twice keeps both entries as they were
+        new = foreign.relabel_layout(tree, shared, foreign.swap_perm(relabelled[args.method].perm), args.method)
         atomic_write_netcdf(out, new)
     if args.json:
         doc = label_report(diagnosis, relabelled, ds.sha256)

@@ -1,6 +1,6 @@
 """Relabel anyone's K-component Gaussian-mixture posterior in one call, as a DataTree (docs/methods.md §4.10).
 
-:func:`relabel_mixture` reads the draws in their own layout (:mod:`labels.kforeign`), diagnoses label
+:func:`relabel_mixture` reads the draws in their own layout (:mod:`labels.foreign`), diagnoses label
 switching (:mod:`labels.kdiagnose`), runs every relabelling method (:mod:`labels.kmethods`) and returns
 the input's groups with the posterior relabelled by one method, plus a ``relabelling`` group: each
 method's per-draw permutations ``perm_<method> (chain, draw, component)`` (label k <- the component at
@@ -22,7 +22,7 @@ from ..models.errors import DataError, EmvbError
 from .inputs import data_values
 from .kdiagnose import KDiagnosis, diagnose_k
 from .kdraws import identity
-from .kforeign import KNames, posterior_node, read_mixture, relabel_layout
+from .foreign import Names, posterior_node, read_mixture, relabel_layout
 from .kinputs import prepare_k
 from .kmethods import run_method
 from .kwording import explain_k
@@ -76,7 +76,7 @@ def relabel_mixture(posterior, data=None, *, weights: str | None = None, means: 
     posterior : DataTree, ``arviz.InferenceData``-like tree or Dataset with (chain, draw) draws of the weights
         (K, or K - 1 free), the means (K) and one shared sigma or K sigmas
     data : the observed data; default the tree's ``observed_data`` (needed by every method but the orderings)
-    weights, means, sigma : variable names (default: detected, :data:`labels.kforeign.CANDIDATES`)
+    weights, means, sigma : variable names (default: detected, :data:`labels.foreign.CANDIDATES`)
     method : the relabelling applied to the returned posterior group
     methods : the methods run (default all of :data:`labels.kmethods.METHODS_K` the inputs allow)
     bins : bins of the data (:func:`labels.binned.bin_data`; exact when the data have at most this many points)
@@ -89,7 +89,7 @@ def relabel_mixture(posterior, data=None, *, weights: str | None = None, means: 
     ``relabelling`` (module note)
     """
     tree = as_tree(posterior, where)
-    draws, lay = read_mixture(tree, KNames(weights, means, sigma), where)
+    draws, lay = read_mixture(tree, Names(weights, means, sigma), where)
     x = data_values(data, tree)
     method = ALIASES.get(method, method)
     chosen = _method_list(methods, x is not None)
