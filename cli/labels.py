@@ -134,8 +134,8 @@ def run(args) -> int:
     from .. import em
     from ..files.datafile import load_data
     from ..files.netcdf import atomic_write_netcdf
-    from ..labels.diagnose import diagnose_labels
     from ..labels import foreign
+    from ..labels.diagnose import diagnose_labels
     from ..labels.inputs import prepare
     from ..labels.methods import METHODS
     from ..labels.relabel import relabel_all

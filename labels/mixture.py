@@ -19,10 +19,10 @@ import numpy as np
 import xarray as xr
 
 from ..models.errors import DataError, EmvbError
+from .foreign import Names, posterior_node, read_mixture, relabel_layout
 from .inputs import data_values
 from .kdiagnose import KDiagnosis, diagnose_k
 from .kdraws import identity
-from .foreign import Names, posterior_node, read_mixture, relabel_layout
 from .kinputs import prepare_k
 from .kmethods import run_method
 from .kwording import explain_k

@@ -24,10 +24,12 @@ import json
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
-from ..models.draws import Relabelled, draws_of, order_perm, posterior_dataset, relabelled_tree
+from ..models.draws import Relabelled, draws_of, order_perm, posterior_dataset
 from ..models.errors import EmvbError, SettingError
 from .ecr import ecr_perm
+from .foreign import EMVB_NAMES, layout, relabel_layout, swap_perm
 from .inputs import LabelInputs, data_values, label_coordinates, prepare
 from .methods import METHOD_INFO, METHODS
 from .nearest_mode import nearest_mode_perm, standardized_mode
@@ -128,7 +130,8 @@ def relabel(posterior, method: str, *, em_result=None, data=None, inputs: LabelI
         perm, info["global_flip"] = align_to_em(draws, perm)
     if method in NEEDS_DATA:
         info["bin_width"] = inputs.bin_width
-    tree = relabelled_tree(posterior, perm, method)
+    tree = xr.DataTree(dataset=posterior) if isinstance(posterior, xr.Dataset) else posterior
+    tree = relabel_layout(tree, layout(tree, EMVB_NAMES), swap_perm(perm), method)
     n_draws = draws.shape[1]
     return Relabelled(posterior=tree, perm=np.asarray(perm, bool), method=method, draw_index=np.arange(n_draws),
                       info=info)
