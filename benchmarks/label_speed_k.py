@@ -7,7 +7,7 @@ from its fixed point. Measured in one process, best of ``--repeats``, after one 
 compiled kernels:
 
 - ``prepare``: the standardisation, binning and every draw's allocation probabilities and log-likelihood
-  (:func:`labels.kinputs.prepare_k`), computed once and shared by all methods;
+  (:func:`labels.inputs.prepare_k`), computed once and shared by all methods;
 - per method (:func:`labels.kmethods.run_method`, from the sampler's labels, ``init="identity"``): its
   seconds and iterations; the goal is at most :data:`GOAL` seconds each for Stephens, ECR iterative and PRA;
 - ``two_component``: the two-component label stage as ``emvb run`` runs it (:func:`labels.inputs.prepare`,
@@ -59,7 +59,7 @@ def best(fn, repeats: int):
 
 
 def k_methods(x, draws, repeats: int) -> dict:
-    from emvb.labels.kinputs import prepare_k
+    from emvb.labels.inputs import prepare_k
     from emvb.labels.kmethods import run_method
 
     prepare_k(draws, x)  # warm-up: load the compiled kernel
@@ -76,8 +76,8 @@ def two_component(args) -> dict:
     from test_labels_synthetic import dataset, known_perm, normal_draws, swap, to_tree
 
     from emvb.labels.diagnose import diagnose_labels
-    from emvb.labels.inputs import prepare
     from emvb.labels.foreign import read_mixture
+    from emvb.labels.inputs import prepare
     from emvb.labels.relabel import agreement, relabel_all
 
     x, fit = dataset(n=args.n)

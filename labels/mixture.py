@@ -20,10 +20,9 @@ import xarray as xr
 
 from ..models.errors import DataError, EmvbError
 from .foreign import Names, posterior_node, read_mixture, relabel_layout
-from .inputs import data_values
+from .inputs import data_values, prepare_k
 from .kdiagnose import KDiagnosis, diagnose_k
 from .kdraws import identity
-from .kinputs import prepare_k
 from .kmethods import run_method
 from .kwording import explain_k
 from .methods import ALIASES, METHOD_INFO_K, METHODS_K

@@ -10,10 +10,10 @@ from test_labels_synthetic import OVERLAPPING, dataset, known_perm, normal_draws
 from test_relabel_k import simulate
 
 from emvb.labels.diagnose import diagnose_labels
+from emvb.labels.foreign import Names, read_mixture
+from emvb.labels.inputs import prepare_k
 from emvb.labels.kdiagnose import diagnose_k
 from emvb.labels.kdraws import MixDraws, inverse
-from emvb.labels.foreign import Names, read_mixture
-from emvb.labels.kinputs import prepare_k
 from emvb.labels.kmethods import run_method
 from emvb.labels.mixture import relabel_mixture
 from emvb.labels.relabel import relabel_all
