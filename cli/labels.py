@@ -93,9 +93,9 @@ def _run_general(args, ds, tree, out, recorded, observed) -> int:
     import textwrap
 
     from ..files.netcdf import atomic_write_netcdf
-    from ..labels.kwording import labelling_text, report_k
-    from ..labels.mixture import relabel_mixture
+    from ..labels.mixture import relabel_mixture, report_k
     from ..labels.relabel import NEEDS_EM
+    from ..labels.wording import labelling_text
     from ..models.errors import SettingError
 
     if args.method in NEEDS_EM:

@@ -24,8 +24,8 @@ from .inputs import data_values, prepare_k
 from .kdiagnose import KDiagnosis, diagnose_k
 from .kdraws import identity
 from .kmethods import run_method
-from .kwording import explain_k
 from .methods import ALIASES, METHOD_INFO_K, METHODS_K
+from .wording import explain_k
 
 GROUP = "relabelling"
 
@@ -120,6 +120,20 @@ def relabel_mixture(posterior, data=None, *, weights: str | None = None, means: 
                    "bin_width": 0.0 if inputs.alloc is None else inputs.scaling.scale * inputs.alloc.binned.width}
     out[GROUP] = xr.DataTree(dataset=group)
     return out
+
+
+def report_k(tree, sha256: str | None) -> dict:
+    """The ``--json`` object of ``emvb labels`` from a :func:`relabel_mixture` result."""
+    group = tree[GROUP].to_dataset()
+    diag = json.loads(group.attrs["diagnosis"])
+    names = [str(m) for m in group["relabeller"].values]
+    agree = group["agreement"].values
+    return diag | {
+        "methods": {m: {"permuted_share": float(group["permuted_share"].values[i])} for i, m in enumerate(names)},
+        "agreement": {a: {b: float(agree[i, j]) for j, b in enumerate(names)} for i, a in enumerate(names)},
+        "agreement_meaning": group.attrs["agreement_meaning"], "explanation": group.attrs["explanation"],
+        "layout": json.loads(group.attrs["layout"]),
+        "sha256": sha256}
 
 
 def as_tree(obj, where: str = "posterior") -> xr.DataTree:
