@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 
 from .args import add_data_arguments, input_file
 
@@ -65,33 +66,42 @@ def label_report(diagnosis, relabelled: dict, sha256: str) -> dict:
     }
 
 
-def _print_data(ds, recorded: bool, observed: bool) -> None:
-    checked = [what for what, done in (("record", recorded), ("observed_data", observed)) if done]
-    print(f"data {ds.name}: n={ds.n}, sha256 {ds.sha256} "
-          + (f"(matches the posterior's {' and '.join(checked)})" if checked
-             else "(the posterior records neither a data sha256 nor observed_data)"))
+def _two_components(args, ds, tree, draws, lay, out) -> tuple[dict, list[str]]:
+    """Two components with one shared sigma: the two-component stage (:mod:`labels.relabel`); the
+    ``--json`` object and the lines of text."""
+    from dataclasses import replace
+
+    from .. import em
+    from ..files.netcdf import atomic_write_netcdf
+    from ..labels import foreign
+    from ..labels.diagnose import diagnose_labels
+    from ..labels.inputs import prepare
+    from ..labels.relabel import relabel_all
+
+    std = foreign.standard_posterior(tree, draws)
+    fit = em.fit(ds)
+    inputs = prepare(std, data=ds, em_result=fit)  # in the data's standardisation (EM's), shared by both
+    diagnosis = diagnose_labels(std, fit, inputs=inputs)
+    relabelled = relabel_all(std, em_result=fit, inputs=inputs)
+    if out is not None:
+        shared = replace(lay, sigma_dim=None)  # a sigma given twice keeps both entries as they were
+        atomic_write_netcdf(out, foreign.relabel_layout(tree, shared, foreign.swap_perm(relabelled[args.method].perm),
+                                                        args.method))
+    lines = [f"posterior {args.posterior}: {len(diagnosis.chains)} chains (weights {lay.weights!r}, means "
+             f"{lay.means!r}, sigma {lay.sigma!r})", f"verdict: {diagnosis.verdict}",
+             textwrap.fill(diagnosis.explain(), width=100),
+             f"{'chain':>8}  {'labelling':<10} {'in the other labelling':>23}"]
+    lines += [f"{str(c.chain):>8}  {c.labelling:<10} {100 * c.share_other:>22.2f}%" for c in diagnosis.chains]
+    lines.append("share of draws each method swapped: "
+                 + ", ".join(f"{m} {100 * r.share_swapped:.2f}%" for m, r in relabelled.items()))
+    if out is not None:
+        lines.append(f"wrote {out} (labels by {args.method})")
+    return label_report(diagnosis, relabelled, ds.sha256), lines
 
 
-def _print_text(args, ds, diagnosis, relabelled, recorded, observed) -> None:
-    import textwrap
-
-    _print_data(ds, recorded, observed)
-    n_chains = len(diagnosis.chains)
-    print(f"posterior {args.posterior}: {n_chains} chains (weights {args.weights!r}, means {args.means!r}, "
-          f"sigma {args.sigma!r})")
-    print(f"verdict: {diagnosis.verdict}")
-    print(textwrap.fill(diagnosis.explain(), width=100))
-    print(f"{'chain':>8}  {'labelling':<10} {'in the other labelling':>23}")
-    for c in diagnosis.chains:
-        print(f"{str(c.chain):>8}  {c.labelling:<10} {100 * c.share_other:>22.2f}%")
-    print("share of draws each method swapped: "
-          + ", ".join(f"{m} {100 * r.share_swapped:.2f}%" for m, r in relabelled.items()))
-
-
-def _run_general(args, ds, tree, out, recorded, observed) -> int:
-    """K components (or two with their own sigmas): :func:`labels.mixture.relabel_mixture`."""
-    import textwrap
-
+def _k_components(args, ds, tree, draws, lay, out) -> tuple[dict, list[str]]:
+    """K components (or two with their own sigmas): :func:`labels.mixture.relabel_mixture`; the ``--json``
+    object and the lines of text."""
     from ..files.netcdf import atomic_write_netcdf
     from ..labels.mixture import relabel_mixture, report_k
     from ..labels.relabel import NEEDS_EM
@@ -106,39 +116,26 @@ def _run_general(args, ds, tree, out, recorded, observed) -> int:
     if out is not None:
         atomic_write_netcdf(out, result)
     doc = report_k(result, ds.sha256)
-    if args.json:
-        doc |= {"relabelled_with": args.method if out else None, "out": str(out) if out else None}
-        print(json.dumps(doc, indent=2))
-        return 0
-    _print_data(ds, recorded, observed)
-    lay = doc["layout"]
-    print(f"posterior {args.posterior}: {doc['components']} components, {len(doc['chains'])} chains (weights "
-          f"{lay['weights']!r}, means {lay['means']!r}, sigma {lay['sigma']!r})")
-    print(f"verdict: {doc['verdict']}")
-    print(textwrap.fill(doc["explanation"], width=100))
-    print(f"{'chain':>8}  {'labelling':<12} {'in other labellings':>20}")
-    for c in doc["chains"]:
-        print(f"{str(c['chain']):>8}  {labelling_text(c['labelling']):<12} {100 * c['share_other']:>19.2f}%")
-    print("share of draws each method permuted: "
-          + ", ".join(f"{m} {100 * v['permuted_share']:.2f}%" for m, v in doc["methods"].items()))
-    print(textwrap.fill("agreement between methods: " + doc["agreement_meaning"], width=100))
+    lines = [f"posterior {args.posterior}: {doc['components']} components, {len(doc['chains'])} chains (weights "
+             f"{lay.weights!r}, means {lay.means!r}, sigma {lay.sigma!r})", f"verdict: {doc['verdict']}",
+             textwrap.fill(doc["explanation"], width=100),
+             f"{'chain':>8}  {'labelling':<12} {'in other labellings':>20}"]
+    lines += [f"{str(c['chain']):>8}  {labelling_text(c['labelling']):<12} {100 * c['share_other']:>19.2f}%"
+              for c in doc["chains"]]
+    lines += ["share of draws each method permuted: "
+              + ", ".join(f"{m} {100 * v['permuted_share']:.2f}%" for m, v in doc["methods"].items()),
+              textwrap.fill("agreement between methods: " + doc["agreement_meaning"], width=100)]
     if out is not None:
-        print(f"wrote {out} (labels by {args.method}; every method's permutations in its 'relabelling' group)")
-    return 0
+        lines.append(f"wrote {out} (labels by {args.method}; every method's permutations in its 'relabelling' group)")
+    return doc, lines
 
 
 def run(args) -> int:
-    from dataclasses import replace
     from pathlib import Path
 
-    from .. import em
     from ..files.datafile import load_data
-    from ..files.netcdf import atomic_write_netcdf
     from ..labels import foreign
-    from ..labels.diagnose import diagnose_labels
-    from ..labels.inputs import prepare
     from ..labels.methods import METHODS
-    from ..labels.relabel import relabel_all
     from ..models.data import recorded_sha256, require_same_data
 
     out = Path(args.out) if args.out else None  # claimed by cli.main: never an input
@@ -147,26 +144,16 @@ def run(args) -> int:
     recorded = recorded_sha256(tree)
     require_same_data(recorded, ds.sha256, f"{args.data} (the posterior {args.posterior} records other data)")
     observed = foreign.require_observed(tree, ds, args.data, args.posterior)  # a foreign posterior's data, if given
-    names = foreign.Names(args.weights, args.means, args.sigma)
-    draws, lay = foreign.read_mixture(tree, names, where=str(args.posterior))
-    if not (foreign.two_component(draws) and args.method in METHODS):  # else the two-component stage, below
-        return _run_general(args, ds, tree, out, recorded, observed)
-    args.weights, args.means, args.sigma = lay.weights, lay.means, lay.sigma
-    std = foreign.standard_posterior(tree, draws)
-    fit = em.fit(ds)
-    inputs = prepare(std, data=ds, em_result=fit)  # in the data's standardisation (EM's), shared by both
-    diagnosis = diagnose_labels(std, fit, inputs=inputs)
-    relabelled = relabel_all(std, em_result=fit, inputs=inputs)
-    if out is not None:
-        shared = replace(lay, sigma_dim=None)  # a sigma given twice keeps both entries as they were
-        new = foreign.relabel_layout(tree, shared, foreign.swap_perm(relabelled[args.method].perm), args.method)
-        atomic_write_netcdf(out, new)
+    draws, lay = foreign.read_mixture(tree, foreign.Names(args.weights, args.means, args.sigma), str(args.posterior))
+    two = foreign.two_component(draws) and args.method in METHODS  # else the K-component methods
+    doc, lines = (_two_components if two else _k_components)(args, ds, tree, draws, lay, out)
     if args.json:
-        doc = label_report(diagnosis, relabelled, ds.sha256)
-        doc |= {"relabelled_with": args.method if out else None, "out": str(out) if out else None}
-        print(json.dumps(doc, indent=2))
-    else:
-        _print_text(args, ds, diagnosis, relabelled, recorded, observed)
-        if out is not None:
-            print(f"wrote {out} (labels by {args.method})")
+        print(json.dumps(doc | {"relabelled_with": args.method if out else None, "out": str(out) if out else None},
+                         indent=2))
+        return 0
+    checked = [what for what, done in (("record", recorded), ("observed_data", observed)) if done]
+    print(f"data {ds.name}: n={ds.n}, sha256 {ds.sha256} "
+          + (f"(matches the posterior's {' and '.join(checked)})" if checked
+             else "(the posterior records neither a data sha256 nor observed_data)"))
+    print("\n".join(lines))
     return 0
