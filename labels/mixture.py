@@ -22,22 +22,12 @@ from ..models.errors import DataError, EmvbError
 from .foreign import Names, posterior_node, read_mixture, relabel_layout
 from .inputs import data_values, prepare_k
 from .kdiagnose import KDiagnosis, diagnose_k
-from .kdraws import identity
+from .kdraws import agreement_k, identity
 from .kmethods import run_method
 from .methods import ALIASES, METHOD_INFO_K, METHODS_K
 from .wording import explain_k
 
 GROUP = "relabelling"
-
-
-def agreement_k(perms: dict[str, np.ndarray]) -> np.ndarray:
-    """``(methods, methods)``: share of draws on which two methods chose the same permutation."""
-    names = list(perms)
-    out = np.eye(len(names))
-    for a in range(len(names)):
-        for b in range(a + 1, len(names)):
-            out[a, b] = out[b, a] = float(np.mean(np.all(perms[names[a]] == perms[names[b]], axis=-1)))
-    return out
 
 
 def agreement_meaning(diagnosis: KDiagnosis, agree: np.ndarray, names: list[str]) -> str:

@@ -19,7 +19,6 @@ then applied to the draws as sampled, in the data's units.
 
 from __future__ import annotations
 
-import itertools
 import json
 
 import numpy as np
@@ -31,6 +30,7 @@ from ..models.errors import EmvbError, SettingError
 from .ecr import ecr_perm
 from .foreign import EMVB_NAMES, layout, relabel_layout, swap_perm
 from .inputs import LabelInputs, data_values, label_coordinates, prepare
+from .kdraws import agreement_k
 from .methods import METHOD_INFO, METHODS
 from .nearest_mode import nearest_mode_perm, standardized_mode
 from .pra import pivot_draw, pra_perm
@@ -138,21 +138,17 @@ def relabel(posterior, method: str, *, em_result=None, data=None, inputs: LabelI
 
 
 def agreement(relabelled: dict[str, Relabelled]) -> pd.DataFrame:
-    """Share of draws on which each pair of methods chose the same labels (square, symmetric).
+    """Share of draws on which each pair of methods chose the same labels (square, symmetric;
+    :func:`labels.kdraws.agreement_k` of the swaps).
 
     Draws are matched by (chain, draw position). Since every method reports labels in EM's
     labelling, 1 means identical relabelled posteriors. What agreement means depends on how many
     draws lie near ``mu1 = mu2`` (docs/methods.md §4.8): far from it every rule agrees.
     """
-    names = list(relabelled)
-    out = pd.DataFrame(np.eye(len(names)), index=names, columns=names)
-    for a, b in itertools.combinations(names, 2):
-        ra, rb = relabelled[a], relabelled[b]
-        common, ia, ib = np.intersect1d(ra.draw_index, rb.draw_index, return_indices=True)
-        if ra.perm.shape[0] != rb.perm.shape[0] or common.size == 0:
-            raise EmvbError(f"relabellings {a!r} and {b!r} are of different posteriors")
-        share = float(np.mean(ra.perm[:, ia] == rb.perm[:, ib]))
-        out.loc[a, b] = out.loc[b, a] = share
+    perms = {m: np.asarray(r.perm)[..., None] for m, r in relabelled.items()}
+    if len({p.shape for p in perms.values()}) > 1:
+        raise EmvbError(f"relabellings {', '.join(map(repr, perms))} are of different posteriors")
+    out = pd.DataFrame(agreement_k(perms), index=list(perms), columns=list(perms))
     out.index.name = "method"
     return out
 
