@@ -59,7 +59,7 @@ import numpy as np
 
 from ..models.draws import Draws, order_perm, posterior_dataset
 from ..models.thresholds import AMBIGUOUS_SHARE, BAND, CROSSING_SHARE, RHAT_FLAG, RHAT_MODES
-from .inputs import LabelInputs, label_coordinates, prepare
+from .inputs import LabelInputs, label_coordinates, prepare, recorded_attrs
 
 VERDICTS = ("none", "between_chains", "within_chain", "ambiguous", "chains_disagree")
 _LABELLING = {False: "as_em", True: "swapped"}  # a two-component draw's labelling: is mu1 > mu2?
@@ -175,9 +175,7 @@ def _loglik_draws(posterior, inputs: LabelInputs | None):
 
 def recorded_starts(posterior) -> tuple[str | None, list[str] | None]:
     """``(init, labelling of each chain's start)`` from the sampler's attributes, or ``(None, None)``."""
-    attrs = dict(getattr(posterior, "attrs", {}))
-    if hasattr(posterior, "children") and "posterior" in posterior.children:
-        attrs = dict(posterior["posterior"].attrs) | attrs
+    attrs = recorded_attrs(posterior)
     init = attrs.get("init")
     try:
         starts = json.loads(attrs["start"])

@@ -45,6 +45,14 @@ def data_values(data, posterior=None, em_result=None) -> np.ndarray | None:
     return values
 
 
+def recorded_attrs(posterior) -> dict:
+    """The attributes the sampler recorded: those of the ``posterior`` group, overridden by the root's."""
+    attrs = dict(getattr(posterior, "attrs", {}))
+    if hasattr(posterior, "children") and "posterior" in posterior.children:
+        attrs = dict(posterior["posterior"].attrs) | attrs
+    return attrs
+
+
 def label_scaling(em_result=None, x=None, means=None) -> Scaling:
     """The standardisation the label stage works in: the EM fit's (``em_result.scaling``), else the
     data's (:meth:`Scaling.of`, which is what EM would use), else that of the posterior draws of the

@@ -25,11 +25,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ..models.draws import Relabelled, draws_of, order_perm, posterior_dataset
+from ..models.draws import Relabelled, draws_of, order_perm
 from ..models.errors import EmvbError, SettingError
 from .ecr import ecr_perm
 from .foreign import EMVB_NAMES, layout, relabel_layout, swap_perm
-from .inputs import LabelInputs, data_values, label_coordinates, prepare
+from .inputs import LabelInputs, label_coordinates, prepare, recorded_attrs
 from .kdraws import agreement_k
 from .methods import METHOD_INFO, METHODS
 from .nearest_mode import nearest_mode_perm, standardized_mode
@@ -44,14 +44,11 @@ def recorded_priors(posterior):
     """The :class:`~models.priors.Priors` a posterior records in its ``priors`` attribute, or None."""
     from ..models.priors import Priors
 
-    for node in (posterior, getattr(posterior, "children", {}).get("posterior")):
-        text = getattr(node, "attrs", {}).get("priors") if node is not None else None
-        if text:
-            try:
-                return Priors.from_dict(json.loads(text))
-            except (ValueError, TypeError, EmvbError):
-                return None
-    return None
+    text = recorded_attrs(posterior).get("priors")
+    try:
+        return Priors.from_dict(json.loads(text)) if text else None
+    except (ValueError, TypeError, EmvbError):
+        return None
 
 
 def align_to_em(draws, perm) -> tuple[np.ndarray, bool]:
@@ -172,5 +169,4 @@ def relabel_all(posterior, *, em_result=None, data=None, methods=METHODS, inputs
     return {m: relabel(posterior, m, em_result=em_result, inputs=inputs, **kwargs) for m in chosen}
 
 
-__all__ = ["METHODS", "METHOD_INFO", "Relabelled", "agreement", "data_values", "disagreement", "posterior_dataset",
-           "relabel", "relabel_all"]
+__all__ = ["METHODS", "METHOD_INFO", "Relabelled", "agreement", "disagreement", "relabel", "relabel_all"]
