@@ -111,18 +111,13 @@ def posterior_node(tree: xr.DataTree) -> xr.DataTree:
 
 
 def _name(post: xr.Dataset, given: str | None, what: str, where: str) -> str:
-    if given is not None:
-        if given not in post.data_vars:
-            found = ", ".join(sorted(map(str, post.data_vars))) or "none"
-            raise DataError(f"{where}: no variable {given!r} for the {what} (variables: {found}); "
-                            f"name it with --{what}")
-        return given
-    for name in CANDIDATES[what]:
+    for name in CANDIDATES[what] if given is None else (given,):
         if name in post.data_vars:
             return name
     found = ", ".join(sorted(map(str, post.data_vars))) or "none"
-    raise DataError(f"{where}: no variable for the {what} (tried {', '.join(CANDIDATES[what])}; variables: {found}); "
-                    f"name it with --{what}")
+    which = (f"variable for the {what} (tried {', '.join(CANDIDATES[what])}; " if given is None
+             else f"variable {given!r} for the {what} (")
+    raise DataError(f"{where}: no {which}variables: {found}); name it with --{what}")
 
 
 def _extra(var: xr.DataArray, what: str, where: str) -> str | None:
@@ -163,16 +158,20 @@ def _values(var: xr.DataArray, dim: str | None, dtype=float) -> np.ndarray:
     return np.asarray(var.transpose(*SAMPLE_DIMS, *([dim] if dim else [])).values, dtype=dtype)
 
 
+def _all_weights(var: xr.DataArray, lay: Layout, dtype=float) -> np.ndarray:
+    """The K weights of every draw ``(chain, draw, K)``: the free ones completed by ``1 - sum``."""
+    wv = _values(var, lay.weights_dim, dtype)
+    wv = wv[..., None] if lay.weights_dim is None else wv
+    return np.concatenate([wv, 1.0 - wv.sum(-1, keepdims=True)], axis=-1) if lay.free_weights else wv
+
+
 def read_mixture(tree: xr.DataTree, names: Names = Names(), where: str = "posterior") -> tuple[MixDraws, Layout]:
     """The draws as :class:`MixDraws` and the file's :class:`Layout`; refuses impossible values."""
     lay = layout(tree, names, where)
     post = posterior_node(tree).to_dataset()
     mu = _values(post[lay.means], lay.means_dim)
-    wv = _values(post[lay.weights], lay.weights_dim)
-    wv = wv[..., None] if lay.weights_dim is None else wv
-    if lay.free_weights:
-        wv = np.concatenate([wv, 1.0 - wv.sum(-1, keepdims=True)], axis=-1)
-    elif not np.allclose(wv.sum(-1), 1.0, rtol=0, atol=1e-6):
+    wv = _all_weights(post[lay.weights], lay)
+    if not lay.free_weights and not np.allclose(wv.sum(-1), 1.0, rtol=0, atol=1e-6):
         raise DataError(f"{where}: weights {lay.weights!r} do not sum to 1 in every draw")
     sv = _values(post[lay.sigma], lay.sigma_dim)
     shared = lay.sigma_dim is None
@@ -238,10 +237,7 @@ def relabel_layout(tree: xr.DataTree, lay: Layout, perm, method: str) -> xr.Data
     if not lay.free_weights and lay.weights_dim != lay.means_dim:
         new[lay.weights] = _permute(w, lay.weights_dim, perm)
     elif lay.free_weights:
-        full = _values(w, lay.weights_dim, w.dtype)
-        full = full[..., None] if lay.weights_dim is None else full
-        full = np.concatenate([full, 1.0 - full.sum(-1, keepdims=True)], axis=-1)
-        kept = np.take_along_axis(full, perm, axis=-1)[..., :-1]
+        kept = np.take_along_axis(_all_weights(w, lay, w.dtype), perm, axis=-1)[..., :-1]
         data = kept[..., 0] if lay.weights_dim is None else kept
         dims = SAMPLE_DIMS if lay.weights_dim is None else (*SAMPLE_DIMS, lay.weights_dim)
         new[lay.weights] = w.copy(data=xr.DataArray(data, dims=dims).transpose(*w.dims).values)

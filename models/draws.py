@@ -46,8 +46,8 @@ def component_dim(ds: xr.Dataset) -> str:
     var = ds["mu"]
     extra = [d for d in var.dims if d not in SAMPLE_DIMS]
     if any(d not in var.dims for d in SAMPLE_DIMS) or len(extra) != 1 or var.sizes[extra[0]] != 2:
-        raise DataError(f"posterior: means 'mu' must have the dimensions (chain, draw, component) with 2 "
-                        f"components, got dims {dict(var.sizes)}")
+        raise DataError(f"posterior: means 'mu' must have dimensions chain, draw and one of size 2 besides them, "
+                        f"got dims {dict(var.sizes)}")
     return extra[0]
 
 
