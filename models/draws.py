@@ -1,4 +1,4 @@
-"""A posterior's draws as numpy arrays and back: read by compare, report, study and every relabelling method.
+"""A posterior's draws as numpy arrays: read by compare, report, study and every relabelling method.
 
 A posterior of the two-component mixture is stored as ``pi1 (chain, draw)``, ``mu (chain, draw,
 component)`` with 2 components, and ``sigma (chain, draw)``. With K = 2 a relabelling is, per draw,
