@@ -21,7 +21,7 @@ components 3 sigmas apart (shared sigma), with chains in different labellings an
 brute-force tests' :func:`scrambles`), so that every iterative method starts away from its fixed point.
 Measured in one process, best of ``--repeats``, after one warm-up call that loads the compiled kernels:
 ``prepare``, the standardisation, binning and every draw's allocation probabilities and log-likelihood
-(:func:`labels.kinputs.prepare_k`), computed once and shared by all methods; per method
+(:func:`labels.inputs.prepare_k`), computed once and shared by all methods; per method
 (:func:`labels.kmethods.run_method`, from the sampler's labels, ``init="identity"``) its seconds and
 iterations (goal: at most :data:`GOAL` seconds each for Stephens, ECR iterative and PRA); and
 ``two_component``, the two-component label stage as ``emvb run`` runs it (:func:`labels.inputs.prepare`, the
@@ -91,7 +91,7 @@ def stage(args) -> dict:
 
 
 def k_methods(x, draws, repeats: int) -> dict:
-    from emvb.labels.kinputs import prepare_k
+    from emvb.labels.inputs import prepare_k
     from emvb.labels.kmethods import run_method
 
     prepare_k(draws, x)  # warm-up: load the compiled kernel
@@ -107,7 +107,7 @@ def two_component(args) -> dict:
     """The two-component stage and the K-component code on one K = 2 posterior of the same size."""
     from test_labels_synthetic import dataset, known_perm, normal_draws, swap, to_tree
 
-    from emvb.labels.kforeign import read_mixture
+    from emvb.labels.foreign import read_mixture
 
     x, fit = dataset(n=args.n)
     tree = to_tree(swap(normal_draws(fit, args.chains, args.draws, seed=2), known_perm(args.chains, args.draws)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 
 from .args import add_data_arguments, input_file
 
@@ -65,50 +66,46 @@ def label_report(diagnosis, relabelled: dict, sha256: str) -> dict:
     }
 
 
-def _print_text(args, ds, diagnosis, relabelled, recorded, observed) -> None:
-    import textwrap
+def _two_components(args, ds, tree, draws, lay, out) -> tuple[dict, list[str]]:
+    """Two components with one shared sigma: the two-component stage (:mod:`labels.relabel`); the
+    ``--json`` object and the lines of text."""
+    from dataclasses import replace
 
-    checked = [what for what, done in (("record", recorded), ("observed_data", observed)) if done]
-    print(f"data {ds.name}: n={ds.n}, sha256 {ds.sha256} "
-          + (f"(matches the posterior's {' and '.join(checked)})" if checked
-             else "(the posterior records neither a data sha256 nor observed_data)"))
-    n_chains = len(diagnosis.chains)
-    print(f"posterior {args.posterior}: {n_chains} chains (weights {args.weights!r}, means {args.means!r}, "
-          f"sigma {args.sigma!r})")
-    print(f"verdict: {diagnosis.verdict}")
-    print(textwrap.fill(diagnosis.explain(), width=100))
-    print(f"{'chain':>8}  {'labelling':<10} {'in the other labelling':>23}")
-    for c in diagnosis.chains:
-        print(f"{str(c.chain):>8}  {c.labelling:<10} {100 * c.share_other:>22.2f}%")
-    print("share of draws each method swapped: "
-          + ", ".join(f"{m} {100 * r.share_swapped:.2f}%" for m, r in relabelled.items()))
-
-
-def _two_component(tree, lay, method: str) -> bool:
-    """Two components with one shared sigma, and a method of the two-component stage: its path (numbers as
-    before); anything else goes to the K-component methods."""
-    import numpy as np
-
-    from ..labels.foreign import SHARED_RTOL
-    from ..labels.kforeign import posterior_node
-    from ..labels.methods import METHODS
-
-    if lay.k != 2 or method not in METHODS:
-        return False
-    if lay.sigma_dim is None:
-        return True
-    s = posterior_node(tree).to_dataset()[lay.sigma].transpose(..., lay.sigma_dim).values
-    return bool(np.allclose(s[..., 0], s[..., 1], rtol=SHARED_RTOL, atol=0))
-
-
-def _run_general(args, ds, tree, out, recorded, observed) -> int:
-    """K components (or two with their own sigmas): :func:`labels.mixture.relabel_mixture`."""
-    import textwrap
-
+    from .. import em
     from ..files.netcdf import atomic_write_netcdf
-    from ..labels.kwording import labelling_text, report_k
-    from ..labels.mixture import relabel_mixture
+    from ..labels import foreign
+    from ..labels.diagnose import diagnose_labels
+    from ..labels.inputs import prepare
+    from ..labels.relabel import relabel_all
+
+    std = foreign.standard_posterior(tree, draws)
+    fit = em.fit(ds)
+    inputs = prepare(std, data=ds, em_result=fit)  # in the data's standardisation (EM's), shared by both
+    diagnosis = diagnose_labels(std, fit, inputs=inputs)
+    relabelled = relabel_all(std, em_result=fit, inputs=inputs)
+    if out is not None:
+        shared = replace(lay, sigma_dim=None)  # a sigma given twice keeps both entries as they were
+        atomic_write_netcdf(out, foreign.relabel_layout(tree, shared, foreign.swap_perm(relabelled[args.method].perm),
+                                                        args.method))
+    lines = [f"posterior {args.posterior}: {len(diagnosis.chains)} chains (weights {lay.weights!r}, means "
+             f"{lay.means!r}, sigma {lay.sigma!r})", f"verdict: {diagnosis.verdict}",
+             textwrap.fill(diagnosis.explain(), width=100),
+             f"{'chain':>8}  {'labelling':<10} {'in the other labelling':>23}"]
+    lines += [f"{str(c.chain):>8}  {c.labelling:<10} {100 * c.share_other:>22.2f}%" for c in diagnosis.chains]
+    lines.append("share of draws each method swapped: "
+                 + ", ".join(f"{m} {100 * r.share_swapped:.2f}%" for m, r in relabelled.items()))
+    if out is not None:
+        lines.append(f"wrote {out} (labels by {args.method})")
+    return label_report(diagnosis, relabelled, ds.sha256), lines
+
+
+def _k_components(args, ds, tree, draws, lay, out) -> tuple[dict, list[str]]:
+    """K components (or two with their own sigmas): :func:`labels.mixture.relabel_mixture`; the ``--json``
+    object and the lines of text."""
+    from ..files.netcdf import atomic_write_netcdf
+    from ..labels.mixture import relabel_mixture, report_k
     from ..labels.relabel import NEEDS_EM
+    from ..labels.wording import labelling_text
     from ..models.errors import SettingError
 
     if args.method in NEEDS_EM:
@@ -119,68 +116,44 @@ def _run_general(args, ds, tree, out, recorded, observed) -> int:
     if out is not None:
         atomic_write_netcdf(out, result)
     doc = report_k(result, ds.sha256)
-    if args.json:
-        doc |= {"relabelled_with": args.method if out else None, "out": str(out) if out else None}
-        print(json.dumps(doc, indent=2))
-        return 0
-    checked = [what for what, done in (("record", recorded), ("observed_data", observed)) if done]
-    print(f"data {ds.name}: n={ds.n}, sha256 {ds.sha256} "
-          + (f"(matches the posterior's {' and '.join(checked)})" if checked
-             else "(the posterior records neither a data sha256 nor observed_data)"))
-    lay = doc["layout"]
-    print(f"posterior {args.posterior}: {doc['components']} components, {len(doc['chains'])} chains (weights "
-          f"{lay['weights']!r}, means {lay['means']!r}, sigma {lay['sigma']!r})")
-    print(f"verdict: {doc['verdict']}")
-    print(textwrap.fill(doc["explanation"], width=100))
-    print(f"{'chain':>8}  {'labelling':<12} {'in other labellings':>20}")
-    for c in doc["chains"]:
-        print(f"{str(c['chain']):>8}  {labelling_text(c['labelling']):<12} {100 * c['share_other']:>19.2f}%")
-    print("share of draws each method permuted: "
-          + ", ".join(f"{m} {100 * v['permuted_share']:.2f}%" for m, v in doc["methods"].items()))
-    print(textwrap.fill("agreement between methods: " + doc["agreement_meaning"], width=100))
+    lines = [f"posterior {args.posterior}: {doc['components']} components, {len(doc['chains'])} chains (weights "
+             f"{lay.weights!r}, means {lay.means!r}, sigma {lay.sigma!r})", f"verdict: {doc['verdict']}",
+             textwrap.fill(doc["explanation"], width=100),
+             f"{'chain':>8}  {'labelling':<12} {'in other labellings':>20}"]
+    lines += [f"{str(c['chain']):>8}  {labelling_text(c['labelling']):<12} {100 * c['share_other']:>19.2f}%"
+              for c in doc["chains"]]
+    lines += ["share of draws each method permuted: "
+              + ", ".join(f"{m} {100 * v['permuted_share']:.2f}%" for m, v in doc["methods"].items()),
+              textwrap.fill("agreement between methods: " + doc["agreement_meaning"], width=100)]
     if out is not None:
-        print(f"wrote {out} (labels by {args.method}; every method's permutations in its 'relabelling' group)")
-    return 0
+        lines.append(f"wrote {out} (labels by {args.method}; every method's permutations in its 'relabelling' group)")
+    return doc, lines
 
 
 def run(args) -> int:
     from pathlib import Path
 
-    from .. import em
     from ..files.datafile import load_data
-    from ..files.netcdf import atomic_write_netcdf
-    from ..labels.diagnose import diagnose_labels
-    from ..labels.foreign import Names, read_posterior, relabel_in_place, require_observed, standard_posterior
-    from ..labels.inputs import prepare
-    from ..labels.kforeign import KNames, layout
-    from ..labels.relabel import relabel_all
+    from ..labels import foreign
+    from ..labels.methods import METHODS
     from ..models.data import recorded_sha256, require_same_data
 
     out = Path(args.out) if args.out else None  # claimed by cli.main: never an input
     ds = load_data(args.data, args.column)
-    tree = read_posterior(args.posterior)
+    tree = foreign.read_posterior(args.posterior)
     recorded = recorded_sha256(tree)
     require_same_data(recorded, ds.sha256, f"{args.data} (the posterior {args.posterior} records other data)")
-    observed = require_observed(tree, ds, args.data, args.posterior)  # a foreign posterior's data, if given
-    lay = layout(tree, KNames(args.weights, args.means, args.sigma), where=str(args.posterior))
-    if not _two_component(tree, lay, args.method):
-        return _run_general(args, ds, tree, out, recorded, observed)
-    names = Names(lay.weights, lay.means, lay.sigma)
-    args.weights, args.means, args.sigma = names.weights, names.means, names.sigma
-    std = standard_posterior(tree, names, where=str(args.posterior))
-    fit = em.fit(ds)
-    inputs = prepare(std, data=ds, em_result=fit)  # in the data's standardisation (EM's), shared by both
-    diagnosis = diagnose_labels(std, fit, inputs=inputs)
-    relabelled = relabel_all(std, em_result=fit, inputs=inputs)
-    if out is not None:
-        new = relabel_in_place(tree, names, relabelled[args.method].perm, args.method)
-        atomic_write_netcdf(out, new)
+    observed = foreign.require_observed(tree, ds, args.data, args.posterior)  # a foreign posterior's data, if given
+    draws, lay = foreign.read_mixture(tree, foreign.Names(args.weights, args.means, args.sigma), str(args.posterior))
+    two = foreign.two_component(draws) and args.method in METHODS  # else the K-component methods
+    doc, lines = (_two_components if two else _k_components)(args, ds, tree, draws, lay, out)
     if args.json:
-        doc = label_report(diagnosis, relabelled, ds.sha256)
-        doc |= {"relabelled_with": args.method if out else None, "out": str(out) if out else None}
-        print(json.dumps(doc, indent=2))
-    else:
-        _print_text(args, ds, diagnosis, relabelled, recorded, observed)
-        if out is not None:
-            print(f"wrote {out} (labels by {args.method})")
+        print(json.dumps(doc | {"relabelled_with": args.method if out else None, "out": str(out) if out else None},
+                         indent=2))
+        return 0
+    checked = [what for what, done in (("record", recorded), ("observed_data", observed)) if done]
+    print(f"data {ds.name}: n={ds.n}, sha256 {ds.sha256} "
+          + (f"(matches the posterior's {' and '.join(checked)})" if checked
+             else "(the posterior records neither a data sha256 nor observed_data)"))
+    print("\n".join(lines))
     return 0

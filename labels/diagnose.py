@@ -59,17 +59,19 @@ import numpy as np
 
 from ..models.draws import Draws, order_perm, posterior_dataset
 from ..models.thresholds import AMBIGUOUS_SHARE, BAND, CROSSING_SHARE, RHAT_FLAG, RHAT_MODES
-from .inputs import LabelInputs, label_coordinates, prepare
+from .inputs import LabelInputs, label_coordinates, prepare, recorded_attrs
 
 VERDICTS = ("none", "between_chains", "within_chain", "ambiguous", "chains_disagree")
+_LABELLING = {False: "as_em", True: "swapped"}  # a two-component draw's labelling: is mu1 > mu2?
 
 
 @dataclass(frozen=True)
 class ChainLabels:
-    """One chain: its majority labelling, the share of its draws in the other one, and how it started.
+    """One chain: its majority labelling, the share of its draws in the other one(s), and how it started.
 
-    ``labelling`` is "as_em" (mu1 < mu2, EM's convention) or "swapped"; ``deep_other`` says whether
-    a minority draw lies deep in the other copy; ``switches`` is the verdict's reading of that (False
+    ``labelling`` is "as_em" (mu1 < mu2, EM's convention) or "swapped" (K components: 1-based, label k <-
+    sampled component ``labelling[k - 1]``); ``deep_other`` says whether a minority draw lies deep in the
+    other copy (away from every boundary); ``switches`` is the verdict's reading of that (False
     when labels are ambiguous); ``start_labelling`` is the labelling of the chain's start point, or
     None when the posterior does not record it.
     """
@@ -173,9 +175,7 @@ def _loglik_draws(posterior, inputs: LabelInputs | None):
 
 def recorded_starts(posterior) -> tuple[str | None, list[str] | None]:
     """``(init, labelling of each chain's start)`` from the sampler's attributes, or ``(None, None)``."""
-    attrs = dict(getattr(posterior, "attrs", {}))
-    if hasattr(posterior, "children") and "posterior" in posterior.children:
-        attrs = dict(posterior["posterior"].attrs) | attrs
+    attrs = recorded_attrs(posterior)
     init = attrs.get("init")
     try:
         starts = json.loads(attrs["start"])
@@ -185,15 +185,20 @@ def recorded_starts(posterior) -> tuple[str | None, list[str] | None]:
     return (str(init) if init is not None else None), labels
 
 
-def _chains(swapped: np.ndarray, deep: np.ndarray, coords, starts, undecided: bool) -> tuple[ChainLabels, ...]:
+def chain_labels(codes: np.ndarray, deep: np.ndarray, coords, undecided: bool, name,
+                 starts=None) -> tuple[ChainLabels, ...]:
+    """Per chain of ``codes (chain, draw)`` (each draw's labelling as one integer): its majority labelling
+    ``name(code)`` (ties: the smallest code, the sorted labelling), the share of its draws in any other and
+    whether one of those is deep (``deep (chain, draw)``, away from every boundary); ``switches`` unless
+    the verdict is ``undecided``; each chain's start labelling from ``starts`` (one per chain) if given."""
     out = []
     for c, coord in enumerate(coords):
-        share_sw = float(swapped[c].mean())
-        labelling = "swapped" if share_sw > 0.5 else "as_em"
-        minority = swapped[c] if labelling == "as_em" else ~swapped[c]
+        values, counts = np.unique(codes[c], return_counts=True)
+        major = values[np.argmax(counts)]
+        minority = codes[c] != major
         deep_other = bool(np.any(minority & deep[c]))
         start = starts[c] if starts is not None and len(starts) == len(coords) else None
-        out.append(ChainLabels(coord.item() if hasattr(coord, "item") else coord, labelling,
+        out.append(ChainLabels(coord.item() if hasattr(coord, "item") else coord, name(major),
                                float(minority.mean()), deep_other and not undecided, deep_other, start))
     return tuple(out)
 
@@ -224,16 +229,27 @@ def crossing(swapped: np.ndarray) -> float:
     return float(np.minimum(per_chain, 1 - per_chain).mean()) if swapped.size else 0.0
 
 
+def boundary(mu: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """``(near (chain, draw) bool, typical gaps (K - 1,), separation)`` from the gaps between adjacent sorted
+    means ``mu (chain, draw, K)``: a draw is near a boundary when some gap is below ``BAND`` x its median, and
+    the separation is the smallest median gap in units of its spread (IQR / 1.349). With K = 2 the gap is
+    ``|mu2 - mu1|`` (module note)."""
+    gaps = np.diff(np.sort(mu, axis=-1), axis=-1)  # (chain, draw, K - 1)
+    flat = gaps.reshape(-1, gaps.shape[-1])
+    typical = np.median(flat, axis=0)
+    q1, q3 = np.percentile(flat, [25, 75], axis=0)
+    spread = (q3 - q1) / 1.349
+    near = np.any(gaps < BAND * typical, axis=-1) if np.all(typical > 0) else np.ones(mu.shape[:2], bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sep = np.where(spread > 0, typical / np.where(spread > 0, spread, 1.0), np.inf)
+    return near, typical, float(np.min(sep))
+
+
 def gap_facts(draws: Draws) -> tuple[np.ndarray, float, float, float]:
-    """``(near (chain, draw) bool, typical_gap, separation, boundary_share)`` (module note); ``typical_gap``
-    in the units of ``draws``, the rest unit-free."""
-    gap = np.abs(draws.mu2 - draws.mu1)
-    typical = float(np.median(gap))
-    q1, q3 = np.percentile(gap, [25, 75])
-    spread = float(q3 - q1) / 1.349
-    near = gap < BAND * typical if typical > 0 else np.ones(gap.shape, bool)
-    separation = typical / spread if spread > 0 else float("inf")
-    return near, typical, separation, float(near.mean())
+    """``(near (chain, draw) bool, typical_gap, separation, boundary_share)`` (module note, :func:`boundary`);
+    ``typical_gap`` in the units of ``draws``, the rest unit-free."""
+    near, typical, separation = boundary(np.stack([draws.mu1, draws.mu2], axis=-1))
+    return near, float(typical[0]), separation, float(near.mean())
 
 
 def diagnose_labels(posterior, em_result=None, *, data=None, bins: int | None = None,
@@ -270,7 +286,7 @@ def diagnose_labels(posterior, em_result=None, *, data=None, bins: int | None = 
     ambiguous = copies_joined(b, x)
     coords = ds["chain"].values if "chain" in ds.coords else np.arange(draws.shape[0])
     init, starts = recorded_starts(posterior)
-    chains = _chains(swapped, ~near, coords, starts, undecided=ambiguous or disagree)
+    chains = chain_labels(swapped, ~near, coords, ambiguous or disagree, _LABELLING.__getitem__, starts)
     verdict = verdict_of(disagree, ambiguous, chains)
     return LabelDiagnosis(verdict=verdict, chains=chains, rhat_raw=rhat_raw, rhat_invariant=invariant,
                           typical_gap=scaling.scale * typical, separation=separation, boundary_share=b,

@@ -25,10 +25,8 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from .binned import BinnedData
+from .binned import LOG_SQRT_2PI, BinnedData
 from .kdraws import MixDraws
-
-LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
 @dataclass(frozen=True, eq=False)

@@ -29,20 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .diagnose import BAND, RHAT_MODES, copies_joined, rhat, verdict_of
+from .diagnose import RHAT_MODES, ChainLabels, boundary, chain_labels, copies_joined, rhat, verdict_of
 from .kdraws import MixDraws, order_perm_k, perm_codes, perm_of_code
-
-
-@dataclass(frozen=True)
-class KChain:
-    """One chain: its majority labelling (1-based: label k <- sampled component ``labelling[k - 1]``), the share
-    of its draws in any other labelling, and whether one of those is deep (away from every boundary)."""
-
-    chain: object
-    labelling: tuple[int, ...]
-    share_other: float
-    deep_other: bool
-    switches: bool
 
 
 @dataclass(frozen=True)
@@ -51,7 +39,7 @@ class KDiagnosis:
 
     verdict: str
     k: int
-    chains: tuple[KChain, ...]
+    chains: tuple[ChainLabels, ...]
     rhat_raw: dict
     rhat_invariant: dict
     boundary_share: float
@@ -67,19 +55,6 @@ class KDiagnosis:
                 "separation": None if self.separation == float("inf") else self.separation,
                 "share_unordered": self.share_unordered, "rhat_raw": self.rhat_raw,
                 "rhat_invariant": self.rhat_invariant}
-
-
-def boundary(draws: MixDraws) -> tuple[np.ndarray, float]:
-    """``(near (chain, draw) bool, separation)`` from the gaps between adjacent sorted means (module note)."""
-    gaps = np.diff(np.sort(draws.mu, axis=-1), axis=-1)  # (chain, draw, K - 1)
-    flat = gaps.reshape(-1, gaps.shape[-1])
-    typical = np.median(flat, axis=0)
-    q1, q3 = np.percentile(flat, [25, 75], axis=0)
-    spread = (q3 - q1) / 1.349
-    near = np.any(gaps < BAND * typical, axis=-1) if np.all(typical > 0) else np.ones(draws.shape, bool)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sep = np.where(spread > 0, typical / np.where(spread > 0, spread, 1.0), np.inf)
-    return near, float(np.min(sep))
 
 
 def rhats(draws: MixDraws, loglik=None) -> tuple[dict, dict]:
@@ -100,25 +75,12 @@ def rhats(draws: MixDraws, loglik=None) -> tuple[dict, dict]:
     return raw, inv
 
 
-def _chains(codes: np.ndarray, deep: np.ndarray, coords, k: int, undecided: bool) -> tuple[KChain, ...]:
-    out = []
-    for c, coord in enumerate(coords):
-        values, counts = np.unique(codes[c], return_counts=True)
-        major = values[np.argmax(counts)]  # ties: the smallest code, the sorted labelling first
-        minority = codes[c] != major
-        deep_other = bool(np.any(minority & deep[c]))
-        labelling = tuple(j + 1 for j in perm_of_code(int(major), k))
-        out.append(KChain(coord.item() if hasattr(coord, "item") else coord, labelling, float(minority.mean()),
-                          deep_other, deep_other and not undecided))
-    return tuple(out)
-
-
 def diagnose_k(draws: MixDraws, loglik=None, coords=None) -> KDiagnosis:
     """The verdict and its evidence (module note) for ``draws`` (any coordinates: every quantity used is
     unchanged by an affine map of the data) and, optionally, their log-likelihood ``(chain, draw)``."""
     coords = np.arange(draws.shape[0]) if coords is None else np.asarray(coords)
     codes = perm_codes(order_perm_k(draws.mu))
-    near, separation = boundary(draws)
+    near, _, separation = boundary(draws.mu)
     raw, inv = rhats(draws, loglik)
     disagree = any(v > RHAT_MODES for v in inv.values())  # NaN (one chain) compares False
     identity_code = int(perm_codes(np.arange(draws.k)))
@@ -126,7 +88,8 @@ def diagnose_k(draws: MixDraws, loglik=None, coords=None) -> KDiagnosis:
     crossing = float(np.mean([m.mean() for m in per_chain])) if codes.size else 0.0
     b = float(near.mean())
     ambiguous = copies_joined(b, crossing)
-    chains = _chains(codes, ~near, coords, draws.k, undecided=ambiguous or disagree)
+    chains = chain_labels(codes, ~near, coords, ambiguous or disagree,
+                          lambda code: tuple(j + 1 for j in perm_of_code(int(code), draws.k)))
     verdict = verdict_of(disagree, ambiguous, chains)
     return KDiagnosis(verdict, draws.k, chains, raw, inv, b, crossing, separation,
                       float(np.mean(codes != identity_code)))

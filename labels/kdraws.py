@@ -103,3 +103,14 @@ def perm_codes(perm: np.ndarray) -> np.ndarray:
 def perm_of_code(code: int, k: int) -> tuple[int, ...]:
     """The permutation :func:`perm_codes` encoded as ``code``."""
     return tuple(int(code // k**p) % k for p in range(k - 1, -1, -1))
+
+
+def agreement_k(perms: dict[str, np.ndarray]) -> np.ndarray:
+    """``(methods, methods)``: share of draws on which two methods chose the same permutation (``perms``:
+    method -> ``(chain, draw, K)``)."""
+    names = list(perms)
+    out = np.eye(len(names))
+    for a in range(len(names)):
+        for b in range(a + 1, len(names)):
+            out[a, b] = out[b, a] = float(np.mean(np.all(perms[names[a]] == perms[names[b]], axis=-1)))
+    return out

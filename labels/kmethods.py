@@ -24,6 +24,7 @@ from . import kcosts
 from .kalloc import Allocations
 from .kdraws import MixDraws, assign, compose, identity, order_perm_k
 from .methods import ALIASES, METHOD_INFO_K, METHODS_K
+from .pra import pivot_position
 
 INITS = ("order", "identity")
 
@@ -58,13 +59,6 @@ def ascending(draws: MixDraws, perm: np.ndarray) -> np.ndarray:
     means = draws.permuted(perm).mu.reshape(-1, draws.k).mean(axis=0)
     glob = np.argsort(means, kind="stable")
     return compose(perm, np.broadcast_to(glob, perm.shape))
-
-
-def pivot_position(loglik: np.ndarray) -> tuple[int, int]:
-    """``(chain, draw)`` of the highest log-likelihood (log posterior when a prior term was added)."""
-    ll = np.where(np.isfinite(loglik), loglik, -np.inf)
-    c, d = np.unravel_index(int(np.argmax(ll)), ll.shape)
-    return int(c), int(d)
 
 
 def _pivot_draw(draws: MixDraws, alloc: Allocations, log_prior=None) -> tuple[tuple[int, int], np.ndarray]:

@@ -1,6 +1,6 @@
 """Relabel anyone's K-component Gaussian-mixture posterior in one call, as a DataTree (docs/methods.md §4.10).
 
-:func:`relabel_mixture` reads the draws in their own layout (:mod:`labels.kforeign`), diagnoses label
+:func:`relabel_mixture` reads the draws in their own layout (:mod:`labels.foreign`), diagnoses label
 switching (:mod:`labels.kdiagnose`), runs every relabelling method (:mod:`labels.kmethods`) and returns
 the input's groups with the posterior relabelled by one method, plus a ``relabelling`` group: each
 method's per-draw permutations ``perm_<method> (chain, draw, component)`` (label k <- the component at
@@ -19,26 +19,15 @@ import numpy as np
 import xarray as xr
 
 from ..models.errors import DataError, EmvbError
-from .inputs import data_values
+from .foreign import Names, posterior_node, read_mixture, relabel_layout
+from .inputs import data_values, prepare_k
 from .kdiagnose import KDiagnosis, diagnose_k
-from .kdraws import identity
-from .kforeign import KNames, posterior_node, read_mixture, relabel_layout
-from .kinputs import prepare_k
+from .kdraws import agreement_k, identity
 from .kmethods import run_method
-from .kwording import explain_k
 from .methods import ALIASES, METHOD_INFO_K, METHODS_K
+from .wording import explain_k
 
 GROUP = "relabelling"
-
-
-def agreement_k(perms: dict[str, np.ndarray]) -> np.ndarray:
-    """``(methods, methods)``: share of draws on which two methods chose the same permutation."""
-    names = list(perms)
-    out = np.eye(len(names))
-    for a in range(len(names)):
-        for b in range(a + 1, len(names)):
-            out[a, b] = out[b, a] = float(np.mean(np.all(perms[names[a]] == perms[names[b]], axis=-1)))
-    return out
 
 
 def agreement_meaning(diagnosis: KDiagnosis, agree: np.ndarray, names: list[str]) -> str:
@@ -76,7 +65,7 @@ def relabel_mixture(posterior, data=None, *, weights: str | None = None, means: 
     posterior : DataTree, ``arviz.InferenceData``-like tree or Dataset with (chain, draw) draws of the weights
         (K, or K - 1 free), the means (K) and one shared sigma or K sigmas
     data : the observed data; default the tree's ``observed_data`` (needed by every method but the orderings)
-    weights, means, sigma : variable names (default: detected, :data:`labels.kforeign.CANDIDATES`)
+    weights, means, sigma : variable names (default: detected, :data:`labels.foreign.CANDIDATES`)
     method : the relabelling applied to the returned posterior group
     methods : the methods run (default all of :data:`labels.kmethods.METHODS_K` the inputs allow)
     bins : bins of the data (:func:`labels.binned.bin_data`; exact when the data have at most this many points)
@@ -89,7 +78,7 @@ def relabel_mixture(posterior, data=None, *, weights: str | None = None, means: 
     ``relabelling`` (module note)
     """
     tree = as_tree(posterior, where)
-    draws, lay = read_mixture(tree, KNames(weights, means, sigma), where)
+    draws, lay = read_mixture(tree, Names(weights, means, sigma), where)
     x = data_values(data, tree)
     method = ALIASES.get(method, method)
     chosen = _method_list(methods, x is not None)
@@ -121,6 +110,20 @@ def relabel_mixture(posterior, data=None, *, weights: str | None = None, means: 
                    "bin_width": 0.0 if inputs.alloc is None else inputs.scaling.scale * inputs.alloc.binned.width}
     out[GROUP] = xr.DataTree(dataset=group)
     return out
+
+
+def report_k(tree, sha256: str | None) -> dict:
+    """The ``--json`` object of ``emvb labels`` from a :func:`relabel_mixture` result."""
+    group = tree[GROUP].to_dataset()
+    diag = json.loads(group.attrs["diagnosis"])
+    names = [str(m) for m in group["relabeller"].values]
+    agree = group["agreement"].values
+    return diag | {
+        "methods": {m: {"permuted_share": float(group["permuted_share"].values[i])} for i, m in enumerate(names)},
+        "agreement": {a: {b: float(agree[i, j]) for j, b in enumerate(names)} for i, a in enumerate(names)},
+        "agreement_meaning": group.attrs["agreement_meaning"], "explanation": group.attrs["explanation"],
+        "layout": json.loads(group.attrs["layout"]),
+        "sha256": sha256}
 
 
 def as_tree(obj, where: str = "posterior") -> xr.DataTree:

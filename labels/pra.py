@@ -30,11 +30,18 @@ from ..models.draws import Draws
 from ..models.params import MixtureParams
 
 
-def pivot_draw(draws: Draws, log_post: np.ndarray) -> tuple[tuple[int, int], MixtureParams]:
-    """Position ``(chain, draw)`` of the highest ``log_post`` and that draw, with ``mu1 <= mu2``."""
+def pivot_position(log_post: np.ndarray) -> tuple[int, int]:
+    """``(chain, draw)`` of the highest ``log_post`` (log-likelihood, plus the log prior when there is one;
+    K components too, :mod:`labels.kmethods`)."""
     lp = np.where(np.isfinite(log_post), log_post, -np.inf)
     c, d = np.unravel_index(int(np.argmax(lp)), lp.shape)
-    return (int(c), int(d)), draws.point(int(c), int(d)).ordered()
+    return int(c), int(d)
+
+
+def pivot_draw(draws: Draws, log_post: np.ndarray) -> tuple[tuple[int, int], MixtureParams]:
+    """Position ``(chain, draw)`` of the highest ``log_post`` and that draw, with ``mu1 <= mu2``."""
+    c, d = pivot_position(log_post)
+    return (c, d), draws.point(c, d).ordered()
 
 
 def pra_perm(draws: Draws, pivot: MixtureParams) -> np.ndarray:

@@ -19,16 +19,18 @@ then applied to the draws as sampled, in the data's units.
 
 from __future__ import annotations
 
-import itertools
 import json
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
-from ..models.draws import Relabelled, draws_of, order_perm, posterior_dataset, relabelled_tree
+from ..models.draws import Relabelled, draws_of, order_perm
 from ..models.errors import EmvbError, SettingError
 from .ecr import ecr_perm
-from .inputs import LabelInputs, data_values, label_coordinates, prepare
+from .foreign import EMVB_NAMES, layout, relabel_layout, swap_perm
+from .inputs import LabelInputs, label_coordinates, prepare, recorded_attrs
+from .kdraws import agreement_k
 from .methods import METHOD_INFO, METHODS
 from .nearest_mode import nearest_mode_perm, standardized_mode
 from .pra import pivot_draw, pra_perm
@@ -42,14 +44,11 @@ def recorded_priors(posterior):
     """The :class:`~models.priors.Priors` a posterior records in its ``priors`` attribute, or None."""
     from ..models.priors import Priors
 
-    for node in (posterior, getattr(posterior, "children", {}).get("posterior")):
-        text = getattr(node, "attrs", {}).get("priors") if node is not None else None
-        if text:
-            try:
-                return Priors.from_dict(json.loads(text))
-            except (ValueError, TypeError, EmvbError):
-                return None
-    return None
+    text = recorded_attrs(posterior).get("priors")
+    try:
+        return Priors.from_dict(json.loads(text)) if text else None
+    except (ValueError, TypeError, EmvbError):
+        return None
 
 
 def align_to_em(draws, perm) -> tuple[np.ndarray, bool]:
@@ -128,28 +127,25 @@ def relabel(posterior, method: str, *, em_result=None, data=None, inputs: LabelI
         perm, info["global_flip"] = align_to_em(draws, perm)
     if method in NEEDS_DATA:
         info["bin_width"] = inputs.bin_width
-    tree = relabelled_tree(posterior, perm, method)
+    tree = xr.DataTree(dataset=posterior) if isinstance(posterior, xr.Dataset) else posterior
+    tree = relabel_layout(tree, layout(tree, EMVB_NAMES), swap_perm(perm), method)
     n_draws = draws.shape[1]
     return Relabelled(posterior=tree, perm=np.asarray(perm, bool), method=method, draw_index=np.arange(n_draws),
                       info=info)
 
 
 def agreement(relabelled: dict[str, Relabelled]) -> pd.DataFrame:
-    """Share of draws on which each pair of methods chose the same labels (square, symmetric).
+    """Share of draws on which each pair of methods chose the same labels (square, symmetric;
+    :func:`labels.kdraws.agreement_k` of the swaps).
 
     Draws are matched by (chain, draw position). Since every method reports labels in EM's
     labelling, 1 means identical relabelled posteriors. What agreement means depends on how many
     draws lie near ``mu1 = mu2`` (docs/methods.md §4.8): far from it every rule agrees.
     """
-    names = list(relabelled)
-    out = pd.DataFrame(np.eye(len(names)), index=names, columns=names)
-    for a, b in itertools.combinations(names, 2):
-        ra, rb = relabelled[a], relabelled[b]
-        common, ia, ib = np.intersect1d(ra.draw_index, rb.draw_index, return_indices=True)
-        if ra.perm.shape[0] != rb.perm.shape[0] or common.size == 0:
-            raise EmvbError(f"relabellings {a!r} and {b!r} are of different posteriors")
-        share = float(np.mean(ra.perm[:, ia] == rb.perm[:, ib]))
-        out.loc[a, b] = out.loc[b, a] = share
+    perms = {m: np.asarray(r.perm)[..., None] for m, r in relabelled.items()}
+    if len({p.shape for p in perms.values()}) > 1:
+        raise EmvbError(f"relabellings {', '.join(map(repr, perms))} are of different posteriors")
+    out = pd.DataFrame(agreement_k(perms), index=list(perms), columns=list(perms))
     out.index.name = "method"
     return out
 
@@ -173,5 +169,4 @@ def relabel_all(posterior, *, em_result=None, data=None, methods=METHODS, inputs
     return {m: relabel(posterior, m, em_result=em_result, inputs=inputs, **kwargs) for m in chosen}
 
 
-__all__ = ["METHODS", "METHOD_INFO", "Relabelled", "agreement", "data_values", "disagreement", "posterior_dataset",
-           "relabel", "relabel_all"]
+__all__ = ["METHODS", "METHOD_INFO", "Relabelled", "agreement", "disagreement", "relabel", "relabel_all"]

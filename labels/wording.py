@@ -2,7 +2,7 @@
 
 Every verdict's words are in one table, :data:`VERDICT_WORDS`, read by
 :meth:`labels.diagnose.LabelDiagnosis.explain` (the report's section 2 and ``emvb labels``), the K-component
-diagnosis (:mod:`labels.kwording`), the report's section 2 (:mod:`report.labels_section`) and its lessons
+diagnosis (:func:`explain_k`), the report's section 2 (:mod:`report.labels_section`) and its lessons
 (:mod:`report.lessons`).
 Which sentence appears is decided by the same fields and constants as the verdict
 (:mod:`labels.diagnose`), so the words cannot contradict the numbers beside them.
@@ -224,17 +224,46 @@ VERDICT_WORDS = {
 }
 
 
+def _common_facts(d) -> dict:
+    """The facts every verdict's sentence may state, for two components or K."""
+    return {"high": ", ".join(f"{k} {v:.3g}" for k, v in d.rhat_invariant.items() if v > RHAT_MODES),
+            "boundary": _pct(d.boundary_share), "crossing_share": _pct(d.crossing_share)}
+
+
 def _verdict_text(d) -> str:
     as_em = [c.chain for c in d.chains if c.labelling == "as_em"]
     swapped = [c.chain for c in d.chains if c.labelling == "swapped"]
     w = VERDICT_WORDS[d.verdict]
-    return fill(w.explanation, w.parts, {
-        "high": ", ".join(f"{k} {v:.3g}" for k, v in d.rhat_invariant.items() if v > RHAT_MODES),
+    return fill(w.explanation, w.parts, _common_facts(d) | {
         "crossing": "; ".join(f"chain {c.chain}: {_pct(c.share_other)}" for c in d.chains if c.share_other > 0),
         "movers": "; ".join(f"chain {c.chain}: {_pct(c.share_other)} of its draws" for c in d.chains if c.switches),
-        "boundary": _pct(d.boundary_share), "crossing_share": _pct(d.crossing_share), "blind_note": d.rhat_blind,
-        "every_draw": _every_draw(d), "as_em": _chains_word(as_em), "swapped": _chains_word(swapped),
-        "kept": bool(swapped)})
+        "blind_note": d.rhat_blind, "every_draw": _every_draw(d), "as_em": _chains_word(as_em),
+        "swapped": _chains_word(swapped), "kept": bool(swapped)})
+
+
+def labelling_text(labelling) -> str:
+    """``(2, 3, 1)`` -> ``"2 3 1"``: label k is the sampled component in position k (1-based)."""
+    return " ".join(map(str, labelling))
+
+
+def explain_k(d) -> str:
+    """The paragraph of a K-component diagnosis (:class:`labels.kdiagnose.KDiagnosis`): the verdict (its row's
+    ``k_explanation``), the boundary facts and the R-hat evidence."""
+    groups: dict = {}
+    for c in d.chains:
+        groups.setdefault(labelling_text(c.labelling), []).append(str(c.chain))
+    first = d.chains[0].labelling if d.chains else ()
+    w = VERDICT_WORDS[d.verdict]
+    text = fill(w.k_explanation, w.parts, _common_facts(d) | {
+        "k_movers": "; ".join(f"chain {c.chain}: {_pct(c.share_other)}" for c in d.chains if c.switches),
+        "groups": "; ".join(f"chains {', '.join(v)} in labelling {k}" for k, v in groups.items()),
+        "first": labelling_text(first), "k_sorted": list(first) == sorted(first)})
+    sep = "an unbounded number of" if d.separation == float("inf") else f"{d.separation:.3g}"
+    raw = ", ".join(f"{k} {v:.3g}" for k, v in d.rhat_raw.items())
+    inv = ", ".join(f"{k} {v:.3g}" for k, v in d.rhat_invariant.items())
+    return (text + f"The gaps between adjacent sorted means lie at least {sep} times their spread "
+            f"from 0 (the boundaries where two labellings coincide); {_pct(d.boundary_share)} of the draws have a gap "
+            f"below half its median. R-hat as sampled: {raw}; of label-invariant quantities: {inv}.")
 
 
 def starts_text(d) -> str:

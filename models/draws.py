@@ -1,12 +1,12 @@
-"""A posterior's draws as numpy arrays and back: read by compare, report, study and every relabelling method.
+"""A posterior's draws as numpy arrays: read by compare, report, study and every relabelling method.
 
 A posterior of the two-component mixture is stored as ``pi1 (chain, draw)``, ``mu (chain, draw,
 component)`` with 2 components, and ``sigma (chain, draw)``. With K = 2 a relabelling is, per draw,
 one bit: keep the labels or apply the swap ``(pi1, mu1, mu2, sigma) -> (1 - pi1, mu2, mu1, sigma)``
-(docs/methods.md §4). This module turns DataTrees into numpy arrays and back and applies such a
-``(chain, draw)`` boolean array (a relabelling). Sums over the data live in :mod:`labels.binned`. The label stage
-decides in the standardised coordinates of the data (:meth:`Draws.standardized`, docs/methods.md §4)
-and applies its decisions to the draws as sampled.
+(docs/methods.md §4). This module turns DataTrees into numpy arrays and applies such a ``(chain, draw)``
+boolean array (a relabelling) to them (:func:`labels.foreign.relabel_layout` applies it to a tree). Sums
+over the data live in :mod:`labels.binned`. The label stage decides in the standardised coordinates of
+the data (:meth:`Draws.standardized`, docs/methods.md §4) and applies its decisions to the draws as sampled.
 """
 
 from __future__ import annotations
@@ -39,37 +39,16 @@ def posterior_dataset(posterior) -> xr.Dataset:
     raise EmvbError(f"expected a posterior DataTree, got {type(posterior).__name__}")
 
 
-def extra_dim(var: xr.DataArray, what: str, where: str) -> str | None:
-    """The one dimension of ``var`` besides (chain, draw), of size 2, or None for one value per draw.
-
-    Raises a one-line :class:`DataError` naming ``where`` and ``what`` (e.g. "means") otherwise.
-    """
-    missing = [d for d in SAMPLE_DIMS if d not in var.dims]
-    if missing:
-        raise DataError(f"{where}: {what} {var.name!r} has no {' and '.join(missing)} dimension "
-                        f"(dims {var.dims}); expected (chain, draw[, component])")
-    extra = [d for d in var.dims if d not in SAMPLE_DIMS]
-    if not extra:
-        return None
-    if len(extra) != 1 or var.sizes[extra[0]] != 2:
-        raise DataError(f"{where}: {what} {var.name!r} must have one dimension of size 2 besides (chain, draw), "
-                        f"got dims {dict(var.sizes)}")
-    return extra[0]
-
-
-def means_dim(var: xr.DataArray, where: str = "posterior") -> str:
-    """The component dimension of the means ``var`` (whatever the sampler called it; size 2)."""
-    dim = extra_dim(var, "means", where)
-    if dim is None:
-        raise DataError(f"{where}: means {var.name!r} must have a component dimension of size 2")
-    return dim
-
-
 def component_dim(ds: xr.Dataset) -> str:
-    """Name of ``mu``'s component dimension in emvb's layout (:func:`means_dim` of ``ds["mu"]``)."""
+    """Name of ``mu``'s component dimension in emvb's layout (whatever the sampler called it; size 2)."""
     if "mu" not in ds.data_vars:
         raise EmvbError("posterior has no variable 'mu' (expected pi1, mu, sigma)")
-    return means_dim(ds["mu"])
+    var = ds["mu"]
+    extra = [d for d in var.dims if d not in SAMPLE_DIMS]
+    if any(d not in var.dims for d in SAMPLE_DIMS) or len(extra) != 1 or var.sizes[extra[0]] != 2:
+        raise DataError(f"posterior: means 'mu' must have dimensions chain, draw and one of size 2 besides them, "
+                        f"got dims {dict(var.sizes)}")
+    return extra[0]
 
 
 @dataclass(frozen=True)
@@ -134,55 +113,6 @@ def order_perm(draws: Draws) -> np.ndarray:
     """``(chain, draw)`` bool: True where ``mu1 > mu2``, the draws in the swapped labelling (sorting them back
     is the ordering constraint applied after sampling)."""
     return draws.mu1 > draws.mu2
-
-
-# -- applying a relabelling ---------------------------------------------------------------------
-
-
-def swap_dataset(ds: xr.Dataset, perm) -> xr.Dataset:
-    """Apply the label swap to every draw where ``perm (chain, draw)`` is True.
-
-    Variables with the component dimension are reversed along it; ``pi1`` becomes ``1 - pi1``
-    (and is exchanged with ``pi2`` if the sampler stored one); everything else (sigma, the
-    log-likelihood, sampler statistics) is label-invariant and left as it is. Coordinates and
-    attributes are kept.
-    """
-    comp = component_dim(ds)
-    flag = np.asarray(perm, dtype=bool)
-
-    def sample_first(var: xr.DataArray) -> xr.DataArray:
-        return var.transpose(*SAMPLE_DIMS, *(d for d in var.dims if d not in SAMPLE_DIMS))
-
-    def where(var: xr.DataArray, other: np.ndarray) -> xr.DataArray:
-        """``other`` (laid out sample dims first) where the flag is set, else ``var``."""
-        t = sample_first(var)
-        f = flag.reshape(flag.shape + (1,) * (t.ndim - 2))
-        return t.copy(data=np.where(f, other, t.values)).transpose(*var.dims)
-
-    out = ds.copy()
-    for name, var in ds.data_vars.items():
-        if comp in var.dims and all(d in var.dims for d in SAMPLE_DIMS):
-            t = sample_first(var)
-            out[name] = where(var, np.flip(t.values, axis=t.dims.index(comp)))
-    if "pi1" in ds and "pi2" in ds:
-        out["pi1"] = where(ds["pi1"], sample_first(ds["pi2"]).values)
-        out["pi2"] = where(ds["pi2"], sample_first(ds["pi1"]).values)
-    elif "pi1" in ds:
-        out["pi1"] = where(ds["pi1"], 1.0 - sample_first(ds["pi1"]).values)
-    out.attrs = dict(ds.attrs)
-    return out
-
-
-def relabelled_tree(posterior, perm, method: str) -> xr.DataTree:
-    """A copy of ``posterior`` (same groups) whose posterior group has ``perm`` applied."""
-    if isinstance(posterior, xr.Dataset):
-        posterior = xr.DataTree(dataset=posterior)
-    tree = posterior.copy()
-    target = tree["posterior"] if "posterior" in tree.children else tree
-    new = swap_dataset(target.to_dataset(), perm)
-    new.attrs["relabelled_by"] = method
-    target.dataset = new
-    return tree
 
 
 @dataclass(frozen=True)

@@ -193,3 +193,22 @@ def test_a_damaged_posterior_is_one_line_whatever_fails_inside(capsys, cli, file
     r = cli("labels", "--data", data, "--posterior", unreadable[0])
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "cannot read it as a netCDF posterior" in r.stderr, \
         r.stderr
+
+
+def test_a_free_weight_vector_of_length_one_reads_as_the_scalar_weight(capsys, files, tmp_path):
+    """K = 2 weights given as the K - 1 = 1 free one: the same verdict and swaps as the scalar weight, and the file
+    written back keeps that layout (the free weight becomes 1 - w where the labels were swapped)."""
+    root, data, post, th, perm, fit = files
+    docs = {}
+    for name, w, dims in (("scalar", th[..., 0], {}), ("free", th[..., :1], {"w": ["free"]})):
+        path = tmp_path / f"{name}.nc"
+        az.from_dict({"posterior": {"w": w, "mu": th[..., 1:3], "sigma": th[..., 3]}},
+                     dims={"mu": ["component"], **dims}).to_netcdf(path)
+        status, out, err = main_run(capsys, "labels", "--data", data, "--posterior", path, "--method", "order",
+                                    "--out", tmp_path / f"{name}_out.nc", "--json")
+        assert status == 0, err
+        docs[name] = json.loads(out)
+    assert docs["free"] | {"out": None} == docs["scalar"] | {"out": None}
+    written = xr.open_datatree(tmp_path / "free_out.nc")["posterior"]["w"]
+    assert written.dims == ("chain", "draw", "free")
+    np.testing.assert_array_equal(written.values[..., 0], np.where(perm, 1.0 - th[..., 0], th[..., 0]))

@@ -10,10 +10,10 @@ from test_labels_synthetic import OVERLAPPING, dataset, known_perm, normal_draws
 from test_relabel_k import simulate
 
 from emvb.labels.diagnose import diagnose_labels
+from emvb.labels.foreign import Names, read_mixture
+from emvb.labels.inputs import prepare_k
 from emvb.labels.kdiagnose import diagnose_k
 from emvb.labels.kdraws import MixDraws, inverse
-from emvb.labels.kforeign import KNames, read_mixture
-from emvb.labels.kinputs import prepare_k
 from emvb.labels.kmethods import run_method
 from emvb.labels.mixture import relabel_mixture
 from emvb.labels.relabel import relabel_all
@@ -153,8 +153,8 @@ def test_bad_layouts_are_refused_in_one_line(change, message):
 def test_given_names_win_over_detection_and_a_missing_name_is_named():
     tree, _, _ = pymc_like()
     with pytest.raises(DataError, match="no variable 'mix_w' for the weights"):
-        read_mixture(tree, KNames(weights="mix_w"))
-    draws, lay = read_mixture(tree, KNames(weights="w", means="mu", sigma="sigma"))
+        read_mixture(tree, Names(weights="mix_w"))
+    draws, lay = read_mixture(tree, Names(weights="w", means="mu", sigma="sigma"))
     assert (lay.k, lay.weights_dim, lay.sigma_dim) == (3, "w_dim_0", None) and draws.shared
 
 

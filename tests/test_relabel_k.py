@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
+from emvb.labels.inputs import prepare_k
 from emvb.labels.kdraws import MixDraws, assign, inverse, order_perm_k
-from emvb.labels.kinputs import prepare_k
 from emvb.labels.kmethods import METHODS_K, run_method
 from emvb.models.scaling import Scaling
 
@@ -187,7 +187,7 @@ def test_order_weights_sorts_the_weights():
 
 def test_bins_are_coarsened_only_as_far_as_the_probabilities_need_to_fit():
     from emvb.labels.binned import MIN_BINS, default_bins
-    from emvb.labels.kinputs import MAX_CELLS, fitting_bins
+    from emvb.labels.inputs import MAX_CELLS, fitting_bins
 
     small = MixDraws(*(np.ones((4, 100, 3)),) * 3, True)
     assert fitting_bins(10**6, small) == default_bins(10**6)  # 2048 x 1,200 cells fit
