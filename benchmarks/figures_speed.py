@@ -3,8 +3,8 @@
 Run: ``.venv/bin/python benchmarks/figures_speed.py [--repeats R] [--comparison FILE] [--out PATH | --no-record]``
 
 One default comparison (``emvb run``'s scenario and settings) is computed once by
-:func:`emvb.compare.pipeline.run_comparison` (or loaded from ``--comparison FILE``, a pickle this
-script wrote with ``--save-comparison FILE``), then, in this one process:
+:func:`emvb.compare.pipeline.run_comparison`, its tree of facts (or loaded from ``--comparison FILE``, a
+pickle of that tree this script wrote with ``--save-comparison FILE``), then, in this one process:
 
 1. **Per figure**: ``write_figures`` whole (wall seconds, median of ``R`` after a warm-up), and the
    CPU seconds to build each figure (ArviZ or matplotlib calls, KDEs, ``tight_layout``), to draw it
@@ -13,7 +13,7 @@ script wrote with ``--save-comparison FILE``), then, in this one process:
    ArviZ's ``plot_trace_dist`` with the legend and layout ``trace_plot`` adds (the former drawing)
    against :func:`emvb.report.figures.trace_plot` (the same KDEs and lines, drawn with matplotlib).
    CPU seconds; their ratio is what transfers to another machine.
-3. **Write stage**: ``Comparison.to_tree``, the netCDF bytes of results.nc, the comparison tables,
+3. **Write stage**: the tree as results.nc holds it (``compare.facts.stored``), its netCDF bytes, the comparison tables,
    summary.json, report.md; with results.nc's count of variables, and (a measurement only, no change
    of the format) the netCDF time without the relabelled variants' ``sample_stats`` groups, which are
    copies of the unordered model's.
@@ -59,7 +59,7 @@ print("done", flush=True)
 
 
 def comparison(args):
-    """The default comparison: loaded from ``--comparison``, else computed (and saved if asked)."""
+    """The default comparison's tree of facts: loaded from ``--comparison``, else computed (and saved if asked)."""
     if args.comparison:
         with open(args.comparison, "rb") as f:
             return pickle.load(f), None
@@ -111,17 +111,19 @@ def trace_against_arviz(c, repeats: int) -> dict:
 
     from emvb.report import figures as F
 
+    unordered = c["posteriors"]["unordered_raw"]
+
     def former():
-        pc = az.plot_trace_dist(c.unordered, var_names=["pi1", "mu", "sigma"], compact=False,
+        pc = az.plot_trace_dist(unordered, var_names=["pi1", "mu", "sigma"], compact=False,
                                 figure_kwargs={"figsize": (10, 7.5)})
         fig = F.one_line_labels(pc.get_viz("figure"))
-        ids = c.unordered["posterior"]["chain"].values.tolist()
+        ids = unordered["posterior"]["chain"].values.tolist()
         handles = [Line2D([], [], color=pc.get_viz("dist", "sigma", {"chain": i}).get_color(), lw=2) for i in ids]
         return F.legend_below(fig, handles, [f"chain {i}" for i in ids], "t", bottom=0.05, top=0.96, fontsize=11)
 
     times = {"arviz_plot_trace_dist": [], "trace_plot": []}
     for _ in range(repeats + 1):  # the first round warms both up and is not kept
-        for kind, make in (("arviz_plot_trace_dist", former), ("trace_plot", lambda: F.trace_plot(c.unordered, "t"))):
+        for kind, make in (("arviz_plot_trace_dist", former), ("trace_plot", lambda: F.trace_plot(unordered, "t"))):
             t0 = time.process_time()
             fig = make()
             fig.savefig(io.BytesIO(), format="rgba", dpi=F.DPI)
@@ -134,7 +136,8 @@ def trace_against_arviz(c, repeats: int) -> dict:
 
 def write_stage(c, repeats: int) -> dict:
     """Seconds of each step of the write stage (best of ``repeats``)."""
-    from emvb.compare.results import ENGINE
+    from emvb.compare.facts import stored
+    from emvb.compare.results import ENGINE, table_from_results
     from emvb.compare.summary import summary_from_tree
     from emvb.files.tables import write_table
     from emvb.report.folder import FIGURES
@@ -149,9 +152,9 @@ def write_stage(c, repeats: int) -> dict:
     steps: dict[str, list] = {}
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as d:
-            tree = timed("to_tree", c.to_tree)
+            tree = timed("stored", stored, c)
             timed("netcdf_bytes", tree.to_netcdf, engine=ENGINE)
-            timed("tables", write_table, c.table, Path(d), force=True)
+            timed("tables", lambda t=tree, d=d: write_table(table_from_results(t), Path(d), force=True))
             timed("summary_json", lambda t=tree: json.dumps(summary_from_tree(t), indent=1))
             timed("report_md", render_report, tree, FIGURES)
     best = {k: min(v) for k, v in steps.items()}
@@ -208,8 +211,10 @@ def exit_cost(c) -> dict:
 def parse_args(argv=None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=REPEATS, help=f"alternated timings per path (default {REPEATS})")
-    ap.add_argument("--comparison", type=Path, help="load the comparison from this pickle instead of computing it")
-    ap.add_argument("--save-comparison", type=Path, help="pickle the computed comparison here (for --comparison)")
+    ap.add_argument("--comparison", type=Path,
+                    help="load the comparison's tree of facts from this pickle instead of computing it")
+    ap.add_argument("--save-comparison", type=Path,
+                    help="pickle the computed comparison's tree of facts here (for --comparison)")
     add_record_options(ap, BENCHMARK)
     return ap.parse_args(argv)
 
