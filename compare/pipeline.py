@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from .alongside import Worker
 
-__all__ = ["ORDERED", "RAW", "RELABEL_PREFIX", "run_comparison"]
+__all__ = ["check_adequacy", "run_comparison"]
 
 
 def run_comparison(data: Dataset, settings: Settings = DEFAULTS, stages: Stages | None = None,
@@ -38,16 +38,22 @@ def run_comparison(data: Dataset, settings: Settings = DEFAULTS, stages: Stages 
     sample; otherwise in line, after them (a second process is the caller's choice: spawning one
     re-imports the caller's main script, which must then be guarded by ``if __name__ == "__main__"``).
     """
+    from ..adequacy import assess
     from ..sampling.fits import fit_both
 
-    stages = stages or Stages()
-    boot = Bootstrap(worker, data.values, settings)
-    fits = fit_both(data, settings, stage=stages.stage, after_em=boot.start)
+    stages, boot = stages or Stages(), []
+
+    def start(fit) -> None:  # as soon as EM is done: the bootstrap tests run there while this process samples
+        if worker is not None:
+            boot.append(worker.submit(assess, data.values, fit, n_boot=settings.n_boot, seed=settings.seed))
+
+    fits = fit_both(data, settings, stage=stages.stage, after_em=start)
     return _compared(data, settings, stages, fits, boot)
 
 
-def _compared(data: Dataset, settings: Settings, stages: Stages, fits, boot: Bootstrap) -> xr.DataTree:
-    """The comparison's steps after both fits (:func:`run_comparison`)."""
+def _compared(data: Dataset, settings: Settings, stages: Stages, fits, boot: list) -> xr.DataTree:
+    """The comparison's steps after both fits (:func:`run_comparison`); ``boot``: the bootstrap tests sent to
+    the worker (a :class:`compare.alongside.Call`), if any: the same numbers as run in line."""
     from .. import em
     from ..labels.diagnose import diagnose_labels
     from ..labels.inputs import prepare
@@ -66,7 +72,7 @@ def _compared(data: Dataset, settings: Settings, stages: Stages, fits, boot: Boo
     with stages.stage("relabelling: " + ", ".join(METHODS), "relabel"):
         relabelled = relabel_all(unordered, em_result=fit, inputs=inputs)
     with stages.stage(f"model adequacy: bootstrap tests (B = {settings.n_boot}), posterior predictive", "adequacy"):
-        adequacy = check_adequacy(data.values, fit, ordered, settings, checks=boot.result())
+        adequacy = check_adequacy(data.values, fit, ordered, settings, checks=boot[0].result() if boot else None)
     with stages.stage("comparison table (ArviZ summaries beside EM)", "table"):
         posteriors = ({RAW: unordered} | {RELABEL_PREFIX + m: r.posterior for m, r in relabelled.items()}
                       | {ORDERED: ordered})
@@ -75,27 +81,6 @@ def _compared(data: Dataset, settings: Settings, stages: Stages, fits, boot: Boo
     return facts_tree(data=data, settings=settings, priors=fits.priors, em=fit, plain=plain, posteriors=posteriors,
                       relabelled=relabelled, table=table, diagnosis=diagnosis, adequacy=adequacy, checks=checks,
                       timings=stages.timings)
-
-
-class Bootstrap:
-    """The three bootstrap checks of the MLE (:func:`adequacy.assess`) in a second process
-    (:class:`compare.alongside.Worker`), started (:meth:`start`) as soon as EM is done, so they run while
-    this process compiles and samples the models; the same numbers as run in line. Without a worker,
-    nothing is started and :meth:`result` is None (:func:`check_adequacy` then runs them)."""
-
-    def __init__(self, worker: Worker | None, x, settings: Settings):
-        self._worker, self._x, self._settings, self._running = worker, x, settings, None
-
-    def start(self, fit) -> None:
-        from ..adequacy import assess
-
-        if self._worker is not None:
-            s = self._settings
-            self._running = self._worker.submit(assess, self._x, fit, n_boot=s.n_boot, seed=s.seed)
-
-    def result(self):
-        """The checks (waits for them), as :func:`adequacy.assess` returns them; None if not started."""
-        return None if self._running is None else self._running.result()
 
 
 def check_adequacy(x, fit, ordered, settings: Settings, checks=None):
