@@ -18,10 +18,10 @@ variant, the table) the facts computed from them once by :func:`compare.pipeline
     /figure_data      what only the figures draw: plain EM's loglik_trace (plain_iteration) and attr loglik;
                       the posterior predictive check's replicated statistics (ppc_draw, statistic), the data's
                       (statistic) and the kept replicated data sets (example, point). Not in ``results.nc``
-                      (:func:`stored`): up to 8 MB for n = 10^4, and the file's numbers stay those of the report
+                      (:func:`stored`): the 50 kept data sets alone are 4 MB for n = 10^4, and the file
+                      holds what the report and summary.json state
 
-Writers read the tree
-(:func:`compare.summary.summary_from_tree`, :func:`report.markdown.render_report`,
+Writers read the tree (:func:`compare.summary.summary_from_tree`, :func:`report.markdown.render_report`,
 :func:`report.folder.figure_makers`); a reloaded ``results.nc`` gives the same ``summary.json`` and
 ``report.md``. :func:`label_diagnosis`, :func:`chain_checks_of`, :func:`adequacy_facts` and :func:`ppc_of`
 read the groups back.
