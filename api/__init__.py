@@ -77,14 +77,14 @@ def fit_both(data, settings: Settings = DEFAULTS, *, models: tuple[str, ...] = (
 
 
 def comparison(data, settings: Settings = DEFAULTS):
-    """The whole comparison of ``emvb run`` on ``data`` as one ``xarray.DataTree`` of facts, what ``results.nc``
-    holds and report.md is written from (:func:`compare.facts.facts_tree`): the data, the EM fit, every
+    """The whole comparison of ``emvb run`` on ``data`` as one ``xarray.DataTree`` of facts, what every file of
+    its report folder is written from (:func:`compare.facts.facts_tree`): the data, the EM fit, every
     posterior variant (ArviZ reads each ``posteriors/<variant>``), the table, the label diagnosis and
-    relabelling, the model's adequacy and the convergence checks. Runs in this process (``emvb run`` adds a
-    second one)."""
+    relabelling, the model's adequacy, the convergence checks and what only the figures draw
+    (``figure_data``, left out of ``results.nc``). Runs in this process (``emvb run`` adds a second one)."""
     from .compare.pipeline import run_comparison
 
-    return run_comparison(_dataset(data), settings).to_tree()
+    return run_comparison(_dataset(data), settings)
 
 
 def check_adequacy(data, fit=None, posterior=None, settings: Settings = DEFAULTS):

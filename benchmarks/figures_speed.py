@@ -3,8 +3,8 @@
 Run: ``.venv/bin/python benchmarks/figures_speed.py [options]`` (``--help`` lists them)
 
 One default comparison (``emvb run``'s scenario and settings) is computed once by
-:func:`emvb.compare.pipeline.run_comparison` (or loaded from ``--comparison FILE``, a pickle this
-script wrote with ``--save-comparison FILE``), then, in this one process:
+:func:`emvb.compare.pipeline.run_comparison`, its tree of facts (or loaded from ``--comparison FILE``, a
+pickle of that tree this script wrote with ``--save-comparison FILE``), then, in this one process:
 
 1. **Per figure**: ``write_figures`` whole (wall seconds, median of ``R`` after a warm-up), and the
    CPU seconds to build each figure (ArviZ or matplotlib calls, KDEs, ``tight_layout``), to draw it
@@ -13,7 +13,7 @@ script wrote with ``--save-comparison FILE``), then, in this one process:
    ArviZ's ``plot_trace_dist`` with the legend and layout ``trace_plot`` adds (the former drawing)
    against :func:`emvb.report.figures.trace_plot` (the same KDEs and lines, drawn with matplotlib).
    CPU seconds; their ratio is what transfers to another machine.
-3. **Write stage**: ``Comparison.to_tree``, the netCDF bytes of results.nc, the comparison tables,
+3. **Write stage**: the tree as results.nc holds it (``compare.facts.stored``), its netCDF bytes, the tables,
    summary.json, report.md; with results.nc's count of variables.
 4. **Last stage, one process or two**: ``write_comparison`` whole, alone against with a second process
    (what ``emvb run`` does: one figure and results.nc's bytes there), alternated.
@@ -52,7 +52,7 @@ print("done", flush=True)
 
 
 def comparison(args):
-    """The default comparison: loaded from ``--comparison``, else computed (and saved if asked)."""
+    """The default comparison's tree of facts: loaded from ``--comparison``, else computed (and saved if asked)."""
     if args.comparison:
         return pickle.loads(Path(args.comparison).read_bytes()), None
     from emvb.compare.pipeline import run_comparison
@@ -102,11 +102,13 @@ def trace_against_arviz(c, repeats: int) -> dict:
 
     from emvb.report import figures as F
 
+    unordered = c["posteriors"]["unordered_raw"]
+
     def former():
-        pc = az.plot_trace_dist(c.unordered, var_names=["pi1", "mu", "sigma"], compact=False,
+        pc = az.plot_trace_dist(unordered, var_names=["pi1", "mu", "sigma"], compact=False,
                                 figure_kwargs={"figsize": (10, 7.5)})
         fig = F.one_line_labels(pc.get_viz("figure"))
-        ids = c.unordered["posterior"]["chain"].values.tolist()
+        ids = unordered["posterior"]["chain"].values.tolist()
         handles = [Line2D([], [], color=pc.get_viz("dist", "sigma", {"chain": i}).get_color(), lw=2) for i in ids]
         return F.legend_below(fig, handles, [f"chain {i}" for i in ids], "t", bottom=0.05, top=0.96, fontsize=11)
 
@@ -116,7 +118,7 @@ def trace_against_arviz(c, repeats: int) -> dict:
         plt.close(fig)
 
     times = rounds({"arviz_plot_trace_dist": lambda r: drawn(former),
-                    "trace_plot": lambda r: drawn(lambda: F.trace_plot(c.unordered, "t"))},
+                    "trace_plot": lambda r: drawn(lambda: F.trace_plot(unordered, "t"))},
                    repeats, warm_up=True, timed=True, clock=time.process_time)
     med = {k: median(v) for k, v in times.items()}
     return {"cpu_seconds": times, "median": med, "new_over_former": med["trace_plot"] / med["arviz_plot_trace_dist"]}
@@ -124,16 +126,17 @@ def trace_against_arviz(c, repeats: int) -> dict:
 
 def write_stage(c, repeats: int) -> dict:
     """Seconds of each step of the write stage (best of ``repeats``), and results.nc's count of variables."""
-    from emvb.compare.results import ENGINE
+    from emvb.compare.facts import stored
+    from emvb.compare.results import ENGINE, table_from_results
     from emvb.compare.summary import summary_from_tree
     from emvb.files.tables import write_table
     from emvb.report.folder import FIGURES
     from emvb.report.markdown import render_report
 
-    tree = c.to_tree()
+    tree = stored(c)
     with tempfile.TemporaryDirectory() as d:
-        steps = rounds({"to_tree": lambda r: c.to_tree(), "netcdf_bytes": lambda r: tree.to_netcdf(engine=ENGINE),
-                        "tables": lambda r: write_table(c.table, Path(d), force=True),
+        steps = rounds({"stored": lambda r: stored(c), "netcdf_bytes": lambda r: tree.to_netcdf(engine=ENGINE),
+                        "tables": lambda r: write_table(table_from_results(tree), Path(d), force=True),
                         "summary_json": lambda r: json.dumps(summary_from_tree(tree), indent=1),
                         "report_md": lambda r: render_report(tree, FIGURES)}, repeats, timed=True)
     return {"best_seconds": {k: min(v) for k, v in steps.items()},
@@ -192,5 +195,5 @@ def figures_speed(args) -> dict:
 if __name__ == "__main__":
     main(__doc__, {None: ("figures_speed", figures_speed, {
         "repeats": (3, "alternated timings per path"),
-        "comparison": (None, "load the comparison from this pickle instead of computing it"),
-        "save_comparison": (None, "pickle the computed comparison here (for --comparison)")})})
+        "comparison": (None, "load the comparison's tree of facts from this pickle"),
+        "save_comparison": (None, "pickle the computed tree of facts here (for --comparison)")})})

@@ -60,9 +60,9 @@ def run(args) -> int:
         with stages.stage("data", "data"):
             ds = load_data(args.data, args.column) if args.data else simulate(args.truth, args.n, args.seed)
         stages.note(f"{ds.name}: n={ds.n}, sha256 {ds.sha256[:16]}...")
-        comp = run_comparison(ds, settings, stages, worker=second)  # a bad --priors is refused before any fitting
+        tree = run_comparison(ds, settings, stages, worker=second)  # a bad --priors is refused before any fitting
         command = "emvb " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["run"] else ""
-        write_comparison(comp, args.out, force=args.force, stages=stages, command=command, worker=second)
+        write_comparison(tree, args.out, force=args.force, stages=stages, command=command, worker=second)
     if not args.quiet:
         print(f"wrote {args.out}/report.md (total {stages.total:.1f} s)", file=sys.stderr)
     print(args.out)

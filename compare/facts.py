@@ -1,4 +1,5 @@
-"""One comparison as one DataTree of facts: what ``results.nc`` holds and ``summary.json`` is read from.
+"""One comparison as one DataTree of facts: what :func:`compare.pipeline.run_comparison` returns, ``results.nc``
+holds and every file of the report folder is written from.
 
 :func:`facts_tree` adds to :func:`compare.results.results_tree` (the data, the EM fit, every posterior
 variant, the table) the facts computed from them once by :func:`compare.pipeline.run_comparison`::
@@ -14,11 +15,16 @@ variant, the table) the facts computed from them once by :func:`compare.pipeline
     /adequacy         p_value, statistic, mc_error, verdict, n_exceed, rejects (check); attrs: each check's
                       facts (JSON), normal_mean and normal_sd (the one-normal fit), rejected_fit
     /convergence      per model (RAW, ORDERED): rhat, ess, n_divergent, converged, quantities (model)
+    /figure_data      what only the figures draw: plain EM's loglik_trace (plain_iteration) and attr loglik;
+                      the posterior predictive check's replicated statistics (ppc_draw, statistic), the data's
+                      (statistic) and the kept replicated data sets (example, point). Not in ``results.nc``
+                      (:func:`stored`): the 50 kept data sets alone are 4 MB for n = 10^4, and the file
+                      holds what the report and summary.json state
 
-Per draw swaps per method are in ``/posteriors/relabel_<method>/relabelling``. Writers read the tree
-(:func:`compare.summary.summary_from_tree`, :func:`report.markdown.render_report`); a reloaded
-``results.nc`` gives the same ``summary.json`` and ``report.md``. :func:`label_diagnosis`,
-:func:`chain_checks_of` and :func:`adequacy_facts` read the groups back.
+Writers read the tree (:func:`compare.summary.summary_from_tree`, :func:`report.markdown.render_report`,
+:func:`report.folder.figure_makers`); a reloaded ``results.nc`` gives the same ``summary.json`` and
+``report.md``. :func:`label_diagnosis`, :func:`chain_checks_of`, :func:`adequacy_facts` and :func:`ppc_of`
+read the groups back.
 """
 
 from __future__ import annotations
@@ -31,10 +37,13 @@ import numpy as np
 import xarray as xr
 
 if TYPE_CHECKING:
+    from ..adequacy.result import PosteriorPredictive
     from ..labels.diagnose import LabelDiagnosis
     from .convergence import ChainCheck
 
 CHECKS = ("components", "shared_sigma", "fit")
+#: The group of what only the figures draw (module note).
+FIGURE_DATA = "figure_data"
 
 
 def versions() -> dict:
@@ -46,11 +55,16 @@ def versions() -> dict:
             "arviz": arviz.__version__}
 
 
-def labels_dataset(lf) -> xr.Dataset:
-    """The ``/labels`` group of :class:`compare.pipeline.LabelFacts` ``lf``."""
-    d, order = lf.diagnosis, lf.relabelled.get("order")
-    methods = list(lf.relabelled)
-    same = [np.nan if order is None else float(np.mean(r.perm == order.perm)) for r in lf.relabelled.values()]
+def labels_dataset(d: LabelDiagnosis, relabelled: dict, unordered, em) -> xr.Dataset:
+    """The ``/labels`` group: the diagnosis ``d`` of the ``unordered`` posterior and its relabellings
+    ``relabelled`` (``{method: models.draws.Relabelled}``), relative to the EM fit ``em``."""
+    from ..labels.diagnose import gap_facts
+    from ..labels.relabel import agreement, disagreement
+    from ..models.draws import draws_of
+
+    near, *_ = gap_facts(draws_of(unordered).standardized(em.scaling))  # unit-free; no overflow
+    order, methods = relabelled.get("order"), list(relabelled)
+    same = [np.nan if order is None else float(np.mean(r.perm == order.perm)) for r in relabelled.values()]
     ds = xr.Dataset(
         {"labelling": ("chain", [ch.labelling for ch in d.chains]),
          "share_other": ("chain", np.array([ch.share_other for ch in d.chains], dtype=float)),
@@ -59,21 +73,21 @@ def labels_dataset(lf) -> xr.Dataset:
          "deep_other": ("chain", np.array([ch.deep_other for ch in d.chains], dtype=np.int8)),
          "rhat_raw": ("parameter", np.array(list(d.rhat_raw.values()), dtype=float)),
          "rhat_invariant": ("quantity", np.array(list(d.rhat_invariant.values()), dtype=float)),
-         "swapped_share": ("method", np.array([r.share_swapped for r in lf.relabelled.values()], dtype=float)),
+         "swapped_share": ("method", np.array([r.share_swapped for r in relabelled.values()], dtype=float)),
          "same_as_order": ("method", np.array(same, dtype=float)),
          "bin_width": ("method", np.array([np.nan if r.info.get("bin_width") is None else r.info["bin_width"]
-                                           for r in lf.relabelled.values()], dtype=float)),
-         "agreement": (("method", "method_"), lf.agreement.loc[methods, methods].to_numpy(dtype=float)),
-         "near": (("chain", "draw"), np.asarray(lf.near, dtype=np.int8))},
+                                           for r in relabelled.values()], dtype=float)),
+         "agreement": (("method", "method_"), agreement(relabelled).loc[methods, methods].to_numpy(dtype=float)),
+         "near": (("chain", "draw"), np.asarray(near, dtype=np.int8))},
         coords={"chain": [ch.chain for ch in d.chains], "parameter": list(d.rhat_raw),
                 "quantity": list(d.rhat_invariant), "method": methods, "method_": methods},
         attrs={"verdict": d.verdict, "init": d.init or "", "typical_gap": d.typical_gap, "separation": d.separation,
                "boundary_share": d.boundary_share, "crossing_share": d.crossing_share,
                "share_swapped": d.share_swapped, "component_gap": d.component_gap, "loglik_bound": d.loglik_bound,
-               "em_sigma": lf.sigma},
+               "em_sigma": float(em.params.sigma)},
     )
     if methods:  # without a method there is no per-draw disagreement
-        ds["disagreement"] = (("chain", "draw"), np.asarray(lf.disagreement, dtype=np.int8))
+        ds["disagreement"] = (("chain", "draw"), np.asarray(disagreement(relabelled), dtype=np.int8))
     return ds
 
 
@@ -93,32 +107,57 @@ def adequacy_dataset(a) -> xr.Dataset:
     )
 
 
-def _convergence(c) -> xr.Dataset:
-    ck = list(c.checks.values())
+def _convergence(checks: dict[str, ChainCheck]) -> xr.Dataset:
+    ck = list(checks.values())
     return xr.Dataset(
         {"rhat": ("model", [k.rhat for k in ck]), "ess": ("model", [k.ess for k in ck]),
          "n_divergent": ("model", [k.n_divergent for k in ck]),
          "converged": ("model", np.array([k.converged for k in ck], dtype=np.int8)),
          "quantities": ("model", [k.quantities for k in ck])},
-        coords={"model": list(c.checks)},
+        coords={"model": list(checks)},
     )
 
 
-def facts_tree(c) -> xr.DataTree:
-    """Everything of one :class:`compare.pipeline.Comparison` ``c`` as one DataTree (layout in the module
-    note; this module does not import the pipeline, which calls it)."""
-    from .results import results_tree
+def _figure_data(plain, adequacy) -> xr.Dataset:
+    """The ``/figure_data`` group (module note): plain EM's trace and the posterior predictive check's draws."""
+    ds = xr.Dataset({"loglik_trace": ("plain_iteration", np.asarray(plain.trace.loglik, dtype=float).ravel())},
+                    attrs={"loglik": float(plain.loglik)})
+    ppc = None if adequacy is None else adequacy.ppc
+    if ppc is not None:
+        ds["ppc_replicated"] = (("ppc_draw", "statistic"), np.stack([s.replicated for s in ppc.statistics], axis=1))
+        ds["ppc_observed"] = ("statistic", np.array([s.observed for s in ppc.statistics]))
+        ds["ppc_examples"] = (("example", "point"), ppc.examples)
+        ds.coords["statistic"] = [s.name for s in ppc.statistics]
+    return ds
 
-    tree = results_tree(data=c.data, em_result=c.em, posteriors=c.variants, table=c.table)
-    tree.attrs.update(settings=json.dumps(c.settings.to_dict()), priors=json.dumps(c.priors.to_dict()),
-                      timings=json.dumps({k: round(float(v), 3) for k, v in c.timings.items()}),
-                      versions=json.dumps(versions()), data_seed=json.dumps(c.data.seed))
-    tree["em"].attrs.update(plain_n_iter=int(c.em_plain.n_iter), plain_n_map_evals=int(c.em_plain.n_map_evals))
-    tree["labels"] = labels_dataset(c.labels)
-    if c.adequacy is not None:
-        tree["adequacy"] = adequacy_dataset(c.adequacy)
-    tree["convergence"] = _convergence(c)
+
+def facts_tree(*, data, settings, priors, em, plain, posteriors: dict, relabelled: dict, table, diagnosis, adequacy,
+               checks: dict[str, ChainCheck], timings: dict) -> xr.DataTree:
+    """Everything of one comparison as one DataTree (layout in the module note): the ``data``
+    (:class:`models.Dataset`), ``settings``, ``priors``, the EM fit ``em`` and ``plain`` EM from its start, the
+    ``posteriors`` (``{RAW: the unordered one, relabel_<method>: ..., ORDERED: ...}``), the relabellings
+    (``{method: Relabelled}``), the ``table`` (:func:`compare.table.compare_fits`), the label ``diagnosis``,
+    the ``adequacy`` checks (or None), the convergence ``checks`` (:func:`compare.convergence.chain_checks`)
+    and the stages' ``timings`` so far."""
+    from .results import results_tree
+    from .table import RAW
+
+    tree = results_tree(data=data, em_result=em, posteriors=posteriors, table=table)
+    tree.attrs.update(settings=json.dumps(settings.to_dict()), priors=json.dumps(priors.to_dict()),
+                      timings=json.dumps({k: round(float(v), 3) for k, v in timings.items()}),
+                      versions=json.dumps(versions()), data_seed=json.dumps(data.seed))
+    tree["em"].attrs.update(plain_n_iter=int(plain.n_iter), plain_n_map_evals=int(plain.n_map_evals))
+    tree["labels"] = labels_dataset(diagnosis, relabelled, posteriors[RAW], em)
+    if adequacy is not None:
+        tree["adequacy"] = adequacy_dataset(adequacy)
+    tree["convergence"] = _convergence(checks)
+    tree[FIGURE_DATA] = _figure_data(plain, adequacy)
     return tree
+
+
+def stored(tree: xr.DataTree) -> xr.DataTree:
+    """The tree as ``results.nc`` holds it: without ``/figure_data`` (module note)."""
+    return tree.drop_nodes(FIGURE_DATA, errors="ignore")
 
 
 def label_diagnosis(ds: xr.Dataset) -> LabelDiagnosis:
@@ -160,3 +199,16 @@ def adequacy_facts(ds: xr.Dataset) -> dict:
     a["components"]["normal"] = (float(ds.attrs["normal_mean"]), float(ds.attrs["normal_sd"]))
     a["rejected_fit"] = bool(ds.attrs["rejected_fit"])
     return a
+
+
+def ppc_of(tree: xr.DataTree) -> PosteriorPredictive | None:
+    """The posterior predictive check the tree holds (``/figure_data`` and ``/adequacy``), None without one."""
+    from ..adequacy.result import PosteriorPredictive, PPCStatistic
+
+    ds = tree[FIGURE_DATA].to_dataset()
+    if "ppc_examples" not in ds:
+        return None
+    a = json.loads(tree["adequacy"].attrs["facts"])["ppc"]
+    stats = tuple(PPCStatistic(str(k), float(o), ds["ppc_replicated"].values[:, j])
+                  for j, (k, o) in enumerate(zip(ds["statistic"].values, ds["ppc_observed"].values, strict=True)))
+    return PosteriorPredictive(stats, a["draws"], a["center"], a["scale"], ds["ppc_examples"].values, a["seed"])

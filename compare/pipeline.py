@@ -1,19 +1,16 @@
 """``emvb run`` end to end: one data set, EM, both PyMC posteriors, diagnosis, relabelling, the model's
 adequacy checks (:mod:`adequacy`), table, convergence.
 
-:func:`run_comparison` computes everything of one comparison once and returns a frozen
-:class:`Comparison` of facts; :func:`report.folder.write_comparison` writes it as a report folder
-(figures from it; results.nc, summary.json and report.md from its tree of facts, :meth:`Comparison.to_tree`).
-Both fits see the same :class:`models.Dataset` (:func:`sampling.fits.fit_both`).
+:func:`run_comparison` computes everything of one comparison once and returns it as one DataTree of facts
+(:func:`compare.facts.facts_tree`); :func:`report.folder.write_comparison` writes every file of the report
+folder from that tree alone (figures, results.nc, summary.json, report.md). Both fits see the same
+:class:`models.Dataset` (:func:`sampling.fits.fit_both`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
-
-import numpy as np
-import pandas as pd
 
 from ..models.data import Dataset
 from ..sampling.options import DEFAULTS, Settings
@@ -23,77 +20,15 @@ from .table import ORDERED, RAW, RELABEL_PREFIX
 if TYPE_CHECKING:
     import xarray as xr
 
-    from ..adequacy import Adequacy
-    from ..em import EMResult
-    from ..labels.diagnose import LabelDiagnosis
-    from ..models.priors import Priors
     from .alongside import Worker
-    from .convergence import ChainCheck
 
-__all__ = ["ORDERED", "RAW", "RELABEL_PREFIX", "Comparison", "LabelFacts", "run_comparison"]
-
-
-@dataclass(frozen=True, eq=False)  # holds arrays
-class LabelFacts:
-    """Label switching in the unordered model and what relabelling did, computed once (:meth:`of`)."""
-
-    diagnosis: LabelDiagnosis
-    relabelled: dict               # method -> models.draws.Relabelled
-    agreement: pd.DataFrame        # share of draws on which each pair of methods chose the same labels
-    disagreement: np.ndarray       # (chain, draw): do at least two methods disagree? (labels.relabel.disagreement)
-    near: np.ndarray               # (chain, draw): near mu1 = mu2 (labels.diagnose.gap_facts)
-    sigma: float                   # EM's sigma: the unit a bin's move is given in
-
-    @classmethod
-    def of(cls, unordered, em: EMResult, diagnosis: LabelDiagnosis, relabelled: dict) -> LabelFacts:
-        from ..labels.diagnose import gap_facts
-        from ..labels.relabel import agreement, disagreement
-        from ..models.draws import draws_of
-
-        near, *_ = gap_facts(draws_of(unordered).standardized(em.scaling))  # unit-free; no overflow
-        split = disagreement(relabelled) if relabelled else np.zeros(1, bool)
-        return cls(diagnosis, relabelled, agreement(relabelled), split, near, float(em.params.sigma))
-
-
-@dataclass(frozen=True, eq=False)  # holds arrays and DataTrees
-class Comparison:
-    """Everything one ``emvb run`` computed (see :func:`run_comparison`), each fact computed once."""
-
-    data: Dataset
-    settings: Settings
-    em: EMResult                   # multi-start, SQUAREM
-    em_plain: EMResult             # plain EM from the best run's start (``em``'s trace is SQUAREM's)
-    priors: Priors
-    unordered: xr.DataTree         # chains started as settings.init says
-    ordered: xr.DataTree
-    labels: LabelFacts
-    adequacy: Adequacy             # bootstrap checks of the MLE + posterior predictive check
-    table: pd.DataFrame            # compare.table.compare_fits of every variant
-    checks: dict[str, ChainCheck]  # {RAW, ORDERED} -> compare.convergence.chain_checks
-    timings: dict = field(default_factory=dict)
-
-    @property
-    def variants(self) -> dict:
-        """Posterior variants in table order: raw unordered, each relabelling, ordered."""
-        return variants(self.unordered, self.labels.relabelled, self.ordered)
-
-    def to_tree(self) -> xr.DataTree:
-        """Every fact of the comparison as one DataTree, what ``results.nc`` holds (:func:`compare.facts.facts_tree`:
-        data, EM fit, every posterior variant, table, labels, adequacy, convergence; ArviZ reads each
-        ``posteriors/<variant>``)."""
-        from .facts import facts_tree
-
-        return facts_tree(self)
-
-
-def variants(unordered, relabelled: dict, ordered) -> dict:
-    """``{RAW: unordered, relabel_<method>: its posterior, ..., ORDERED: ordered}``."""
-    return {RAW: unordered} | {RELABEL_PREFIX + m: r.posterior for m, r in relabelled.items()} | {ORDERED: ordered}
+__all__ = ["check_adequacy", "run_comparison"]
 
 
 def run_comparison(data: Dataset, settings: Settings = DEFAULTS, stages: Stages | None = None,
-                   worker: Worker | None = None) -> Comparison:
-    """Fit EM and sample both PyMC models on ``data``; diagnose, relabel, check the model, tabulate.
+                   worker: Worker | None = None) -> xr.DataTree:
+    """Fit EM and sample both PyMC models on ``data``; diagnose, relabel, check the model, tabulate: the
+    comparison's tree of facts (:func:`compare.facts.facts_tree`; its ``timings`` those of ``stages`` so far).
 
     Both models start their chains as ``settings.init`` says (default: independent prior draws, so
     the starts do not decide which labelling each chain ends in; ``"dispersed"`` places the unordered
@@ -103,21 +38,28 @@ def run_comparison(data: Dataset, settings: Settings = DEFAULTS, stages: Stages 
     sample; otherwise in line, after them (a second process is the caller's choice: spawning one
     re-imports the caller's main script, which must then be guarded by ``if __name__ == "__main__"``).
     """
+    from ..adequacy import assess
     from ..sampling.fits import fit_both
 
-    stages = stages or Stages()
-    boot = Bootstrap(worker, data.values, settings)
-    fits = fit_both(data, settings, stage=stages.stage, after_em=boot.start)
+    stages, boot = stages or Stages(), []
+
+    def start(fit) -> None:  # as soon as EM is done: the bootstrap tests run there while this process samples
+        if worker is not None:
+            boot.append(worker.submit(assess, data.values, fit, n_boot=settings.n_boot, seed=settings.seed))
+
+    fits = fit_both(data, settings, stage=stages.stage, after_em=start)
     return _compared(data, settings, stages, fits, boot)
 
 
-def _compared(data: Dataset, settings: Settings, stages: Stages, fits, boot: Bootstrap) -> Comparison:
-    """The comparison's steps after both fits (:func:`run_comparison`)."""
+def _compared(data: Dataset, settings: Settings, stages: Stages, fits, boot: list) -> xr.DataTree:
+    """The comparison's steps after both fits (:func:`run_comparison`); ``boot``: the bootstrap tests sent to
+    the worker (a :class:`compare.alongside.Call`), if any: the same numbers as run in line."""
     from .. import em
     from ..labels.diagnose import diagnose_labels
     from ..labels.inputs import prepare
     from ..labels.relabel import METHODS, relabel_all
     from .convergence import chain_checks
+    from .facts import facts_tree
     from .table import compare_fits
 
     fit, (unordered, ordered) = fits.em, (fits.posteriors[k] for k in ("unordered", "ordered"))
@@ -128,37 +70,17 @@ def _compared(data: Dataset, settings: Settings, stages: Stages, fits, boot: Boo
         diagnosis = diagnose_labels(unordered, fit, inputs=inputs)
     stages.note(f"verdict: {diagnosis.verdict}")
     with stages.stage("relabelling: " + ", ".join(METHODS), "relabel"):
-        labels = LabelFacts.of(unordered, fit, diagnosis, relabel_all(unordered, em_result=fit, inputs=inputs))
+        relabelled = relabel_all(unordered, em_result=fit, inputs=inputs)
     with stages.stage(f"model adequacy: bootstrap tests (B = {settings.n_boot}), posterior predictive", "adequacy"):
-        adequacy = check_adequacy(data.values, fit, ordered, settings, checks=boot.result())
+        adequacy = check_adequacy(data.values, fit, ordered, settings, checks=boot[0].result() if boot else None)
     with stages.stage("comparison table (ArviZ summaries beside EM)", "table"):
-        table = compare_fits(fit, variants(unordered, labels.relabelled, ordered), truth=data.truth,
-                             ci_prob=settings.ci_prob)
+        posteriors = ({RAW: unordered} | {RELABEL_PREFIX + m: r.posterior for m, r in relabelled.items()}
+                      | {ORDERED: ordered})
+        table = compare_fits(fit, posteriors, truth=data.truth, ci_prob=settings.ci_prob)
         checks = chain_checks(settings, table, diagnosis, unordered, ordered)
-    return Comparison(data=data, settings=settings, em=fit, em_plain=plain, priors=fits.priors, unordered=unordered,
-                      ordered=ordered, labels=labels, adequacy=adequacy, table=table, checks=checks,
+    return facts_tree(data=data, settings=settings, priors=fits.priors, em=fit, plain=plain, posteriors=posteriors,
+                      relabelled=relabelled, table=table, diagnosis=diagnosis, adequacy=adequacy, checks=checks,
                       timings=stages.timings)
-
-
-class Bootstrap:
-    """The three bootstrap checks of the MLE (:func:`adequacy.assess`) in a second process
-    (:class:`compare.alongside.Worker`), started (:meth:`start`) as soon as EM is done, so they run while
-    this process compiles and samples the models; the same numbers as run in line. Without a worker,
-    nothing is started and :meth:`result` is None (:func:`check_adequacy` then runs them)."""
-
-    def __init__(self, worker: Worker | None, x, settings: Settings):
-        self._worker, self._x, self._settings, self._running = worker, x, settings, None
-
-    def start(self, fit) -> None:
-        from ..adequacy import assess
-
-        if self._worker is not None:
-            s = self._settings
-            self._running = self._worker.submit(assess, self._x, fit, n_boot=s.n_boot, seed=s.seed)
-
-    def result(self):
-        """The checks (waits for them), as :func:`adequacy.assess` returns them; None if not started."""
-        return None if self._running is None else self._running.result()
 
 
 def check_adequacy(x, fit, ordered, settings: Settings, checks=None):

@@ -9,12 +9,11 @@ Layout of the file::
                            optima: optimum_loglik, optimum_count, optimum_is_max (optimum); attrs loglik,
                            n, data_sha256, n_iter, n_map_evals, converged, reason, tol, n_starts, fit (JSON)
     /posteriors/<variant>/posterior     each posterior variant (and its sample_stats, if any)
-    /posteriors/<variant>/relabelling   label_swapped (chain, draw), for relabelled variants
     /table                 the comparison table, one entry per row along ``row``
 
 The data's sha256 is written once at the root and must match the EM fit's and every posterior's
 (``data_sha256`` attribute); anything else is refused with a one-line :class:`EmvbError`, on
-saving and again on loading (where the stored data are fingerprinted afresh).
+building the tree and again on loading (where the stored data are fingerprinted afresh).
 """
 
 from __future__ import annotations
@@ -27,10 +26,8 @@ import pandas as pd
 import xarray as xr
 
 from ..em import EMResult
-from ..files.netcdf import atomic_write_netcdf, load_tree
-from ..files.output import check_writable
-from ..models.data import Dataset, fingerprint, recorded_sha256, require_same_data
-from ..models.draws import Relabelled
+from ..files.netcdf import load_tree
+from ..models.data import fingerprint, recorded_sha256, require_same_data
 from ..models.errors import EmvbError
 from .table import BOOL_COLUMNS, STRING_COLUMNS, check_fingerprints
 
@@ -69,37 +66,13 @@ def table_from_results(tree: xr.DataTree) -> pd.DataFrame:
     return df
 
 
-def posteriors_from_results(tree: xr.DataTree) -> dict[str, xr.DataTree]:
-    """``{variant: DataTree with a posterior group}`` from a loaded results tree."""
-    return {name: node.copy() for name, node in tree["posteriors"].children.items()}
-
-
-def _variant_tree(post) -> xr.DataTree:
-    perm = None
-    if isinstance(post, Relabelled):
-        perm, index, post = post.perm, post.draw_index, post.posterior
+def _variant_tree(post: xr.DataTree) -> xr.DataTree:
     groups = {g: post[g].to_dataset() for g in KEPT_GROUPS if g in post.children}
     if "posterior" not in groups:
         groups["posterior"] = post.to_dataset()
-    if perm is not None:
-        pds = groups["posterior"]
-        groups["relabelling"] = xr.Dataset(
-            {"label_swapped": (("chain", "draw"), perm.astype(np.int8))},
-            coords={"chain": pds["chain"].values, "draw": pds["draw"].values},
-            attrs={"draw_index": json.dumps(np.asarray(index).tolist())},
-        )
     tree = xr.DataTree.from_dict(groups)
     tree.attrs = dict(post.attrs)
     return tree
-
-
-def save_results(path, *, data, em_result, posteriors: dict, table: pd.DataFrame,
-                 force: bool = False) -> Path:
-    """Write :func:`results_tree` to ``path`` (refused if it exists unless ``force``; written atomically)."""
-    path = check_writable(path, force)
-    atomic_write_netcdf(path, results_tree(data=data, em_result=em_result, posteriors=posteriors, table=table),
-                        engine=ENGINE)
-    return path
 
 
 def results_tree(*, data, em_result: EMResult, posteriors: dict, table: pd.DataFrame) -> xr.DataTree:
@@ -107,9 +80,9 @@ def results_tree(*, data, em_result: EMResult, posteriors: dict, table: pd.DataF
 
     Parameters
     ----------
-    data : :class:`~models.data.Dataset`, the data both fits saw (an array: a Dataset named "data")
+    data : :class:`~models.data.Dataset`, the data both fits saw
     em_result : the EM fit
-    posteriors : {variant: DataTree or :class:`Relabelled`}
+    posteriors : {variant: DataTree}
     table : from :func:`compare.table.compare_fits`
 
     Raises
@@ -117,11 +90,9 @@ def results_tree(*, data, em_result: EMResult, posteriors: dict, table: pd.DataF
     EmvbError
         If the data, the EM fit and every posterior do not share one sha256 (one line).
     """
-    data = data if isinstance(data, Dataset) else Dataset(data)
     values, sha = data.values, data.sha256
     require_same_data(sha, recorded_sha256(em_result), "the EM fit", require=True)
-    trees = {k: (v.posterior if isinstance(v, Relabelled) else v) for k, v in posteriors.items()}
-    check_fingerprints(em_result, trees, require=True)
+    check_fingerprints(em_result, posteriors, require=True)
     root = xr.DataTree(dataset=xr.Dataset(attrs={
         "format": FORMAT, "data_sha256": sha, "data_n": int(values.size), "data_name": str(data.name),
         "truth": json.dumps(data.truth.to_dict()) if data.truth is not None else "",
@@ -138,7 +109,7 @@ def results_tree(*, data, em_result: EMResult, posteriors: dict, table: pd.DataF
 
 
 def load_results(path) -> xr.DataTree:
-    """Read a comparison saved by :func:`save_results`, refusing it unless all fingerprints agree.
+    """Read a comparison's ``results.nc`` (:func:`results_tree`), refusing it unless all fingerprints agree.
 
     The stored data are fingerprinted again, so a file whose data were altered is refused too.
     """

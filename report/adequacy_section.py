@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..adequacy.levels import ALPHA, PPP_TAIL
-from ..adequacy.result import Adequacy
+from ..adequacy.result import PosteriorPredictive
 from ..files.tables import fmt_number as _g
 from ..files.tables import md_table as _table
 
@@ -179,12 +179,13 @@ def adequacy_lessons(a: dict, simulated: bool, unconverged: tuple[str, ...] = ()
             "normal: two components closer than this test can resolve at this n would give the same answer."]
 
 
-def adequacy_figures(a: Adequacy | None, x) -> dict:
-    """``{"ppc_density.png": () -> Figure, "ppc_statistics.png": ...}``; empty without a posterior predictive check."""
-    if a is None or a.ppc is None:
+def adequacy_figures(ppc: PosteriorPredictive | None, x) -> dict:
+    """``{"ppc_density.png": () -> Figure, "ppc_statistics.png": ...}`` of the posterior predictive check ``ppc``
+    of data ``x``; empty without one."""
+    if ppc is None:
         return {}
-    return {"ppc_density.png": lambda: ppc_density_figure(x, a.ppc),
-            "ppc_statistics.png": lambda: ppc_statistics_figure(a.ppc)}
+    return {"ppc_density.png": lambda: ppc_density_figure(x, ppc),
+            "ppc_statistics.png": lambda: ppc_statistics_figure(ppc)}
 
 
 def ppc_density_figure(x, ppc):

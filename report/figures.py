@@ -2,8 +2,8 @@
 figure's densities are ArviZ's KDEs, drawn here with matplotlib); matplotlib the rest.
 
 Each function takes arrays or fitted objects and returns a matplotlib ``Figure``; nothing here
-fits or samples. :func:`report.folder.write_figures` writes the set that ``emvb run`` puts in a report. Only public
-ArviZ API is used (``PlotCollection.get_viz``/``get_target``).
+fits or samples. :func:`report.folder.figure_makers` draws the set that ``emvb run`` puts in a report from the
+comparison's tree of facts. Only public ArviZ API is used (``PlotCollection.get_viz``/``get_target``).
 """
 
 from __future__ import annotations
@@ -110,22 +110,23 @@ def data_fit(x, em_params: MixtureParams, posterior=None, truth: MixtureParams |
     return fig
 
 
-def em_trace(plain, accelerated, title: str = "") -> plt.Figure:
+def em_trace(plain: tuple, accelerated: tuple, title: str = "") -> plt.Figure:
     """Log-likelihood gap to the optimum along plain EM and SQUAREM, against EM-map evaluations.
 
-    ``plain``/``accelerated`` are :class:`em.EMResult` from the same start. Plain EM evaluates the
-    map once per iteration; a SQUAREM iteration evaluates it three times.
+    ``plain``/``accelerated``: ``(loglik, loglik trace, iterations, map evaluations)`` of two EM runs from the
+    same start (a comparison's ``/em`` group and ``/figure_data``, :mod:`compare.facts`). Plain EM evaluates
+    the map once per iteration; a SQUAREM iteration evaluates it three times.
     """
-    best = max(plain.loglik, accelerated.loglik, np.max(plain.trace.loglik), np.max(accelerated.trace.loglik))
+    best = max(plain[0], accelerated[0], np.max(plain[1]), np.max(accelerated[1]))
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-    for res, label, color in ((plain, "plain EM", "C0"), (accelerated, "SQUAREM", "C3")):
-        ll = np.asarray(res.trace.loglik)
-        evals = np.linspace(0, res.n_map_evals, ll.size)
+    for (_, ll, n_iter, n_map_evals), label, color in ((plain, "plain EM", "C0"), (accelerated, "SQUAREM", "C3")):
+        ll = np.asarray(ll)
+        evals = np.linspace(0, n_map_evals, ll.size)
         gap = np.maximum(best - ll, 1e-12)
         axes[0].plot(np.arange(ll.size), ll, color=color, marker=".", ms=3, lw=1,
-                     label=f"{label}: {res.n_iter} iterations")
+                     label=f"{label}: {n_iter} iterations")
         axes[1].semilogy(evals, gap, color=color, marker=".", ms=3, lw=1,
-                         label=f"{label}: {res.n_map_evals} map evaluations")
+                         label=f"{label}: {n_map_evals} map evaluations")
     axes[0].set_xlabel("iteration")
     axes[0].set_ylabel("log-likelihood")
     axes[0].set_title("Log-likelihood (never decreases)", fontsize=10)
@@ -225,17 +226,18 @@ def one_line_labels(fig) -> plt.Figure:
     return fig
 
 
-def param_densities(posterior, em_result, truth: MixtureParams | None = None, ci_prob: float = 0.95,
-                    title: str = "", unit: float = 1.0) -> plt.Figure:
-    """Each parameter's posterior density (ArviZ ``plot_dist``) with the EM estimate, its normal
-    approximation ``N(MLE, SE^2)`` and the truth drawn on the same axes (mu, sigma in ``unit``)."""
+def param_densities(posterior, estimate: MixtureParams, se: dict, truth: MixtureParams | None = None,
+                    ci_prob: float = 0.95, title: str = "", unit: float = 1.0) -> plt.Figure:
+    """Each parameter's posterior density (ArviZ ``plot_dist``) with the EM ``estimate``, its normal
+    approximation ``N(MLE, SE^2)`` (``se``: {parameter: SE}) and the truth drawn on the same axes (mu, sigma
+    in ``unit``)."""
     import arviz as az
 
     posterior = in_unit(posterior, unit)
     pc = az.plot_dist(posterior, var_names=["pi1", "mu", "sigma"], ci_prob=ci_prob,
                       figure_kwargs={"figsize": (12, 3.4)})
-    em = params_in_unit(em_result.params, unit).to_dict()
-    se = {k: v if k == "pi1" else v / unit for k, v in em_result.se.to_dict().items()}
+    em = params_in_unit(estimate, unit).to_dict()
+    se = {k: v if k == "pi1" else v / unit for k, v in se.items()}
     truth_d = params_in_unit(truth, unit).to_dict() if truth is not None else None
     for name in PARAM_NAMES:
         var, sel = ("mu", {"component": int(name[-1])}) if name.startswith("mu") else (name, {})

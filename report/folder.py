@@ -1,4 +1,5 @@
-"""The report folder of one comparison: figures, results.nc, comparison tables, summary.json, report.md.
+"""The report folder of one comparison: figures, results.nc, comparison tables, summary.json, report.md, every
+file written from the comparison's tree of facts alone (:func:`compare.pipeline.run_comparison`).
 
 Written atomically (:func:`files.output.atomic_dir`): an existing folder is replaced only once the
 new one is complete, and an interrupted run leaves nothing half-written.
@@ -9,8 +10,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import xarray as xr
+
 from ..compare.alongside import Worker
-from ..compare.pipeline import Comparison
 from ..compare.stages import Stages
 from ..files.output import atomic_dir, atomic_write_text
 
@@ -24,35 +26,48 @@ FIGURES = {
 }
 
 
-def figure_makers(c: Comparison) -> dict:
-    """The figures ``emvb run`` writes, ``{file name: () -> matplotlib Figure}`` in the order written."""
+def figure_makers(tree: xr.DataTree) -> dict:
+    """The figures ``emvb run`` writes, ``{file name: () -> matplotlib Figure}`` in the order written, drawn
+    from the comparison's tree of facts (:mod:`compare.facts`)."""
+    from ..compare.facts import FIGURE_DATA, ppc_of
+    from ..compare.table import ORDERED, RAW, RELABEL_PREFIX
     from . import figures as F
     from .adequacy_section import adequacy_figures
+    from .markdown import Facts
 
-    truth = c.data.truth
-    unit = F.display_unit(c.data.values)  # 1, or a power of ten for data near the ends of the float range
-    relab = c.labels.relabelled.get("stephens") or next(iter(c.labels.relabelled.values()))
+    f, x, em, posts = Facts.of(tree), tree["observed_data"]["x"].values, tree["em"], tree["posteriors"]
+    ci_prob, plain = f.settings["ci_prob"], tree[FIGURE_DATA]
+    unit = F.display_unit(x)  # 1, or a power of ten for data near the ends of the float range
+    relab = [v[len(RELABEL_PREFIX):] for v in posts.children if v.startswith(RELABEL_PREFIX)]
+    relab = "stephens" if "stephens" in relab else relab[0]
+    se = dict(zip(em["parameter"].values.tolist(), em["se"].values.tolist(), strict=True))
+    runs = [(plain.attrs["loglik"], plain["loglik_trace"].values, em.attrs["plain_n_iter"],
+             em.attrs["plain_n_map_evals"]),
+            (em.attrs["loglik"], em["loglik_trace"].values, em.attrs["n_iter"], em.attrs["n_map_evals"])]
     makers = {
-        "data_fit.png": lambda: F.data_fit(c.data.values, c.em.params, c.ordered, truth, band=c.settings.ci_prob),
-        "em_convergence.png": lambda: F.em_trace(c.em_plain, c.em),
+        "data_fit.png": lambda: F.data_fit(x, f.em, posts[ORDERED], f.truth, band=ci_prob),
+        "em_convergence.png": lambda: F.em_trace(*runs),
         "trace_unordered.png": lambda: F.trace_plot(
-            c.unordered, f"Unordered model as sampled: verdict {c.labels.diagnosis.verdict}", unit),
-        "trace_relabelled.png": lambda: F.trace_plot(relab.posterior, f"Unordered model relabelled ({relab.method})",
-                                                     unit),
-        "trace_ordered.png": lambda: F.trace_plot(c.ordered, "Ordered model (mu1 < mu2 imposed by the prior)", unit),
-        "posterior_vs_em.png": lambda: F.param_densities(c.ordered, c.em, truth, ci_prob=c.settings.ci_prob,
+            posts[RAW], f"Unordered model as sampled: verdict {f.diagnosis.verdict}", unit),
+        "trace_relabelled.png": lambda: F.trace_plot(posts[RELABEL_PREFIX + relab],
+                                                     f"Unordered model relabelled ({relab})", unit),
+        "trace_ordered.png": lambda: F.trace_plot(posts[ORDERED], "Ordered model (mu1 < mu2 imposed by the prior)",
+                                                  unit),
+        "posterior_vs_em.png": lambda: F.param_densities(posts[ORDERED], f.em, se, f.truth, ci_prob=ci_prob,
                                                          unit=unit),
     }
-    makers.update(adequacy_figures(c.adequacy, c.data.values))  # the report's "Is the model adequate?" section
+    makers.update(adequacy_figures(ppc_of(tree), x))  # the report's "Is the model adequate?" section
     return makers
 
 
-def write_figures(c: Comparison, folder: Path, skip: tuple[str, ...] = ()) -> None:
-    """Every figure of :func:`figure_makers` but those named in ``skip``, as a PNG in ``folder``."""
+def write_figures(tree: xr.DataTree, folder: Path, names: tuple[str, ...] | None = None,
+                  skip: tuple[str, ...] = ()) -> None:
+    """The figures of :func:`figure_makers` (those in ``names``, if given, but none in ``skip``), each a PNG
+    in ``folder``."""
     from .figures import save
 
-    for name, make in figure_makers(c).items():
-        if name not in skip:
+    for name, make in figure_makers(tree).items():
+        if (names is None or name in names) and name not in skip:
             save(make(), Path(folder) / name)
 
 
@@ -64,17 +79,15 @@ def prepare_second_process() -> None:
     from . import figures  # noqa: F401 (matplotlib, ArviZ's KDEs)
 
 
-def second_part(c: Comparison, tree, folder: Path, names: tuple[str, ...] = ()) -> bytes:
+def second_part(tree: xr.DataTree, folder: Path, names: tuple[str, ...] = ()) -> bytes:
     """The share of the last stage :func:`write_comparison` gives a second process: the figures ``names``
     (:data:`SECOND`) and the bytes of ``results.nc`` (:func:`files.netcdf.netcdf_bytes`)."""
+    from ..compare.facts import stored
     from ..compare.results import ENGINE
     from ..files.netcdf import netcdf_bytes
-    from .figures import save
 
-    makers = figure_makers(c)
-    for name in names:
-        save(makers[name](), Path(folder) / name)
-    return netcdf_bytes(tree, engine=ENGINE)
+    write_figures(tree, folder, names)
+    return netcdf_bytes(stored(tree), engine=ENGINE)
 
 
 #: The figures :func:`second_part` draws: with results.nc's bytes, about as long as the other figures take
@@ -83,56 +96,53 @@ def second_part(c: Comparison, tree, folder: Path, names: tuple[str, ...] = ()) 
 SECOND = ("trace_ordered.png",)
 
 
-def write_comparison(c: Comparison, out, *, force: bool = False, stages: Stages | None = None,
+def write_comparison(tree: xr.DataTree, out, *, force: bool = False, stages: Stages | None = None,
                      command: str = "", worker: Worker | None = None) -> Path:
-    """Write the report folder atomically: report.md, figures, results.nc, comparison.*, summary.json.
+    """Write the comparison's tree of facts (:func:`compare.pipeline.run_comparison`) as a report folder,
+    atomically: report.md, figures, results.nc, comparison.*, summary.json.
 
-    An existing folder is refused unless ``force``; it is replaced only once the new one is complete.
+    An existing folder is refused unless ``force``; it is replaced only once the new one is complete. The
+    tree's ``timings`` gain those of ``stages`` (the figures' and, when ``stages`` timed the comparison too,
+    all of them) and its ``command`` attribute is ``command``; the caller's tree is not changed.
     Given a ``worker`` (:class:`compare.alongside.Worker`, best prepared by :func:`prepare_second_process`),
     it draws some figures and builds results.nc's bytes (:func:`second_part`) while this process draws the
     others; results.nc then gets the final timings (those of the figures too) in memory
     (:func:`files.netcdf.with_root_attrs`), so the file is the same as written here.
     """
-    from ..compare.results import ENGINE
+    from ..compare.facts import stored
+    from ..compare.results import ENGINE, table_from_results
     from ..compare.summary import summary_from_tree
     from ..files.netcdf import atomic_write_netcdf, with_root_attrs
     from ..files.tables import write_table
     from .markdown import render_report
 
     stages = stages or Stages()
-
-    def tree_of():
-        tree = c.to_tree()
-        tree.attrs["command"] = command  # what made it: report.md says so, and so does results.nc
-        return tree
-
-    def figures(tmp: Path) -> tuple | None:  # (results.nc bytes, the tree they were built from)
-        if worker is None:
-            write_figures(c, tmp)
-            return None
-        early = tree_of()
-        there = worker.submit(second_part, c, early, tmp, SECOND)
-        try:
-            write_figures(c, tmp, skip=SECOND)
-            data = there.result()
-        except BaseException:
-            worker.stop()  # before the caller removes the folder it writes into
-            raise
-        return data, early
+    tree = tree.copy(deep=False)  # the attributes set here are this folder's, not the caller's
+    tree.attrs["command"] = command  # what made it: report.md says so, and so does results.nc
+    early = dict(tree.attrs)
 
     def build(tmp: Path) -> None:
         with stages.stage("figures", "figures"):
-            built = figures(tmp)
+            data = None
+            if worker is None:
+                write_figures(tree, tmp)
+            else:
+                there = worker.submit(second_part, tree, tmp, SECOND)
+                try:
+                    write_figures(tree, tmp, skip=SECOND)
+                    data = there.result()
+                except BaseException:
+                    worker.stop()  # before the caller removes the folder it writes into
+                    raise
         with stages.stage("results.nc, comparison table, summary.json, report.md", "write"):
             # timings are final only now; the write stage's own time is recorded after this point
-            tree = tree_of()  # every fact once; results.nc, summary.json and report.md are all this tree
-            if built is None:
-                atomic_write_netcdf(tmp / "results.nc", tree, engine=ENGINE)
+            timings = json.loads(early["timings"]) | stages.timings
+            tree.attrs["timings"] = json.dumps({k: round(float(v), 3) for k, v in timings.items()})
+            if data is None:
+                atomic_write_netcdf(tmp / "results.nc", stored(tree), engine=ENGINE)
             else:
-                data, early = built
-                later = {k: v for k, v in tree.attrs.items() if early.attrs.get(k) != v}  # the timings
-                atomic_write_netcdf(tmp / "results.nc", with_root_attrs(data, later))
-            write_table(c.table, tmp)
+                atomic_write_netcdf(tmp / "results.nc", with_root_attrs(data, {"timings": tree.attrs["timings"]}))
+            write_table(table_from_results(tree), tmp)
             atomic_write_text(tmp / "summary.json", json.dumps(summary_from_tree(tree), indent=1) + "\n")
             atomic_write_text(tmp / "report.md", render_report(tree, FIGURES))
 

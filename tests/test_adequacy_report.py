@@ -60,7 +60,7 @@ def test_misfit_section_says_the_model_does_not_fit_and_why(t2, tmp_path):
     assert "extreme" in text and all(f"]({name})" in text for name in ADEQUACY_FIGURES)
     assert "not a matter of overlap or small n" in misfit_reason(_f(t2), simulated=False)
     assert adequacy_lessons(_f(t2), simulated=False)[0].startswith("- **Check the model before the estimates.**")
-    for name, make in adequacy_figures(t2, np.random.default_rng(2026).standard_t(2, 2000)).items():
+    for name, make in adequacy_figures(t2.ppc, np.random.default_rng(2026).standard_t(2, 2000)).items():
         save(make(), tmp_path / name)
     for name in ADEQUACY_FIGURES:
         assert (tmp_path / name).stat().st_size > 10_000, name

@@ -364,12 +364,14 @@ def test_real_posterior_dispersed_starts_switch_between_chains(tmp_path):
     assert s["r_hat"].max() < 1.01
     assert s["ess_bulk"].min() > 400
     # A real sampler's tree (nutpie sample_stats included) survives the netCDF round trip.
-    from emvb.compare.results import load_results, save_results
+    from emvb.compare.results import ENGINE, load_results, results_tree
     from emvb.compare.table import compare_fits
+    from emvb.files.netcdf import atomic_write_netcdf
 
-    posts = {"unordered-raw": dt, "stephens": rel["stephens"]}
-    table = compare_fits(fit, {k: getattr(v, "posterior", v) for k, v in posts.items()})
-    path = save_results(tmp_path / "r.nc", data=ds, em_result=fit, posteriors=posts, table=table)
+    posts = {"unordered-raw": dt, "stephens": rel["stephens"].posterior}
+    table = compare_fits(fit, posts)
+    path = atomic_write_netcdf(tmp_path / "r.nc", results_tree(data=ds, em_result=fit, posteriors=posts, table=table),
+                               engine=ENGINE)
     back = load_results(path)["posteriors"]["unordered-raw"]
     assert np.array_equal(back["posterior"]["mu"].values, dt["posterior"]["mu"].values)
     assert np.array_equal(back["sample_stats"]["diverging"].values, dt["sample_stats"]["diverging"].values)

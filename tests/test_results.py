@@ -1,4 +1,4 @@
-"""save_results / load_results: one netCDF DataTree, exact round trip, fingerprints enforced."""
+"""results_tree / load_results: one netCDF DataTree, exact round trip, fingerprints enforced."""
 
 from __future__ import annotations
 
@@ -7,11 +7,17 @@ import pytest
 import xarray as xr
 from test_labels_synthetic import SEPARATED, dataset, known_perm, normal_draws, swap, to_tree
 
-from emvb.compare.results import load_results, posteriors_from_results, save_results, table_from_results
+from emvb.compare.results import ENGINE, load_results, results_tree, table_from_results
 from emvb.compare.table import compare_fits
+from emvb.files.netcdf import atomic_write_netcdf
 from emvb.labels.relabel import relabel
 from emvb.models.data import Dataset
 from emvb.models.errors import EmvbError
+
+
+def save_results(path, **parts):
+    """Write :func:`results_tree` of ``parts`` as ``report.folder.write_comparison`` writes results.nc."""
+    return atomic_write_netcdf(path, results_tree(**parts), engine=ENGINE)
 
 
 @pytest.fixture(scope="module")
@@ -21,9 +27,8 @@ def comparison():
     perm = known_perm(2, 200)
     raw = to_tree(swap(theta, perm), fit.sha256, x)
     raw["sample_stats"] = xr.Dataset({"diverging": (("chain", "draw"), np.zeros((2, 200), bool))})
-    rel = relabel(raw, "nearest_mode", em_result=fit)
-    posts = {"unordered-raw": raw, "pivot": rel}
-    table = compare_fits(fit, {"unordered-raw": raw, "pivot": rel.posterior}, truth=SEPARATED)
+    posts = {"unordered-raw": raw, "pivot": relabel(raw, "nearest_mode", em_result=fit).posterior}
+    table = compare_fits(fit, posts, truth=SEPARATED)
     return Dataset(x, name="sim", truth=SEPARATED), fit, posts, table
 
 
@@ -40,31 +45,21 @@ def test_round_trip_is_exact(comparison, tmp_path):
     assert em.attrs["loglik"] == fit.loglik
     back = table_from_results(tree)
     assert back.equals(table)
-    got = posteriors_from_results(tree)
+    got = tree["posteriors"].children
     assert set(got) == {"unordered-raw", "pivot"}
-    for name, src in (("unordered-raw", posts["unordered-raw"]), ("pivot", posts["pivot"].posterior)):
+    for name, src in posts.items():
         for v in ("pi1", "mu", "sigma"):
             assert np.array_equal(got[name]["posterior"][v].values, src["posterior"][v].values)
-    swapped = got["pivot"]["relabelling"]["label_swapped"].values.astype(bool)
-    assert np.array_equal(swapped, posts["pivot"].perm)
     assert "sample_stats" in got["unordered-raw"].children
 
 
 def test_truth_unknown_round_trips_as_missing(comparison, tmp_path):
     data, fit, posts, table = comparison
     t2 = compare_fits(fit, {"unordered-raw": posts["unordered-raw"]})
-    path = save_results(tmp_path / "c.nc", data=data.values, em_result=fit,
+    path = save_results(tmp_path / "c.nc", data=Dataset(data.values), em_result=fit,
                         posteriors={"unordered-raw": posts["unordered-raw"]}, table=t2)
     back = table_from_results(load_results(path))
     assert back.truth.isna().all() and all(v is None for v in back.truth_in_hdi)
-
-
-def test_never_overwrites_silently(comparison, tmp_path):
-    data, fit, posts, table = comparison
-    path = save_results(tmp_path / "c.nc", data=data, em_result=fit, posteriors=posts, table=table)
-    with pytest.raises(EmvbError, match="already exists"):
-        save_results(path, data=data, em_result=fit, posteriors=posts, table=table)
-    save_results(path, data=data, em_result=fit, posteriors=posts, table=table, force=True)
 
 
 def test_mismatched_fingerprints_are_refused_in_one_line(comparison, tmp_path):
