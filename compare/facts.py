@@ -11,7 +11,7 @@ variant, the table) the facts computed from them once by :func:`compare.pipeline
                       per chain labelling, share_other, start_labelling, switches, deep_other (chain);
                       rhat_raw (parameter), rhat_invariant (quantity); per method swapped_share,
                       same_as_order, bin_width (method), agreement (method, method_); per draw near and
-                      disagreement (chain, draw)
+                      disagreement (chain, draw) and each method's swaps, swapped (method, chain, draw)
     /adequacy         p_value, statistic, mc_error, verdict, n_exceed, rejects (check); attrs: each check's
                       facts (JSON), normal_mean and normal_sd (the one-normal fit), rejected_fit
     /convergence      per model (RAW, ORDERED): rhat, ess, n_divergent, converged, quantities (model)
@@ -88,6 +88,7 @@ def labels_dataset(d: LabelDiagnosis, relabelled: dict, unordered, em) -> xr.Dat
     )
     if methods:  # without a method there is no per-draw disagreement
         ds["disagreement"] = (("chain", "draw"), np.asarray(disagreement(relabelled), dtype=np.int8))
+        ds["swapped"] = (("method", "chain", "draw"), np.stack([r.perm for r in relabelled.values()]).astype(np.int8))
     return ds
 
 

@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from emvb.files.datafile import save_dataset
@@ -88,6 +89,13 @@ def test_results_nc_holds_every_fact_of_summary_json(small_run):
     assert set(labels["method"].values) == set(stored["label_switching"]["methods"])
     # near and disagreement are per-draw facts: their means are the summary's shares
     assert math.isclose(float(labels["disagreement"].mean()), stored["label_switching"]["disagreement_share"])
+    # each method's per-draw swaps: their mean is its swapped share, and they turn the raw draws into its posterior
+    raw = tree["posteriors"]["unordered_raw"]["posterior"]["mu"].transpose("chain", "draw", "component").values
+    for m in labels["method"].values:
+        swapped = labels["swapped"].sel({"method": m}).values.astype(bool)
+        assert math.isclose(swapped.mean(), float(labels["swapped_share"].sel({"method": m})))
+        mu = tree["posteriors"][f"relabel_{m}"]["posterior"]["mu"].transpose("chain", "draw", "component").values
+        np.testing.assert_array_equal(mu, np.where(swapped[..., None], raw[..., ::-1], raw))
     ad = tree["adequacy"].to_dataset()
     assert [float(p) for p in ad["p_value"].values] == [stored["adequacy"][k]["p_value"] for k in ad["check"].values]
     conv = tree["convergence"].to_dataset()
