@@ -25,7 +25,6 @@ import numpy as np
 
 from ..models.errors import SettingError
 from ..models.machine import available_cores
-from ..models.params import json_float
 from .levels import ALPHA, MIN_BOOT, N_BOOT
 
 
@@ -65,10 +64,6 @@ class BootstrapTest:
     def rejects(self) -> bool:
         """``p <= ALPHA``."""
         return self.p_value <= ALPHA
-
-    def to_json_dict(self) -> dict:
-        return {"statistic": json_float(self.statistic), "p_value": self.p_value, "mc_error": self.mc_error,
-                "n_boot": self.n_boot, "n_failed": self.n_failed}
 
 
 def check_n_boot(n_boot: int) -> int:

@@ -27,8 +27,6 @@ import numpy as np
 
 from ..em import EMResult
 from ..em import fit as em_fit
-from ..em.coords import params as params_of_u
-from ..em.starts import make_starts
 from ..models.data import checked_values
 from ..models.errors import SettingError
 from ..models.scaling import Scaling, mean_sd
@@ -52,7 +50,7 @@ def two_component_loglik(y: np.ndarray, n_starts: int, rng: np.random.Generator)
     """The two-component shared-sigma maximum of replicate ``y``: :func:`adequacy.maxima.best_shared` from
     ``n_starts`` generated starts (:func:`em.starts.make_starts`); NaN if no run is finite."""
     sc, ys = Scaling.standardized(y)
-    best = best_shared(y, [params_of_u(sc, s.u) for s in make_starts(ys, n_starts, rng)], sc, ys)
+    best = best_shared(y, replicate_starts(ys, sc, rng, n_starts), sc, ys)
     return best.loglik if best is not None else math.nan
 
 

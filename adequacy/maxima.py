@@ -37,7 +37,7 @@ from ..em.starts import make_starts
 from ..models.errors import ParamError
 from ..models.params import MixtureParams
 from ..models.scaling import Scaling
-from .unequal import UnequalFit, constrained_em, fit_unequal
+from .unequal import UnequalFit, constrained_em, fit_unequal, screen_data
 from .unequal_starts import unequal_starts
 
 #: SQUAREM iterations every start runs before the best KEEP distinct unfinished ones (and the best finished
@@ -119,11 +119,6 @@ def _finished(r: Climb, y: np.ndarray, sc: Scaling, ys: np.ndarray) -> Climb:
         r, n_iter = more, n_iter + more.n_iter
 
 
-def _screen_data(ys: np.ndarray) -> np.ndarray:
-    k = max(1, ys.size // SCREEN_POINTS)
-    return ys if k == 1 else np.sort(ys)[k // 2::k]
-
-
 def _screen_shared(sub: np.ndarray, starts: list[MixtureParams], sc: Scaling) -> list[Climb]:
     """Each start run :data:`SCREEN_ITER` SQUAREM iterations on ``sub`` by the compiled constrained EM with
     the sd ratio held at 1 (:func:`adequacy.unequal.constrained_em`: EM for a shared sigma, no Python
@@ -150,7 +145,7 @@ def best_shared(y: np.ndarray, starts: list[MixtureParams], sc: Scaling, ys: np.
     best run that stopped there and the :data:`KEEP_SHARED` best still climbing go on on all the data by
     EM (:func:`em.climb`, whose own stopping rule and maximum check decide) to their maxima
     (:func:`_finished`: EM and Newton's method); None if every run emptied a component or failed."""
-    sub = _screen_data(ys)
+    sub = screen_data(ys, SCREEN_POINTS)
     runs = sorted(_screen_shared(sub, starts, sc), key=lambda r: -r.loglik)
     # the best run that stopped in the screen and the KEEP_SHARED best still climbing (adequacy.unequal)
     runs = ([r for r in runs if r.reason != REASON_MAX_ITER][:1]
@@ -164,9 +159,10 @@ def best_shared(y: np.ndarray, starts: list[MixtureParams], sc: Scaling, ys: np.
     return max(done, key=lambda r: r.loglik) if done else None
 
 
-def replicate_starts(ys: np.ndarray, sc: Scaling, rng: np.random.Generator) -> list[MixtureParams]:
-    """:data:`REPLICATE_STARTS` generated starts for standardised replicate data, in its units."""
-    return [params_of_u(sc, s.u) for s in make_starts(ys, REPLICATE_STARTS, rng)]
+def replicate_starts(ys: np.ndarray, sc: Scaling, rng: np.random.Generator,
+                     n: int = REPLICATE_STARTS) -> list[MixtureParams]:
+    """``n`` generated starts (:func:`em.starts.make_starts`) for standardised replicate data, in its units."""
+    return [params_of_u(sc, s.u) for s in make_starts(ys, n, rng)]
 
 
 def shared_loglik(x: np.ndarray, fit: EMResult, sc: Scaling, xs: np.ndarray) -> float:

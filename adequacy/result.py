@@ -49,10 +49,7 @@ class ComponentsCheck:
 
     def line(self) -> str:
         gap = self.loglik_2 - self.loglik_1
-        if self.test.rejects:
-            head = "two components supported"
-        else:
-            head = "one component suffices"
+        head = "two components supported" if self.test.rejects else "one component suffices"
         better = "one normal" if self.bic_1 < self.bic_2 else "two components"
         return (f"{head}: two normals beat one by {gap:.4g} log-likelihood units (2 log LR = {2 * gap:.4g}, "
                 f"bootstrap {_p(self.test)}); BIC prefers {better} ({self.bic_1:.1f} vs {self.bic_2:.1f})")
