@@ -107,8 +107,13 @@ def run_replicates(replicate: Callable[[np.random.Generator], object], n_boot: i
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def read_only(a) -> np.ndarray:
+    """A read-only float copy of ``a`` (for the frozen records)."""
+    r = np.array(a, dtype=float)
+    r.setflags(write=False)
+    return r
+
+
 def bootstrap_test(statistic: float, replicates: Sequence[float]) -> BootstrapTest:
     """A :class:`BootstrapTest` from the observed statistic and the replicates' (read-only copy)."""
-    r = np.array(replicates, dtype=float)
-    r.setflags(write=False)
-    return BootstrapTest(float(statistic), r)
+    return BootstrapTest(float(statistic), read_only(replicates))
