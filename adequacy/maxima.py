@@ -68,13 +68,14 @@ def _loglik_std(xs: np.ndarray, p: MixtureParams) -> float:
     return float(sums_numba(xs, to_u(p))[0])
 
 
-def newton_polish(xs: np.ndarray, p: MixtureParams, loglik: float) -> tuple[MixtureParams, float, bool]:
+def newton_polish(xs: np.ndarray, p: MixtureParams) -> tuple[MixtureParams, float, bool]:
     """Newton's method on the shared-sigma log-likelihood of standardised data ``xs`` from an EM point ``p``
-    (standardised units, log-likelihood ``loglik``), with Louis' observed information (exact minus the
+    (standardised units), with Louis' observed information (exact minus the
     Hessian, em/information.py): ``theta' = theta + t I^(-1) s``, ``t`` halved until ``L`` does not fall.
     Returns the point, its log-likelihood and whether it converged: the predicted gain
     ``s' I^(-1) s / 2`` at most :data:`SHARED_LOGLIK_TOL` where ``I`` is positive definite. Where it is
     not (not a strict maximum: the one-normal ridge) it stops, not converged."""
+    loglik = _loglik_std(xs, p)
     for _ in range(NEWTON_STEPS):
         grad, info = score_and_information(xs, p)
         try:
@@ -106,8 +107,7 @@ def _finished(r: Climb, y: np.ndarray, sc: Scaling, ys: np.ndarray) -> Climb:
     creeps where the maximum is poorly conditioned; Newton does not). In the data's units."""
     n_iter = r.n_iter
     while True:
-        p0 = sc.params_to_std(r.params)
-        p, ll, ok = newton_polish(ys, p0, _loglik_std(ys, p0))
+        p, ll, ok = newton_polish(ys, sc.params_to_std(r.params))
         ll = sc.loglik_from_std(ll, ys.size)
         if ok or r.reason != REASON_MAX_ITER or n_iter >= MAX_ITER:
             if ll > r.loglik:
@@ -167,8 +167,7 @@ def replicate_starts(ys: np.ndarray, sc: Scaling, rng: np.random.Generator,
 
 def shared_loglik(x: np.ndarray, fit: EMResult, sc: Scaling, xs: np.ndarray) -> float:
     """The data's shared-sigma maximum: ``fit`` (``em.fit``, many starts) finished by :func:`newton_polish`."""
-    p0 = sc.params_to_std(fit.params)
-    _, ll, _ = newton_polish(xs, p0, _loglik_std(xs, p0))
+    _, ll, _ = newton_polish(xs, sc.params_to_std(fit.params))
     return max(fit.loglik, sc.loglik_from_std(ll, xs.size))
 
 
