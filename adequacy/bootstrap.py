@@ -25,7 +25,6 @@ import numpy as np
 
 from ..models.errors import SettingError
 from ..models.machine import available_cores
-from ..models.params import json_float
 from .levels import ALPHA, MIN_BOOT, N_BOOT
 
 
@@ -65,10 +64,6 @@ class BootstrapTest:
     def rejects(self) -> bool:
         """``p <= ALPHA``."""
         return self.p_value <= ALPHA
-
-    def to_json_dict(self) -> dict:
-        return {"statistic": json_float(self.statistic), "p_value": self.p_value, "mc_error": self.mc_error,
-                "n_boot": self.n_boot, "n_failed": self.n_failed}
 
 
 def check_n_boot(n_boot: int) -> int:
@@ -112,8 +107,13 @@ def run_replicates(replicate: Callable[[np.random.Generator], object], n_boot: i
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def read_only(a) -> np.ndarray:
+    """A read-only float copy of ``a`` (for the frozen records)."""
+    r = np.array(a, dtype=float)
+    r.setflags(write=False)
+    return r
+
+
 def bootstrap_test(statistic: float, replicates: Sequence[float]) -> BootstrapTest:
     """A :class:`BootstrapTest` from the observed statistic and the replicates' (read-only copy)."""
-    r = np.array(replicates, dtype=float)
-    r.setflags(write=False)
-    return BootstrapTest(float(statistic), r)
+    return BootstrapTest(float(statistic), read_only(replicates))

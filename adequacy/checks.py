@@ -27,13 +27,11 @@ import numpy as np
 
 from ..em import EMResult
 from ..em import fit as em_fit
-from ..em.coords import params as params_of_u
-from ..em.starts import make_starts
 from ..models.data import checked_values
 from ..models.errors import SettingError
 from ..models.scaling import Scaling, mean_sd
 from ..models.simulate import draw
-from .bootstrap import bootstrap_test, check_can_reject, run_replicates
+from .bootstrap import bootstrap_test, check_can_reject, read_only, run_replicates
 from .levels import N_BOOT, NULL_STARTS, SIGMA_RATIO_MIN
 from .maxima import best_shared, replicate_starts, shared_loglik, unequal_fit
 from .result import Adequacy, ComponentsCheck, FitCheck, SharedSigmaCheck
@@ -52,7 +50,7 @@ def two_component_loglik(y: np.ndarray, n_starts: int, rng: np.random.Generator)
     """The two-component shared-sigma maximum of replicate ``y``: :func:`adequacy.maxima.best_shared` from
     ``n_starts`` generated starts (:func:`em.starts.make_starts`); NaN if no run is finite."""
     sc, ys = Scaling.standardized(y)
-    best = best_shared(y, [params_of_u(sc, s.u) for s in make_starts(ys, n_starts, rng)], sc, ys)
+    best = best_shared(y, replicate_starts(ys, sc, rng, n_starts), sc, ys)
     return best.loglik if best is not None else math.nan
 
 
@@ -99,12 +97,9 @@ def mixture_checks(x: np.ndarray, fit: EMResult, *, n_boot: int = N_BOOT, seed: 
         test=bootstrap_test(2.0 * max(u.loglik - ls, 0.0), reps[:, 1]), loglik_shared=ls,
         loglik_unequal=max(u.loglik, ls), unequal=u.params, ratio_min=SIGMA_RATIO_MIN,
         at_constraint=u.at_constraint, n=n)
-    rep_outer, rep_central = reps[:, 2].copy(), reps[:, 3].copy()
-    for a in (rep_outer, rep_central):
-        a.setflags(write=False)
     e = edf_statistics(x, theta)
     gof = FitCheck(test=bootstrap_test(e.a2, reps[:, 0]), outer=e.outer, central=e.central,
-                   rep_outer=rep_outer, rep_central=rep_central)
+                   rep_outer=read_only(reps[:, 2]), rep_central=read_only(reps[:, 3]))
     return shared, gof
 
 

@@ -37,7 +37,7 @@ from ..em.starts import make_starts
 from ..models.errors import ParamError
 from ..models.params import MixtureParams
 from ..models.scaling import Scaling
-from .unequal import UnequalFit, constrained_em, fit_unequal
+from .unequal import UnequalFit, constrained_em, fit_unequal, screen_data
 from .unequal_starts import unequal_starts
 
 #: SQUAREM iterations every start runs before the best KEEP distinct unfinished ones (and the best finished
@@ -68,13 +68,14 @@ def _loglik_std(xs: np.ndarray, p: MixtureParams) -> float:
     return float(sums_numba(xs, to_u(p))[0])
 
 
-def newton_polish(xs: np.ndarray, p: MixtureParams, loglik: float) -> tuple[MixtureParams, float, bool]:
+def newton_polish(xs: np.ndarray, p: MixtureParams) -> tuple[MixtureParams, float, bool]:
     """Newton's method on the shared-sigma log-likelihood of standardised data ``xs`` from an EM point ``p``
-    (standardised units, log-likelihood ``loglik``), with Louis' observed information (exact minus the
+    (standardised units), with Louis' observed information (exact minus the
     Hessian, em/information.py): ``theta' = theta + t I^(-1) s``, ``t`` halved until ``L`` does not fall.
     Returns the point, its log-likelihood and whether it converged: the predicted gain
     ``s' I^(-1) s / 2`` at most :data:`SHARED_LOGLIK_TOL` where ``I`` is positive definite. Where it is
     not (not a strict maximum: the one-normal ridge) it stops, not converged."""
+    loglik = _loglik_std(xs, p)
     for _ in range(NEWTON_STEPS):
         grad, info = score_and_information(xs, p)
         try:
@@ -106,8 +107,7 @@ def _finished(r: Climb, y: np.ndarray, sc: Scaling, ys: np.ndarray) -> Climb:
     creeps where the maximum is poorly conditioned; Newton does not). In the data's units."""
     n_iter = r.n_iter
     while True:
-        p0 = sc.params_to_std(r.params)
-        p, ll, ok = newton_polish(ys, p0, _loglik_std(ys, p0))
+        p, ll, ok = newton_polish(ys, sc.params_to_std(r.params))
         ll = sc.loglik_from_std(ll, ys.size)
         if ok or r.reason != REASON_MAX_ITER or n_iter >= MAX_ITER:
             if ll > r.loglik:
@@ -117,11 +117,6 @@ def _finished(r: Climb, y: np.ndarray, sc: Scaling, ys: np.ndarray) -> Climb:
         if more.params is None:
             return more
         r, n_iter = more, n_iter + more.n_iter
-
-
-def _screen_data(ys: np.ndarray) -> np.ndarray:
-    k = max(1, ys.size // SCREEN_POINTS)
-    return ys if k == 1 else np.sort(ys)[k // 2::k]
 
 
 def _screen_shared(sub: np.ndarray, starts: list[MixtureParams], sc: Scaling) -> list[Climb]:
@@ -150,7 +145,7 @@ def best_shared(y: np.ndarray, starts: list[MixtureParams], sc: Scaling, ys: np.
     best run that stopped there and the :data:`KEEP_SHARED` best still climbing go on on all the data by
     EM (:func:`em.climb`, whose own stopping rule and maximum check decide) to their maxima
     (:func:`_finished`: EM and Newton's method); None if every run emptied a component or failed."""
-    sub = _screen_data(ys)
+    sub = screen_data(ys, SCREEN_POINTS)
     runs = sorted(_screen_shared(sub, starts, sc), key=lambda r: -r.loglik)
     # the best run that stopped in the screen and the KEEP_SHARED best still climbing (adequacy.unequal)
     runs = ([r for r in runs if r.reason != REASON_MAX_ITER][:1]
@@ -164,15 +159,15 @@ def best_shared(y: np.ndarray, starts: list[MixtureParams], sc: Scaling, ys: np.
     return max(done, key=lambda r: r.loglik) if done else None
 
 
-def replicate_starts(ys: np.ndarray, sc: Scaling, rng: np.random.Generator) -> list[MixtureParams]:
-    """:data:`REPLICATE_STARTS` generated starts for standardised replicate data, in its units."""
-    return [params_of_u(sc, s.u) for s in make_starts(ys, REPLICATE_STARTS, rng)]
+def replicate_starts(ys: np.ndarray, sc: Scaling, rng: np.random.Generator,
+                     n: int = REPLICATE_STARTS) -> list[MixtureParams]:
+    """``n`` generated starts (:func:`em.starts.make_starts`) for standardised replicate data, in its units."""
+    return [params_of_u(sc, s.u) for s in make_starts(ys, n, rng)]
 
 
 def shared_loglik(x: np.ndarray, fit: EMResult, sc: Scaling, xs: np.ndarray) -> float:
     """The data's shared-sigma maximum: ``fit`` (``em.fit``, many starts) finished by :func:`newton_polish`."""
-    p0 = sc.params_to_std(fit.params)
-    _, ll, _ = newton_polish(xs, p0, _loglik_std(xs, p0))
+    _, ll, _ = newton_polish(xs, sc.params_to_std(fit.params))
     return max(fit.loglik, sc.loglik_from_std(ll, xs.size))
 
 

@@ -25,6 +25,7 @@ from ..models.errors import DataError
 from ..models.params import MixtureParams
 from ..models.scaling import Scaling
 from ..models.simulate import draw
+from .bootstrap import read_only
 from .levels import PPC_DRAWS
 from .result import PosteriorPredictive, PPCStatistic
 from .teststats import excess_kurtosis, mixture_moments, skewness, tail_share
@@ -72,13 +73,8 @@ def posterior_predictive_check(x, draws, *, n_draws: int = PPC_DRAWS, seed: int 
         if s < KEEP_DRAWS:
             keep.append(y[:KEEP_POINTS])
     obs = statistics_of(xs, center, scale)
-    stats = []
-    for j, name in enumerate(STATISTICS):
-        r = rep[:, j].copy()
-        r.setflags(write=False)
-        stats.append(PPCStatistic(name=name, observed=float(obs[j]), replicated=r))
-    examples = sc.unstandardize(np.array(keep))
-    examples.setflags(write=False)
-    return PosteriorPredictive(statistics=tuple(stats), n_draws=len(params), center=float(sc.unstandardize(center)),
-                               scale=sc.scale * scale,
-                               examples=examples, seed=int(seed))
+    stats = tuple(PPCStatistic(name=name, observed=float(obs[j]), replicated=read_only(rep[:, j]))
+                  for j, name in enumerate(STATISTICS))
+    return PosteriorPredictive(statistics=stats, n_draws=len(params), center=float(sc.unstandardize(center)),
+                               scale=sc.scale * scale, examples=read_only(sc.unstandardize(np.array(keep))),
+                               seed=int(seed))

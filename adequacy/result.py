@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -23,8 +24,25 @@ def _p(t: BootstrapTest) -> str:
     return f"p = {t.p_value:.3g} +/- {t.mc_error:.2g}"
 
 
+class _Check:
+    """What the three bootstrap checks share: the verdict (``VERDICTS[0]`` when ``test`` rejects, else
+    ``VERDICTS[1]``) and the JSON fields of the test, around the check's own ``first`` and ``middle``."""
+
+    VERDICTS: ClassVar[tuple[str, str]]
+    test: BootstrapTest
+
+    @property
+    def verdict(self) -> str:
+        return self.VERDICTS[0] if self.test.rejects else self.VERDICTS[1]
+
+    def _json(self, middle: dict, first: dict | None = None) -> dict:
+        t = self.test
+        return {"p_value": t.p_value, **(first or {}), "verdict": self.verdict, "mc_error": t.mc_error,
+                "statistic": json_float(t.statistic), **middle, "n_boot": t.n_boot, "n_failed": t.n_failed}
+
+
 @dataclass(frozen=True)
-class ComponentsCheck:
+class ComponentsCheck(_Check):
     """One or two components? Bootstrap LRT of one normal against the two-component mixture."""
 
     test: BootstrapTest          # statistic 2 (L2 - L1)
@@ -32,6 +50,7 @@ class ComponentsCheck:
     loglik_2: float              # the two-component MLE
     normal: tuple[float, float]  # (mean, sd) of the one-normal fit
     n: int
+    VERDICTS = ("two_components", "one_component_suffices")
 
     @property
     def bic_1(self) -> float:
@@ -43,29 +62,20 @@ class ComponentsCheck:
         """``-2 L2 + 4 log n`` (pi1, mu1, mu2, sigma)."""
         return -2.0 * self.loglik_2 + 4.0 * math.log(self.n)
 
-    @property
-    def verdict(self) -> str:
-        return "two_components" if self.test.rejects else "one_component_suffices"
-
     def line(self) -> str:
         gap = self.loglik_2 - self.loglik_1
-        if self.test.rejects:
-            head = "two components supported"
-        else:
-            head = "one component suffices"
+        head = "two components supported" if self.test.rejects else "one component suffices"
         better = "one normal" if self.bic_1 < self.bic_2 else "two components"
         return (f"{head}: two normals beat one by {gap:.4g} log-likelihood units (2 log LR = {2 * gap:.4g}, "
                 f"bootstrap {_p(self.test)}); BIC prefers {better} ({self.bic_1:.1f} vs {self.bic_2:.1f})")
 
     def to_json_dict(self) -> dict:
-        return {"p_value": self.test.p_value, "bic_1": self.bic_1, "bic_2": self.bic_2, "verdict": self.verdict,
-                "mc_error": self.test.mc_error, "statistic": json_float(self.test.statistic),
-                "loglik_1": self.loglik_1, "loglik_2": self.loglik_2, "n_boot": self.test.n_boot,
-                "n_failed": self.test.n_failed}
+        return self._json({"loglik_1": self.loglik_1, "loglik_2": self.loglik_2},
+                          first={"bic_1": self.bic_1, "bic_2": self.bic_2})
 
 
 @dataclass(frozen=True)
-class SharedSigmaCheck:
+class SharedSigmaCheck(_Check):
     """Shared sigma or not? Bootstrap LRT of the shared-sigma mixture against Hathaway's constrained
     unequal-variance mixture."""
 
@@ -76,15 +86,12 @@ class SharedSigmaCheck:
     ratio_min: float             # Hathaway's constraint on sigma_min / sigma_max
     at_constraint: bool
     n: int
+    VERDICTS = ("unequal_variances", "shared_not_rejected")
 
     @property
     def bic_unequal(self) -> float:
         """``-2 L_unequal + 5 log n``."""
         return -2.0 * self.loglik_unequal + 5.0 * math.log(self.n)
-
-    @property
-    def verdict(self) -> str:
-        return "unequal_variances" if self.test.rejects else "shared_not_rejected"
 
     def line(self) -> str:
         u = self.unequal
@@ -94,15 +101,13 @@ class SharedSigmaCheck:
                 f"log-likelihood units, bootstrap {_p(self.test)}")
 
     def to_json_dict(self) -> dict:
-        return {"p_value": self.test.p_value, "verdict": self.verdict, "mc_error": self.test.mc_error,
-                "statistic": json_float(self.test.statistic), "loglik_shared": self.loglik_shared,
-                "loglik_unequal": self.loglik_unequal, "bic_unequal": self.bic_unequal,
-                "unequal": self.unequal.to_dict(), "sigma_ratio_min": self.ratio_min,
-                "at_constraint": self.at_constraint, "n_boot": self.test.n_boot, "n_failed": self.test.n_failed}
+        return self._json({"loglik_shared": self.loglik_shared, "loglik_unequal": self.loglik_unequal,
+                           "bic_unequal": self.bic_unequal, "unequal": self.unequal.to_dict(),
+                           "sigma_ratio_min": self.ratio_min, "at_constraint": self.at_constraint})
 
 
 @dataclass(frozen=True, eq=False)
-class FitCheck:
+class FitCheck(_Check):
     """Does the fitted mixture reproduce the data? Anderson-Darling against the MLE's CDF, its null
     distribution by parametric bootstrap refitting every replicate. Where the data fall in the fitted
     model's quantiles (its outer 1% and its central half), beside the same shares in the replicates,
@@ -113,10 +118,7 @@ class FitCheck:
     central: float               # share of the data in the model's central half
     rep_outer: np.ndarray
     rep_central: np.ndarray
-
-    @property
-    def verdict(self) -> str:
-        return "rejected" if self.test.rejects else "not_rejected"
+    VERDICTS = ("rejected", "not_rejected")
 
     def _range(self, rep: np.ndarray) -> tuple[float, float]:
         r = rep[np.isfinite(rep)]
@@ -144,10 +146,8 @@ class FitCheck:
                 + (f"; {why}" if why and self.test.rejects else ""))
 
     def to_json_dict(self) -> dict:
-        return {"p_value": self.test.p_value, "verdict": self.verdict, "mc_error": self.test.mc_error,
-                "statistic": json_float(self.test.statistic), "outer_share": self.outer, "outer": OUTER,
-                "central_share": self.central, "why": self.why(), "n_boot": self.test.n_boot,
-                "n_failed": self.test.n_failed}
+        return self._json({"outer_share": self.outer, "outer": OUTER, "central_share": self.central,
+                           "why": self.why()})
 
 
 @dataclass(frozen=True, eq=False)

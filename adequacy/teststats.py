@@ -63,11 +63,6 @@ def edf_statistics(x, p: MixtureParams) -> EdfStatistics:
     return EdfStatistics(a2, outer, float(np.mean((log_f > quarter) & (log_s > quarter))))
 
 
-def anderson_darling(x, p: MixtureParams) -> float:
-    """The Anderson-Darling distance of :func:`edf_statistics`."""
-    return edf_statistics(x, p).a2
-
-
 def _central_moments(x) -> tuple[float, float, float]:
     x = np.asarray(x, dtype=float)
     d = x - x.mean()

@@ -32,7 +32,7 @@ import numpy as np
 from ..em.coords import expit
 from ..em.kernel import MIN_WEIGHT
 from ..models.data import checked_values
-from ..models.density import LOG_SQRT_2PI, component_logpdf, softplus
+from ..models.density import LOG_SQRT_2PI
 from ..models.errors import ParamError, SettingError
 from ..models.params import MixtureParams
 from ..models.scaling import Scaling
@@ -89,14 +89,6 @@ class UnequalFit:
     converged: bool
     reason: str
     at_constraint: bool  # the sd ratio sits on Hathaway's bound
-
-
-def logpdf_unequal(x, p: UnequalParams) -> np.ndarray:
-    """Per-point ``log(pi1 N(x|mu1,sigma1^2) + (1-pi1) N(x|mu2,sigma2^2)) = a2 + softplus(a1 - a2)`` with
-    ``a_k = log pi_k + log N(x | mu_k, sigma_k^2)`` (the reference the compiled pass is tested against)."""
-    a1 = math.log(p.pi1) + component_logpdf(x, p.mu1, p.sigma1)
-    a2 = math.log1p(-p.pi1) + component_logpdf(x, p.mu2, p.sigma2)
-    return a2 + softplus(a1 - a2)
 
 
 @numba.njit(**_JIT)
@@ -223,16 +215,20 @@ def _from_u(u: np.ndarray, sc: Scaling) -> UnequalParams:
 ROUNDING = 1e-13
 
 
-def _run(xs, u0, ratio_min: float, tol: float, max_iter: int):
-    return _squarem(xs, u0, float(ratio_min), float(tol), ROUNDING * xs.size, int(max_iter))
-
-
 def constrained_em(xs: np.ndarray, u0: np.ndarray, ratio_min: float, tol: float, max_iter: int):
     """The compiled constrained SQUAREM from ``u0 = (logit pi1, mu1, mu2, log s1, log s2)`` on standardised
     ``xs``: ``(u, loglik, iterations, status)``, status 0 converged, 1 max_iter, 2 a component emptied.
     With ``ratio_min = 1`` the M-step pools the two sds (``s1^2 = s2^2 = (S1 + S2) / n``): EM for a
     shared sigma, run without any Python between iterations."""
-    return _run(xs, np.array(u0, dtype=float), ratio_min, tol, max_iter)
+    u0 = np.array(u0, dtype=float)
+    return _squarem(xs, u0, float(ratio_min), float(tol), ROUNDING * xs.size, int(max_iter))
+
+
+def screen_data(xs: np.ndarray, points: int | None) -> np.ndarray:
+    """At most about ``points`` evenly spaced order statistics of ``xs`` (all of ``xs`` when None): they keep
+    the shape of its density, a cheap ranking of starts."""
+    k = 1 if points is None else max(1, xs.size // int(points))
+    return xs if k == 1 else np.sort(xs)[k // 2::k]
 
 
 def fit_unequal(x, starts: Sequence[UnequalParams], *, ratio_min: float = SIGMA_RATIO_MIN, tol: float = 1e-8,
@@ -262,14 +258,13 @@ def fit_unequal(x, starts: Sequence[UnequalParams], *, ratio_min: float = SIGMA_
     half = -0.5 * math.log(ratio_min)
     runs = [(_project(_to_u(p, scaling), half), -math.inf, 0, 1) for p in starts]
     if screen_iter > 0 and len(runs) > keep:
-        k = 1 if screen_points is None else max(1, xs.size // int(screen_points))
-        sub = xs if k == 1 else np.sort(xs)[k // 2::k]
-        runs = [_run(sub, u, ratio_min, tol, screen_iter) for u, *_ in runs]
+        sub = screen_data(xs, screen_points)
+        runs = [constrained_em(sub, u, ratio_min, tol, screen_iter) for u, *_ in runs]
         runs.sort(key=lambda r: -r[1] if math.isfinite(r[1]) else math.inf)
         # a run that converged in the screen is at a (lower, often) maximum already, while a slower one may
         # be climbing to a higher one: the best finished run, and the ``keep`` best unfinished ones, go on
         runs = [r for r in runs if r[3] != 1][:1] + _distinct([r for r in runs if r[3] == 1], keep)
-        if k > 1:  # ranked on the order statistics: every kept run goes on on all the data
+        if sub is not xs:  # ranked on the order statistics: every kept run goes on on all the data
             runs = [(u, -math.inf, it, 1) for u, _, it, _ in runs]
     # a run that emptied a component is finished; the others go on from where they stopped (a run EM calls
     # converged, too: on a flat ridge EM's rate estimate can stop it short, and Newton checks in one pass)
@@ -311,7 +306,7 @@ def _polish(xs, run, ratio_min: float, tol: float, max_iter: int):
     u, ll, it, status = run
     while True:
         if status == 1 and it < max_iter:
-            u, ll, more, status = _run(xs, u, ratio_min, tol, min(NEWTON_EVERY, max_iter - it))
+            u, ll, more, status = constrained_em(xs, u, ratio_min, tol, min(NEWTON_EVERY, max_iter - it))
             it += more
             if status == 2:
                 return u, ll, it, status

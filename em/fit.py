@@ -191,7 +191,7 @@ def fit(x, *, init: MixtureParams | None = None, n_init: int = 10, tol: float = 
     if swapped:
         path = np.column_stack([1.0 - path[:, 0], path[:, 2], path[:, 1], path[:, 3]])
     trace_loglik = scaling.loglik_from_std(bp.trace_loglik_std, n)
-    cov_s, _ = covariance(xs, from_u(u_best))
+    cov_s = covariance(xs, from_u(u_best))
     cov = scaling.cov_from_std(cov_s)
     se = ParamRecord.from_array(scaling.se_from_std(_se(cov_s)))  # finite even where cov overflows
     for a in (trace_loglik, path, cov, cov_s):  # a frozen result: its arrays are read-only too
@@ -283,16 +283,14 @@ def _se(cov: np.ndarray) -> np.ndarray:
     return np.where(d > 0, np.sqrt(np.where(d > 0, d, 1.0)), np.nan)
 
 
-def covariance(x, params: MixtureParams) -> tuple[np.ndarray, ParamRecord]:
-    """``cov = inv(I_obs)`` (Louis) and ``se = sqrt(diag(cov))``; NaN if the information is singular
-    or a variance comes out non-positive (not at a maximum).
+def covariance(x, params: MixtureParams) -> np.ndarray:
+    """``cov = inv(I_obs)`` (Louis); NaN if the information is singular (:func:`_se` reads the SEs off it,
+    NaN where a variance comes out non-positive: not at a maximum).
 
     Computed in the units of ``x``; :func:`fit` calls it on the standardised data and maps the result
     back with :meth:`models.scaling.Scaling.cov_from_std` (no overflow for data near 1e300).
     """
-    info = observed_information(x, params)
     try:
-        cov = np.linalg.inv(info)
+        return np.linalg.inv(observed_information(x, params))
     except np.linalg.LinAlgError:
-        cov = np.full((4, 4), np.nan)
-    return cov, ParamRecord.from_array(_se(cov))
+        return np.full((4, 4), np.nan)

@@ -24,7 +24,6 @@ import numpy as np
 
 from ..models import fused_pass
 from ..models.density import logpdf, responsibilities
-from ..models.fused_pass import exp_neg_abs  # noqa: F401 - tests reach it here
 from ..models.params import MixtureParams
 from .coords import expit
 

@@ -54,8 +54,10 @@ def _u(pi1: float, mu1: float, mu2: float, sigma: float) -> np.ndarray:
 
 
 def _split_start(sorted_xs: np.ndarray, k: int) -> np.ndarray:
-    """Component 1 = the ``k`` smallest points: ``pi1 = k/m``, group means, pooled within-group sd."""
+    """Component 1 = the ``k`` smallest points (``k`` clipped to ``1..m-1``): ``pi1 = k/m``, group means,
+    pooled within-group sd."""
     m = sorted_xs.size
+    k = min(max(k, 1), m - 1)
     lo, hi = sorted_xs[:k], sorted_xs[k:]
     mu1, mu2 = float(lo.mean()), float(hi.mean())
     within = (float(((lo - mu1) ** 2).sum()) + float(((hi - mu2) ** 2).sum())) / m
@@ -63,12 +65,6 @@ def _split_start(sorted_xs: np.ndarray, k: int) -> np.ndarray:
     if mu2 - mu1 < _TIE:  # heavy ties at the split: fall back to mean -/+ sd/2
         mu1, mu2 = -0.5, 0.5
     return _u(k / m, mu1, mu2, sigma)
-
-
-def quantile_start(sorted_xs: np.ndarray, q: float) -> np.ndarray:
-    """Split the sorted standardised data at the q-quantile (see module note)."""
-    m = sorted_xs.size
-    return _split_start(sorted_xs, min(max(int(round(q * m)), 1), m - 1))
 
 
 def kmeans_start(sorted_xs: np.ndarray, max_steps: int = 200) -> np.ndarray:
@@ -92,8 +88,7 @@ def kmeanspp_start(sorted_xs: np.ndarray, rng: np.random.Generator) -> np.ndarra
     a = sorted_xs[rng.integers(m)]
     d2 = (sorted_xs - a) ** 2
     b = sorted_xs[rng.choice(m, p=d2 / d2.sum())]  # d2.sum() > 0: >= 3 distinct values
-    k = int(np.searchsorted(sorted_xs, 0.5 * (a + b), side="right"))
-    return _split_start(sorted_xs, min(max(k, 1), m - 1))
+    return _split_start(sorted_xs, int(np.searchsorted(sorted_xs, 0.5 * (a + b), side="right")))
 
 
 def random_start(sub: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -143,7 +138,7 @@ def make_starts(xs: np.ndarray, n_init: int, rng: np.random.Generator) -> list[S
     while len(starts) < n_init:
         q = next(qs, None) if len(starts) % 2 == 0 else None
         if q is not None:
-            starts.append(Start(f"quantile split q={q:g}", quantile_start(sub, q)))
+            starts.append(Start(f"quantile split q={q:g}", _split_start(sub, int(round(q * sub.size)))))
         else:
             starts.append(Start("random data points", random_start(sub, rng)))
     return starts

@@ -35,7 +35,7 @@ this the maximum up to rounding?".
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -157,8 +157,7 @@ class Validation:
         if self.adequacy is not None:
             out["adequacy"] = self.adequacy.to_json_dict() | {"note": model_note(self.adequacy)}
         if self.bayes is not None:
-            out["bayes"] = {"quantiles": self.bayes.quantiles, "mahalanobis": self.bayes.mahalanobis,
-                            "tail_probability": self.bayes.tail_probability, "draws": self.bayes.draws}
+            out["bayes"] = asdict(self.bayes)
         return out
 
 
