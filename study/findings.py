@@ -26,20 +26,28 @@ def pm(value: float, se: float, digits: int = 3) -> str:
     return f"{fmt_number(value, digits)} ± {fmt_number(se, 2)}"
 
 
+def coverage_text(coverage: float, replicates: int) -> str:
+    """``1 [0.94, 1]``: a coverage with its Wilson interval at MC_ERRORS errors, which says how far the true
+    coverage could be (a Monte-Carlo error ``sqrt(p (1 - p) / R)`` is 0 at p = 1)."""
+    lo, hi = wilson(coverage, replicates)
+    return f"{fmt_number(coverage, 3)} [{lo:.3f}, {hi:.3f}]"
+
+
 def wilson_cell(r) -> str:
-    """``N=50 pi1 1 [0.94, 1] (R = 200)``: a coverage with its Wilson interval at MC_ERRORS errors, which says
-    how far the true coverage could be (a Monte-Carlo error ``sqrt(p (1 - p) / R)`` is 0 at p = 1)."""
-    lo, hi = wilson(r.coverage, r.replicates)
-    return f"N={r.n} {r.param} {fmt_number(r.coverage, 3)} [{lo:.3f}, {hi:.3f}] (R = {int(r.replicates)})"
+    """``N=50 pi1 1 [0.94, 1] (R = 200)``: :func:`coverage_text` of one row of the coverage table."""
+    return f"N={r.n} {r.param} {coverage_text(r.coverage, r.replicates)} (R = {int(r.replicates)})"
+
+
+def _left_out(d: pd.DataFrame, planned: dict[int, int] | None) -> list[tuple[int, int, int]]:
+    """``(N, scored, planned)`` where the replicates scored are fewer than planned by more than LEFT_OUT_SHARE
+    (a selection)."""
+    got = d.groupby("n")["replicates"].max()
+    return [(n, int(r), planned[n]) for n, r in got.items()
+            if planned and planned.get(n) and (planned[n] - r) / planned[n] > LEFT_OUT_SHARE]
 
 
 def _survived(d: pd.DataFrame, planned: dict[int, int] | None) -> str:
-    """Where the replicates scored are fewer than planned by more than LEFT_OUT_SHARE (a selection)."""
-    if not planned:
-        return ""
-    got = d.groupby("n")["replicates"].max()
-    cells = [f"{int(r)} of {planned[n]} at N={n}" for n, r in got.items()
-             if planned.get(n) and (planned[n] - r) / planned[n] > LEFT_OUT_SHARE]
+    cells = [f"{r} of {p} at N={n}" for n, r, p in _left_out(d, planned)]
     return f"; these are over the replicates the model survived ({', '.join(cells)})" if cells else ""
 
 
@@ -196,9 +204,7 @@ def selection_findings(cov: pd.DataFrame, planned: dict[int, int]) -> list[str]:
     over the replicates it survived (``planned``: posterior replicates per N)."""
     out = []
     for method, name in (("ordered", "The ordered model"), ("unordered", "The unordered model")):
-        d = cov[(cov["method"] == method)].groupby("n")["replicates"].max()
-        cells = [f"{planned[n] - int(r)} of {planned[n]} replicates at N={n}" for n, r in d.items()
-                 if planned.get(n) and (planned[n] - r) / planned[n] > LEFT_OUT_SHARE]
+        cells = [f"{p - r} of {p} replicates at N={n}" for n, r, p in _left_out(cov[cov["method"] == method], planned)]
         if cells:
             out.append(f"{name} failed (reasons under Failures) in {', '.join(cells)}. Its coverage, bias and "
                        "Bernstein-von Mises figures at those sizes are over the replicates it survived, a selection "
