@@ -55,17 +55,14 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
+    from .. import em
     from ..files.datafile import load_data
     from ..files.netcdf import atomic_write_netcdf
 
     out = args.out
     ds = load_data(args.data, args.column)
-    priors = priors_for(args, ds.values)
-    start = None
-    if args.init in ("em", "dispersed"):
-        from .. import em
-
-        start = em.fit(ds.values).params
+    priors = priors_for(args, ds.values)  # bad data or priors are refused before the slow imports below
+    start = em.fit(ds.values).params if args.init in ("em", "dispersed") else None
 
     import arviz as az
 

@@ -156,19 +156,18 @@ def optima_findings(opt: pd.DataFrame, n_init: int) -> list[str]:
     """How often EM's usual start misses the best optimum, other maxima exist, or a run stops on the ridge."""
     if opt.empty:
         return []
+    def shares(col: str) -> str:
+        return ", ".join(f"{share_text(getattr(r, col), getattr(r, col + '_mc_se'), r.replicates)} (N={r.n})"
+                         for r in opt.itertuples())
+
     worst = float(opt["first_start_missed"].max())
-    if worst == 0.0:
-        first = ("EM's usual single start (the 2-means split) reached the best optimum the other starts found in "
-                 "every replicate at every N")
-    elif worst < RARE_SHARE:
-        first = (f"EM's usual single start (the 2-means split) reached the best optimum the other starts found in "
-                 f"all but at most {100 * worst:.1f}% of replicates at every N")
+    first = "EM's usual single start (the 2-means split) "
+    if worst < RARE_SHARE:
+        where = "every replicate" if worst == 0.0 else f"all but at most {100 * worst:.1f}% of replicates"
+        first += f"reached the best optimum the other starts found in {where} at every N"
     else:
-        first = ("EM's usual single start (the 2-means split) missed the best optimum found by the other starts in "
-                 + ", ".join(f"{share_text(r.first_start_missed, r.first_start_missed_mc_se, r.replicates)} "
-                             f"(N={r.n})" for r in opt.itertuples()) + " of replicates")
-    local = ", ".join(f"{share_text(r.local_optima, r.local_optima_mc_se, r.replicates)} (N={r.n})"
-                      for r in opt.itertuples())
+        first += f"missed the best optimum found by the other starts in {shares('first_start_missed')} of replicates"
+    local = shares("local_optima")
     ridge = ", ".join(f"{r.ridge_stops:.2f} ± {r.ridge_stops_mc_se:.2f} (N={r.n})" for r in opt.itertuples())
     return [first + f". Some start ended at another strict local maximum in {local} of replicates. On average "
             f"{ridge} of the {n_init} starts stopped on the one-normal ridge mu1 ~ mu2 (a saddle, not a maximum). "

@@ -19,7 +19,7 @@ from ..models.errors import EmvbError
 from ..models.machine import available_cores
 from .folder import OUTPUTS, write_outputs
 from .progress import PROGRESS_EVERY, WAIT_WORKERS, Progress
-from .runner import dask_client, plan, run_tasks, total_replicates
+from .runner import RunOutcome, dask_client, plan, run_tasks, total_replicates
 from .settings import StudySettings
 from .store import STORE_NAME, Store
 
@@ -73,7 +73,7 @@ def run_study(settings: StudySettings, out, *, workers: int | None = None, sched
     out = Path(out)
     resuming = check_folder(out, settings, force)
     todo = plan(settings, _done(out) if resuming else frozenset())
-    outcome = None
+    outcome = RunOutcome(0, 0, ())
     with ExitStack() as stack:
         # Connect before touching the folder: an unreachable scheduler leaves nothing behind.
         client = (stack.enter_context(dask_client(workers or available_cores(), scheduler, quiet, wait_workers))
@@ -91,8 +91,7 @@ def run_study(settings: StudySettings, out, *, workers: int | None = None, sched
                 outcome = run_tasks(settings, store, client, progress)
         write_outputs(out, store, settings, command=command)
         total, _ = store.counts()
-    return StudyRun(out, outcome.recorded if outcome else 0, outcome.failed if outcome else 0, total,
-                    outcome.lost if outcome else ())
+    return StudyRun(out, outcome.recorded, outcome.failed, total, outcome.lost)
 
 
 def _done(out: Path) -> set:
