@@ -72,12 +72,9 @@ def coverage_findings(cov: pd.DataFrame, planned: dict[int, int] | None = None) 
                        f"{NOMINAL:.2f}, the widest being {wilson_cell(widest)}, so a coverage as low as "
                        f"{float(lo.min()):.3f} is not excluded{survived}.")
             continue
-        under, over = flagged[flagged["coverage"] < NOMINAL], flagged[flagged["coverage"] > NOMINAL]
-        parts = []
-        if not under.empty:
-            parts.append("too rarely at " + ", ".join(wilson_cell(r) for r in under.itertuples()))
-        if not over.empty:
-            parts.append("too often (too wide) at " + ", ".join(wilson_cell(r) for r in over.itertuples()))
+        parts = [f"{how} at " + ", ".join(wilson_cell(r) for r in rows.itertuples())
+                 for how, rows in (("too rarely", flagged[flagged["coverage"] < NOMINAL]),
+                                   ("too often (too wide)", flagged[flagged["coverage"] > NOMINAL])) if not rows.empty]
         rest = ~d["flag"].to_numpy()
         tail = [f"elsewhere {NOMINAL:.2f} is not rejected, which allows a coverage as low as "
                 f"{float(lo[rest].min()):.3f}"] if rest.any() else []
