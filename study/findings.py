@@ -47,6 +47,7 @@ def _left_out(d: pd.DataFrame, planned: dict[int, int] | None) -> list[tuple[int
 
 
 def _survived(d: pd.DataFrame, planned: dict[int, int] | None) -> str:
+    """The clause saying where a table is over the replicates the model survived (:func:`_left_out`)."""
     cells = [f"{r} of {p} at N={n}" for n, r, p in _left_out(d, planned)]
     return f"; these are over the replicates the model survived ({', '.join(cells)})" if cells else ""
 
@@ -72,9 +73,11 @@ def coverage_findings(cov: pd.DataFrame, planned: dict[int, int] | None = None) 
                        f"{NOMINAL:.2f}, the widest being {wilson_cell(widest)}, so a coverage as low as "
                        f"{float(lo.min()):.3f} is not excluded{survived}.")
             continue
-        parts = [f"{how} at " + ", ".join(wilson_cell(r) for r in rows.itertuples())
-                 for how, rows in (("too rarely", flagged[flagged["coverage"] < NOMINAL]),
-                                   ("too often (too wide)", flagged[flagged["coverage"] > NOMINAL])) if not rows.empty]
+        parts = []
+        for how, rows in (("too rarely", flagged[flagged["coverage"] < NOMINAL]),
+                          ("too often (too wide)", flagged[flagged["coverage"] > NOMINAL])):
+            if not rows.empty:
+                parts.append(f"{how} at " + ", ".join(wilson_cell(r) for r in rows.itertuples()))
         rest = ~d["flag"].to_numpy()
         tail = [f"elsewhere {NOMINAL:.2f} is not rejected, which allows a coverage as low as "
                 f"{float(lo[rest].min()):.3f}"] if rest.any() else []
@@ -153,6 +156,7 @@ def optima_findings(opt: pd.DataFrame, n_init: int) -> list[str]:
     """How often EM's usual start misses the best optimum, other maxima exist, or a run stops on the ridge."""
     if opt.empty:
         return []
+
     def shares(col: str) -> str:
         return ", ".join(f"{share_text(getattr(r, col), getattr(r, col + '_mc_se'), r.replicates)} (N={r.n})"
                          for r in opt.itertuples())
