@@ -105,27 +105,31 @@ def add_data_arguments(p: argparse.ArgumentParser, required: bool = True) -> Non
     p.add_argument("--column", metavar="NAME", help="CSV column to use (default: the only numeric column)")
 
 
-def add_simulation_arguments(p: argparse.ArgumentParser) -> None:
-    """``--n --truth --seed`` with the mission's defaults; ``--n`` below what a fit accepts is refused."""
+def add_simulation_arguments(p: argparse.ArgumentParser, n: bool = True) -> None:
+    """``--n --truth --seed`` with the mission's defaults (without ``--n`` unless ``n``); ``--n`` below what
+    a fit accepts is refused."""
     from ..models.data import MIN_POINTS
     from ..models.params import DEFAULT_N, DEFAULT_SEED, DEFAULT_TRUTH
 
-    p.add_argument("--n", type=whole_number(MIN_POINTS), default=DEFAULT_N,
-                   help=f"number of points, at least {MIN_POINTS} (default {DEFAULT_N})")
+    if n:
+        p.add_argument("--n", type=whole_number(MIN_POINTS), default=DEFAULT_N,
+                       help=f"number of points, at least {MIN_POINTS} (default {DEFAULT_N})")
     p.add_argument("--truth", type=params_arg, default=DEFAULT_TRUTH, metavar="PI1,MU1,MU2,SIGMA",
                    help="true parameters (default 0.3,5,15,2)")
     p.add_argument("--seed", type=seed_int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
 
 
-def add_sampling_arguments(p: argparse.ArgumentParser) -> None:
-    """``--chains --draws --tune --sampler`` with the defaults of every command that samples a posterior."""
+def add_sampling_arguments(p: argparse.ArgumentParser, sampler: bool = True, min_tune: int = 1) -> None:
+    """``--chains --draws --tune --sampler`` (``--sampler`` only if ``sampler``; ``--tune`` >= ``min_tune``)
+    with the defaults of every command that samples a posterior."""
     from ..sampling.options import DEFAULT_SAMPLER, SAMPLERS
 
     p.add_argument("--chains", type=positive_int, default=4, help="chains per posterior (default 4)")
     p.add_argument("--draws", type=positive_int, default=1000, help="kept draws per chain (default 1000)")
-    p.add_argument("--tune", type=positive_int, default=1000, help="warm-up steps per chain (default 1000)")
-    p.add_argument("--sampler", choices=SAMPLERS, default=DEFAULT_SAMPLER,
-                   help=f"NUTS sampler (default {DEFAULT_SAMPLER})")
+    p.add_argument("--tune", type=whole_number(min_tune), default=1000, help="warm-up steps per chain (default 1000)")
+    if sampler:
+        p.add_argument("--sampler", choices=SAMPLERS, default=DEFAULT_SAMPLER,
+                       help=f"NUTS sampler (default {DEFAULT_SAMPLER})")
 
 
 #: Peak bytes per simulated point (labels, the component means, the draws, the data set's own copy):

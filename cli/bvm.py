@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .args import add_sampling_arguments, params_arg, seed_int
+from .args import add_sampling_arguments, add_simulation_arguments
 
 #: Writes one report folder (checked, locked and claimed by cli.main before anything runs).
 OUTPUT = "folder"
@@ -33,14 +33,12 @@ def n_grid_arg(text: str) -> tuple[int, ...]:
 
 
 def add_arguments(p) -> None:
-    from ..models.params import DEFAULT_N_GRID, DEFAULT_SEED, DEFAULT_TRUTH
+    from ..models.params import DEFAULT_N_GRID
 
     grid = ",".join(str(n) for n in DEFAULT_N_GRID)
     p.add_argument("--n-grid", type=n_grid_arg, default=DEFAULT_N_GRID, metavar="N1,N2,...",
                    help=f"sizes of the nested data sets (default {grid})")
-    p.add_argument("--truth", type=params_arg, default=DEFAULT_TRUTH, metavar="PI1,MU1,MU2,SIGMA",
-                   help="true parameters (default 0.3,5,15,2)")
-    p.add_argument("--seed", type=seed_int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    add_simulation_arguments(p, n=False)
     add_sampling_arguments(p)
     p.add_argument("--out", metavar="FOLDER", required=True, help="report folder to write (refused if it exists)")
     p.add_argument("--force", action="store_true", help="replace an existing report folder")

@@ -80,23 +80,14 @@ def _note_given(parser, namespace, dest: str, option_string: str | None) -> None
     setattr(namespace, GIVEN, given)
 
 
-class _Store(argparse.Action):
-    """argparse's ``store``, recording that the option was typed (and refusing it twice)."""
+class _Given(argparse.Action):
+    """argparse's ``store`` (or ``store_true``, with ``nargs=0``), recording that the option was typed
+    (and refusing a value given twice; a repeated flag says the same thing)."""
 
     def __call__(self, parser, namespace, values, option_string=None):
-        _note_given(parser, namespace, self.dest, option_string)
-        setattr(namespace, self.dest, values)
-
-
-class _StoreTrue(argparse.Action):
-    """argparse's ``store_true``, recording that the flag was typed."""
-
-    def __init__(self, option_strings, dest, default=False, required=False, help=None):
-        super().__init__(option_strings, dest, nargs=0, const=True, default=default, required=required, help=help)
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        _note_given(parser, namespace, self.dest, None)  # a repeated flag says the same thing
-        setattr(namespace, self.dest, True)
+        flag = self.nargs == 0
+        _note_given(parser, namespace, self.dest, None if flag else option_string)
+        setattr(namespace, self.dest, True if flag else values)
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -104,9 +95,11 @@ class OneLineParser(argparse.ArgumentParser):
     options typed on the command line are recorded in ``args.given_options``."""
 
     def add_argument(self, *args, **kwargs):  # noqa: D102 - argparse API
-        if args and args[0].startswith("-"):
-            action = kwargs.get("action", "store")
-            kwargs["action"] = {"store": _Store, "store_true": _StoreTrue}.get(action, action)
+        action = kwargs.get("action", "store")
+        if args and args[0].startswith("-") and action in ("store", "store_true"):
+            if action == "store_true":
+                kwargs.update(nargs=0, const=True, default=kwargs.get("default", False))
+            kwargs["action"] = _Given
         return super().add_argument(*args, **kwargs)
 
     def error(self, message: str):  # noqa: D102 - argparse API

@@ -14,8 +14,8 @@ import sys
 
 from ..compare.thresholds import ESS_PER_CHAIN, MAX_DIVERGENT_SHARE, RHAT_MAX
 from ..models.names import DEFAULT_LIKELIHOOD, LIKELIHOODS
-from ..sampling.options import DEFAULT_MASS_MATRIX, DEFAULT_SAMPLER, MASS_MATRICES, SAMPLERS
-from .args import add_data_arguments, add_priors_and_init_arguments, nonneg_int, positive_int, priors_for, seed_int
+from ..sampling.options import DEFAULT_MASS_MATRIX, MASS_MATRICES
+from .args import add_data_arguments, add_priors_and_init_arguments, add_sampling_arguments, priors_for, seed_int
 from .em import NOT_CONVERGED
 
 HELP = "sample the PyMC posterior (ordered or unordered mu) and save it as netCDF (posterior.nc)"
@@ -40,13 +40,9 @@ def add_arguments(p) -> None:
     add_data_arguments(p)
     p.add_argument("--model", choices=("ordered", "unordered"), required=True,
                    help="ordered: mu1 < mu2 imposed (no label switching); unordered: exchangeable mu")
-    p.add_argument("--chains", type=positive_int, default=4, help="number of chains (default 4)")
-    p.add_argument("--draws", type=positive_int, default=1000, help="kept draws per chain (default 1000)")
-    p.add_argument("--tune", type=nonneg_int, default=1000, help="warm-up steps per chain (default 1000)")
+    add_sampling_arguments(p, min_tune=0)
     p.add_argument("--seed", type=seed_int, default=DEFAULT_SEED,
                    help=f"random seed (default {DEFAULT_SEED})")
-    p.add_argument("--sampler", choices=SAMPLERS, default=DEFAULT_SAMPLER,
-                   help=f"NUTS implementation (default {DEFAULT_SAMPLER})")
     add_priors_and_init_arguments(p)
     p.add_argument("--likelihood", choices=LIKELIHOODS, default=DEFAULT_LIKELIHOOD,
                    help="closed logistic form (default, faster) or pm.NormalMixture (same density)")
@@ -59,17 +55,14 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
+    from .. import em
     from ..files.datafile import load_data
     from ..files.netcdf import atomic_write_netcdf
 
     out = args.out
     ds = load_data(args.data, args.column)
-    priors = priors_for(args, ds.values)
-    start = None
-    if args.init in ("em", "dispersed"):
-        from .. import em
-
-        start = em.fit(ds.values).params
+    priors = priors_for(args, ds.values)  # bad data or priors are refused before the slow imports below
+    start = em.fit(ds.values).params if args.init in ("em", "dispersed") else None
 
     import arviz as az
 

@@ -7,7 +7,7 @@ import shlex
 import sys
 
 from ..study.progress import PROGRESS_EVERY, WAIT_WORKERS
-from .args import nonneg_int, params_arg, positive_int, priors_spec, seed_int
+from .args import add_sampling_arguments, nonneg_int, params_arg, positive_int, priors_spec, seed_int
 
 HELP = "repeated-sampling study: coverage, bias, Bernstein-von Mises, SBC over many simulated data sets"
 DESCRIPTION = (
@@ -21,11 +21,8 @@ DESCRIPTION = (
 
 def int_list(text: str) -> tuple[int, ...]:
     """``50,200,1000`` -> (50, 200, 1000); empty or non-numeric is a one-line usage error."""
-    parts = [p.strip() for p in str(text).split(",")]
-    if not text.strip() or any(not p for p in parts):
-        raise argparse.ArgumentTypeError(f"expected a comma-separated list of whole numbers, got {text!r}")
     try:
-        return tuple(int(p) for p in parts)
+        return tuple(int(p) for p in text.split(","))  # int() allows spaces around a number, refuses ""
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a comma-separated list of whole numbers, got {text!r}") from None
 
@@ -49,9 +46,7 @@ def add_arguments(p) -> None:
     p.add_argument("--models", type=name_list, default=("ordered",), metavar="ordered,unordered",
                    help="posterior models (default ordered)")
     p.add_argument("--em-only", action="store_true", help="EM only, no posterior (fast; --replicates per N)")
-    p.add_argument("--chains", type=positive_int, default=4, help="chains per posterior (default 4)")
-    p.add_argument("--draws", type=positive_int, default=1000, help="kept draws per chain (default 1000)")
-    p.add_argument("--tune", type=positive_int, default=1000, help="warm-up steps per chain (default 1000)")
+    add_sampling_arguments(p, sampler=False)
     p.add_argument("--priors", metavar="FILE|TEXT", type=priors_spec,
                    help="fixed prior, e.g. 'pi1=beta:1,1;mu=normal:10,10;sigma=halfnormal:5' or a .json/.toml "
                    "file (default: Beta(1,1), Normal(m, 2s), HalfNormal(2s) with m, s the true mixture's mean and sd)")

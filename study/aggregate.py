@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..labels.diagnose import VERDICTS
+from ..models.params import PARAM_NAMES
 from .thresholds import MC_ERRORS, NOMINAL
 
 #: (method, interval) pairs scored, with the columns holding the interval.
@@ -56,12 +57,26 @@ def wilson(p, r, errors: float = MC_ERRORS):
     return np.minimum(centre - half, p), np.maximum(centre + half, p)
 
 
-def main_ok(results: pd.DataFrame, method: str | None = None) -> pd.DataFrame:
-    """Rows of the main part whose method succeeded (of ``method`` only, if given)."""
-    keep = (results["part"] == "main") & results["ok"].fillna(False).astype(bool)
-    if method is not None:
-        keep &= results["method"] == method
-    return results[keep]
+def main_ok(results: pd.DataFrame, method: str) -> pd.DataFrame:
+    """Rows of ``method`` in the main part, where it succeeded."""
+    ok = results["ok"].fillna(False).astype(bool)
+    return results[(results["part"] == "main") & (results["method"] == method) & ok]
+
+
+def _keys(rows: pd.DataFrame) -> list[pd.Series]:
+    """What every table is grouped by: the cell (scenario, n, param) of a row."""
+    return [rows["scenario"], rows["n"], rows["param"]]
+
+
+def _table(parts: list[pd.DataFrame], cols: list[str]) -> pd.DataFrame:
+    """The per-source tables in one, in ``cols`` order and sorted; empty (with ``cols``) when there are none."""
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    df = pd.concat(parts, ignore_index=True)[cols]
+    order = {p: i for i, p in enumerate(PARAM_NAMES)}
+    keys = [c for c in ("scenario", "n", "method", "interval", "estimator", "model") if c in df]
+    return (df.assign(_p=df["param"].map(order)).sort_values(keys + ["_p"], kind="stable")
+            .drop(columns="_p").reset_index(drop=True))
 
 
 def coverage(results: pd.DataFrame) -> pd.DataFrame:
@@ -71,29 +86,14 @@ def coverage(results: pd.DataFrame) -> pd.DataFrame:
         rows = main_ok(results, method)
         if rows.empty:
             continue
-        covered = (rows[lo] <= rows["truth"]) & (rows["truth"] <= rows[hi])
-        g = covered.groupby([rows["scenario"], rows["n"], rows["param"]], sort=False)
+        g = ((rows[lo] <= rows["truth"]) & (rows["truth"] <= rows[hi])).groupby(_keys(rows), sort=False)
         df = pd.DataFrame({"coverage": g.mean(), "replicates": g.size()}).reset_index()
         df.insert(2, "method", method)
         df.insert(3, "interval", interval)
+        df["mc_se"] = mc_se(df["coverage"], df["replicates"])
+        df["flag"] = off_nominal(df["coverage"], df["replicates"])
         out.append(df)
-    if not out:
-        return pd.DataFrame(columns=["scenario", "n", "method", "interval", "param", "coverage", "mc_se",
-                                     "replicates", "flag"])
-    df = pd.concat(out, ignore_index=True)
-    df["mc_se"] = mc_se(df["coverage"], df["replicates"])
-    df["flag"] = off_nominal(df["coverage"], df["replicates"])
-    cols = ["scenario", "n", "method", "interval", "param", "coverage", "mc_se", "replicates", "flag"]
-    return _sorted(df[cols])
-
-
-def _sorted(df: pd.DataFrame) -> pd.DataFrame:
-    from ..models.params import PARAM_NAMES
-
-    order = {p: i for i, p in enumerate(PARAM_NAMES)}
-    keys = [c for c in ("scenario", "n", "method", "interval", "estimator", "model") if c in df]
-    return (df.assign(_p=df["param"].map(order)).sort_values(keys + ["_p"], kind="stable")
-            .drop(columns="_p").reset_index(drop=True))
+    return _table(out, ["scenario", "n", "method", "interval", "param", "coverage", "mc_se", "replicates", "flag"])
 
 
 def accuracy(results: pd.DataFrame) -> pd.DataFrame:
@@ -106,15 +106,13 @@ def accuracy(results: pd.DataFrame) -> pd.DataFrame:
         if rows.empty:
             continue
         err = rows[col] - rows["truth"]
-        g = err.groupby([rows["scenario"], rows["n"], rows["param"]], sort=False)
-        df = pd.DataFrame({"bias": g.mean(), "sd": g.std(ddof=1), "rmse": (err ** 2).groupby(
-            [rows["scenario"], rows["n"], rows["param"]], sort=False).mean() ** 0.5, "replicates": g.size()})
-        df = df.reset_index()
+        g = err.groupby(_keys(rows), sort=False)
+        df = pd.DataFrame({"bias": g.mean(), "bias_mc_se": g.std(ddof=1) / np.sqrt(g.size()),
+                           "rmse": (err ** 2).groupby(_keys(rows), sort=False).mean() ** 0.5,
+                           "replicates": g.size()}).reset_index()
         df.insert(2, "estimator", estimator)
-        df["bias_mc_se"] = df.pop("sd") / np.sqrt(df["replicates"])
         out.append(df)
-    df = pd.concat(out, ignore_index=True)
-    return _sorted(df[["scenario", "n", "estimator", "param", "bias", "bias_mc_se", "rmse", "replicates"]])
+    return _table(out, ["scenario", "n", "estimator", "param", "bias", "bias_mc_se", "rmse", "replicates"])
 
 
 def bvm(results: pd.DataFrame) -> pd.DataFrame:
@@ -133,10 +131,7 @@ def bvm(results: pd.DataFrame) -> pd.DataFrame:
                            "replicates": g.size()}).reset_index()
         df.insert(2, "model", model)
         out.append(df)
-    if not out:
-        return pd.DataFrame(columns=["scenario", "n", "model", "param", "sd_over_se", "mean_abs_z",
-                                     "abs_z_mc_se", "replicates"])
-    return _sorted(pd.concat(out, ignore_index=True))
+    return _table(out, ["scenario", "n", "model", "param", "sd_over_se", "mean_abs_z", "abs_z_mc_se", "replicates"])
 
 
 def em_optima(results: pd.DataFrame) -> pd.DataFrame:

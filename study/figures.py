@@ -47,15 +47,21 @@ def _series(ax, df, key_col: str, y: str, err, offset_step: float = 0.04):
     ax.set_xscale("log")
 
 
-def _by_param(title: str, df, key_col: str, y: str, err, ref: float, ylabel: str) -> plt.Figure:
-    """One panel per parameter: ``y`` against N per value of ``key_col``, with a reference line."""
-    fig, axes = _panels(title)
+def _by_param(title: str, df, key_col: str, rows) -> plt.Figure:
+    """One panel per parameter and row ``(y, err, ref, band, ylabel)`` of ``rows``: ``y`` against N per
+    value of ``key_col`` (:func:`_series`), a reference line at ``ref`` and a grey ``band`` (or None)."""
+    fig, axes = _panels(title, len(rows))
+    for i, (y, err, ref, band, ylabel) in enumerate(rows):
+        for ax, p in zip(axes[i], PARAM_NAMES, strict=True):
+            _series(ax, df[df["param"] == p], key_col, y, err)
+            ax.axhline(ref, color="k", lw=0.8, ls="--")
+            if band is not None:
+                ax.axhspan(*band, color="0.9", zorder=0)
+        axes[i, 0].set_ylabel(ylabel)
     for ax, p in zip(axes[0], PARAM_NAMES, strict=True):
-        _series(ax, df[df["param"] == p], key_col, y, err)
-        ax.axhline(ref, color="k", lw=0.8, ls="--")
         ax.set_title(p)
+    for ax in axes[-1]:
         ax.set_xlabel("N")
-    axes[0, 0].set_ylabel(ylabel)
     axes[0, -1].legend(fontsize=8)
     fig.tight_layout()
     return fig
@@ -66,36 +72,22 @@ def coverage_figure(cov) -> plt.Figure:
     MC_ERRORS errors (a bar misses the line exactly where the tables flag the coverage)."""
     return _by_param(f"Coverage of {NOMINAL:.0%} intervals (bars: Wilson intervals at {MC_ERRORS:g} "
                      "Monte-Carlo errors)", cov.assign(series=cov["method"] + "/" + cov["interval"]), "series",
-                     "coverage", lambda s: wilson(s["coverage"].to_numpy(), s["replicates"].to_numpy()), NOMINAL,
-                     "coverage")
+                     [("coverage", lambda s: wilson(s["coverage"].to_numpy(), s["replicates"].to_numpy()), NOMINAL,
+                       None, "coverage")])
 
 
 def bvm_figure(bvm) -> plt.Figure:
     """Top: mean posterior sd / mean SE vs N (1 and the agreement band); bottom: mean |z| vs N."""
-    fig, axes = _panels("Bernstein-von Mises: posterior sd / Louis SE (top) and mean |posterior mean - MLE| / SE "
-                        f"(bottom; bars {MC_ERRORS:g} MC SE)", rows=2)
-    for j, p in enumerate(PARAM_NAMES):
-        d = bvm[bvm["param"] == p]
-        top, bottom = axes[0, j], axes[1, j]
-        _series(top, d, "model", "sd_over_se", None)
-        top.axhline(1.0, color="k", lw=0.8, ls="--")
-        top.axhspan(*SD_RATIO_BAND, color="0.9", zorder=0)
-        top.set_title(p)
-        _series(bottom, d, "model", "mean_abs_z", "abs_z_mc_se")
-        bottom.axhline(0.0, color="k", lw=0.8, ls="--")
-        bottom.axhspan(0.0, Z_MAX, color="0.9", zorder=0)
-        bottom.set_xlabel("N")
-    axes[0, 0].set_ylabel("sd / SE")
-    axes[1, 0].set_ylabel("mean |z|")
-    axes[0, -1].legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return _by_param("Bernstein-von Mises: posterior sd / Louis SE (top) and mean |posterior mean - MLE| / SE "
+                     f"(bottom; bars {MC_ERRORS:g} MC SE)", bvm, "model",
+                     [("sd_over_se", None, 1.0, SD_RATIO_BAND, "sd / SE"),
+                      ("mean_abs_z", "abs_z_mc_se", 0.0, (0.0, Z_MAX), "mean |z|")])
 
 
 def bias_figure(acc) -> plt.Figure:
     """Bias of the MLE, posterior means and medians vs N, per parameter (bars MC_ERRORS MC SE)."""
-    return _by_param(f"Bias vs N (estimate - truth; bars {MC_ERRORS:g} Monte-Carlo SE)", acc, "estimator", "bias",
-                     "bias_mc_se", 0.0, "bias")
+    return _by_param(f"Bias vs N (estimate - truth; bars {MC_ERRORS:g} Monte-Carlo SE)", acc, "estimator",
+                     [("bias", "bias_mc_se", 0.0, None, "bias")])
 
 
 def sbc_figure(sbc) -> plt.Figure:

@@ -26,20 +26,29 @@ def pm(value: float, se: float, digits: int = 3) -> str:
     return f"{fmt_number(value, digits)} ± {fmt_number(se, 2)}"
 
 
+def coverage_text(coverage: float, replicates: int) -> str:
+    """``1 [0.94, 1]``: a coverage with its Wilson interval at MC_ERRORS errors, which says how far the true
+    coverage could be (a Monte-Carlo error ``sqrt(p (1 - p) / R)`` is 0 at p = 1)."""
+    lo, hi = wilson(coverage, replicates)
+    return f"{fmt_number(coverage, 3)} [{lo:.3f}, {hi:.3f}]"
+
+
 def wilson_cell(r) -> str:
-    """``N=50 pi1 1 [0.94, 1] (R = 200)``: a coverage with its Wilson interval at MC_ERRORS errors, which says
-    how far the true coverage could be (a Monte-Carlo error ``sqrt(p (1 - p) / R)`` is 0 at p = 1)."""
-    lo, hi = wilson(r.coverage, r.replicates)
-    return f"N={r.n} {r.param} {fmt_number(r.coverage, 3)} [{lo:.3f}, {hi:.3f}] (R = {int(r.replicates)})"
+    """``N=50 pi1 1 [0.94, 1] (R = 200)``: :func:`coverage_text` of one row of the coverage table."""
+    return f"N={r.n} {r.param} {coverage_text(r.coverage, r.replicates)} (R = {int(r.replicates)})"
+
+
+def _left_out(d: pd.DataFrame, planned: dict[int, int] | None) -> list[tuple[int, int, int]]:
+    """``(N, scored, planned)`` where the replicates scored are fewer than planned by more than LEFT_OUT_SHARE
+    (a selection)."""
+    got = d.groupby("n")["replicates"].max()
+    return [(n, int(r), planned[n]) for n, r in got.items()
+            if planned and planned.get(n) and (planned[n] - r) / planned[n] > LEFT_OUT_SHARE]
 
 
 def _survived(d: pd.DataFrame, planned: dict[int, int] | None) -> str:
-    """Where the replicates scored are fewer than planned by more than LEFT_OUT_SHARE (a selection)."""
-    if not planned:
-        return ""
-    got = d.groupby("n")["replicates"].max()
-    cells = [f"{int(r)} of {planned[n]} at N={n}" for n, r in got.items()
-             if planned.get(n) and (planned[n] - r) / planned[n] > LEFT_OUT_SHARE]
+    """The clause saying where a table is over the replicates the model survived (:func:`_left_out`)."""
+    cells = [f"{r} of {p} at N={n}" for n, r, p in _left_out(d, planned)]
     return f"; these are over the replicates the model survived ({', '.join(cells)})" if cells else ""
 
 
@@ -64,12 +73,11 @@ def coverage_findings(cov: pd.DataFrame, planned: dict[int, int] | None = None) 
                        f"{NOMINAL:.2f}, the widest being {wilson_cell(widest)}, so a coverage as low as "
                        f"{float(lo.min()):.3f} is not excluded{survived}.")
             continue
-        under, over = flagged[flagged["coverage"] < NOMINAL], flagged[flagged["coverage"] > NOMINAL]
         parts = []
-        if not under.empty:
-            parts.append("too rarely at " + ", ".join(wilson_cell(r) for r in under.itertuples()))
-        if not over.empty:
-            parts.append("too often (too wide) at " + ", ".join(wilson_cell(r) for r in over.itertuples()))
+        for how, rows in (("too rarely", flagged[flagged["coverage"] < NOMINAL]),
+                          ("too often (too wide)", flagged[flagged["coverage"] > NOMINAL])):
+            if not rows.empty:
+                parts.append(f"{how} at " + ", ".join(wilson_cell(r) for r in rows.itertuples()))
         rest = ~d["flag"].to_numpy()
         tail = [f"elsewhere {NOMINAL:.2f} is not rejected, which allows a coverage as low as "
                 f"{float(lo[rest].min()):.3f}"] if rest.any() else []
@@ -148,19 +156,19 @@ def optima_findings(opt: pd.DataFrame, n_init: int) -> list[str]:
     """How often EM's usual start misses the best optimum, other maxima exist, or a run stops on the ridge."""
     if opt.empty:
         return []
+
+    def shares(col: str) -> str:
+        return ", ".join(f"{share_text(getattr(r, col), getattr(r, col + '_mc_se'), r.replicates)} (N={r.n})"
+                         for r in opt.itertuples())
+
     worst = float(opt["first_start_missed"].max())
-    if worst == 0.0:
-        first = ("EM's usual single start (the 2-means split) reached the best optimum the other starts found in "
-                 "every replicate at every N")
-    elif worst < RARE_SHARE:
-        first = (f"EM's usual single start (the 2-means split) reached the best optimum the other starts found in "
-                 f"all but at most {100 * worst:.1f}% of replicates at every N")
+    first = "EM's usual single start (the 2-means split) "
+    if worst < RARE_SHARE:
+        where = "every replicate" if worst == 0.0 else f"all but at most {100 * worst:.1f}% of replicates"
+        first += f"reached the best optimum the other starts found in {where} at every N"
     else:
-        first = ("EM's usual single start (the 2-means split) missed the best optimum found by the other starts in "
-                 + ", ".join(f"{share_text(r.first_start_missed, r.first_start_missed_mc_se, r.replicates)} "
-                             f"(N={r.n})" for r in opt.itertuples()) + " of replicates")
-    local = ", ".join(f"{share_text(r.local_optima, r.local_optima_mc_se, r.replicates)} (N={r.n})"
-                      for r in opt.itertuples())
+        first += f"missed the best optimum found by the other starts in {shares('first_start_missed')} of replicates"
+    local = shares("local_optima")
     ridge = ", ".join(f"{r.ridge_stops:.2f} ± {r.ridge_stops_mc_se:.2f} (N={r.n})" for r in opt.itertuples())
     return [first + f". Some start ended at another strict local maximum in {local} of replicates. On average "
             f"{ridge} of the {n_init} starts stopped on the one-normal ridge mu1 ~ mu2 (a saddle, not a maximum). "
@@ -196,9 +204,7 @@ def selection_findings(cov: pd.DataFrame, planned: dict[int, int]) -> list[str]:
     over the replicates it survived (``planned``: posterior replicates per N)."""
     out = []
     for method, name in (("ordered", "The ordered model"), ("unordered", "The unordered model")):
-        d = cov[(cov["method"] == method)].groupby("n")["replicates"].max()
-        cells = [f"{planned[n] - int(r)} of {planned[n]} replicates at N={n}" for n, r in d.items()
-                 if planned.get(n) and (planned[n] - r) / planned[n] > LEFT_OUT_SHARE]
+        cells = [f"{p - r} of {p} replicates at N={n}" for n, r, p in _left_out(cov[cov["method"] == method], planned)]
         if cells:
             out.append(f"{name} failed (reasons under Failures) in {', '.join(cells)}. Its coverage, bias and "
                        "Bernstein-von Mises figures at those sizes are over the replicates it survived, a selection "

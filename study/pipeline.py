@@ -19,7 +19,7 @@ from ..models.errors import EmvbError
 from ..models.machine import available_cores
 from .folder import OUTPUTS, write_outputs
 from .progress import PROGRESS_EVERY, WAIT_WORKERS, Progress
-from .runner import dask_client, plan, run_tasks, total_replicates
+from .runner import RunOutcome, dask_client, plan, run_tasks, total_replicates
 from .settings import StudySettings
 from .store import STORE_NAME, Store
 
@@ -35,9 +35,9 @@ class StudyRun:
     lost: tuple[str, ...]
 
 
-def check_folder(out: Path, settings: StudySettings, force: bool) -> bool:
-    """Refuse a folder that holds another study (unless ``force``) or is not a study; True when it
-    holds this study already (a resume)."""
+def check_folder(out: Path, settings: StudySettings, force: bool) -> set | None:
+    """Refuse a folder that holds another study (unless ``force``) or is not a study; when it holds this
+    study already (a resume), the replicates it has recorded, else None."""
     if out.exists() and not out.is_dir():
         raise EmvbError(f"{out}: exists and is not a folder")
     existing = next(p for p in (out, *out.absolute().parents) if p.exists())
@@ -46,16 +46,16 @@ def check_folder(out: Path, settings: StudySettings, force: bool) -> bool:
     store = out / STORE_NAME
     if store.exists():
         with Store(store) as s:
-            stored = s.get_meta("settings")
+            stored, done = s.get_meta("settings"), s.done()
         if stored is not None and not force:
             diff = settings.differences(StudySettings.from_dict(stored))
             if diff:
                 raise EmvbError(f"{out}: holds a study with other settings ({'; '.join(diff)} as given vs stored); "
                                 "pass --force to start afresh")
-        return stored is not None and not force
+        return done if stored is not None and not force else None
     if out.exists() and any(out.iterdir()) and not force:
         raise EmvbError(f"{out}: exists and holds no study; pass --force to write the study there")
-    return False
+    return None
 
 
 def _clear(out: Path) -> None:
@@ -71,9 +71,10 @@ def run_study(settings: StudySettings, out, *, workers: int | None = None, sched
     from importlib.metadata import version
 
     out = Path(out)
-    resuming = check_folder(out, settings, force)
-    todo = plan(settings, _done(out) if resuming else frozenset())
-    outcome = None
+    recorded = check_folder(out, settings, force)
+    resuming = recorded is not None
+    todo = plan(settings, recorded or frozenset())
+    outcome = RunOutcome(0, 0, ())
     with ExitStack() as stack:
         # Connect before touching the folder: an unreachable scheduler leaves nothing behind.
         client = (stack.enter_context(dask_client(workers or available_cores(), scheduler, quiet, wait_workers))
@@ -91,10 +92,4 @@ def run_study(settings: StudySettings, out, *, workers: int | None = None, sched
                 outcome = run_tasks(settings, store, client, progress)
         write_outputs(out, store, settings, command=command)
         total, _ = store.counts()
-    return StudyRun(out, outcome.recorded if outcome else 0, outcome.failed if outcome else 0, total,
-                    outcome.lost if outcome else ())
-
-
-def _done(out: Path) -> set:
-    with Store(out / STORE_NAME) as s:
-        return s.done()
+    return StudyRun(out, outcome.recorded, outcome.failed, total, outcome.lost)

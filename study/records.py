@@ -34,7 +34,6 @@ TYPES = {"part": "TEXT", "n": "INTEGER", "replicate": "INTEGER", "method": "TEXT
          "em_converged": "INTEGER", "em_first_start_global": "INTEGER", "em_local_optima": "INTEGER",
          "em_ridge_stops": "INTEGER", "divergences": "INTEGER", "retries": "INTEGER", "label_verdict": "TEXT",
          "rank": "INTEGER", "rank_draws": "INTEGER"}
-METHODS = ("em", "ordered", "unordered")
 
 
 def row(**values) -> dict:
@@ -67,10 +66,6 @@ class ReplicateResult:
     failures: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)
     worker: str = ""
-
-    @property
-    def key(self) -> tuple[str, int, int]:
-        return (self.part, self.n, self.replicate)
 
     @property
     def ok(self) -> bool:

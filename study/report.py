@@ -11,7 +11,6 @@ from ..files.tables import fmt_number, md_table
 from ..labels.diagnose import VERDICTS
 from ..models.params import PARAM_NAMES
 from . import findings as F
-from .aggregate import wilson
 from .posterior_part import failure_kind
 from .thresholds import MC_ERRORS, NOMINAL, SBC_BAND_PROB, SD_RATIO_BAND, Z_MAX
 
@@ -36,8 +35,8 @@ class Tables:
     replicates: pd.DataFrame
 
 
-def _grid(df: pd.DataFrame, column: str, cell) -> tuple[list[str], list[list[str]]]:
-    """Rows (N, param), one column per value of ``column``, cells from ``cell(row)``."""
+def _grid(df: pd.DataFrame, column: str, cell) -> str:
+    """A table of rows (N, param), one column per value of ``column``, cells from ``cell(row)``."""
     cols = list(dict.fromkeys(df[column]))
     rows = []
     for n in sorted(df["n"].unique()):
@@ -47,32 +46,21 @@ def _grid(df: pd.DataFrame, column: str, cell) -> tuple[list[str], list[list[str
                 continue
             by = {r[column]: r for _, r in d.iterrows()}
             rows.append([str(n), p] + [cell(by[c]) if c in by else "" for c in cols])
-    return ["N", "param"] + cols, rows
+    return md_table(["N", "param"] + cols, rows)
 
 
 def coverage_table(cov: pd.DataFrame) -> str:
-    df = cov.assign(interval_of=cov["method"] + " " + cov["interval"])
-
-    def cell(r):
-        lo, hi = wilson(r["coverage"], r["replicates"])
-        return (f"{fmt_number(r['coverage'], 3)} [{lo:.3f}, {hi:.3f}]" + (" **(!)**" if r["flag"] else "")
-                + f" ({int(r['replicates'])})")
-
-    return md_table(*_grid(df, "interval_of", cell))
+    return _grid(cov.assign(interval_of=cov["method"] + " " + cov["interval"]), "interval_of",
+                 lambda r: F.coverage_text(r["coverage"], r["replicates"]) + (" **(!)**" if r["flag"] else "")
+                 + f" ({int(r['replicates'])})")
 
 
 def accuracy_table(acc: pd.DataFrame) -> str:
-    def cell(r):
-        return f"{F.pm(r['bias'], r['bias_mc_se'])} / {fmt_number(r['rmse'], 3)}"
-
-    return md_table(*_grid(acc, "estimator", cell))
+    return _grid(acc, "estimator", lambda r: f"{F.pm(r['bias'], r['bias_mc_se'])} / {fmt_number(r['rmse'], 3)}")
 
 
 def bvm_table(bvm: pd.DataFrame) -> str:
-    def cell(r):
-        return f"{r['sd_over_se']:.3f} / {F.pm(r['mean_abs_z'], r['abs_z_mc_se'])}"
-
-    return md_table(*_grid(bvm, "model", cell))
+    return _grid(bvm, "model", lambda r: f"{r['sd_over_se']:.3f} / {F.pm(r['mean_abs_z'], r['abs_z_mc_se'])}")
 
 
 def _rows(df: pd.DataFrame, cols: list[str], fmt) -> str:

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import logging
 import re
-import signal
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from ..compare.alongside import _sigint_ignored
 from ..models.errors import EmvbError
 from .progress import WAIT_WORKERS, Progress
 from .replicate import Task, run_task
@@ -69,21 +69,6 @@ def check_address(address: str) -> str:
     return address
 
 
-@contextmanager
-def _ignoring_sigint():
-    """Worker processes started inside inherit an ignored SIGINT: Ctrl-C in a terminal reaches the
-    whole process group, and only the client should react (it then closes the cluster)."""
-    try:
-        old = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except ValueError:  # not the main thread: nothing to protect
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, old)
-
-
 #: Loggers of the client side of Dask. Their messages (a connection cut by a closing client or a Ctrl-C,
 #: "Stream is closed" with a traceback; a worker that died) reach emvb's user as emvb's own one-line
 #: messages or as lost tasks in the summary, so the client process keeps them quiet while it runs.
@@ -111,14 +96,14 @@ def _quiet_client_logs():
         lg.setLevel(level)
 
 
-def wait_for_workers(client, address: str, wait: float, say=print) -> int:
-    """The number of workers of the scheduler at ``address``; if it has none, say so (one line through
-    ``say``) and wait up to ``wait`` seconds for one, then give up with an :class:`EmvbError`."""
+def wait_for_workers(client, address: str, wait: float) -> int:
+    """The number of workers of the scheduler at ``address``; if it has none, say so (one line on stderr)
+    and wait up to ``wait`` seconds for one, then give up with an :class:`EmvbError`."""
     n = len(client.scheduler_info().get("workers", {}))
     if n:
         return n
-    say(f"emvb study: the scheduler {address} has 0 workers; waiting up to {wait:g} s for one "
-        "(start them with `dask worker ADDRESS`; --wait-workers changes the wait)")
+    print(f"emvb study: the scheduler {address} has 0 workers; waiting up to {wait:g} s for one "
+          "(start them with `dask worker ADDRESS`; --wait-workers changes the wait)", file=sys.stderr, flush=True)
     try:
         client.wait_for_workers(1, timeout=wait)
     except TimeoutError:
@@ -144,7 +129,7 @@ def dask_client(workers: int | None = None, scheduler: str | None = None, quiet:
             raise EmvbError(f"--scheduler {address}: no Dask scheduler answered within {CONNECT_TIMEOUT} s "
                             f"({type(e).__name__})") from None
         with _quiet_client_logs(), client:
-            wait_for_workers(client, address, wait_workers, say=lambda m: print(m, file=sys.stderr, flush=True))
+            wait_for_workers(client, address, wait_workers)
             yield client
         return
     cluster = local_cluster(int(workers), level)
@@ -155,13 +140,14 @@ def dask_client(workers: int | None = None, scheduler: str | None = None, quiet:
 def local_cluster(workers: int, level: int = logging.ERROR):
     """A ``LocalCluster`` of ``workers`` processes with one thread each, its logs at ``level``.
 
-    Started with SIGINT ignored, so that a Ctrl-C reaches emvb rather than the cluster's start-up.
+    Started with SIGINT ignored, which its worker processes inherit: Ctrl-C in a terminal reaches the whole
+    process group, and only the client should react (it then closes the cluster).
     The scheduler serves HTTP even without a dashboard, on port 8787 unless told otherwise; a busy 8787
     (another cluster) would make it warn, so it takes a free loopback port and no dashboard.
     """
     from distributed import LocalCluster
 
-    with _ignoring_sigint():
+    with _sigint_ignored():
         return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                             dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
                             silence_logs=level)

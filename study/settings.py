@@ -135,11 +135,6 @@ class StudySettings(Settings):
         if self.sbc and self.sbc_n < MIN_POINTS:
             raise SettingError(f"--sbc-n must be >= {MIN_POINTS}, got {self.sbc_n}")
 
-    @property
-    def em_only(self) -> bool:
-        """True when no replicate is sampled (the EM-only study)."""
-        return sum(self.replicates) == 0 and self.sbc == 0
-
     def to_dict(self) -> dict:
         """JSON-ready; :meth:`from_dict` inverts it (this is what the store compares)."""
         return {

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -115,21 +116,16 @@ class Store:
         seconds = pd.json_normalize([json.loads(s or "{}") for s in df.pop("seconds")]).add_prefix("seconds_")
         return pd.concat([df, seconds], axis=1)
 
+    @contextmanager
     def _transaction(self):
-        return _Transaction(self.conn)
-
-
-class _Transaction:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on any exception, Ctrl-C included)."""
-
-    def __init__(self, conn):
-        self.conn = conn
-
-    def __enter__(self):
+        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on any exception, Ctrl-C included)."""
         self.conn.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type, *_):
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
 
 
 def _sql(v):
