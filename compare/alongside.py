@@ -26,11 +26,11 @@ import multiprocessing
 import pickle
 import queue
 import signal
-import threading
 import traceback
 import warnings
 from collections.abc import Callable
-from contextlib import contextmanager
+
+from ..files.interrupt import sigint_ignored
 
 #: Seconds between checks that the child is still alive while waiting for a value.
 POLL = 0.2
@@ -59,17 +59,6 @@ def _serve(jobs, values) -> None:
         values.put(payload)
 
 
-@contextmanager
-def _sigint_ignored():
-    main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
-    try:
-        yield
-    finally:
-        if main:
-            signal.signal(signal.SIGINT, previous)
-
-
 class Call:
     """One call sent to a :class:`Worker`; :meth:`result` gives its value."""
 
@@ -94,7 +83,7 @@ class Worker:
         ctx = multiprocessing.get_context("spawn")
         self._jobs, self._values = ctx.Queue(), ctx.Queue()
         self._process = ctx.Process(target=_serve, args=(self._jobs, self._values), daemon=True)
-        with _sigint_ignored():  # the child inherits it: a Ctrl-C while it starts up prints nothing there
+        with sigint_ignored():  # the child inherits it: a Ctrl-C while it starts up prints nothing there
             self._process.start()
         self._sent, self._received, self._kept = 0, 0, {}
 

@@ -66,3 +66,17 @@ def interrupts_stop():
             signal.signal(signal.SIGINT, previous)
     if _State.interrupted:
         raise KeyboardInterrupt
+
+
+@contextmanager
+def sigint_ignored():
+    """Ignore SIGINT inside the block (in the main thread; elsewhere signals cannot be set). A child process
+    started inside inherits it, so a Ctrl-C while the child starts up prints nothing there: its parent, which
+    handles the Ctrl-C, ends it (:mod:`compare.alongside`, the study's Dask workers)."""
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        yield
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, previous)

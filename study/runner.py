@@ -20,7 +20,7 @@ import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ..compare.alongside import _sigint_ignored
+from ..files.interrupt import sigint_ignored
 from ..models.errors import EmvbError
 from .progress import WAIT_WORKERS, Progress
 from .replicate import Task, run_task
@@ -147,7 +147,7 @@ def local_cluster(workers: int, level: int = logging.ERROR):
     """
     from distributed import LocalCluster
 
-    with _sigint_ignored():
+    with sigint_ignored():
         return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                             dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
                             silence_logs=level)
