@@ -362,10 +362,8 @@ def _entry_fields(name: str, spec, where: str) -> dict:
 def resolve_priors(priors: Priors | str | None, x) -> Priors:
     """``None``/``"default"`` -> :meth:`Priors.default_for`, ``"flat"`` -> :meth:`Priors.flat`, any other
     string -> :meth:`Priors.parse` (text or file; missing entries computed from ``x``)."""
-    if isinstance(priors, Priors):
-        return priors
     if priors is None:
         return Priors.default_for(x)
-    if isinstance(priors, str | Path):
+    if isinstance(priors, Priors | str | Path):
         return Priors.parse(priors, x)
     raise SettingError(f"unknown priors {priors!r}; pass a Priors, 'default', 'flat' or a prior specification")

@@ -74,7 +74,7 @@ import pytensor
 from pymc.distributions.transforms import ordered as ordered_transform
 
 from .data import Dataset, as_dataset
-from .errors import SettingError
+from .errors import SettingError, check_choice
 from .names import (
     COMPONENTS,
     DEFAULT_LIKELIHOOD,
@@ -286,10 +286,8 @@ def build_model(data, *, priors: Priors | str | None = None, ordered: bool,
         ``.pymc`` has free variables ``pi1``, ``mu`` (dim ``component`` = [1, 2]), ``sigma`` (``mu``
         and ``sigma`` standardised) and observed ``x``; ``.spec`` is its :class:`ModelSpec`.
     """
-    if likelihood not in LIKELIHOODS:
-        raise SettingError(f"unknown likelihood {likelihood!r}; choose one of {', '.join(LIKELIHOODS)}")
-    if parametrisation not in PARAMETRISATIONS:
-        raise SettingError(f"unknown parametrisation {parametrisation!r}; choose one of {', '.join(PARAMETRISATIONS)}")
+    check_choice("likelihood", likelihood, LIKELIHOODS)
+    check_choice("parametrisation", parametrisation, PARAMETRISATIONS)
     ds = as_dataset(data)
     rule = _prior_rule(priors)
     pri, sc, values = _bind(ds, rule)
