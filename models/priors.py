@@ -41,6 +41,8 @@ _DISTS = {
     "mu": {"normal": 2, "flat": 0},
     "sigma": {"halfnormal": 1, "halfflat": 0},
 }
+#: The fields of an entry whose distribution takes no numbers: uniform = Beta(1, 1), flat, halfflat.
+_NO_PARAMETERS = {"pi1": (1.0, 1.0), "mu": (0.0, None), "sigma": (None,)}
 #: Largest Beta parameter that samples: Beta(a, a) with a = 1e30 samples with nutpie (pi1 = 1/2 to
 #: about 1e-15), a = 1e300 does not (the log density's gradient overflows at prior starts).
 BETA_MAX = 1e30
@@ -350,13 +352,7 @@ def _entry_fields(name: str, spec, where: str) -> dict:
     if len(values) != _DISTS[name][dist]:
         raise SettingError(f"priors {where!r}: {name}={dist} takes {_DISTS[name][dist]} number(s), "
                            f"got {len(values)}")
-    if name == "pi1":
-        a, b = values if values else (1.0, 1.0)
-        return {"pi1_alpha": a, "pi1_beta": b}
-    if name == "mu":
-        m, s = values if values else (0.0, None)
-        return {"mu_mean": m, "mu_sd": s}
-    return {"sigma_sd": values[0] if values else None}
+    return dict(zip(_ENTRY_FIELDS[name], values or _NO_PARAMETERS[name], strict=True))
 
 
 def resolve_priors(priors: Priors | str | None, x) -> Priors:
