@@ -13,6 +13,7 @@ import shutil
 import stat
 import sys
 import tempfile
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -121,24 +122,20 @@ def _is_stream(path: Path) -> bool:
 
 def _load_stream(path, column: str | None) -> Dataset:
     """Data read from standard input or a pipe: copied to a temporary file, loaded, messages named as given."""
-    name = STDIN_NAME if str(path) == STDIN else str(path)
-    if str(path) == STDIN and sys.stdin is not None and sys.stdin.isatty():
+    stdin = str(path) == STDIN
+    name = STDIN_NAME if stdin else str(path)
+    if stdin and sys.stdin is None:
+        raise DataError(f"{name}: there is no standard input to read")
+    if stdin and sys.stdin.isatty():
         raise DataError(f"{name}: is a terminal; pipe the data in (cat data.csv | emvb ...) or give a file")
-    suffix = "" if str(path) == STDIN else Path(path).suffix
     with tempfile.TemporaryDirectory(prefix="emvb-data-") as folder:
-        tmp = Path(folder) / f"data{suffix}"
-        with open(tmp, "wb") as dst:
-            if str(path) == STDIN:
-                if sys.stdin is None:
-                    raise DataError(f"{name}: there is no standard input to read")
-                shutil.copyfileobj(sys.stdin.buffer, dst)
-            else:
-                with open(path, "rb") as src:
-                    shutil.copyfileobj(src, dst)
+        tmp = Path(folder) / f"data{'' if stdin else Path(path).suffix}"
+        with open(tmp, "wb") as dst, (nullcontext(sys.stdin.buffer) if stdin else open(path, "rb")) as src:
+            shutil.copyfileobj(src, dst)
         if tmp.stat().st_size == 0:
             raise DataError(f"{name}: is empty: nothing was read from it")
         try:
-            return _load(tmp, column, sidecar_of=None if str(path) == STDIN else Path(path), name=name)
+            return _load(tmp, column, sidecar_of=None if stdin else Path(path), name=name)
         except DataError as e:  # name what the user gave, not the temporary copy
             raise DataError(str(e).replace(str(tmp), name)) from None
 
