@@ -116,11 +116,8 @@ def refuse_overlap(path, inputs: Iterable) -> None:
 
 def _make_parents(path: Path) -> list[Path]:
     """Create the missing parent folders of ``path``; return those this call created, deepest first."""
-    missing = []
-    parent = path.absolute().parent
-    while not os.path.lexists(parent):
-        missing.append(parent)
-        parent = parent.parent
+    parents = path.absolute().parents
+    missing = parents[:parents.index(_existing_ancestor(path))]
     created = []
     for p in reversed(missing):
         try:
