@@ -106,7 +106,7 @@ def load_data(path, column: str | None = None) -> Dataset:
     try:
         if str(path) == STDIN or _is_stream(Path(path)):
             return _load_stream(path, column)
-        return _load(Path(path), column)
+        return _load(Path(path), column, Path(path))
     except OSError as e:  # unreadable (permissions, a device, a vanished file)
         raise DataError(f"{STDIN_NAME if str(path) == STDIN else path}: cannot be read ({e.strerror or e})") from None
 
@@ -140,9 +140,8 @@ def _load_stream(path, column: str | None) -> Dataset:
             raise DataError(str(e).replace(str(tmp), name)) from None
 
 
-def _load(path: Path, column: str | None, sidecar_of: Path | None = ..., name: str | None = None) -> Dataset:
-    """Load ``path``; the sidecar is that of ``sidecar_of`` (default: of ``path``; None: no sidecar)."""
-    sidecar_of = path if sidecar_of is ... else sidecar_of
+def _load(path: Path, column: str | None, sidecar_of: Path | None, name: str | None = None) -> Dataset:
+    """Load ``path``; the sidecar is that of ``sidecar_of`` (None: no sidecar)."""
     if not path.exists():
         raise DataError(f"{path}: no such file")
     if path.is_dir():
