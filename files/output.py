@@ -114,22 +114,6 @@ def refuse_overlap(path, inputs: Iterable) -> None:
                         "choose another --out")
 
 
-def _make_parents(path: Path) -> list[Path]:
-    """Create the missing parent folders of ``path``; return those this call created, deepest first."""
-    parents = path.absolute().parents
-    missing = parents[:parents.index(_existing_ancestor(path))]
-    created = []
-    for p in reversed(missing):
-        try:
-            p.mkdir()
-            created.append(p)
-        except FileExistsError:  # another process made it meanwhile: not ours to remove
-            continue
-        except OSError as e:
-            raise EmvbError(f"{path}: cannot be written: creating the folder {p} failed ({e.strerror})") from None
-    return created[::-1]
-
-
 @contextlib.contextmanager
 def claimed(outputs: Iterable[tuple], *, force: bool, inputs: Iterable = ()):
     """Settle the outputs before computing (module note); hold their locks for the block.
@@ -155,11 +139,21 @@ def claimed(outputs: Iterable[tuple], *, force: bool, inputs: Iterable = ()):
 def parents_made(path):
     """Create the missing parent folders of ``path`` for the block; on leaving, remove those still empty
     (a command that failed before writing leaves no empty folder behind)."""
-    created = _make_parents(Path(path))
+    path = Path(path)
+    parents = path.absolute().parents
+    created = []
+    for p in reversed(parents[:parents.index(_existing_ancestor(path))]):
+        try:
+            p.mkdir()
+            created.append(p)
+        except FileExistsError:  # another process made it meanwhile: not ours to remove
+            continue
+        except OSError as e:
+            raise EmvbError(f"{path}: cannot be written: creating the folder {p} failed ({e.strerror})") from None
     try:
         yield
     finally:
-        for p in created:
+        for p in reversed(created):  # deepest first
             with contextlib.suppress(OSError):
                 p.rmdir()  # only if still empty
 
