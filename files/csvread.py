@@ -264,10 +264,8 @@ def read_column(path, column: str | None = None):
     try:
         try:
             return _read(path, encoding, delim, column)
-        except UnicodeDecodeError:  # invalid UTF-8 (or UTF-16) after the part sniffed
-            return _read(path, "latin-1", delim, column)
-        except pa.ArrowInvalid as e:
-            if "UTF8" not in str(e):
+        except (UnicodeDecodeError, pa.ArrowInvalid) as e:  # invalid UTF-8 (or UTF-16) after the part sniffed
+            if isinstance(e, pa.ArrowInvalid) and "UTF8" not in str(e):
                 raise
             return _read(path, "latin-1", delim, column)
     except (csv.Error, pa.ArrowInvalid) as e:  # a field over a size limit, a row longer than a block

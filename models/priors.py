@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -320,13 +321,9 @@ def _read_file(path: Path) -> dict:
         raw = path.read_bytes()
     except OSError as e:
         raise SettingError(f"priors file {str(path)!r}: cannot read it ({e.strerror or e})") from None
+    load = tomllib.loads if path.suffix.lower() == ".toml" else json.loads
     try:
-        if path.suffix.lower() == ".toml":
-            import tomllib
-
-            data = tomllib.loads(raw.decode("utf-8"))
-        else:
-            data = json.loads(raw.decode("utf-8"))
+        data = load(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as e:
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise SettingError(f"priors file {str(path)!r}: not valid {path.suffix[1:].upper()} ({reason})") from None
