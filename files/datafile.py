@@ -58,10 +58,8 @@ def save_dataset(ds: Dataset, path, *, force: bool = False) -> Path:
         if path.suffix.lower() == ".npy":
             with open(tmp, "wb") as f:  # a file object: np.save would add ".npy" to a name
                 np.save(f, ds.values, allow_pickle=False)
-            return
-        with open(tmp, "w") as f:
-            f.write("x\n")
-            np.savetxt(f, ds.values, fmt="%.17g")
+        else:
+            np.savetxt(tmp, ds.values, fmt="%.17g", header="x", comments="")
 
     atomic_write(path, write)
     atomic_write_text(side, json.dumps(ds.meta(), indent=2) + "\n")

@@ -110,7 +110,7 @@ class Priors:
         ``pi_k = 0.3``, 3 sd (1.5 prior sd) for ``pi_k = 0.1``. Neither prior constrains the default
         scenario noticeably (see the MAP-vs-MLE shift in the tests).
         """
-        m, s = _data_scale(x)
+        m, s = mean_sd(as_dataset(x).values)  # through the standardisation: no overflow near 1e308
         return cls(pi1_alpha=1.0, pi1_beta=1.0, mu_mean=m, mu_sd=DATA_SCALE * s, sigma_sd=DATA_SCALE * s,
                    from_data=("mu_mean", "mu_sd", "sigma_sd"))
 
@@ -275,11 +275,6 @@ class Priors:
                              f"parameter space in float64 ({', '.join(bad)}); start at the EM estimate "
                              "(init 'em') or use a wider prior")
         return {"pi1": np.float64(pi1), "mu": np.sort(mu) if ordered else mu, "sigma": np.float64(sigma)}
-
-
-def _data_scale(x) -> tuple[float, float]:
-    """Mean and sd of the data, through the standardisation (no overflow near 1e308)."""
-    return mean_sd(as_dataset(x).values)
 
 
 def _split_entries(text: str, where: str) -> dict[str, str]:
