@@ -98,21 +98,22 @@ def _why_not_a_number(cell: str, delim: str) -> str:
 # -- the csv module: the first row, and the lines messages name -----------------------------------
 
 
+def _rows(path: Path, encoding: str, delim: str):
+    """``(line, cells)`` of every row of the file, as the csv module splits it."""
+    with open(path, encoding=encoding, newline="") as f:
+        yield from enumerate(csv.reader(f, delimiter=delim), start=1)
+
+
 def _records(path: Path, encoding: str, delim: str):
     """``(line, cells)`` of every row after the rules: comments and blank lines dropped."""
-    with open(path, encoding=encoding, newline="") as f:
-        for lineno, raw in enumerate(csv.reader(f, delimiter=delim), start=1):
-            cells = [c.strip() for c in raw]
-            if (len(cells) > 1 or any(cells)) and not cells[0].startswith("#"):
-                yield lineno, cells
+    for lineno, raw in _rows(path, encoding, delim):
+        cells = [c.strip() for c in raw]
+        if (len(cells) > 1 or any(cells)) and not cells[0].startswith("#"):
+            yield lineno, cells
 
 
 def _line_text(path: Path, encoding: str, delim: str, line: int) -> str:
-    with open(path, encoding=encoding, newline="") as f:
-        for lineno, raw in enumerate(csv.reader(f, delimiter=delim), start=1):
-            if lineno == line:
-                return delim.join(raw)
-    return ""
+    return next((delim.join(raw) for lineno, raw in _rows(path, encoding, delim) if lineno == line), "")
 
 
 class _Lines:
@@ -263,10 +264,8 @@ def read_column(path, column: str | None = None):
     try:
         try:
             return _read(path, encoding, delim, column)
-        except UnicodeDecodeError:  # invalid UTF-8 (or UTF-16) after the part sniffed
-            return _read(path, "latin-1", delim, column)
-        except pa.ArrowInvalid as e:
-            if "UTF8" not in str(e):
+        except (UnicodeDecodeError, pa.ArrowInvalid) as e:  # invalid UTF-8 (or UTF-16) after the part sniffed
+            if isinstance(e, pa.ArrowInvalid) and "UTF8" not in str(e):
                 raise
             return _read(path, "latin-1", delim, column)
     except (csv.Error, pa.ArrowInvalid) as e:  # a field over a size limit, a row longer than a block

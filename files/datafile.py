@@ -13,6 +13,7 @@ import shutil
 import stat
 import sys
 import tempfile
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -57,10 +58,8 @@ def save_dataset(ds: Dataset, path, *, force: bool = False) -> Path:
         if path.suffix.lower() == ".npy":
             with open(tmp, "wb") as f:  # a file object: np.save would add ".npy" to a name
                 np.save(f, ds.values, allow_pickle=False)
-            return
-        with open(tmp, "w") as f:
-            f.write("x\n")
-            np.savetxt(f, ds.values, fmt="%.17g")
+        else:
+            np.savetxt(tmp, ds.values, fmt="%.17g", header="x", comments="")
 
     atomic_write(path, write)
     atomic_write_text(side, json.dumps(ds.meta(), indent=2) + "\n")
@@ -105,7 +104,7 @@ def load_data(path, column: str | None = None) -> Dataset:
     try:
         if str(path) == STDIN or _is_stream(Path(path)):
             return _load_stream(path, column)
-        return _load(Path(path), column)
+        return _load(Path(path), column, Path(path))
     except OSError as e:  # unreadable (permissions, a device, a vanished file)
         raise DataError(f"{STDIN_NAME if str(path) == STDIN else path}: cannot be read ({e.strerror or e})") from None
 
@@ -121,31 +120,26 @@ def _is_stream(path: Path) -> bool:
 
 def _load_stream(path, column: str | None) -> Dataset:
     """Data read from standard input or a pipe: copied to a temporary file, loaded, messages named as given."""
-    name = STDIN_NAME if str(path) == STDIN else str(path)
-    if str(path) == STDIN and sys.stdin is not None and sys.stdin.isatty():
+    stdin = str(path) == STDIN
+    name = STDIN_NAME if stdin else str(path)
+    if stdin and sys.stdin is None:
+        raise DataError(f"{name}: there is no standard input to read")
+    if stdin and sys.stdin.isatty():
         raise DataError(f"{name}: is a terminal; pipe the data in (cat data.csv | emvb ...) or give a file")
-    suffix = "" if str(path) == STDIN else Path(path).suffix
     with tempfile.TemporaryDirectory(prefix="emvb-data-") as folder:
-        tmp = Path(folder) / f"data{suffix}"
-        with open(tmp, "wb") as dst:
-            if str(path) == STDIN:
-                if sys.stdin is None:
-                    raise DataError(f"{name}: there is no standard input to read")
-                shutil.copyfileobj(sys.stdin.buffer, dst)
-            else:
-                with open(path, "rb") as src:
-                    shutil.copyfileobj(src, dst)
+        tmp = Path(folder) / f"data{'' if stdin else Path(path).suffix}"
+        with open(tmp, "wb") as dst, (nullcontext(sys.stdin.buffer) if stdin else open(path, "rb")) as src:
+            shutil.copyfileobj(src, dst)
         if tmp.stat().st_size == 0:
             raise DataError(f"{name}: is empty: nothing was read from it")
         try:
-            return _load(tmp, column, sidecar_of=None if str(path) == STDIN else Path(path), name=name)
+            return _load(tmp, column, sidecar_of=None if stdin else Path(path), name=name)
         except DataError as e:  # name what the user gave, not the temporary copy
             raise DataError(str(e).replace(str(tmp), name)) from None
 
 
-def _load(path: Path, column: str | None, sidecar_of: Path | None = ..., name: str | None = None) -> Dataset:
-    """Load ``path``; the sidecar is that of ``sidecar_of`` (default: of ``path``; None: no sidecar)."""
-    sidecar_of = path if sidecar_of is ... else sidecar_of
+def _load(path: Path, column: str | None, sidecar_of: Path | None, name: str | None = None) -> Dataset:
+    """Load ``path``; the sidecar is that of ``sidecar_of`` (None: no sidecar)."""
     if not path.exists():
         raise DataError(f"{path}: no such file")
     if path.is_dir():

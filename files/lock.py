@@ -88,14 +88,13 @@ def output_lock(path):
 
 
 def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
+    """Whether process ``pid`` exists (this one included): signal 0 checks without sending anything."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # exists, owned by someone else
-        return True
+        pass
     return True
 
 

@@ -83,9 +83,4 @@ def atomic_write_netcdf(path, tree, engine: str = "h5netcdf") -> Path:
     """Write an xarray ``DataTree`` (or ``Dataset``), or the bytes :func:`netcdf_bytes` made of one, to ``path``
     as netCDF, atomically (module note)."""
     data = tree if isinstance(tree, bytes) else netcdf_bytes(tree, engine=engine)
-
-    def write(tmp: Path) -> None:
-        with open(tmp, "wb") as f:
-            f.write(data)
-
-    return atomic_write(path, write)
+    return atomic_write(path, lambda tmp: tmp.write_bytes(data))

@@ -114,25 +114,6 @@ def refuse_overlap(path, inputs: Iterable) -> None:
                         "choose another --out")
 
 
-def _make_parents(path: Path) -> list[Path]:
-    """Create the missing parent folders of ``path``; return those this call created, deepest first."""
-    missing = []
-    parent = path.absolute().parent
-    while not os.path.lexists(parent):
-        missing.append(parent)
-        parent = parent.parent
-    created = []
-    for p in reversed(missing):
-        try:
-            p.mkdir()
-            created.append(p)
-        except FileExistsError:  # another process made it meanwhile: not ours to remove
-            continue
-        except OSError as e:
-            raise EmvbError(f"{path}: cannot be written: creating the folder {p} failed ({e.strerror})") from None
-    return created[::-1]
-
-
 @contextlib.contextmanager
 def claimed(outputs: Iterable[tuple], *, force: bool, inputs: Iterable = ()):
     """Settle the outputs before computing (module note); hold their locks for the block.
@@ -158,11 +139,21 @@ def claimed(outputs: Iterable[tuple], *, force: bool, inputs: Iterable = ()):
 def parents_made(path):
     """Create the missing parent folders of ``path`` for the block; on leaving, remove those still empty
     (a command that failed before writing leaves no empty folder behind)."""
-    created = _make_parents(Path(path))
+    path = Path(path)
+    parents = path.absolute().parents
+    created = []
+    for p in reversed(parents[:parents.index(_existing_ancestor(path))]):
+        try:
+            p.mkdir()
+            created.append(p)
+        except FileExistsError:  # another process made it meanwhile: not ours to remove
+            continue
+        except OSError as e:
+            raise EmvbError(f"{path}: cannot be written: creating the folder {p} failed ({e.strerror})") from None
     try:
         yield
     finally:
-        for p in created:
+        for p in reversed(created):  # deepest first
             with contextlib.suppress(OSError):
                 p.rmdir()  # only if still empty
 
@@ -194,30 +185,43 @@ def _failed(path: Path, e: OSError, tmp: Path | None = None) -> EmvbError:
     return EmvbError(f"{name}: writing failed ({e.strerror or e})")
 
 
+def _commit(path: Path, make: Callable[[Path], None], writer: Callable[[Path], None],
+            put: Callable[[Path], None], discard: Callable[[Path], None], folder: bool) -> Path:
+    """Make a temporary beside ``path`` with ``make``, fill it with ``writer`` and ``put`` it in place; on any
+    failure ``discard`` it. Nothing is put in place after a Ctrl-C; an ``OSError`` becomes one line."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale(path)  # library callers too: no litter of dead runs beside what we write
+        tmp = _make_temp(path, make)
+    except OSError as e:
+        raise _failed(path, e) from None
+    try:
+        writer(tmp)
+        raise_if_interrupted()
+        put(tmp)
+    except OSError as e:
+        discard(tmp)
+        raise _failed(path, e, tmp if folder else None) from None
+    except EmvbError as e:  # a file inside failed (atomic_write): name it by its final place, not the temporary's
+        discard(tmp)
+        if not folder:
+            raise
+        raise EmvbError(str(e).replace(str(tmp), str(path))) from None
+    except BaseException:
+        discard(tmp)
+        raise
+    _COMMITTED.append(path)
+    return path
+
+
 def atomic_write(path, writer: Callable[[Path], None]) -> Path:
     """Call ``writer(tmp_path)`` then rename ``tmp_path`` to ``path`` (atomic on one filesystem).
 
     Nothing is renamed into place after a Ctrl-C; an ``OSError`` becomes a one-line :class:`EmvbError`.
     """
     path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale(path)  # library callers too: no litter of dead runs beside what we write
-        tmp = _make_temp(path, _new_file)
-    except OSError as e:
-        raise _failed(path, e) from None
-    try:
-        writer(tmp)
-        raise_if_interrupted()
-        os.replace(tmp, path)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise _failed(path, e) from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _COMMITTED.append(path)
-    return path
+    return _commit(path, _new_file, writer, lambda tmp: os.replace(tmp, path),
+                   lambda tmp: tmp.unlink(missing_ok=True), folder=False)
 
 
 def atomic_write_text(path, text: str) -> Path:
@@ -233,15 +237,8 @@ def atomic_dir(path, writer: Callable[[Path], None], force: bool) -> Path:
     Nothing is moved into place after a Ctrl-C.
     """
     path = check_writable(path, force, folder=True)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale(path)  # library callers too: no litter of dead runs beside what we write
-        tmp = _make_temp(path, lambda p: os.mkdir(p, 0o777))  # mode & ~umask, like mkdir(1)
-    except OSError as e:
-        raise _failed(path, e) from None
-    try:
-        writer(tmp)
-        raise_if_interrupted()
+
+    def put(tmp: Path) -> None:
         if path.exists():
             old = _temp_name(path, "old")
             os.replace(path, old)  # a run killed here leaves .old; files.lock.remove_stale puts it back
@@ -249,14 +246,6 @@ def atomic_dir(path, writer: Callable[[Path], None], force: bool) -> Path:
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, path)
-    except OSError as e:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise _failed(path, e, tmp) from None
-    except EmvbError as e:  # a file inside failed (atomic_write): name it by its final place, not the temporary's
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise EmvbError(str(e).replace(str(tmp), str(path))) from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    _COMMITTED.append(path)
-    return path
+
+    return _commit(path, lambda p: os.mkdir(p, 0o777),  # mode & ~umask, like mkdir(1)
+                   writer, put, lambda tmp: shutil.rmtree(tmp, ignore_errors=True), folder=True)

@@ -52,12 +52,8 @@ def _numeric(col: pd.Series) -> bool:
 
 def to_markdown(df: pd.DataFrame) -> str:
     """A GitHub-flavoured Markdown table (4 significant digits, yes/no for booleans)."""
-    cols = list(df.columns)
-    lines = ["| " + " | ".join(cols) + " |",
-             "|" + "|".join("---:" if _numeric(df[c]) else "---" for c in cols) + "|"]
-    for row in df.itertuples(index=False):
-        lines.append("| " + " | ".join(_md_cell(v) for v in row) + " |")
-    return "\n".join(lines) + "\n"
+    return md_table(list(df.columns), [[_md_cell(v) for v in row] for row in df.itertuples(index=False)],
+                    "|".join("---:" if _numeric(df[c]) else "---" for c in df.columns))
 
 
 def write_table(df: pd.DataFrame, folder, *, stem: str = "comparison",

@@ -187,12 +187,9 @@ def recorded_sha256(obj) -> str | None:
     sha = getattr(obj, "sha256", None)
     if isinstance(sha, str):
         return sha
-    found = []
     children = getattr(obj, "children", {})
-    for node in (obj, children.get("posterior") if hasattr(children, "get") else None):
-        attrs = getattr(node, "attrs", {})
-        if node is not None and "data_sha256" in attrs:
-            found.append(str(attrs["data_sha256"]))
+    nodes = (obj, children.get("posterior") if hasattr(children, "get") else None)
+    found = [str(n.attrs["data_sha256"]) for n in nodes if "data_sha256" in getattr(n, "attrs", {})]
     if not found:
         return None
     return found[0] if len(set(found)) == 1 else " != ".join(found)

@@ -84,13 +84,6 @@ class Draws:
             self.sigma,
         )
 
-    def flat_block(self, start: int, stop: int) -> ParamBlock:
-        """Draws ``start:stop`` of the chain-major flattening, shaped ``(n, 1)`` to broadcast over points."""
-        def col(a):
-            return a.reshape(-1)[start:stop, None]
-
-        return ParamBlock(col(self.pi1), col(self.mu1), col(self.mu2), col(self.sigma))
-
     def point(self, chain: int, draw: int) -> MixtureParams:
         return MixtureParams(self.pi1[chain, draw], self.mu1[chain, draw], self.mu2[chain, draw],
                              self.sigma[chain, draw])
@@ -113,24 +106,6 @@ def order_perm(draws: Draws) -> np.ndarray:
     """``(chain, draw)`` bool: True where ``mu1 > mu2``, the draws in the swapped labelling (sorting them back
     is the ordering constraint applied after sampling)."""
     return draws.mu1 > draws.mu2
-
-
-@dataclass(frozen=True)
-class ParamBlock:
-    """Parameters of a block of draws as ``(n, 1)`` arrays (the reference computations in the tests).
-
-    Has the attributes of :class:`~models.params.MixtureParams`, so the one definition of the model's
-    math in :mod:`models.density` evaluates it for all draws at once by broadcasting
-    (``(n, 1)`` against points ``(N,)`` gives ``(n, N)``).
-    """
-
-    pi1: np.ndarray
-    mu1: np.ndarray
-    mu2: np.ndarray
-    sigma: np.ndarray
-
-    def swapped(self) -> ParamBlock:
-        return ParamBlock(1.0 - self.pi1, self.mu2, self.mu1, self.sigma)
 
 
 @dataclass(frozen=True)

@@ -20,3 +20,9 @@ class DataError(EmvbError, ValueError):
 
 class SettingError(EmvbError, ValueError):
     """A setting of an algorithm out of range or unknown (tolerances, counts, sampler choices, levels)."""
+
+
+def check_choice(name: str, value, allowed) -> None:
+    """Refuse a ``value`` that is not one of ``allowed``: a one-line :class:`SettingError` listing them."""
+    if value not in allowed:
+        raise SettingError(f"unknown {name} {value!r}; choose one of {', '.join(allowed)}")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -41,6 +42,8 @@ _DISTS = {
     "mu": {"normal": 2, "flat": 0},
     "sigma": {"halfnormal": 1, "halfflat": 0},
 }
+#: The fields of an entry whose distribution takes no numbers: uniform = Beta(1, 1), flat, halfflat.
+_NO_PARAMETERS = {"pi1": (1.0, 1.0), "mu": (0.0, None), "sigma": (None,)}
 #: Largest Beta parameter that samples: Beta(a, a) with a = 1e30 samples with nutpie (pi1 = 1/2 to
 #: about 1e-15), a = 1e300 does not (the log density's gradient overflows at prior starts).
 BETA_MAX = 1e30
@@ -107,7 +110,7 @@ class Priors:
         ``pi_k = 0.3``, 3 sd (1.5 prior sd) for ``pi_k = 0.1``. Neither prior constrains the default
         scenario noticeably (see the MAP-vs-MLE shift in the tests).
         """
-        m, s = _data_scale(x)
+        m, s = mean_sd(as_dataset(x).values)  # through the standardisation: no overflow near 1e308
         return cls(pi1_alpha=1.0, pi1_beta=1.0, mu_mean=m, mu_sd=DATA_SCALE * s, sigma_sd=DATA_SCALE * s,
                    from_data=("mu_mean", "mu_sd", "sigma_sd"))
 
@@ -274,11 +277,6 @@ class Priors:
         return {"pi1": np.float64(pi1), "mu": np.sort(mu) if ordered else mu, "sigma": np.float64(sigma)}
 
 
-def _data_scale(x) -> tuple[float, float]:
-    """Mean and sd of the data, through the standardisation (no overflow near 1e308)."""
-    return mean_sd(as_dataset(x).values)
-
-
 def _split_entries(text: str, where: str) -> dict[str, str]:
     """``"a=b; c=d"`` (or one entry per line) -> ``{"a": "b", "c": "d"}``; repeated names are refused."""
     out: dict[str, str] = {}
@@ -318,13 +316,9 @@ def _read_file(path: Path) -> dict:
         raw = path.read_bytes()
     except OSError as e:
         raise SettingError(f"priors file {str(path)!r}: cannot read it ({e.strerror or e})") from None
+    load = tomllib.loads if path.suffix.lower() == ".toml" else json.loads
     try:
-        if path.suffix.lower() == ".toml":
-            import tomllib
-
-            data = tomllib.loads(raw.decode("utf-8"))
-        else:
-            data = json.loads(raw.decode("utf-8"))
+        data = load(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as e:
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise SettingError(f"priors file {str(path)!r}: not valid {path.suffix[1:].upper()} ({reason})") from None
@@ -350,22 +344,14 @@ def _entry_fields(name: str, spec, where: str) -> dict:
     if len(values) != _DISTS[name][dist]:
         raise SettingError(f"priors {where!r}: {name}={dist} takes {_DISTS[name][dist]} number(s), "
                            f"got {len(values)}")
-    if name == "pi1":
-        a, b = values if values else (1.0, 1.0)
-        return {"pi1_alpha": a, "pi1_beta": b}
-    if name == "mu":
-        m, s = values if values else (0.0, None)
-        return {"mu_mean": m, "mu_sd": s}
-    return {"sigma_sd": values[0] if values else None}
+    return dict(zip(_ENTRY_FIELDS[name], values or _NO_PARAMETERS[name], strict=True))
 
 
 def resolve_priors(priors: Priors | str | None, x) -> Priors:
     """``None``/``"default"`` -> :meth:`Priors.default_for`, ``"flat"`` -> :meth:`Priors.flat`, any other
     string -> :meth:`Priors.parse` (text or file; missing entries computed from ``x``)."""
-    if isinstance(priors, Priors):
-        return priors
     if priors is None:
         return Priors.default_for(x)
-    if isinstance(priors, str | Path):
+    if isinstance(priors, Priors | str | Path):
         return Priors.parse(priors, x)
     raise SettingError(f"unknown priors {priors!r}; pass a Priors, 'default', 'flat' or a prior specification")

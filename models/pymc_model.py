@@ -74,7 +74,7 @@ import pytensor
 from pymc.distributions.transforms import ordered as ordered_transform
 
 from .data import Dataset, as_dataset
-from .errors import SettingError
+from .errors import SettingError, check_choice
 from .names import (
     COMPONENTS,
     DEFAULT_LIKELIHOOD,
@@ -143,12 +143,6 @@ def hyperparameters(priors: Priors) -> dict[str, float]:
     return h
 
 
-def _values(xs: np.ndarray, priors_std: Priors) -> dict[str, np.ndarray]:
-    """Container name -> value: the standardised data and the vector of standardised hyperparameters."""
-    return {X_STD: np.asarray(xs, dtype=np.float64),
-            PRIOR_STD: np.array(list(hyperparameters(priors_std).values()), dtype=np.float64)}
-
-
 def _prior_rule(priors) -> str | Priors:
     """``"default"`` (data-based: recomputed for every data set) or a fixed :class:`Priors`."""
     if priors is None or (isinstance(priors, str) and priors == "default"):
@@ -157,10 +151,12 @@ def _prior_rule(priors) -> str | Priors:
 
 
 def _bind(ds: Dataset, rule) -> tuple[Priors, Scaling, dict[str, np.ndarray]]:
-    """The priors (data units), the standardisation and the container values for data ``ds``."""
+    """The priors (data units), the standardisation and the container values for data ``ds`` (container
+    name -> value: the standardised data and the vector of standardised hyperparameters)."""
     priors = Priors.default_for(ds) if rule == "default" else rule
     sc, xs = Scaling.standardized(ds.values, ds.name)
-    return priors, sc, _values(xs, sc.priors_to_std(priors, check=True))
+    h = hyperparameters(sc.priors_to_std(priors, check=True))
+    return priors, sc, {X_STD: np.asarray(xs, dtype=np.float64), PRIOR_STD: np.array([*h.values()], dtype=np.float64)}
 
 
 @dataclass(frozen=True, eq=False)
@@ -286,10 +282,8 @@ def build_model(data, *, priors: Priors | str | None = None, ordered: bool,
         ``.pymc`` has free variables ``pi1``, ``mu`` (dim ``component`` = [1, 2]), ``sigma`` (``mu``
         and ``sigma`` standardised) and observed ``x``; ``.spec`` is its :class:`ModelSpec`.
     """
-    if likelihood not in LIKELIHOODS:
-        raise SettingError(f"unknown likelihood {likelihood!r}; choose one of {', '.join(LIKELIHOODS)}")
-    if parametrisation not in PARAMETRISATIONS:
-        raise SettingError(f"unknown parametrisation {parametrisation!r}; choose one of {', '.join(PARAMETRISATIONS)}")
+    check_choice("likelihood", likelihood, LIKELIHOODS)
+    check_choice("parametrisation", parametrisation, PARAMETRISATIONS)
     ds = as_dataset(data)
     rule = _prior_rule(priors)
     pri, sc, values = _bind(ds, rule)

@@ -153,25 +153,25 @@ class Scaling:
         return MixtureParams(p.pi1, self.center + self.scale * p.mu1, self.center + self.scale * p.mu2,
                              self.scale * p.sigma)
 
-    def jacobian(self) -> np.ndarray:
-        """``J = diag(1, k, k, k)``: d theta / d theta_s, order (pi1, mu1, mu2, sigma)."""
-        return np.diag([1.0, self.scale, self.scale, self.scale])
+    def _j(self) -> np.ndarray:
+        """The diagonal of ``J = diag(1, k, k, k)``: d theta / d theta_s, order (pi1, mu1, mu2, sigma)."""
+        return np.array([1.0, self.scale, self.scale, self.scale])
 
     def cov_from_std(self, cov_s: np.ndarray) -> np.ndarray:
         """``J cov_s J`` (delta method; exact for an affine map). Entries beyond float64 (scales above
         ~1e150) are inf; standard errors (:meth:`se_from_std`) and correlations stay finite."""
-        j = np.array([1.0, self.scale, self.scale, self.scale])
+        j = self._j()
         with np.errstate(over="ignore"):
             return np.asarray(cov_s, dtype=float) * j[:, None] * j[None, :]
 
     def cov_to_std(self, cov: np.ndarray) -> np.ndarray:
         """``J^-1 cov J^-1``."""
-        j = np.array([1.0, self.scale, self.scale, self.scale])
+        j = self._j()
         return np.asarray(cov, dtype=float) / j[:, None] / j[None, :]
 
     def se_from_std(self, se_s) -> np.ndarray:
         """``(se_pi1, k se_mu1, k se_mu2, k se_sigma)``."""
-        return np.asarray(se_s, dtype=float) * np.array([1.0, self.scale, self.scale, self.scale])
+        return np.asarray(se_s, dtype=float) * self._j()
 
     def loglik_from_std(self, loglik_std, n: int):
         """``L(x) = L_s(xs) - n log(scale)`` (scalars or arrays)."""

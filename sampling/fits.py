@@ -34,10 +34,6 @@ class Fits:
     posteriors: dict
 
 
-def _no_stage(label: str, key: str):
-    return nullcontext()
-
-
 def fit_em(data: Dataset, settings: Settings):
     """EM from ``settings.n_init`` starts (SQUAREM, Louis SEs) seeded by ``settings.seed`` (:func:`em.fit`)."""
     from ..em import fit
@@ -61,7 +57,8 @@ def sample_posterior(data: Dataset, settings: Settings, *, ordered: bool, priors
                   sampler=settings.sampler, init=settings.init, start=start, **options)
 
 
-def fit_both(data: Dataset, settings: Settings, *, models=MODELS, stage=_no_stage, after_em=None) -> Fits:
+def fit_both(data: Dataset, settings: Settings, *, models=MODELS, stage=lambda label, key: nullcontext(),
+             after_em=None) -> Fits:
     """EM on ``data``, then each of ``models`` sampled under one prior, chains started as ``settings.init``
     says from the EM estimate. ``stage(label, key)``: a context manager around each step (the progress display);
     ``after_em(fit)``, if given, is called with the EM fit before sampling (``emvb run`` starts its bootstrap

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..adequacy.bootstrap import check_can_reject
 from ..adequacy.levels import N_BOOT
-from ..models.errors import SettingError
+from ..models.errors import SettingError, check_choice
 from ..models.params import DEFAULT_SEED, MAX_SEED
 from ..models.priors import Priors, resolve_priors
 
@@ -78,8 +78,7 @@ class Settings:
         if self.seed > MAX_SEED:
             raise SettingError(f"seed must be <= {MAX_SEED}, got {self.seed}")
         for name, allowed in (("sampler", SAMPLERS), ("init", INITS)):
-            if getattr(self, name) not in allowed:
-                raise SettingError(f"unknown {name} {getattr(self, name)!r}; choose one of {', '.join(allowed)}")
+            check_choice(name, getattr(self, name), allowed)
         if not 0.0 < float(self.ci_prob) < 1.0:
             raise SettingError(f"ci_prob must be in (0, 1), got {self.ci_prob!r}")
         check_can_reject(self.n_boot)

@@ -40,7 +40,7 @@ units, which no diagnostic depends on.
 
 **Data swap.** The compiled nutpie model is cached in the model (shared by every
 :meth:`~models.pymc_model.MixtureModel.rebind`) and always given this model's container values
-through nutpie's public ``with_data`` (:func:`_with_model_data`), so a rebound model samples
+through nutpie's public ``with_data`` (in :func:`_sample_nutpie`), so a rebound model samples
 without a compile.
 """
 
@@ -54,7 +54,7 @@ import pymc as pm
 import xarray as xr
 
 from ..files.interrupt import interrupts_stop
-from ..models.errors import SettingError
+from ..models.errors import SettingError, check_choice
 from ..models.machine import available_cores
 from ..models.names import OBSERVED
 from ..models.params import MixtureParams
@@ -82,8 +82,7 @@ def _check_args(model, chains, draws, tune, sampler, init, seed, target_accept, 
         raise SettingError("sample() takes the MixtureModel that models.pymc_model.build_model returns")
     for name, value, allowed in (("mass_matrix", mass_matrix, MASS_MATRICES), ("sampler", sampler, SAMPLERS),
                                  ("init", init, INITS)):
-        if value not in allowed:
-            raise SettingError(f"unknown {name} {value!r}; choose one of {', '.join(allowed)}")
+        check_choice(name, value, allowed)
     if sampler == "nutpie" and isinstance(tune, int | np.integer) and tune == 0:  # nutpie panics without warm-up
         raise SettingError("tune 0: nutpie needs at least 1 warm-up step (its adaptation panics without one); "
                            "give tune >= 1 or use the pymc sampler")
@@ -144,7 +143,8 @@ def sample(model: MixtureModel, *, chains: int = 4, draws: int = 1000, tune: int
         if not 0.0 < t < 1.0:
             raise SettingError(f"retry targets must be in (0, 1), got {t!r}")
     spec = model.spec
-    start = _crude_start(model) if start is None else start
+    if start is None:  # crude_start on the standardised data (no overflow), in data units
+        start = model.scaling.params_from_std(crude_start(model.values[X_STD]))
     starts = chain_starts(chains=chains, init=init, ordered=spec.ordered, start=start,
                           priors=spec.priors, seed=seed)
     wall0 = time.perf_counter()
@@ -212,7 +212,9 @@ def _sample_nutpie(model, starts, draws, tune, seed, progressbar, target_accept,
 
     groups = _start_groups(starts)
     compiled, compile_time = compiled_per_group(model, [starts[g[0]] for g in groups])
-    compiled = _with_model_data(compiled, model)
+    # Each compiled model with this model's container values: whichever model of the graph compiled it,
+    # it now samples this model's data.
+    compiled = [cm.with_data(**model.values) for cm in compiled]
     traces, sampling_time = sample_groups(
         compiled, [len(g) for g in groups], [_group_seed(seed, g, len(groups)) for g in range(len(groups))],
         cores=available_cores() if cores is None else int(cores), draws=draws, tune=tune,
@@ -233,22 +235,10 @@ def _sample_nutpie(model, starts, draws, tune, seed, progressbar, target_accept,
 # -- standardisation and data swap (the graph is that of the standardised data) ----------------------
 
 
-def _crude_start(model: MixtureModel) -> MixtureParams:
-    """:func:`~sampling.starts.crude_start` computed on the standardised data (no overflow), in data units."""
-    sc = model.scaling
-    return sc.params_from_std(crude_start(model.values[X_STD]))
-
-
 def _starts_in_graph_units(starts: list[dict], sc: Scaling) -> list[dict]:
     """Start points in the data's units -> the graph's (standardised) ``mu`` and ``sigma``."""
     return [s | {"mu": sc.standardize(np.asarray(s["mu"], dtype=float)),
                  "sigma": np.float64(float(s["sigma"]) / sc.scale)} for s in starts]
-
-
-def _with_model_data(compiled: list, model: MixtureModel) -> list:
-    """Each compiled nutpie model with this model's container values (public ``with_data``): whichever
-    model of the graph compiled it, it now samples this model's data."""
-    return [cm.with_data(**model.values) for cm in compiled]
 
 
 def in_data_units(dt: xr.DataTree, model: MixtureModel) -> xr.DataTree:

@@ -53,12 +53,9 @@ def point(p: MixtureParams) -> dict[str, np.ndarray]:
 def chain_starts(*, chains: int, init: str, ordered: bool, start: MixtureParams, priors: Priors,
                  seed: int) -> list[dict[str, np.ndarray]]:
     """One start point per chain (see the module note for the rules); ``seed`` seeds the prior draws."""
-    if init == "em":
-        p = start.ordered() if ordered else start
-        return [point(p) for _ in range(chains)]
+    if init == "em" or (init == "dispersed" and ordered):  # the ordered model has one labelling
+        return [point(start.ordered() if ordered else start) for _ in range(chains)]
     if init == "dispersed":
-        if ordered:
-            return [point(start.ordered()) for _ in range(chains)]
         return [point(start if c % 2 == 0 else start.swapped()) for c in range(chains)]
     rng = np.random.default_rng([int(seed), PRIOR_STREAM])
     return [priors.draw(rng, ordered=ordered) for _ in range(chains)]

@@ -10,7 +10,7 @@ from test_labels_synthetic import OVERLAPPING, dataset, known_perm, normal_draws
 from emvb.labels.binned import bin_data, draw_logliks
 from emvb.labels.relabel import METHOD_INFO, METHODS, agreement, disagreement, relabel, relabel_all
 from emvb.models.density import logpdf, responsibilities
-from emvb.models.draws import Relabelled, draws_of
+from emvb.models.draws import Draws, Relabelled, draws_of
 from emvb.models.errors import EmvbError
 from emvb.models.scaling import Scaling
 
@@ -62,11 +62,16 @@ def test_relabelled_tree_keeps_groups_coords_and_attrs(scrambled):
     assert np.array_equal(dt["posterior"]["mu"].values, swap(theta, perm)[..., 1:3])
 
 
+def columns(draws):
+    """Every draw's parameters as ``(T, 1)`` columns: ``models.density`` broadcasts them against the points."""
+    return Draws(*(a.reshape(-1, 1) for a in (draws.pi1, draws.mu1, draws.mu2, draws.sigma)))
+
+
 def dense_stephens(x, draws, init, max_iter=100):
     """Stephens (2000) written directly: the whole (T, N, 2) probability array, both permutations."""
     from scipy.special import xlogy
 
-    r1 = responsibilities(x, draws.flat_block(0, draws.pi1.size))
+    r1 = responsibilities(x, columns(draws))
     p = np.stack([r1, 1 - r1], axis=-1)  # (T, N, 2)
     perms = init.reshape(-1).copy()
     for _ in range(max_iter):
@@ -82,7 +87,7 @@ def dense_stephens(x, draws, init, max_iter=100):
 
 def dense_ecr(x, draws, max_iter=100):
     """ECR iterative version 2 with expected mismatches, written directly (docs/methods.md §4.7)."""
-    r1 = responsibilities(x, draws.flat_block(0, draws.pi1.size))
+    r1 = responsibilities(x, columns(draws))
     perms = np.zeros(r1.shape[0], bool)
     for _ in range(max_iter):
         p1 = np.where(perms[:, None], 1 - r1, r1)
