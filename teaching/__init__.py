@@ -12,7 +12,7 @@ from ..compare.thresholds import ESS_MIN, RHAT_MAX
 from ..em import e_step, em_map, m_step, observed_information
 from ..models import DEFAULT_TRUTH, PARAM_NAMES, draw, loglik, pdf
 from ..models.density import component_logpdf
-from ..models.errors import SettingError
+from ..models.errors import check_choice
 from ..models.params import DEFAULT_N_GRID, DEFAULT_SEED, MixtureParams
 
 __all__ = [
@@ -57,8 +57,7 @@ def plot_bvm(study, kind: str = "standardized"):
     from ..report import bvm_figures as _f
 
     kinds = {"standardized": _f.standardized_figure, "grid": _f.grid_figure, "intervals": _f.intervals_figure}
-    if kind not in kinds:
-        raise SettingError(f"unknown kind {kind!r}; choose one of {', '.join(kinds)}")
+    check_choice("kind", kind, kinds)
     return kinds[kind](study)
 
 
